@@ -32,6 +32,9 @@ func newRootCmd() *cobra.Command {
 // drover with the usage exit status.
 func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
-		return exitcode.New(exitcode.Usage, check(cmd, args))
+		if err := check(cmd, args); err != nil {
+			return exitcode.New(exitcode.Usage, err)
+		}
+		return nil
 	}
 }
