@@ -1,0 +1,26 @@
+# drover — build, test, golden files and benchmarks.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+
+.PHONY: build test test-deps vet golden bench
+build:
+	$(GO) build -o bin/drover ./cmd/drover
+
+test-deps:
+	./scripts/test-deps.sh
+
+# The whole test suite: installs and starts what the tests need, then runs every test.
+test: test-deps vet
+	CI=$${CI:-true} $(GO) test -count=1 -timeout 40m ./...
+
+vet:
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+# Regenerate golden files under testdata/ after an intended output change.
+golden:
+	$(GO) test ./... -update
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...

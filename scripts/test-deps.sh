@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# test-deps.sh — install what the test suite talks to (real sshd, telnetd, ansible-core as the
+# differential oracle, …) on a Debian machine. Needs root when something is missing.
+set -euo pipefail
+pkgs=(openssh-server openssh-client ansible-core python3-jinja2 busybox inetutils-telnetd sudo sshpass iproute2 procps)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test-deps: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
+    exit 1
+  fi
+  echo "test-deps: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# sshd refuses to start as root without its privilege-separation directory.
+[ "$(id -u)" -ne 0 ] || mkdir -p /run/sshd
