@@ -1,0 +1,83 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"maps"
+
+	"github.com/drover/drover/transport"
+)
+
+// Call is everything a module needs to run on one host: its arguments, the
+// connections, the run's modes and the task's variables.
+type Call struct {
+	// Module is the module's short name; Task the task's name.
+	Module, Task string
+	// Host is the inventory name of the host the task runs for.
+	Host string
+	// Args are the templated, converted arguments (see Spec.Prepare).
+	Args Args
+
+	// Conn reaches the host the task acts on: the task's host, or the host it
+	// is delegated to; become is already applied to it. Nil for Controller
+	// modules.
+	Conn transport.Conn
+	// Local is the controller (for modules reading src files, fetch, ...).
+	Local transport.Conn
+
+	// Check is --check (or the task's check_mode); a module then reports
+	// what it would change and changes nothing. Diff is --diff.
+	Check, Diff bool
+	// Verbosity is the number of -v given.
+	Verbosity int
+	// Become are the task's privilege escalation settings; Conn already
+	// runs as Become.User when Become.Enabled.
+	Become Become
+	// Environment is the task's `environment:` (play, block and task merged).
+	Environment map[string]string
+
+	// Var looks a variable up by name, templated; ok is false when it is
+	// undefined.
+	Var func(name string) (v any, ok bool)
+	// Eval evaluates a bare Jinja expression ("x | length > 2") with the
+	// task's variables.
+	Eval func(expr string) (any, error)
+	// Truth evaluates a conditional (`when`, `that`) to a boolean.
+	Truth func(expr string) (bool, error)
+	// Template templates every string inside v with the task's variables; a
+	// string that is exactly one {{ expression }} becomes its native value.
+	Template func(v any) (any, error)
+	// Render renders a template file's text (the template module), with
+	// extra variables on top of the task's.
+	Render func(text string, extra map[string]any) (string, error)
+	// Find locates a controller file named by a task: kind "files",
+	// "templates" or "vars" also searches those directories beside the
+	// playbook (and role). It returns an absolute path.
+	Find func(kind, name string) (string, error)
+	// Prompt asks the person at the terminal; nil when there is none.
+	Prompt func(ctx context.Context, prompt string, echo bool) (string, error)
+}
+
+// Become are privilege escalation settings (become, become_user,
+// become_method, become_flags, the become password).
+type Become struct {
+	Enabled  bool
+	User     string // "root" when empty
+	Method   string // "sudo" (default) or "su"
+	Flags    string
+	Password string
+	Exe      string // the program, when not the method's name
+}
+
+// Run runs cmd on the host with the task's environment added.
+func (c *Call) Run(ctx context.Context, cmd transport.Command) (transport.Result, error) {
+	if len(c.Environment) > 0 {
+		env := maps.Clone(c.Environment)
+		maps.Copy(env, cmd.Env)
+		cmd.Env = env
+	}
+	if c.Conn == nil {
+		return transport.Result{}, errors.New("module " + c.Module + " has no connection to the host")
+	}
+	return c.Conn.Run(ctx, cmd)
+}

@@ -1,0 +1,96 @@
+package tasks
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/drover/drover/transport/local"
+)
+
+// runModule prepares args for module and runs it on the local machine.
+func runModule(t *testing.T, module string, args map[string]any, check bool) map[string]any {
+	t.Helper()
+	s, ok := Lookup(module)
+	if !ok {
+		t.Fatalf("no module %s", module)
+	}
+	a, err := s.Prepare(args)
+	if err != nil {
+		t.Fatalf("%s: %v", module, err)
+	}
+	c := &Call{Module: module, Host: "localhost", Args: a, Conn: local.New(), Local: local.New(), Check: check}
+	r, err := s.Run(context.Background(), c)
+	if err != nil {
+		t.Fatalf("%s: %v", module, err)
+	}
+	return r.Registered()
+}
+
+func TestCommandShellRaw(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "marker")
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		module string
+		args   map[string]any
+		check  bool
+		want   map[string]any // keys compared
+	}{
+		{"argv from free form", "command", map[string]any{RawParams: `printf '%s\n' "a b" c`},
+			false, map[string]any{"rc": 0, "stdout": "a b\nc", "stdout_lines": []any{"a b", "c"}, "changed": true, "failed": false, "msg": "",
+				"cmd": []any{"printf", `%s\n`, "a b", "c"}}},
+		{"no shell for command", "command", map[string]any{RawParams: "echo $HOME"},
+			false, map[string]any{"stdout": "$HOME"}},
+		{"non-zero", "shell", map[string]any{RawParams: "echo out; echo err >&2; exit 3"},
+			false, map[string]any{"rc": 3, "stdout": "out", "stderr": "err", "failed": true, "msg": "non-zero return code", "cmd": "echo out; echo err >&2; exit 3"}},
+		{"chdir", "shell", map[string]any{RawParams: "pwd", "chdir": dir}, false, map[string]any{"stdout": dir}},
+		{"stdin", "command", map[string]any{"argv": []any{"cat"}, "stdin": "data"}, false, map[string]any{"stdout": "data"}},
+		{"strip off", "command", map[string]any{"cmd": "echo x", "strip_empty_ends": false}, false, map[string]any{"stdout": "x\n"}},
+		{"creates exists", "command", map[string]any{RawParams: "false", "creates": marker},
+			false, map[string]any{"changed": false, "rc": 0, "msg": "Did not run command since '" + marker + "' exists", "stdout": "skipped, since " + marker + " exists"}},
+		{"creates glob", "command", map[string]any{RawParams: "false", "creates": filepath.Join(dir, "mark*")},
+			false, map[string]any{"changed": false, "rc": 0}},
+		{"removes missing", "shell", map[string]any{RawParams: "false", "removes": marker + ".no"},
+			false, map[string]any{"changed": false, "rc": 0}},
+		{"check skips", "command", map[string]any{RawParams: "touch " + marker + ".check"},
+			true, map[string]any{"skipped": true, "changed": false, "msg": "Command would have run if not in check mode"}},
+		{"check with creates", "command", map[string]any{RawParams: "true", "creates": marker + ".no"},
+			true, map[string]any{"changed": true, "rc": 0}},
+		{"raw", "raw", map[string]any{RawParams: "echo raw; exit 1"},
+			false, map[string]any{"changed": true, "rc": 1, "stdout": "raw\n", "failed": true}},
+		{"debug msg", "debug", map[string]any{"msg": []any{"a"}}, false, map[string]any{"msg": []any{"a"}, "changed": false}},
+		{"fail", "fail", map[string]any{}, false, map[string]any{"failed": true, "msg": "Failed as requested from task"}},
+		{"ping", "ping", map[string]any{}, false, map[string]any{"ping": "pong", "changed": false}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := runModule(t, c.module, c.args, c.check)
+			for k, v := range c.want {
+				if !reflect.DeepEqual(got[k], v) {
+					t.Errorf("%s = %#v, want %#v (result %v)", k, got[k], v, got)
+				}
+			}
+		})
+	}
+	if _, err := os.Stat(marker + ".check"); err == nil {
+		t.Error("check mode ran the command")
+	}
+}
+
+func TestYAMLValues(t *testing.T) {
+	v, err := DecodeYAML([]byte("a: yes\nb: 0755\nc: '0755'\nd: 1.5\ne: ~\nf: on\ng: 1e3\nh: !unsafe '{{ x }}'\nbase: &b {x: 1}\nm:\n  <<: *b\n  y: 2\n"), "t.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"a": true, "b": 493, "c": "0755", "d": 1.5, "e": nil, "f": true, "g": "1e3",
+		"h": Unsafe("{{ x }}"), "base": map[string]any{"x": 1}, "m": map[string]any{"x": 1, "y": 2}}
+	if !reflect.DeepEqual(v, want) {
+		t.Errorf("got %#v\nwant %#v", v, want)
+	}
+}

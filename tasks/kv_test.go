@@ -1,0 +1,65 @@
+package tasks
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestParseKV(t *testing.T) {
+	cases := []struct {
+		in       string
+		commands bool
+		want     map[string]any
+	}{
+		{"echo hi creates=/tmp/x", true, map[string]any{"creates": "/tmp/x", RawParams: "echo hi"}},
+		{`msg="hello world" var=x`, false, map[string]any{"msg": "hello world", "var": "x"}},
+		{`path=/tmp/{{ x }} state=directory`, false, map[string]any{"path": "/tmp/{{ x }}", "state": "directory"}},
+		{`echo "a b" 'c' x=1`, true, map[string]any{RawParams: `echo "a b" 'c' x=1`}},
+		{`msg={{ a + b }} other=2`, false, map[string]any{"msg": "{{ a + b }}", "other": "2"}},
+		{`line='a\nb'`, false, map[string]any{"line": "a\nb"}},
+		{"echo one\necho two chdir=/tmp", true, map[string]any{"chdir": "/tmp", RawParams: "echo one\necho two"}},
+		{"x=1", false, map[string]any{"x": "1"}},
+		{"flush_handlers", false, map[string]any{RawParams: "flush_handlers"}},
+	}
+	for _, c := range cases {
+		got, err := ParseKV(c.in, c.commands)
+		if err != nil {
+			t.Fatalf("%q: %v", c.in, err)
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("ParseKV(%q) = %#v, want %#v", c.in, got, c.want)
+		}
+	}
+	if _, err := ParseKV(`msg="open`, false); err == nil {
+		t.Error("unclosed quote: no error")
+	}
+}
+
+func TestShellSplit(t *testing.T) {
+	cases := map[string][]string{
+		`uname -r`:                   {"uname", "-r"},
+		`echo "a b" 'c d' e\ f`:      {"echo", "a b", "c d", "e f"},
+		`printf "%s\n" "x\"y"`:       {"printf", `%s\n`, `x"y`},
+		`  spaced   out  `:           {"spaced", "out"},
+		`sh -c 'echo $HOME; exit 3'`: {"sh", "-c", "echo $HOME; exit 3"},
+		`a""b`:                       {"ab"},
+		`''`:                         {""},
+	}
+	for in, want := range cases {
+		got, err := ShellSplit(in)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("ShellSplit(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	cases := []struct{ name, want string }{
+		{"comand", "command"}, {"shel", "shell"}, {"debgu", "debug"}, {"zzzzzz", ""}, {"command", ""},
+	}
+	for _, c := range cases {
+		if got := Suggest(c.name, Names()); got != c.want {
+			t.Errorf("Suggest(%q) = %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package tasks
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+func init() {
+	Register(&Spec{
+		Name: "pause",
+		Args: []Arg{
+			{Name: "minutes", Type: Float},
+			{Name: "seconds", Type: Float},
+			{Name: "prompt", Type: Str},
+			{Name: "echo", Type: Bool, Default: true},
+		},
+		MutuallyExclusive: [][]string{{"minutes", "seconds"}},
+		Controller:        true,
+		BypassHostLoop:    true,
+		Run:               runPause,
+	})
+}
+
+// runPause waits the given time, or asks at the terminal when no time is
+// given (and continues at once when there is no terminal).
+func runPause(ctx context.Context, c *Call) (*Result, error) {
+	start := time.Now()
+	r := &Result{Values: map[string]any{"echo": c.Args.Bool("echo"), "rc": 0, "stderr": "", "user_input": ""}}
+	secs := c.Args.Float("seconds") + 60*c.Args.Float("minutes")
+	switch {
+	case c.Args.Has("seconds") || c.Args.Has("minutes"):
+		t := time.NewTimer(time.Duration(secs * float64(time.Second)))
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		r.Values["stdout"] = fmt.Sprintf("Paused for %s seconds", PyFloat(secs))
+		if c.Args.Has("minutes") {
+			r.Values["stdout"] = fmt.Sprintf("Paused for %s minutes", PyFloat(c.Args.Float("minutes")))
+		}
+	case c.Prompt != nil:
+		prompt := c.Args.Str("prompt")
+		if prompt == "" {
+			prompt = "Press enter to continue, Ctrl+C to interrupt"
+		}
+		in, err := c.Prompt(ctx, "[pause]\n"+prompt+":\n", c.Args.Bool("echo"))
+		if err != nil {
+			return nil, err
+		}
+		r.Values["user_input"] = in
+		r.Values["stdout"] = "Paused for " + PyFloat(time.Since(start).Minutes()) + " minutes"
+	default:
+		r.Warnings = append(r.Warnings, "Not waiting for response to prompt as stdin is not interactive")
+		r.Values["stdout"] = "Paused for 0.0 minutes"
+	}
+	stop := time.Now()
+	r.Values["start"], r.Values["stop"] = AnsibleTime(start), AnsibleTime(stop)
+	r.Values["delta"] = int(stop.Sub(start).Seconds())
+	return r, nil
+}

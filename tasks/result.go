@@ -1,0 +1,111 @@
+package tasks
+
+import "fmt"
+
+// Result is what a module returns for one host (one loop item).
+type Result struct {
+	Changed bool
+	Failed  bool
+	Skipped bool
+	// Msg is the module's message; registered as "msg" when not empty.
+	Msg string
+	// Values are the module's own return values (rc, stdout, path, ...), in
+	// Ansible's names. A module that always returns "msg" (command returns
+	// "msg": "") sets it here.
+	Values map[string]any
+	// Facts are returned as ansible_facts; where they are stored depends on
+	// Spec.Facts.
+	Facts map[string]any
+	// Diff holds before/after pairs shown with --diff.
+	Diff []Diff
+	// Warnings are shown after the task's result.
+	Warnings []string
+}
+
+// Diff is one before/after pair of a change, as Ansible's diff dictionaries:
+// Before and After are strings (file contents) or mappings (attributes).
+type Diff struct {
+	Before, After             any
+	BeforeHeader, AfterHeader string
+	// Prepared is a diff already rendered by the module (Ansible's "prepared").
+	Prepared string
+}
+
+// OK returns an unchanged, successful result.
+func OK() *Result { return &Result{} }
+
+// Changed returns a successful result that changed the host.
+func Changed() *Result { return &Result{Changed: true} }
+
+// Failf returns a failed result with a formatted message.
+func Failf(format string, a ...any) *Result {
+	return &Result{Failed: true, Msg: fmt.Sprintf(format, a...)}
+}
+
+// Set stores a return value and returns r, for chaining.
+func (r *Result) Set(key string, v any) *Result {
+	if r.Values == nil {
+		r.Values = map[string]any{}
+	}
+	r.Values[key] = v
+	return r
+}
+
+// Get returns a return value.
+func (r *Result) Get(key string) any { return r.Values[key] }
+
+// Registered is the result as `register:` stores it and --json and -v show
+// it: the module's values plus changed, failed, msg, skipped, ansible_facts,
+// diff and warnings.
+func (r *Result) Registered() map[string]any {
+	out := make(map[string]any, len(r.Values)+4)
+	for k, v := range r.Values {
+		out[k] = v
+	}
+	out["changed"] = r.Changed
+	out["failed"] = r.Failed
+	if r.Msg != "" {
+		out["msg"] = r.Msg
+	}
+	if r.Skipped {
+		out["skipped"] = true
+	}
+	if r.Facts != nil {
+		out["ansible_facts"] = r.Facts
+	}
+	if len(r.Diff) == 1 {
+		out["diff"] = r.Diff[0].Map()
+	} else if len(r.Diff) > 1 {
+		l := make([]any, len(r.Diff))
+		for i, d := range r.Diff {
+			l[i] = d.Map()
+		}
+		out["diff"] = l
+	}
+	if len(r.Warnings) > 0 {
+		w := make([]any, len(r.Warnings))
+		for i, s := range r.Warnings {
+			w[i] = s
+		}
+		out["warnings"] = w
+	}
+	return out
+}
+
+// Map is the diff as Ansible registers it.
+func (d Diff) Map() map[string]any {
+	m := map[string]any{}
+	if d.Prepared != "" {
+		m["prepared"] = d.Prepared
+	}
+	if d.Before != nil || d.After != nil {
+		m["before"], m["after"] = d.Before, d.After
+	}
+	if d.BeforeHeader != "" {
+		m["before_header"] = d.BeforeHeader
+	}
+	if d.AfterHeader != "" {
+		m["after_header"] = d.AfterHeader
+	}
+	return m
+}

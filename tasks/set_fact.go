@@ -1,0 +1,41 @@
+package tasks
+
+import (
+	"context"
+	"regexp"
+)
+
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func init() {
+	Register(&Spec{
+		Name:       "set_fact",
+		AnyArgs:    true,
+		FreeForm:   FreeFormOptional,
+		Controller: true,
+		Facts:      SetFacts,
+		Run:        runSetFact,
+	})
+}
+
+// runSetFact returns its arguments (but cacheable) as facts; the engine
+// stores them as host variables.
+func runSetFact(_ context.Context, c *Call) (*Result, error) {
+	facts := map[string]any{}
+	for k, v := range c.Args {
+		if k == "cacheable" {
+			continue
+		}
+		if k == RawParams {
+			return Failf("set_fact takes key=value pairs, not %q", v), nil
+		}
+		if !identifier.MatchString(k) {
+			return Failf("The variable name '%s' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.", k), nil
+		}
+		facts[k] = v
+	}
+	if len(facts) == 0 {
+		return Failf("No key/value pairs provided, at least one is required for this action to succeed"), nil
+	}
+	return &Result{Facts: facts}, nil
+}

@@ -1,0 +1,12 @@
+package tasks
+
+import "context"
+
+func init() {
+	Register(&Spec{
+		Name:     "shell",
+		Args:     commandArgs,
+		FreeForm: FreeFormCommand,
+		Run:      func(ctx context.Context, c *Call) (*Result, error) { return runCommand(ctx, c, true) },
+	})
+}
