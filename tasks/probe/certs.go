@@ -65,7 +65,7 @@ func classify(st *TLSState, now time.Time, th Thresholds, checkName bool) (Statu
 func validity(c CertInfo, now time.Time) (Status, string) {
 	switch {
 	case now.After(c.NotAfter):
-		return StatusExpired, fmt.Sprintf("expired %d days ago (not_after %s)", -c.DaysLeft-1, c.NotAfter.Format(time.RFC3339))
+		return StatusExpired, fmt.Sprintf("expired %d days ago (not_after %s)", int(now.Sub(c.NotAfter)/(24*time.Hour)), c.NotAfter.Format(time.RFC3339))
 	case now.Before(c.NotBefore):
 		return StatusNotYetValid, "not valid before " + c.NotBefore.Format(time.RFC3339)
 	}

@@ -188,10 +188,14 @@ func (c TLSClient) judge(st *TLSState, status Status, reason string, th Threshol
 		}
 	}
 	if c.Insecure {
-		if th.CriticalDays > 0 && st.Leaf.DaysLeft < th.CriticalDays {
-			return fmt.Errorf("certificate %s", reason)
+		switch {
+		case th.CriticalDays <= 0 || st.Leaf.DaysLeft >= th.CriticalDays:
+			return nil
+		case st.Leaf.DaysLeft < 0:
+			return fmt.Errorf("certificate expired %d days ago", -st.Leaf.DaysLeft)
 		}
-		return nil
+		_, why := expiry(st.Leaf, th)
+		return fmt.Errorf("certificate %s", why)
 	}
 	switch status {
 	case StatusOK, StatusWarn:
@@ -213,6 +217,11 @@ func (c TLSClient) clientConfig(defaultName string) (*tls.Config, error) {
 	}
 	if cfg.ServerName == "" {
 		cfg.ServerName = defaultName
+	}
+	if c.MinVersion != "" {
+		if _, err := parseTLSVersion(c.MinVersion); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.RootCAs == nil && c.CAFile != "" {
 		pool, err := loadCAFile(c.CAFile)
