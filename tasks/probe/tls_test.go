@@ -1,8 +1,8 @@
 package probe
 
 import (
-	"crypto/ecdsa"
 	"context"
+	"crypto/ecdsa"
 	"crypto/tls"
 	"encoding/json"
 	"io"
