@@ -1,0 +1,61 @@
+package vault
+
+import (
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// registerText registers a decrypted value: the value itself, the value
+// without surrounding white space and, for a multi-line value, each of its
+// lines without surrounding white space (so a key printed line by line is
+// masked too). The Registrar decides what is too short to mask.
+func registerText(r Registrar, s string) {
+	if strings.TrimSpace(s) == "" {
+		return
+	}
+	r.Add(s)
+	trimmed := strings.TrimSpace(s)
+	if trimmed != s {
+		r.Add(trimmed)
+	}
+	if !strings.Contains(trimmed, "\n") {
+		return
+	}
+	for line := range strings.SplitSeq(trimmed, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			r.Add(line)
+		}
+	}
+}
+
+// registerVars registers the scalar values of a decrypted YAML document.
+// Content that is not YAML is registered as text.
+func registerVars(r Registrar, plain []byte) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(plain, &doc); err != nil {
+		registerText(r, string(plain))
+		return
+	}
+	registerNode(r, &doc, false)
+}
+
+// registerNode walks a YAML node; isKey marks mapping keys, which are
+// names, not secrets. Nested !vault values are left to DecryptInline.
+func registerNode(r Registrar, n *yaml.Node, isKey bool) {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for _, c := range n.Content {
+			registerNode(r, c, false)
+		}
+	case yaml.MappingNode:
+		for i, c := range n.Content {
+			registerNode(r, c, i%2 == 0)
+		}
+	case yaml.ScalarNode:
+		if isKey || n.Tag == "!!bool" || n.Tag == "!!null" || n.Tag == "!vault" {
+			return
+		}
+		registerText(r, n.Value)
+	}
+}
