@@ -1,0 +1,304 @@
+package yamlx
+
+import (
+	"encoding/base64"
+	"fmt"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// VaultFunc decrypts ansible-vault ciphertext; where names its origin
+// (FILE:LINE:COL for an inline value, FILE for a whole file).
+type VaultFunc func(ciphertext []byte, where string) ([]byte, error)
+
+// Options tune how nodes become Go values.
+type Options struct {
+	// Vault decrypts !vault values; nil makes them an error asking for the
+	// vault password.
+	Vault VaultFunc
+	// Unsafe wraps the string of a !unsafe scalar; nil keeps the plain string.
+	Unsafe func(s string) any
+}
+
+// maxValues bounds the values one conversion may build, so that a document
+// of nested aliases cannot exhaust memory.
+const maxValues = 10_000_000
+
+// Value converts node n of f into Go values as Ansible's YAML loader does:
+// scalars become string, int, float64, bool or nil by YAML 1.1 rules
+// (timestamps become their ISO 8601 string), sequences []any and mappings
+// map[string]any (keys in their JSON spelling). Merge keys (<<) are applied,
+// a key given twice in one mapping is an error, !vault values go through
+// opts.Vault and !unsafe scalars through opts.Unsafe.
+func (f *File) Value(n *yaml.Node, opts Options) (any, error) {
+	c := &converter{f: f, opts: opts, budget: maxValues}
+	return c.value(n)
+}
+
+type converter struct {
+	f      *File
+	opts   Options
+	budget int
+}
+
+func (c *converter) value(n *yaml.Node) (any, error) {
+	c.budget--
+	if c.budget < 0 {
+		return nil, c.f.Errorf(n, "document expands to too many values (nested aliases?)")
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return c.value(n.Content[0])
+	case yaml.AliasNode:
+		return c.value(n.Alias)
+	case yaml.ScalarNode:
+		return c.scalar(n)
+	case yaml.SequenceNode:
+		if err := c.checkTag(n, "!!seq"); err != nil {
+			return nil, err
+		}
+		out := make([]any, 0, len(n.Content))
+		for _, item := range n.Content {
+			v, err := c.value(item)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		if err := c.checkTag(n, "!!map"); err != nil {
+			return nil, err
+		}
+		return c.mapping(n)
+	}
+	return nil, c.f.Errorf(n, "unexpected YAML node")
+}
+
+func (c *converter) checkTag(n *yaml.Node, want string) error {
+	if n.Style&yaml.TaggedStyle == 0 || n.Tag == want || n.Tag == "!unsafe" {
+		return nil
+	}
+	return c.f.Errorf(n, "could not determine a constructor for the tag %q", n.Tag)
+}
+
+// Pair is one key and value of a mapping node, after merge keys are applied.
+type Pair struct {
+	Key, Value *yaml.Node
+	Merged     bool // came from a << merge, not written in this mapping
+}
+
+// Pairs lists the entries of mapping node n the way PyYAML flattens it:
+// entries pulled in by << merge keys first (of several merged mappings, the
+// earlier wins), then the mapping's own entries.
+func (f *File) Pairs(n *yaml.Node) ([]Pair, error) {
+	n = Resolve(n)
+	var merged, own []Pair
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !IsMergeKey(k) {
+			own = append(own, Pair{Key: k, Value: v})
+			continue
+		}
+		m, err := f.mergePairs(Resolve(v))
+		if err != nil {
+			return nil, err
+		}
+		merged = append(merged, m...)
+	}
+	return append(merged, own...), nil
+}
+
+func (f *File) mergePairs(v *yaml.Node) ([]Pair, error) {
+	switch v.Kind {
+	case yaml.MappingNode:
+		return f.markMerged(v)
+	case yaml.SequenceNode:
+		var out []Pair
+		for i := len(v.Content) - 1; i >= 0; i-- {
+			sub := Resolve(v.Content[i])
+			if sub.Kind != yaml.MappingNode {
+				return nil, f.Errorf(sub, "expected a mapping for merging, but found a %s", KindName(sub))
+			}
+			m, err := f.markMerged(sub)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, m...)
+		}
+		return out, nil
+	}
+	return nil, f.Errorf(v, "expected a mapping or list of mappings for merging, but found a %s", KindName(v))
+}
+
+func (f *File) markMerged(v *yaml.Node) ([]Pair, error) {
+	ps, err := f.Pairs(v)
+	for i := range ps {
+		ps[i].Merged = true
+	}
+	return ps, err
+}
+
+// IsMergeKey reports whether k is the YAML merge key <<.
+func IsMergeKey(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.Value == "<<" && (k.Tag == "!!merge" || k.Style&yaml.TaggedStyle == 0 && k.Style == 0)
+}
+
+// Resolve follows aliases to the node they name.
+func Resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// KindName names the kind of n for messages: "mapping", "sequence", "scalar".
+func KindName(n *yaml.Node) string {
+	switch Resolve(n).Kind {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "sequence"
+	case yaml.DocumentNode:
+		return "document"
+	}
+	return "scalar"
+}
+
+func (c *converter) mapping(n *yaml.Node) (map[string]any, error) {
+	pairs, err := c.f.Pairs(n)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]any, len(pairs))
+	seen := make(map[string]*yaml.Node, len(pairs))
+	for _, p := range pairs {
+		kv, err := c.value(p.Key)
+		if err != nil {
+			return nil, err
+		}
+		key, err := c.keyString(p.Key, kv)
+		if err != nil {
+			return nil, err
+		}
+		if !p.Merged {
+			if first, dup := seen[key]; dup {
+				return nil, c.f.Errorf(p.Key, "duplicate key %q (first defined at line %d)", key, first.Line)
+			}
+			seen[key] = p.Key
+		}
+		v, err := c.value(p.Value)
+		if err != nil {
+			return nil, err
+		}
+		out[key] = v
+	}
+	return out, nil
+}
+
+func (c *converter) keyString(n *yaml.Node, v any) (string, error) {
+	switch v.(type) {
+	case []any, map[string]any:
+		return "", c.f.Errorf(n, "a %s cannot be a mapping key", KindName(n))
+	}
+	return KeyString(v), nil
+}
+
+// KeyString spells a scalar value the way JSON spells it as an object key
+// (Python's json module: true, false, null, 1, 1.5).
+func KeyString(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case nil:
+		return "null"
+	case bool:
+		if t {
+			return "true"
+		}
+		return "false"
+	case float64:
+		return PyFloat(t)
+	}
+	return fmt.Sprint(v)
+}
+
+func (c *converter) scalar(n *yaml.Node) (any, error) {
+	if n.Style&yaml.TaggedStyle == 0 {
+		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			return n.Value, nil
+		}
+		return ResolvePlain(n.Value), nil
+	}
+	switch n.Tag {
+	case "!!str":
+		return n.Value, nil
+	case "!!int":
+		v, ok := ConstructInt(n.Value)
+		if !ok {
+			return nil, c.f.Errorf(n, "invalid integer %q", n.Value)
+		}
+		return v, nil
+	case "!!float":
+		v, ok := ConstructFloat(n.Value)
+		if !ok {
+			return nil, c.f.Errorf(n, "invalid float %q", n.Value)
+		}
+		return v, nil
+	case "!!bool":
+		v, ok := boolValues[strings.ToLower(n.Value)]
+		if !ok {
+			return nil, c.f.Errorf(n, "invalid boolean %q", n.Value)
+		}
+		return v, nil
+	case "!!null":
+		return nil, nil
+	case "!!timestamp":
+		v, ok := Timestamp(n.Value)
+		if !ok {
+			return nil, c.f.Errorf(n, "invalid timestamp %q", n.Value)
+		}
+		return v, nil
+	case "!!binary":
+		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(n.Value), ""))
+		if err != nil {
+			return nil, c.f.Errorf(n, "invalid base64 data: %v", err)
+		}
+		return string(b), nil
+	case "!vault", "!vault-encrypted":
+		return c.vault(n)
+	case "!unsafe":
+		if c.opts.Unsafe != nil {
+			return c.opts.Unsafe(n.Value), nil
+		}
+		return n.Value, nil
+	}
+	return nil, c.f.Errorf(n, "could not determine a constructor for the tag %q", n.Tag)
+}
+
+func (c *converter) vault(n *yaml.Node) (any, error) {
+	where := fmt.Sprintf("%s:%d:%d", c.f.Name, n.Line, n.Column)
+	if c.opts.Vault == nil {
+		return nil, c.f.Errorf(n, "vault password needed to decrypt this !vault value")
+	}
+	plain, err := c.opts.Vault([]byte(n.Value), where)
+	if err != nil {
+		return nil, c.f.Errorf(n, "cannot decrypt !vault value: %v", err)
+	}
+	return string(plain), nil
+}
+
+// SortedKeys returns the keys of m in order.
+func SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
