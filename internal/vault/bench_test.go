@@ -122,4 +122,3 @@ func BenchmarkDerive(b *testing.B) {
 		}
 	}
 }
-
