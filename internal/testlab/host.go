@@ -38,6 +38,10 @@ type HostOptions struct {
 	// Password creates a Unix user with a random password for this host and
 	// turns password authentication on. Needs root (ErrNotRoot otherwise).
 	Password bool
+	// OwnUser, as root, logs into the host as a Unix user of its own whose
+	// home is Host.Dir (a clean login shell, as on a fresh machine); ignored
+	// when not root.
+	OwnUser bool
 	// CertAuthority, when set, signs a host certificate for the host's first
 	// key (principals: its address and name); the lab's known_hosts then
 	// trusts the authority with an @cert-authority line instead of listing
@@ -152,8 +156,8 @@ func (l *Lab) prepare(h *Host) error {
 			return err
 		}
 	}
-	if h.opts.Password {
-		return l.addUser(h)
+	if h.opts.Password || (h.opts.OwnUser && os.Geteuid() == 0) {
+		return l.addUser(h, h.opts.Password)
 	}
 	return nil
 }

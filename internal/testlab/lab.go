@@ -38,6 +38,9 @@ type Options struct {
 	Hosts int
 	// LogLevel is sshd's LogLevel; VERBOSE when empty (logs each accepted key).
 	LogLevel string
+	// OwnUsers gives each of these hosts a Unix user of its own (see
+	// HostOptions.OwnUser); only as root.
+	OwnUsers bool
 }
 
 // Lab is a set of running sshd hosts and the client files that reach them.
@@ -72,7 +75,7 @@ func New(opts Options) (*Lab, error) {
 		return nil, err
 	}
 	for i := 0; i < opts.Hosts; i++ {
-		if _, err := l.AddHost(HostOptions{}); err != nil {
+		if _, err := l.AddHost(HostOptions{OwnUser: opts.OwnUsers}); err != nil {
 			l.Close()
 			return nil, err
 		}

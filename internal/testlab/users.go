@@ -13,18 +13,24 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// addUser creates a Unix user with a random password whose home is the
-// host's directory, and removes it when the lab closes.
-func (l *Lab) addUser(h *Host) error {
+// addUser creates a Unix user whose home is the host's directory, with a
+// random password when withPassword (else no password, but not locked), and
+// removes it when the lab closes.
+func (l *Lab) addUser(h *Host, withPassword bool) error {
 	name := "drl" + randomHex(5)
-	pw := randomHex(12)
 	if err := retry("useradd", "-M", "-d", h.Dir, "-s", "/bin/sh", name); err != nil {
 		return err
 	}
 	l.mu.Lock()
 	l.cleanups = append(l.cleanups, func() { _ = retry("userdel", "-f", name) })
 	l.mu.Unlock()
-	if err := retryInput(name+":"+pw+"\n", "chpasswd"); err != nil {
+	pw := ""
+	if withPassword {
+		pw = randomHex(12)
+		if err := retryInput(name+":"+pw+"\n", "chpasswd"); err != nil {
+			return err
+		}
+	} else if err := retry("usermod", "-p", "*", name); err != nil {
 		return err
 	}
 	if err := retry("chown", "-R", name+":", h.Dir); err != nil {

@@ -1,0 +1,313 @@
+package ssh
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/drover/drover/transport"
+)
+
+// maxSessions bounds the commands running at once over one connection:
+// OpenSSH's sshd allows 10 sessions per connection by default (MaxSessions)
+// and the SFTP subsystem takes one.
+const maxSessions = 8
+
+// Conn is an authenticated SSH connection to one host. It implements
+// transport.Conn.
+type Conn struct {
+	cfg    Config
+	client *ssh.Client
+	owned  *Conn // jump connection closed with this one
+	slots  chan struct{}
+
+	sftpMu sync.Mutex
+	sftp   *sftp.Client
+
+	closeOnce sync.Once
+	closed    chan struct{}
+	mu        sync.Mutex
+	cause     error // why the connection ended, when it was not Close
+}
+
+var _ transport.Conn = (*Conn)(nil)
+
+func newConn(rc Config, client *ssh.Client) *Conn {
+	c := &Conn{cfg: rc, client: client, slots: make(chan struct{}, maxSessions), closed: make(chan struct{})}
+	go c.watch()
+	if rc.ServerAliveInterval > 0 {
+		go c.keepalive(rc.ServerAliveInterval, rc.ServerAliveCountMax)
+	}
+	return c
+}
+
+// Config is the resolved configuration the connection was made with.
+func (c *Conn) Config() Config { return c.cfg }
+
+// Client is the underlying SSH client.
+func (c *Conn) Client() *ssh.Client { return c.client }
+
+// watch notices the connection ending.
+func (c *Conn) watch() {
+	err := c.client.Wait()
+	if err == nil {
+		err = io.EOF
+	}
+	c.fail(fmt.Errorf("connection lost: %w", err))
+}
+
+// fail closes the connection for a reason other than Close.
+func (c *Conn) fail(cause error) {
+	c.mu.Lock()
+	if c.cause == nil {
+		select {
+		case <-c.closed:
+		default:
+			c.cause = cause
+		}
+	}
+	c.mu.Unlock()
+	c.shutdown()
+}
+
+// keepalive probes the server every interval; countMax probes without an
+// answer close the connection.
+func (c *Conn) keepalive(interval time.Duration, countMax int) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	replies := make(chan struct{}, 1)
+	pending, missed := false, 0
+	for {
+		select {
+		case <-c.closed:
+			return
+		case <-replies:
+			pending, missed = false, 0
+		case <-t.C:
+			if pending {
+				if missed++; missed >= countMax {
+					c.fail(fmt.Errorf("no answer to %d keepalives %s apart: host is gone", countMax, interval))
+					return
+				}
+				continue
+			}
+			pending = true
+			go func() {
+				_, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil)
+				if err == nil {
+					replies <- struct{}{}
+				}
+			}()
+		}
+	}
+}
+
+// Close ends the connection, every command still running over it and any
+// jump connection it owns.
+func (c *Conn) Close() error {
+	c.shutdown()
+	return nil
+}
+
+func (c *Conn) shutdown() {
+	c.closeOnce.Do(func() {
+		close(c.closed)
+		c.sftpMu.Lock()
+		if c.sftp != nil {
+			c.sftp.Close()
+		}
+		c.sftpMu.Unlock()
+		c.client.Close()
+		if c.owned != nil {
+			c.owned.Close()
+		}
+	})
+}
+
+// Alive reports whether the connection is still open.
+func (c *Conn) Alive() bool {
+	select {
+	case <-c.closed:
+		return false
+	default:
+		return true
+	}
+}
+
+// lost converts err into an UnreachableError when the connection has
+// ended.
+func (c *Conn) lost(err error) error {
+	if c.Alive() || err == nil {
+		return err
+	}
+	c.mu.Lock()
+	cause := c.cause
+	c.mu.Unlock()
+	if cause == nil {
+		cause = errors.New("connection closed")
+	}
+	return &transport.UnreachableError{Host: c.cfg.Host, Err: cause}
+}
+
+// acquire takes a session slot, or fails when ctx ends first.
+func (c *Conn) acquire(ctx context.Context) error {
+	select {
+	case c.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.closed:
+		return c.lost(errors.New("connection closed"))
+	}
+}
+
+func (c *Conn) release() { <-c.slots }
+
+// Run executes cmd in a session of its own.
+func (c *Conn) Run(ctx context.Context, cmd transport.Command) (transport.Result, error) {
+	if err := c.acquire(ctx); err != nil {
+		return transport.Result{}, err
+	}
+	defer c.release()
+	sess, err := c.client.NewSession()
+	if err != nil {
+		return transport.Result{}, c.lost(fmt.Errorf("open session: %w", err))
+	}
+	defer sess.Close()
+	var stdout, stderr bytes.Buffer
+	out, errw := pick(cmd.Stdout, &stdout), pick(cmd.Stderr, &stderr)
+	if cmd.Stdout != nil && sameWriter(cmd.Stdout, cmd.Stderr) {
+		w := &lockedWriter{w: cmd.Stdout}
+		out, errw = w, w
+	}
+	sess.Stdout, sess.Stderr = out, errw
+	if err := c.setup(sess, cmd); err != nil {
+		return transport.Result{}, c.lost(err)
+	}
+	res, err := c.wait(ctx, sess, transport.ShellLine(cmd), cmd.Stdin)
+	res.Stdout, res.Stderr = collected(cmd.Stdout, &stdout), collected(cmd.Stderr, &stderr)
+	return res, err
+}
+
+// setup requests the pseudo-terminal a command asks for.
+func (c *Conn) setup(sess *ssh.Session, cmd transport.Command) error {
+	if cmd.PTY == nil {
+		return nil
+	}
+	rows, cols, term := cmd.PTY.Rows, cmd.PTY.Cols, cmd.PTY.Term
+	if rows == 0 || cols == 0 {
+		rows, cols = 24, 80
+	}
+	if term == "" {
+		term = "xterm"
+	}
+	return sess.RequestPty(term, rows, cols, ssh.TerminalModes{})
+}
+
+// wait starts line, feeds stdin and waits for the exit status; ctx ending
+// sends KILL to the command and closes the session.
+func (c *Conn) wait(ctx context.Context, sess *ssh.Session, line string, stdin io.Reader) (transport.Result, error) {
+	in, err := sess.StdinPipe()
+	if err != nil {
+		return transport.Result{}, err
+	}
+	if err := sess.Start(line); err != nil {
+		return transport.Result{}, c.lost(fmt.Errorf("start command: %w", err))
+	}
+	go feed(in, stdin)
+	done := make(chan error, 1)
+	go func() { done <- sess.Wait() }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		_ = sess.Signal(ssh.SIGKILL)
+		sess.Close()
+		return transport.Result{ExitCode: -1, Signal: "KILL"}, ctx.Err()
+	case <-c.closed:
+		return transport.Result{ExitCode: -1}, c.lost(errors.New("connection closed"))
+	}
+	return c.status(err)
+}
+
+// feed copies stdin to the command and closes its input at the end.
+func feed(in io.WriteCloser, stdin io.Reader) {
+	if stdin != nil {
+		_, _ = io.Copy(in, stdin)
+	}
+	in.Close()
+}
+
+// status turns the session's end into a Result.
+func (c *Conn) status(err error) (transport.Result, error) {
+	var exit *ssh.ExitError
+	switch {
+	case err == nil:
+		return transport.Result{}, nil
+	case errors.As(err, &exit):
+		if exit.Signal() != "" {
+			return transport.Result{ExitCode: -1, Signal: exit.Signal()}, nil
+		}
+		return transport.Result{ExitCode: exit.ExitStatus()}, nil
+	}
+	if !c.Alive() {
+		return transport.Result{ExitCode: -1}, c.lost(err)
+	}
+	var missing *ssh.ExitMissingError
+	if errors.As(err, &missing) {
+		return transport.Result{ExitCode: -1}, fmt.Errorf("%s: command ended without an exit status", c.cfg.Host)
+	}
+	return transport.Result{ExitCode: -1}, err
+}
+
+func pick(w io.Writer, buf *bytes.Buffer) io.Writer {
+	if w != nil {
+		return w
+	}
+	return buf
+}
+
+func collected(w io.Writer, buf *bytes.Buffer) []byte {
+	if w != nil {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// sameWriter reports whether a and b are one comparable writer.
+func sameWriter(a, b io.Writer) (same bool) {
+	defer func() { _ = recover() }()
+	return a == b
+}
+
+// lockedWriter lets stdout and stderr share one writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// Dial opens a TCP connection from the host to addr (direct-tcpip): the
+// host resolves and connects.
+func (c *Conn) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if network != "tcp" && network != "tcp4" && network != "tcp6" {
+		return nil, fmt.Errorf("dial %s %s: only tcp: %w", network, addr, transport.ErrNotSupported)
+	}
+	nc, err := c.client.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, c.lost(fmt.Errorf("dial %s from %s: %w", addr, c.cfg.Host, err))
+	}
+	return nc, nil
+}

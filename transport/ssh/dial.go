@@ -1,0 +1,233 @@
+package ssh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/drover/drover/transport"
+)
+
+// maxJumpDepth bounds ProxyJump chains (and loops through ssh_config).
+const maxJumpDepth = 8
+
+// Dial connects and authenticates to the host cfg describes. Jump hosts it
+// goes through belong to the returned Conn and close with it. Failures to
+// reach the host are *transport.UnreachableError.
+func Dial(ctx context.Context, cfg Config) (*Conn, error) {
+	d := &dialer{keys: newSignerCache()}
+	d.jump = func(ctx context.Context, jc Config, depth int) (*Conn, error) { return d.dial(ctx, jc, depth) }
+	return d.dial(ctx, cfg, 0)
+}
+
+// dialer makes connections; a Pool shares one so that keys are decrypted
+// once and jump hosts are reused.
+type dialer struct {
+	keys *signerCache
+	// jump returns a connection to a jump host; shared reports whether
+	// others use it too (then the Conn behind it must not close it).
+	jump   func(ctx context.Context, cfg Config, depth int) (*Conn, error)
+	shared bool
+}
+
+func (d *dialer) dial(ctx context.Context, cfg Config, depth int) (*Conn, error) {
+	if depth > maxJumpDepth {
+		return nil, unreachable(cfg.Host, errors.New("ProxyJump chain is longer than 8 hops (a loop in ssh_config?)"))
+	}
+	rc, err := cfg.Resolve()
+	if err != nil {
+		return nil, err
+	}
+	hops, err := parseJumps(rc.ProxyJump)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Host, err)
+	}
+	var via *Conn
+	if len(hops) > 0 {
+		if via, err = d.jump(ctx, jumpConfig(cfg, hops), depth+1); err != nil {
+			return nil, unreachable(cfg.Host, fmt.Errorf("via jump host %s: %w", hops[len(hops)-1], err))
+		}
+	}
+	c, err := d.connect(ctx, &rc, via)
+	if err != nil {
+		if via != nil && !d.shared {
+			via.Close()
+		}
+		return nil, unreachable(cfg.Host, err)
+	}
+	if via != nil && !d.shared {
+		c.owned = via
+	}
+	return c, nil
+}
+
+// unreachable wraps err, unless it already is an UnreachableError.
+func unreachable(host string, err error) error {
+	if transport.IsUnreachable(err) {
+		var u *transport.UnreachableError
+		errors.As(err, &u)
+		if u.Host == host {
+			return err
+		}
+	}
+	return &transport.UnreachableError{Host: host, Err: err}
+}
+
+// connect opens the TCP connection (directly or through via) and runs the
+// SSH handshake, all within the connect timeout.
+func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, rc.ConnectTimeout)
+	defer cancel()
+	stage := &stageTracker{name: "TCP connect to " + rc.Addr()}
+	raw, err := d.openTCP(ctx, rc, via)
+	if err != nil {
+		return nil, stage.explain(ctx, rc, err)
+	}
+	stage.set("SSH handshake with " + rc.Addr())
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	c, err := d.handshake(raw, rc, stage)
+	if !stop() && err == nil {
+		c.Close()
+		err = ctx.Err()
+	}
+	if err != nil {
+		raw.Close()
+		return nil, stage.explain(ctx, rc, err)
+	}
+	return c, nil
+}
+
+func (d *dialer) openTCP(ctx context.Context, rc *Config, via *Conn) (net.Conn, error) {
+	if via != nil {
+		return via.client.DialContext(ctx, "tcp", rc.Addr())
+	}
+	var nd net.Dialer
+	return nd.DialContext(ctx, "tcp", rc.Addr())
+}
+
+// handshake authenticates over raw and starts the connection's upkeep.
+func (d *dialer) handshake(raw net.Conn, rc *Config, stage *stageTracker) (*Conn, error) {
+	cb, algos, err := hostKeyCheck(rc)
+	if err != nil {
+		return nil, err
+	}
+	a, err := authFor(rc, d.keys)
+	if err != nil {
+		return nil, err
+	}
+	defer a.close()
+	var hostKeyErr error
+	ccfg := &ssh.ClientConfig{
+		User: rc.User, Auth: a.methods, HostKeyAlgorithms: algos,
+		HostKeyCallback: func(host string, remote net.Addr, key ssh.PublicKey) error {
+			hostKeyErr = cb(host, remote, key)
+			if hostKeyErr == nil {
+				stage.set("authentication as " + rc.User)
+			}
+			return hostKeyErr
+		},
+	}
+	sc, chans, reqs, err := ssh.NewClientConn(raw, rc.Addr(), ccfg)
+	switch {
+	case hostKeyErr != nil:
+		return nil, hostKeyErr
+	case err != nil && strings.Contains(err.Error(), "unable to authenticate"):
+		return nil, a.failure(rc.User)
+	case err != nil:
+		return nil, err
+	}
+	return newConn(*rc, ssh.NewClient(sc, chans, reqs)), nil
+}
+
+// stageTracker remembers how far a connection got, for timeout messages.
+type stageTracker struct {
+	mu   sync.Mutex
+	name string
+}
+
+func (s *stageTracker) set(name string) {
+	s.mu.Lock()
+	s.name = name
+	s.mu.Unlock()
+}
+
+// explain turns a failure into a message that says what timed out.
+func (s *stageTracker) explain(ctx context.Context, rc *Config, err error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("timed out after %s during %s", rc.ConnectTimeout, s.name)
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: %w", s.name, ctx.Err())
+	}
+	var hk *HostKeyError
+	if errors.As(err, &hk) || strings.HasPrefix(err.Error(), "authentication failed") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", s.name, err)
+}
+
+// parseJumps splits a ProxyJump value into hops; "none" or "" is no hop.
+func parseJumps(v string) ([]string, error) {
+	if v == "" || strings.EqualFold(v, "none") {
+		return nil, nil
+	}
+	hops := strings.Split(v, ",")
+	for i, h := range hops {
+		hops[i] = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(h), "ssh://"))
+		if hops[i] == "" {
+			return nil, fmt.Errorf("ProxyJump %q has an empty hop", v)
+		}
+	}
+	return hops, nil
+}
+
+// parseHop reads "[user@]host[:port]" (IPv6 hosts in brackets).
+func parseHop(hop string) (user, host string, port int, err error) {
+	if i := strings.LastIndex(hop, "@"); i >= 0 {
+		user, hop = hop[:i], hop[i+1:]
+	}
+	host = hop
+	if strings.HasPrefix(hop, "[") || strings.Count(hop, ":") == 1 {
+		h, p, serr := net.SplitHostPort(hop)
+		if serr != nil {
+			return "", "", 0, fmt.Errorf("jump host %q: %w", hop, serr)
+		}
+		host = h
+		if port, err = strconv.Atoi(p); err != nil || port < 1 || port > 65535 {
+			return "", "", 0, fmt.Errorf("jump host %q: bad port", hop)
+		}
+	}
+	return user, host, port, nil
+}
+
+// jumpConfig is the Config of the last hop of hops, reached through the
+// hops before it. It is resolved through ssh_config like any host, and
+// inherits the target's explicit key, known_hosts and timeout settings
+// (not its port, user or password).
+func jumpConfig(target Config, hops []string) Config {
+	user, host, port, err := parseHop(hops[len(hops)-1])
+	if err != nil {
+		host = hops[len(hops)-1]
+	}
+	jc := Config{
+		Host: host, User: user, Port: port,
+		IdentityFiles: target.IdentityFiles, IdentitiesOnly: target.IdentitiesOnly,
+		Passphrase: target.Passphrase, ConnectTimeout: target.ConnectTimeout,
+		KnownHostsFiles: target.KnownHostsFiles, GlobalKnownHostsFiles: target.GlobalKnownHostsFiles,
+		HostKeyPolicy: target.HostKeyPolicy, HashKnownHosts: target.HashKnownHosts,
+		ServerAliveInterval: target.ServerAliveInterval, ServerAliveCountMax: target.ServerAliveCountMax,
+		ConfigFile: target.ConfigFile, IdentityAgent: target.IdentityAgent,
+	}
+	if len(hops) > 1 {
+		jc.ProxyJump = strings.Join(hops[:len(hops)-1], ",")
+	}
+	return jc
+}

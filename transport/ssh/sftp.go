@@ -1,0 +1,299 @@
+package ssh
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"time"
+
+	"github.com/pkg/sftp"
+
+	"github.com/drover/drover/transport"
+)
+
+// files returns the connection's SFTP client, starting it on first use.
+func (c *Conn) files() (*sftp.Client, error) {
+	c.sftpMu.Lock()
+	defer c.sftpMu.Unlock()
+	if c.sftp != nil {
+		return c.sftp, nil
+	}
+	if !c.Alive() {
+		return nil, c.lost(errors.New("connection closed"))
+	}
+	cl, err := sftp.NewClient(c.client, sftp.UseConcurrentWrites(true), sftp.UseConcurrentReads(true),
+		sftp.MaxConcurrentRequestsPerFile(64))
+	if err != nil {
+		return nil, c.lost(fmt.Errorf("start sftp: %w", err))
+	}
+	c.sftp = cl
+	return cl, nil
+}
+
+// fsErr maps SFTP status codes onto io/fs errors, and a lost connection
+// onto an UnreachableError.
+func (c *Conn) fsErr(op, p string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if !c.Alive() {
+		return c.lost(err)
+	}
+	var st *sftp.StatusError
+	if errors.As(err, &st) {
+		switch st.FxCode() {
+		case sftp.ErrSSHFxNoSuchFile:
+			err = fs.ErrNotExist
+		case sftp.ErrSSHFxPermissionDenied:
+			err = fs.ErrPermission
+		case sftp.ErrSSHFxConnectionLost, sftp.ErrSSHFxNoConnection:
+			return c.lost(err)
+		}
+	}
+	if errors.Is(err, sftp.ErrSSHFxConnectionLost) {
+		return &transport.UnreachableError{Host: c.cfg.Host, Err: err}
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return &fs.PathError{Op: op, Path: p, Err: err}
+}
+
+// Put streams r to a temporary file beside dst, sets its mode and times and
+// renames it over dst (posix-rename@openssh.com). On failure or
+// cancellation the temporary file is removed and dst is untouched.
+func (c *Conn) Put(ctx context.Context, dst string, r io.Reader, opts transport.PutOptions) error {
+	cl, err := c.files()
+	if err != nil {
+		return err
+	}
+	tmp := path.Join(path.Dir(dst), "."+path.Base(dst)+".drover-"+randomSuffix())
+	err = c.writeTemp(ctx, cl, tmp, r, opts)
+	if err == nil {
+		err = c.fsErr("rename", dst, cl.PosixRename(tmp, dst))
+	}
+	if err != nil && c.Alive() {
+		_ = cl.Remove(tmp)
+	}
+	return err
+}
+
+func (c *Conn) writeTemp(ctx context.Context, cl *sftp.Client, tmp string, r io.Reader, opts transport.PutOptions) error {
+	f, err := cl.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+	if err != nil {
+		return c.fsErr("create", tmp, err)
+	}
+	mode := opts.Mode
+	if mode == 0 {
+		mode = 0o644
+	}
+	_, err = f.ReadFromWithConcurrency(ctxReader{ctx, r}, 0)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		mt := opts.ModTime
+		if mt.IsZero() {
+			mt = time.Now()
+		}
+		err = cl.Chtimes(tmp, mt, mt)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return c.fsErr("write", tmp, err)
+}
+
+func randomSuffix() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// ctxReader stops a copy once ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// ctxWriter stops a copy once ctx ends.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+// Get streams the file at p into w.
+func (c *Conn) Get(ctx context.Context, p string, w io.Writer) error {
+	cl, err := c.files()
+	if err != nil {
+		return err
+	}
+	f, err := cl.Open(p)
+	if err != nil {
+		return c.fsErr("open", p, err)
+	}
+	defer f.Close()
+	_, err = f.WriteTo(ctxWriter{ctx, w})
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return c.fsErr("read", p, err)
+}
+
+// Stat describes p, following links.
+func (c *Conn) Stat(ctx context.Context, p string) (transport.FileInfo, error) {
+	return c.stat(ctx, "stat", p, (*sftp.Client).Stat)
+}
+
+// Lstat describes p itself.
+func (c *Conn) Lstat(ctx context.Context, p string) (transport.FileInfo, error) {
+	return c.stat(ctx, "lstat", p, (*sftp.Client).Lstat)
+}
+
+func (c *Conn) stat(_ context.Context, op, p string, f func(*sftp.Client, string) (os.FileInfo, error)) (transport.FileInfo, error) {
+	cl, err := c.files()
+	if err != nil {
+		return transport.FileInfo{}, err
+	}
+	fi, err := f(cl, p)
+	if err != nil {
+		return transport.FileInfo{}, c.fsErr(op, p, err)
+	}
+	return info(fi), nil
+}
+
+func info(fi fs.FileInfo) transport.FileInfo {
+	out := transport.FileInfo{Name: fi.Name(), Size: fi.Size(), Mode: fi.Mode(), ModTime: fi.ModTime(), UID: -1, GID: -1}
+	if st, ok := fi.Sys().(*sftp.FileStat); ok {
+		out.UID, out.GID = int(st.UID), int(st.GID)
+	}
+	return out
+}
+
+// ReadDir lists the directory at p, sorted by name.
+func (c *Conn) ReadDir(ctx context.Context, p string) ([]transport.FileInfo, error) {
+	cl, err := c.files()
+	if err != nil {
+		return nil, err
+	}
+	list, err := cl.ReadDirContext(ctx, p)
+	if err != nil {
+		return nil, c.fsErr("readdir", p, err)
+	}
+	out := make([]transport.FileInfo, 0, len(list))
+	for _, fi := range list {
+		out = append(out, info(fi))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Readlink returns the target of the link at p.
+func (c *Conn) Readlink(_ context.Context, p string) (string, error) {
+	cl, err := c.files()
+	if err != nil {
+		return "", err
+	}
+	t, err := cl.ReadLink(p)
+	return t, c.fsErr("readlink", p, err)
+}
+
+// Mkdir creates a directory and then sets its mode, since the server
+// applies its umask on creation.
+func (c *Conn) Mkdir(_ context.Context, p string, mode fs.FileMode) error {
+	cl, err := c.files()
+	if err != nil {
+		return err
+	}
+	if err := cl.Mkdir(p); err != nil {
+		if _, serr := cl.Lstat(p); serr == nil {
+			return &fs.PathError{Op: "mkdir", Path: p, Err: fs.ErrExist}
+		}
+		return c.fsErr("mkdir", p, err)
+	}
+	return c.fsErr("chmod", p, cl.Chmod(p, mode))
+}
+
+// Chmod sets the mode of p.
+func (c *Conn) Chmod(_ context.Context, p string, mode fs.FileMode) error {
+	return c.do("chmod", p, func(cl *sftp.Client) error { return cl.Chmod(p, mode) })
+}
+
+// Chown sets the owner and group of p; -1 keeps one.
+func (c *Conn) Chown(_ context.Context, p string, uid, gid int) error {
+	return c.do("chown", p, func(cl *sftp.Client) error {
+		if uid < 0 || gid < 0 {
+			fi, err := cl.Stat(p)
+			if err != nil {
+				return err
+			}
+			st := fi.Sys().(*sftp.FileStat)
+			if uid < 0 {
+				uid = int(st.UID)
+			}
+			if gid < 0 {
+				gid = int(st.GID)
+			}
+		}
+		return cl.Chown(p, uid, gid)
+	})
+}
+
+// Chtimes sets the times of p.
+func (c *Conn) Chtimes(_ context.Context, p string, atime, mtime time.Time) error {
+	return c.do("chtimes", p, func(cl *sftp.Client) error { return cl.Chtimes(p, atime, mtime) })
+}
+
+// Symlink creates a symbolic link at p pointing to target.
+func (c *Conn) Symlink(_ context.Context, target, p string) error {
+	return c.do("symlink", p, func(cl *sftp.Client) error { return cl.Symlink(target, p) })
+}
+
+// Link creates a hard link at p to target (hardlink@openssh.com).
+func (c *Conn) Link(_ context.Context, target, p string) error {
+	return c.do("link", p, func(cl *sftp.Client) error { return cl.Link(target, p) })
+}
+
+// Rename moves oldpath over newpath (posix-rename@openssh.com).
+func (c *Conn) Rename(_ context.Context, oldpath, newpath string) error {
+	return c.do("rename", oldpath, func(cl *sftp.Client) error { return cl.PosixRename(oldpath, newpath) })
+}
+
+// Remove deletes a file, link or empty directory.
+func (c *Conn) Remove(_ context.Context, p string) error {
+	return c.do("remove", p, func(cl *sftp.Client) error { return cl.Remove(p) })
+}
+
+// do runs one SFTP operation and maps its error.
+func (c *Conn) do(op, p string, f func(*sftp.Client) error) error {
+	cl, err := c.files()
+	if err != nil {
+		return err
+	}
+	return c.fsErr(op, p, f(cl))
+}
