@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/drover/drover/internal/suggest"
 )
 
 // Options tune how inventory sources are read.
@@ -23,6 +25,10 @@ type Options struct {
 	// Unsafe wraps the string of a !unsafe YAML value; nil keeps it a plain
 	// string.
 	Unsafe func(s string) any
+	// VaultValue, when set, stands in for Decrypt on inline !vault values: it
+	// returns the value to keep instead of the plaintext (drover inventory
+	// keeps {"__ansible_vault": CIPHERTEXT}, as ansible-inventory prints).
+	VaultValue func(ciphertext []byte, where string) (any, error)
 }
 
 // DefaultScriptTimeout bounds a dynamic inventory script when
@@ -551,3 +557,5 @@ func copyVars(m map[string]any) map[string]any {
 	}
 	return out
 }
+
+func suggestHint(word string, candidates []string) string { return suggest.Hint(word, candidates) }

@@ -22,7 +22,7 @@ var (
 	reBracketedHostPort = regexp.MustCompile(`^\[(.+)\]:([0-9]+)$`)
 	reHostPort          = regexp.MustCompile(`^((?:[^:\[\]]|\[[^\]]*\])*):([0-9]+)$`)
 	reIPv4              = regexp.MustCompile(`(?i)^(?:` + ipv4Component + `\.){3}` + ipv4Component + `$`)
-	reIPv6              = regexp.MustCompile(strings.ReplaceAll(`(?i)^(?:` + strings.Join([]string{
+	reIPv6              = regexp.MustCompile(strings.ReplaceAll(`(?i)^(?:`+strings.Join([]string{
 		`(?:{0}:){7}{0}`,
 		`(?:{0}:){1,6}:`,
 		`(?:{0}:)(?::{0}){1,6}`,
@@ -36,7 +36,7 @@ var (
 		`(?:0:){6}(?:{0}\.){3}{0}`,
 		`::(?:ffff:)?(?:{0}\.){3}{0}`,
 		`(?:0:){5}ffff:(?:{0}\.){3}{0}`,
-	}, "|") + `)$`, "{0}", ipv6Component))
+	}, "|")+`)$`, "{0}", ipv6Component))
 	reLabel = regexp.MustCompile(`(?i)^(?:` + word + `|` + alphanumericRange + `)(?:` + word + `|-|` + alphanumericRange + `)*$`)
 )
 

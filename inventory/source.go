@@ -173,5 +173,3 @@ func isExecutable(path string) bool {
 	}
 	return info.Mode().Perm()&0o111 != 0 && syscall.Access(path, 1) == nil
 }
-
-

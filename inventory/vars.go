@@ -129,8 +129,6 @@ func varsBase(src string) string {
 	return filepath.Dir(src)
 }
 
-
-
 func (inv *Inventory) varsDirFor(src, sub string) (*varsDir, error) {
 	base := varsBase(src)
 	if base == "" {
@@ -294,9 +292,7 @@ func (inv *Inventory) readVarsFile(path string) (map[string]any, error) {
 }
 
 func (inv *Inventory) valueOptions() yamlx.Options {
-	return yamlx.Options{Vault: inv.opts.Decrypt, Unsafe: inv.opts.Unsafe}
+	return yamlx.Options{Vault: inv.opts.Decrypt, Unsafe: inv.opts.Unsafe, VaultValue: inv.opts.VaultValue}
 }
 
 func statPath(p string) (fs.FileInfo, error) { return os.Stat(p) }
-
-

@@ -20,6 +20,10 @@ type Options struct {
 	Vault VaultFunc
 	// Unsafe wraps the string of a !unsafe scalar; nil keeps the plain string.
 	Unsafe func(s string) any
+	// VaultValue, when set, replaces Vault for !vault values: it returns the
+	// value that stands for the ciphertext (for example a placeholder that
+	// keeps the secret out of output) instead of decrypting it.
+	VaultValue func(ciphertext []byte, where string) (any, error)
 }
 
 // maxValues bounds the values one conversion may build, so that a document
@@ -283,6 +287,13 @@ func (c *converter) scalar(n *yaml.Node) (any, error) {
 
 func (c *converter) vault(n *yaml.Node) (any, error) {
 	where := fmt.Sprintf("%s:%d:%d", c.f.Name, n.Line, n.Column)
+	if c.opts.VaultValue != nil {
+		v, err := c.opts.VaultValue([]byte(n.Value), where)
+		if err != nil {
+			return nil, c.f.Errorf(n, "%v", err)
+		}
+		return v, nil
+	}
 	if c.opts.Vault == nil {
 		return nil, c.f.Errorf(n, "vault password needed to decrypt this !vault value")
 	}
