@@ -220,6 +220,9 @@ func (opts DNSOptions) exchange(ctx context.Context, o Origin, server string, re
 		resp, rtt, err = opts.exchangeOver(ctx, o, server, "tcp", msg)
 		res.Duration += Duration(rtt)
 	}
+	if err != nil && (ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded)) {
+		return nil, fmt.Errorf("no answer from %s over %s: timed out", server, res.Transport)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("no answer from %s over %s: %w", server, res.Transport, err)
 	}
@@ -247,11 +250,9 @@ func (opts DNSOptions) dial(ctx context.Context, o Origin, server, transport str
 	if transport == "udp" {
 		network := map[IPVersion]string{IPv4: "udp4", IPv6: "udp6"}[opts.IPVersion]
 		var nd net.Dialer
-		c, err := nd.DialContext(ctx, cmpOr(network, "udp"), server)
-		if err != nil {
-			return nil, err
-		}
-		return guard(ctx, c), nil
+		// Not guarded: the DNS client must see a net.PacketConn to use
+		// datagrams, and UDP sockets obey the deadlines it sets.
+		return nd.DialContext(ctx, cmpOr(network, "udp"), server)
 	}
 	raw, _, err := o.dialTCP(ctx, server, opts.IPVersion)
 	if err != nil {
