@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/drover/drover/internal/exitcode"
+	"github.com/drover/drover/internal/hostconn"
+)
+
+// connFlags are the inventory and connection flags shared by every command
+// that reaches hosts.
+type connFlags struct {
+	inventories     []string
+	user            string
+	privateKey      string
+	timeout         int
+	hostKeyChecking string
+	askPass         bool
+}
+
+func (c *connFlags) register(f *pflag.FlagSet) {
+	f.StringArrayVarP(&c.inventories, "inventory", "i", nil, "inventory file, directory, script or comma list (repeatable)")
+	f.StringVarP(&c.user, "user", "u", "", "connect as this user (inventory ansible_user wins)")
+	f.StringVar(&c.privateKey, "private-key", "", "private key file (inventory ansible_ssh_private_key_file wins)")
+	f.IntVarP(&c.timeout, "timeout", "T", 10, "connect timeout in seconds")
+	f.StringVar(&c.hostKeyChecking, "host-key-checking", "", "strict (default), accept-new or off")
+	f.BoolVarP(&c.askPass, "ask-pass", "k", false, "ask for the SSH password")
+}
+
+// opener validates the flags and returns the connection opener they describe.
+func (c *connFlags) opener() (*hostconn.Opener, error) {
+	if c.timeout <= 0 {
+		return nil, exitcode.Errorf(exitcode.Usage, "--timeout must be positive, not %d", c.timeout)
+	}
+	opts := hostconn.Options{
+		User:            c.user,
+		PrivateKey:      c.privateKey,
+		Timeout:         time.Duration(c.timeout) * time.Second,
+		HostKeyChecking: c.hostKeyChecking,
+	}
+	if c.askPass {
+		pw, err := askSecret("SSH password: ")
+		if err != nil {
+			return nil, exitcode.New(exitcode.Usage, err)
+		}
+		opts.Password = pw
+	}
+	o, err := hostconn.New(opts)
+	if err != nil {
+		return nil, exitcode.New(exitcode.Usage, err)
+	}
+	return o, nil
+}
+
+// askSecret reads a line from the terminal without echoing it.
+func askSecret(prompt string) (string, error) {
+	fd := int(os.Stdin.Fd())
+	if !term.IsTerminal(fd) {
+		return "", fmt.Errorf("cannot ask %q: standard input is not a terminal", prompt)
+	}
+	fmt.Fprint(os.Stderr, prompt)
+	b, err := term.ReadPassword(fd)
+	fmt.Fprintln(os.Stderr)
+	return string(b), err
+}

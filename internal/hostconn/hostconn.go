@@ -1,0 +1,169 @@
+// Package hostconn opens the connection an inventory host asks for: local for
+// ansible_connection=local, otherwise ssh through one shared pool, so that a
+// run keeps exactly one connection per host.
+package hostconn
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/drover/drover/transport"
+	"github.com/drover/drover/transport/local"
+	"github.com/drover/drover/transport/ssh"
+)
+
+// Options are the connection settings given on drover's command line. The
+// host's inventory variables win over User and PrivateKey, as in Ansible.
+type Options struct {
+	User            string
+	PrivateKey      string
+	Password        string
+	Timeout         time.Duration
+	HostKeyChecking string // strict, accept-new, off; "" leaves it to ssh_config
+}
+
+// Opener opens and caches connections for one run.
+type Opener struct {
+	opts   Options
+	policy ssh.HostKeyPolicy
+	pool   *ssh.Pool
+	local  *local.Conn
+}
+
+// New returns an Opener, or an error when opts are invalid.
+func New(opts Options) (*Opener, error) {
+	policy, err := hostKeyPolicy(opts.HostKeyChecking)
+	if err != nil {
+		return nil, err
+	}
+	return &Opener{opts: opts, policy: policy, pool: ssh.NewPool(), local: local.New()}, nil
+}
+
+func hostKeyPolicy(s string) (ssh.HostKeyPolicy, error) {
+	if s == "" {
+		return ssh.PolicyUnset, nil
+	}
+	p, err := ssh.ParsePolicy(s)
+	if err != nil {
+		return 0, fmt.Errorf("--host-key-checking: %w (want strict, accept-new or off)", err)
+	}
+	return p, nil
+}
+
+// Open returns the connection to the host called name with inventory
+// variables vars. Connection failures are *transport.UnreachableError.
+func (o *Opener) Open(ctx context.Context, name string, vars map[string]any) (transport.Conn, error) {
+	switch kind := connectionKind(vars); kind {
+	case "local":
+		return o.local, nil
+	case "ssh", "smart", "paramiko":
+		return o.openSSH(ctx, name, vars)
+	default:
+		return nil, &transport.UnreachableError{Host: name,
+			Err: fmt.Errorf("ansible_connection %q is not supported (ssh, local)", kind)}
+	}
+}
+
+func connectionKind(vars map[string]any) string {
+	if c := str(vars, "ansible_connection"); c != "" {
+		return c
+	}
+	return "ssh"
+}
+
+func (o *Opener) openSSH(ctx context.Context, name string, vars map[string]any) (transport.Conn, error) {
+	cfg, err := o.sshConfig(name, vars)
+	if err != nil {
+		return nil, &transport.UnreachableError{Host: name, Err: err}
+	}
+	conn, err := o.pool.Get(ctx, cfg)
+	if err != nil {
+		if transport.IsUnreachable(err) || ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, &transport.UnreachableError{Host: name, Err: err}
+	}
+	return conn, nil
+}
+
+// sshConfig builds the ssh settings for a host: inventory variables first,
+// then drover's flags, then ansible_ssh_common_args and
+// ansible_ssh_extra_args for what is still unset, then ssh_config.
+func (o *Opener) sshConfig(name string, vars map[string]any) (ssh.Config, error) {
+	cfg := ssh.Config{
+		Host:           first(str(vars, "ansible_host"), str(vars, "ansible_ssh_host"), name),
+		User:           first(str(vars, "ansible_user"), str(vars, "ansible_ssh_user"), o.opts.User),
+		Password:       first(str(vars, "ansible_password"), str(vars, "ansible_ssh_pass"), o.opts.Password),
+		ConnectTimeout: o.opts.Timeout,
+		HostKeyPolicy:  o.policy,
+	}
+	port, err := portOf(vars)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Port = port
+	if key := first(str(vars, "ansible_ssh_private_key_file"), str(vars, "ansible_private_key_file"), o.opts.PrivateKey); key != "" {
+		cfg.IdentityFiles = []string{key}
+	}
+	for _, v := range []string{"ansible_ssh_common_args", "ansible_ssh_extra_args"} {
+		if err := applyArgs(&cfg, v, str(vars, v)); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
+}
+
+func applyArgs(cfg *ssh.Config, name, s string) error {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	args, err := ssh.ParseArgs(s)
+	if err == nil {
+		err = args.Apply(cfg)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+func portOf(vars map[string]any) (int, error) {
+	for _, k := range []string{"ansible_port", "ansible_ssh_port"} {
+		switch v := vars[k].(type) {
+		case nil:
+			continue
+		case int:
+			return v, nil
+		default:
+			p, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(v)))
+			if err != nil || p < 1 || p > 65535 {
+				return 0, fmt.Errorf("%s: %q is not a port number", k, fmt.Sprint(v))
+			}
+			return p, nil
+		}
+	}
+	return 0, nil
+}
+
+func str(vars map[string]any, key string) string {
+	v, ok := vars[key]
+	if !ok || v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+func first(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// Close closes every connection opened.
+func (o *Opener) Close() error { return o.pool.Close() }
