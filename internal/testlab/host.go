@@ -47,7 +47,8 @@ type HostOptions struct {
 	// trusts the authority with an @cert-authority line instead of listing
 	// the key.
 	CertAuthority ssh.Signer
-	// ExtraConfig are more sshd_config lines.
+	// ExtraConfig are more sshd_config lines; they come first, so they win
+	// over the lab's own settings.
 	ExtraConfig []string
 }
 
@@ -212,6 +213,10 @@ func (h *Host) signCert(typ string) error {
 func (h *Host) sshdConfig(level string) string {
 	var b strings.Builder
 	line := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	// sshd keeps the first value of a keyword: the test's lines come first.
+	for _, x := range h.opts.ExtraConfig {
+		line("%s", x)
+	}
 	line("ListenAddress %s", h.HostPort())
 	for _, typ := range keyTypes(h.opts) {
 		line("HostKey %s", filepath.Join(h.Root, "host_"+typ+"_key"))
@@ -237,9 +242,6 @@ func (h *Host) sshdConfig(level string) string {
 	line("PrintMotd no")
 	line("PrintLastLog no")
 	line("LogLevel %s", level)
-	for _, x := range h.opts.ExtraConfig {
-		line("%s", x)
-	}
 	return b.String()
 }
 

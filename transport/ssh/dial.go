@@ -85,6 +85,9 @@ func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, err
 	ctx, cancel := context.WithTimeout(ctx, rc.ConnectTimeout)
 	defer cancel()
 	stage := &stageTracker{name: "TCP connect to " + rc.Addr()}
+	if via != nil {
+		stage.name += " via jump host " + via.cfg.Host
+	}
 	raw, err := d.openTCP(ctx, rc, via)
 	if err != nil {
 		return nil, stage.explain(ctx, rc, err)

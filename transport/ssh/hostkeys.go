@@ -88,7 +88,7 @@ func recordKey(file, name string, key ssh.PublicKey, hashed bool) error {
 func knownHostsLine(data []byte, name string, key ssh.PublicKey, hashed bool) string {
 	host := name
 	if hashed {
-		host = hashHostname(name)
+		host = HashHostname(name)
 	}
 	line := host + " " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key))) + "\n"
 	if len(data) > 0 && data[len(data)-1] != '\n' {
@@ -97,8 +97,9 @@ func knownHostsLine(data []byte, name string, key ssh.PublicKey, hashed bool) st
 	return line
 }
 
-// hashHostname hashes name as HashKnownHosts does: "|1|salt|HMAC-SHA1".
-func hashHostname(name string) string {
+// HashHostname hashes a known_hosts name as HashKnownHosts (and
+// ssh-keygen -H) do: "|1|salt|HMAC-SHA1".
+func HashHostname(name string) string {
 	salt := make([]byte, sha1.Size)
 	_, _ = rand.Read(salt)
 	m := hmac.New(sha1.New, salt)

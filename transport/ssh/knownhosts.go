@@ -15,10 +15,10 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// Markers a known_hosts line may start with.
+// Markers a known_hosts line may start with, without their "@".
 const (
-	markerCA      = "@cert-authority"
-	markerRevoked = "@revoked"
+	markerCA      = "cert-authority"
+	markerRevoked = "revoked"
 )
 
 // khEntry is one line of a known_hosts file.

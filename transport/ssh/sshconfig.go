@@ -104,7 +104,10 @@ var configSettings = []setting{
 		}
 		return fmt.Errorf("ProxyCommand is not supported by drover; use ProxyJump")
 	}},
-	{"ConnectTimeout", func(c *Config, v string) (err error) { c.ConnectTimeout, err = parseSeconds("ConnectTimeout", v); return }},
+	{"ConnectTimeout", func(c *Config, v string) (err error) {
+		c.ConnectTimeout, err = parseSeconds("ConnectTimeout", v)
+		return
+	}},
 	{"UserKnownHostsFile", func(c *Config, v string) (err error) { c.KnownHostsFiles, err = splitWords(v); return }},
 	{"GlobalKnownHostsFile", func(c *Config, v string) (err error) { c.GlobalKnownHostsFiles, err = splitWords(v); return }},
 	{"StrictHostKeyChecking", func(c *Config, v string) (err error) { c.HostKeyPolicy, err = ParsePolicy(v); return }},
@@ -117,7 +120,10 @@ var configSettings = []setting{
 		}
 		return
 	}},
-	{"ServerAliveCountMax", func(c *Config, v string) (err error) { c.ServerAliveCountMax, err = parseCount("ServerAliveCountMax", v); return }},
+	{"ServerAliveCountMax", func(c *Config, v string) (err error) {
+		c.ServerAliveCountMax, err = parseCount("ServerAliveCountMax", v)
+		return
+	}},
 	{"IdentityAgent", func(c *Config, v string) error {
 		if v == "SSH_AUTH_SOCK" {
 			v = os.Getenv("SSH_AUTH_SOCK")
