@@ -148,3 +148,16 @@ func (s *sealed) formatPayload() []byte {
 	hex.Encode(out, []byte(inner))
 	return out
 }
+
+// HeaderID returns the vault id the header of vault data names; DefaultID
+// for a 1.1 envelope. Editing a file keeps this id, as Ansible does.
+func HeaderID(data []byte) (string, error) {
+	if !IsEncrypted(data) {
+		return "", ErrNotEncrypted
+	}
+	env, err := parseEnvelope(data)
+	if err != nil {
+		return "", err
+	}
+	return env.id, nil
+}

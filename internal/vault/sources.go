@@ -184,6 +184,9 @@ func (s *Sources) ask(label string, askVaultPass bool) ([]byte, error) {
 // loadFile reads a password from a file, or runs it when it is executable.
 func (s *Sources) loadFile(ctx context.Context, label, path string, kr *Keyring) ([]byte, error) {
 	path = expandHome(path)
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // a relative script is run from where it is, never looked up in $PATH
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("vault password file %s: %w", path, pathErr(err))

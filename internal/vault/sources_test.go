@@ -98,6 +98,20 @@ func TestSourcesKeyring(t *testing.T) {
 	}
 }
 
+func TestRelativeScriptNotLookedUpInPath(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "pw.sh", "#!/bin/sh\necho relative-pass\n", 0o700)
+	t.Chdir(dir)
+	src := Sources{PasswordFiles: []string{"pw.sh"}, NoEnv: true}
+	kr, err := src.Keyring(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := kr.Secret(""); string(s.Password) != "relative-pass" {
+		t.Errorf("password %q", s.Password)
+	}
+}
+
 func TestPromptMismatch(t *testing.T) {
 	answers := []string{"one", "two"}
 	src := Sources{AskPass: true, NewPassword: true, Getenv: func(string) string { return "" },
