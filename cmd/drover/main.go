@@ -11,12 +11,18 @@ import (
 	"github.com/drover/drover/internal/exitcode"
 )
 
-func main() {
+func main() { os.Exit(mainArgs(os.Args[1:])) }
+
+// mainArgs runs drover with args under a context that Ctrl-C (or SIGTERM)
+// cancels, prints the error if any, and returns the exit status.
+func mainArgs(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCmd().ExecuteContext(ctx)
-	stop()
+	defer stop()
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
 	if err != nil && !exitcode.Silent(err) {
 		fmt.Fprintln(os.Stderr, "drover: "+err.Error())
 	}
-	os.Exit(exitcode.Code(err))
+	return exitcode.Code(err)
 }

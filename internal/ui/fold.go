@@ -90,24 +90,30 @@ func (p *Printer) printGroup(g group) {
 	fmt.Fprintln(p.Out, p.Paint(statusColour(r.Status), "── "+head+statusNote(r)+" ──"))
 	writeBlock(p, r.Stdout, "")
 	writeBlock(p, r.Stderr, Red)
-	if r.Msg != "" && r.Status != StatusUnreachable && r.Status != StatusFailed {
-		writeBlock(p, r.Msg, "")
-	}
+	writeBlock(p, r.Msg, msgColour(r.Status))
 }
 
+// statusNote is what a group header says after its hosts.
 func statusNote(r HostResult) string {
 	switch r.Status {
 	case StatusUnreachable:
-		return " UNREACHABLE: " + r.Msg
+		return " UNREACHABLE"
 	case StatusFailed:
-		if r.Msg != "" {
-			return " FAILED: " + r.Msg
+		if r.RC != 0 {
+			return fmt.Sprintf(" FAILED rc=%d", r.RC)
 		}
-		return fmt.Sprintf(" FAILED rc=%d", r.RC)
+		return " FAILED"
 	case StatusOK, StatusChanged, StatusSkipped:
 		if r.RC != 0 {
 			return fmt.Sprintf(" rc=%d", r.RC)
 		}
+	}
+	return ""
+}
+
+func msgColour(s Status) Colour {
+	if s == StatusFailed || s == StatusUnreachable {
+		return Red
 	}
 	return ""
 }
