@@ -174,3 +174,17 @@ func (inv *Inventory) GroupVars(name string) map[string]any {
 	}
 	return out
 }
+
+// ExportOptions are the options drover inventory loads with so that values
+// print as ansible-inventory prints them: inline !vault values as
+// {"__ansible_vault": CIPHERTEXT} (never decrypted), !unsafe strings as
+// yamlx.Unsafe and timestamps as yamlx.Timestamp. Decrypt is still needed
+// for vaulted files.
+func ExportOptions() Options {
+	return Options{
+		VaultValue: func(ciphertext []byte, _ string) (any, error) {
+			return map[string]any{"__ansible_vault": string(ciphertext)}, nil
+		},
+		KeepTypes: true,
+	}
+}

@@ -29,6 +29,9 @@ type Options struct {
 	// returns the value to keep instead of the plaintext (drover inventory
 	// keeps {"__ansible_vault": CIPHERTEXT}, as ansible-inventory prints).
 	VaultValue func(ciphertext []byte, where string) (any, error)
+	// KeepTypes keeps YAML timestamps as yamlx.Timestamp and !unsafe text as
+	// yamlx.Unsafe (when Unsafe is nil) instead of plain strings.
+	KeepTypes bool
 }
 
 // DefaultScriptTimeout bounds a dynamic inventory script when

@@ -123,7 +123,7 @@ func (inv *Inventory) parseFile(ctx context.Context, path string) error {
 		return fmt.Errorf("inventory source %s: %w", path, err)
 	}
 	if isExecutable(path) {
-		err := inv.parseScript(ctx, path)
+		err := inv.parseScript(ctx, abs)
 		if !errors.Is(err, syscall.ENOEXEC) {
 			return err
 		}

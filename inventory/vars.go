@@ -292,7 +292,7 @@ func (inv *Inventory) readVarsFile(path string) (map[string]any, error) {
 }
 
 func (inv *Inventory) valueOptions() yamlx.Options {
-	return yamlx.Options{Vault: inv.opts.Decrypt, Unsafe: inv.opts.Unsafe, VaultValue: inv.opts.VaultValue}
+	return yamlx.Options{Vault: inv.opts.Decrypt, Unsafe: inv.opts.Unsafe, VaultValue: inv.opts.VaultValue, KeepTypes: inv.opts.KeepTypes}
 }
 
 func statPath(p string) (fs.FileInfo, error) { return os.Stat(p) }

@@ -115,14 +115,10 @@ func (o *inventoryOpts) run(ctx context.Context, stdout, stderr io.Writer, args 
 }
 
 // loadOptions sets up vault decryption for vaulted files when a password
-// source was given; inline !vault values are shown as ansible-inventory
-// shows them, {"__ansible_vault": CIPHERTEXT}, never decrypted.
+// source was given; inline !vault and !unsafe values are shown as
+// ansible-inventory shows them (inventory.ExportOptions), never decrypted.
 func (o *inventoryOpts) loadOptions(ctx context.Context) (inventory.Options, error) {
-	opts := inventory.Options{
-		VaultValue: func(ciphertext []byte, _ string) (any, error) {
-			return map[string]any{"__ansible_vault": string(ciphertext)}, nil
-		},
-	}
+	opts := inventory.ExportOptions()
 	kr, err := o.vault.Keyring(ctx)
 	if err != nil {
 		return opts, exitcode.New(exitcode.Usage, err)

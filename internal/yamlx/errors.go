@@ -84,6 +84,8 @@ type File struct {
 	Name string
 	Src  []byte
 	Docs []*yaml.Node // one content node per document (never a DocumentNode)
+
+	built map[*yaml.Node]any // values of collection nodes already converted
 }
 
 // Errorf builds an Error located at node n of f.

@@ -41,6 +41,10 @@ func writePyJSON(b *strings.Builder, v any, indent, level int) {
 		b.WriteString(PyFloat(t))
 	case string:
 		writePyJSONString(b, t)
+	case Timestamp:
+		writePyJSONString(b, string(t))
+	case Unsafe:
+		writePyJSON(b, map[string]any{"__ansible_unsafe": string(t)}, indent, level)
 	case []string:
 		items := make([]any, len(t))
 		for i, s := range t {
@@ -129,8 +133,13 @@ func writePyJSONString(b *strings.Builder, s string) {
 // containers Python's repr ('text', True, None, [1, 2], {'k': 'v'}).
 // Mapping keys come out sorted.
 func PyStr(v any) string {
-	if s, ok := v.(string); ok {
-		return s
+	switch t := v.(type) {
+	case string:
+		return t
+	case Unsafe:
+		return string(t)
+	case Timestamp:
+		return strings.Replace(string(t), "T", " ", 1)
 	}
 	return PyRepr(v)
 }
@@ -160,6 +169,10 @@ func PyRepr(v any) string {
 		}
 	case string:
 		return pyQuote(t)
+	case Unsafe:
+		return pyQuote(string(t))
+	case Timestamp:
+		return timestampRepr(string(t))
 	case []string:
 		parts := make([]string, len(t))
 		for i, s := range t {
@@ -211,4 +224,18 @@ func pyQuote(s string) string {
 	}
 	b.WriteByte(q)
 	return b.String()
+}
+
+// timestampRepr renders a timestamp as Python's repr of the date or
+// datetime it stands for.
+func timestampRepr(iso string) string {
+	date, clock, hasTime := strings.Cut(iso, "T")
+	var y, m, d int
+	fmt.Sscanf(date, "%d-%d-%d", &y, &m, &d)
+	if !hasTime {
+		return fmt.Sprintf("datetime.date(%d, %d, %d)", y, m, d)
+	}
+	var hh, mm, ss int
+	fmt.Sscanf(clock, "%d:%d:%d", &hh, &mm, &ss)
+	return fmt.Sprintf("datetime.datetime(%d, %d, %d, %d, %d, %d)", y, m, d, hh, mm, ss)
 }

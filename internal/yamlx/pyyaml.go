@@ -1,7 +1,9 @@
 package yamlx
 
 import (
+	"fmt"
 	"math"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,7 +15,8 @@ import (
 // they read back as the same string, else quoted, long lines folded at 80
 // columns.
 func DumpPyYAML(v any) string {
-	e := &pyEmitter{}
+	e := &pyEmitter{anchors: map[identity]string{}, emitted: map[identity]bool{}}
+	e.findAliases(v, map[identity]bool{})
 	switch t := v.(type) {
 	case map[string]any:
 		if len(t) == 0 {
@@ -34,8 +37,81 @@ func DumpPyYAML(v any) string {
 }
 
 type pyEmitter struct {
-	b      strings.Builder
-	column int
+	b       strings.Builder
+	column  int
+	anchors map[identity]string // collections met more than once
+	emitted map[identity]bool
+	serial  int
+}
+
+// identity tells collections apart as Python's id() does: the same map, or
+// the same backing array and length, is the same object.
+type identity struct {
+	ptr  uintptr
+	size int
+	kind byte
+}
+
+func identityOf(v any) (identity, bool) {
+	switch t := v.(type) {
+	case map[string]any:
+		if len(t) > 0 {
+			return identity{reflect.ValueOf(t).Pointer(), len(t), 'm'}, true
+		}
+	case []any:
+		if len(t) > 0 {
+			return identity{reflect.ValueOf(t).Pointer(), len(t), 's'}, true
+		}
+	}
+	return identity{}, false
+}
+
+// findAliases walks v in output order and names each collection met a
+// second time id001, id002, ... in the order of those second meetings, as
+// PyYAML's serializer does.
+func (e *pyEmitter) findAliases(v any, seen map[identity]bool) {
+	id, ok := identityOf(v)
+	if ok {
+		if seen[id] {
+			if e.anchors[id] == "" {
+				e.serial++
+				e.anchors[id] = fmt.Sprintf("id%03d", e.serial)
+			}
+			return
+		}
+		seen[id] = true
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			e.findAliases(t[k], seen)
+		}
+	case []any:
+		for _, item := range t {
+			e.findAliases(item, seen)
+		}
+	}
+}
+
+// anchor writes &NAME before the first appearance of a repeated collection
+// and *NAME instead of later ones; it reports whether the value is done.
+func (e *pyEmitter) anchor(v any) (done, anchored bool) {
+	id, ok := identityOf(v)
+	if !ok || e.anchors[id] == "" {
+		return false, false
+	}
+	if e.emitted[id] {
+		e.write(" *" + e.anchors[id])
+		return true, false
+	}
+	e.emitted[id] = true
+	e.write(" &" + e.anchors[id])
+	return false, true
 }
 
 func (e *pyEmitter) write(s string) {
@@ -69,13 +145,17 @@ func (e *pyEmitter) mapping(m map[string]any, indent int) {
 
 // value writes what follows "key:" or "-".
 func (e *pyEmitter) value(v any, indent int, inMapping bool) {
+	done, anchored := e.anchor(v)
+	if done {
+		return
+	}
 	switch t := v.(type) {
 	case map[string]any:
 		if len(t) == 0 {
 			e.write(" {}")
 			return
 		}
-		if inMapping {
+		if inMapping || anchored {
 			e.newline(indent + 2)
 		} else {
 			e.write(" ")
@@ -91,7 +171,11 @@ func (e *pyEmitter) value(v any, indent int, inMapping bool) {
 			e.sequence(t, indent)
 			return
 		}
-		e.write(" ")
+		if anchored {
+			e.newline(indent + 2)
+		} else {
+			e.write(" ")
+		}
 		e.sequence(t, indent+2)
 	case []string:
 		items := make([]any, len(t))
@@ -128,6 +212,10 @@ func (e *pyEmitter) scalar(v any, indent int, key bool) {
 		e.write(pyYAMLFloat(t))
 	case string:
 		e.str(t, indent, key)
+	case Unsafe:
+		e.str(string(t), indent, key)
+	case Timestamp:
+		e.write(strings.Replace(string(t), "T", " ", 1))
 	default:
 		e.str(PyStr(t), indent, key)
 	}

@@ -60,7 +60,7 @@ func ResolvePlain(s string) any {
 		return nil
 	}
 	if first >= '0' && first <= '9' && reTimestampImplicit.MatchString(s) {
-		if v, ok := Timestamp(s); ok {
+		if v, ok := ParseTimestamp(s); ok {
 			return v
 		}
 	}
@@ -156,9 +156,9 @@ func isRangeErr(err error) bool {
 	return ok && ne.Err == strconv.ErrRange
 }
 
-// Timestamp converts a YAML timestamp to the string Python's isoformat gives
-// for the date or datetime PyYAML builds from it.
-func Timestamp(s string) (string, bool) {
+// ParseTimestamp converts a YAML timestamp to the string Python's isoformat
+// gives for the date or datetime PyYAML builds from it.
+func ParseTimestamp(s string) (string, bool) {
 	m := reTimestamp.FindStringSubmatch(s)
 	if m == nil {
 		return "", false

@@ -24,7 +24,19 @@ type Options struct {
 	// value that stands for the ciphertext (for example a placeholder that
 	// keeps the secret out of output) instead of decrypting it.
 	VaultValue func(ciphertext []byte, where string) (any, error)
+	// KeepTypes keeps timestamps as Timestamp and !unsafe strings as Unsafe
+	// (when Unsafe is nil), so that they print as Python prints dates and
+	// unsafe text; without it both are plain strings.
+	KeepTypes bool
 }
+
+// Timestamp is a YAML timestamp in ISO 8601 form (Python's isoformat), kept
+// by Options.KeepTypes.
+type Timestamp string
+
+// Unsafe is the text of a !unsafe value, kept by Options.KeepTypes: JSON
+// shows it as {"__ansible_unsafe": TEXT}, YAML and str() as the text.
+type Unsafe string
 
 // maxValues bounds the values one conversion may build, so that a document
 // of nested aliases cannot exhaust memory.
@@ -39,6 +51,21 @@ const maxValues = 10_000_000
 func (f *File) Value(n *yaml.Node, opts Options) (any, error) {
 	c := &converter{f: f, opts: opts, budget: maxValues}
 	return c.value(n)
+}
+
+// cached returns the value already built for collection node n, so that a
+// node reached twice (through an alias or a merge key) gives the same value,
+// as PyYAML gives the same object.
+func (f *File) cached(n *yaml.Node) (any, bool) {
+	v, ok := f.built[n]
+	return v, ok
+}
+
+func (f *File) remember(n *yaml.Node, v any) {
+	if f.built == nil {
+		f.built = map[*yaml.Node]any{}
+	}
+	f.built[n] = v
 }
 
 type converter struct {
@@ -66,6 +93,9 @@ func (c *converter) value(n *yaml.Node) (any, error) {
 		if err := c.checkTag(n, "!!seq"); err != nil {
 			return nil, err
 		}
+		if v, ok := c.f.cached(n); ok {
+			return v, nil
+		}
 		out := make([]any, 0, len(n.Content))
 		for _, item := range n.Content {
 			v, err := c.value(item)
@@ -74,12 +104,20 @@ func (c *converter) value(n *yaml.Node) (any, error) {
 			}
 			out = append(out, v)
 		}
+		c.f.remember(n, out)
 		return out, nil
 	case yaml.MappingNode:
 		if err := c.checkTag(n, "!!map"); err != nil {
 			return nil, err
 		}
-		return c.mapping(n)
+		if v, ok := c.f.cached(n); ok {
+			return v, nil
+		}
+		m, err := c.mapping(n)
+		if err == nil {
+			c.f.remember(n, m)
+		}
+		return m, err
 	}
 	return nil, c.f.Errorf(n, "unexpected YAML node")
 }
@@ -237,7 +275,11 @@ func (c *converter) scalar(n *yaml.Node) (any, error) {
 		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 			return n.Value, nil
 		}
-		return ResolvePlain(n.Value), nil
+		v := ResolvePlain(n.Value)
+		if s, ok := v.(string); ok && !IsPlainString(n.Value) {
+			return c.timestamp(s), nil
+		}
+		return v, nil
 	}
 	switch n.Tag {
 	case "!!str":
@@ -263,11 +305,11 @@ func (c *converter) scalar(n *yaml.Node) (any, error) {
 	case "!!null":
 		return nil, nil
 	case "!!timestamp":
-		v, ok := Timestamp(n.Value)
+		v, ok := ParseTimestamp(n.Value)
 		if !ok {
 			return nil, c.f.Errorf(n, "invalid timestamp %q", n.Value)
 		}
-		return v, nil
+		return c.timestamp(v), nil
 	case "!!binary":
 		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(n.Value), ""))
 		if err != nil {
@@ -280,9 +322,19 @@ func (c *converter) scalar(n *yaml.Node) (any, error) {
 		if c.opts.Unsafe != nil {
 			return c.opts.Unsafe(n.Value), nil
 		}
+		if c.opts.KeepTypes {
+			return Unsafe(n.Value), nil
+		}
 		return n.Value, nil
 	}
 	return nil, c.f.Errorf(n, "could not determine a constructor for the tag %q", n.Tag)
+}
+
+func (c *converter) timestamp(iso string) any {
+	if c.opts.KeepTypes {
+		return Timestamp(iso)
+	}
+	return iso
 }
 
 func (c *converter) vault(n *yaml.Node) (any, error) {
