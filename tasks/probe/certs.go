@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/pem"
@@ -191,10 +192,19 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 		if block == nil {
 			return certs, nil
 		}
-		if block.Type != "CERTIFICATE" && block.Type != "TRUSTED CERTIFICATE" {
+		der := block.Bytes
+		switch block.Type {
+		case "CERTIFICATE":
+		case "TRUSTED CERTIFICATE":
+			// OpenSSL's form: the certificate followed by its trust settings.
+			var first asn1.RawValue
+			if _, err := asn1.Unmarshal(der, &first); err == nil {
+				der = first.FullBytes
+			}
+		default:
 			continue
 		}
-		c, err := x509.ParseCertificate(block.Bytes)
+		c, err := x509.ParseCertificate(der)
 		if err != nil {
 			return certs, fmt.Errorf("PEM block %d: %w", n, err)
 		}
@@ -278,13 +288,22 @@ func WriteReport(w io.Writer, rows []Row, format string) error {
 
 // writeTable writes aligned columns, one row per certificate.
 func writeTable(w io.Writer, rows []Row) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tDAYS\tNOT AFTER\tHOST\tENDPOINT/PATH\tSUBJECT/SANS\tISSUER\tREASON")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Status, r.days(), r.notAfter(), r.Host,
 			r.where(), r.names(), dnField(r.Issuer, "CN"), r.Reason)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	for i, line := range lines {
+		lines[i] = strings.TrimRight(line, " ")
+	}
+	_, err := io.WriteString(w, strings.Join(lines, "\n")+"\n")
+	return err
 }
 
 // writeCSV writes a header and one record per row.

@@ -40,22 +40,26 @@ type testPKI struct {
 // newPKI makes a root CA and an intermediate signed by it.
 func newPKI(t testing.TB) *testPKI {
 	t.Helper()
-	root := makeCA(t, "Test Root CA", nil)
-	p := &testPKI{root: root, inter: makeCA(t, "Test Intermediate CA", &root)}
+	root := makeCA(t, "Test Root CA", nil, time.Time{})
+	p := &testPKI{root: root, inter: makeCA(t, "Test Intermediate CA", &root, time.Time{})}
 	p.roots = x509.NewCertPool()
 	p.roots.AddCert(root.cert)
 	return p
 }
 
-// makeCA makes a CA certificate signed by parent, or self-signed when nil.
-func makeCA(t testing.TB, cn string, parent *authority) authority {
+// makeCA makes a CA certificate signed by parent, or self-signed when nil,
+// valid until until (ten years on when zero).
+func makeCA(t testing.TB, cn string, parent *authority, until time.Time) authority {
 	t.Helper()
 	key := newKey(t)
+	if until.IsZero() {
+		until = testNow.Add(3650 * day)
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
 		Subject:               pkix.Name{CommonName: cn, Organization: []string{"Drover Tests"}},
 		NotBefore:             testNow.Add(-365 * day),
-		NotAfter:              testNow.Add(3650 * day),
+		NotAfter:              until,
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
@@ -72,8 +76,9 @@ type leafSpec struct {
 	names       []string  // DNS names or IP addresses
 	from, until time.Time // validity; a year around testNow when zero
 	selfSigned  bool
-	dropInter   bool // present the leaf without its intermediate
-	extraInters int  // sign through this many more intermediates
+	dropInter   bool       // present the leaf without its intermediate
+	extraInters int        // sign through this many more intermediates
+	issuer      *authority // sign with this CA, presented as the chain
 	ocspStaple  []byte
 }
 
@@ -105,10 +110,12 @@ func (p *testPKI) leaf(t testing.TB, spec leafSpec) tls.Certificate {
 	}
 	issuer, chain := p.inter, [][]byte{p.inter.cert.Raw}
 	for i := range spec.extraInters {
-		next := makeCA(t, "Test Intermediate CA "+string(rune('B'+i)), &issuer)
+		next := makeCA(t, "Test Intermediate CA "+string(rune('B'+i)), &issuer, time.Time{})
 		issuer, chain = next, append([][]byte{next.cert.Raw}, chain...)
 	}
 	switch {
+	case spec.issuer != nil:
+		issuer, chain = *spec.issuer, [][]byte{spec.issuer.cert.Raw}
 	case spec.selfSigned:
 		issuer, chain = authority{cert: tmpl, key: key}, nil
 	case spec.dropInter:

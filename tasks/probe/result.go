@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"time"
 )
@@ -50,7 +51,9 @@ func fail(ctx context.Context, err error) error {
 		return nil
 	}
 	msg := oneLine(err.Error())
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) && !strings.Contains(msg, "timed out") {
+	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		errors.Is(err, context.DeadlineExceeded)
+	if timedOut && !strings.Contains(msg, "timed out") {
 		msg = "timed out: " + msg
 	}
 	return &lineError{msg: msg, err: err}
