@@ -2,6 +2,7 @@ package expect
 
 import (
 	"fmt"
+	"github.com/drover/drover/internal/suggest"
 	"math"
 	"sort"
 	"strconv"
@@ -399,8 +400,8 @@ func checkKeys(path []any, m map[string]any, allowed []string) error {
 	sort.Strings(unknown)
 	k := unknown[0]
 	msg := fmt.Sprintf("unknown key %q", k)
-	if s := suggest(k, allowed); s != "" {
-		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	if hint := suggest.Hint(k, allowed); hint != "" {
+		msg += hint
 	} else {
 		msg += " (expected one of " + strings.Join(allowed, ", ") + ")"
 	}
@@ -414,37 +415,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// suggest returns the allowed key nearest to k, if near enough to be a typo.
-func suggest(k string, allowed []string) string {
-	best, bestD := "", 3
-	for _, a := range allowed {
-		if d := editDistance(k, a); d < bestD {
-			best, bestD = a, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // ordered reads a mapping as pairs: []Pair in its order, a map sorted by key.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/drover/drover/internal/redact"
 	"io"
 	"os"
 	"strings"
@@ -67,8 +68,8 @@ type ExecOptions struct {
 	Exists func(ctx context.Context, path string) (bool, error)
 	// Secrets are masked everywhere (vault and no_log values, passwords).
 	Secrets []string
-	// Redactor learns every secret (see Options.Redactor).
-	Redactor Redactor
+	// Redactor masks the secrets (see Options.Redactor).
+	Redactor *redact.Redactor
 	// Log receives the output as it arrives, masked.
 	Log io.Writer
 	// LineEnding follows each answer; "\n" when empty.

@@ -1,7 +1,10 @@
 package expect
 
 import (
+	"bytes"
+
 	"fmt"
+	"github.com/drover/drover/internal/redact"
 	"strings"
 )
 
@@ -101,40 +104,39 @@ func (r *recorder) add(kind EventKind, step int, text string, secret bool) {
 	r.events = append(r.events, rawEvent{kind: kind, step: step, text: text, secret: secret})
 }
 
-// finish masks the recorded output and events with m.
-func (r *recorder) finish(m *Masker, res *Result) {
-	m.mu.RLock()
-	spans := findSpans(r.raw, m.secrets)
-	m.mu.RUnlock()
-	res.Output = replaceSpans(r.raw, spans)
+// finish masks the recorded output and events with m. Output goes through
+// a masking stream, so a secret split across two reads is masked whole; the
+// start of a possible secret moves to the next output event.
+func (r *recorder) finish(m *redact.Redactor, res *Result) {
+	var out bytes.Buffer
+	w := m.Writer(&out)
+	last := -1
 	for _, e := range r.events {
-		ev := Event{Kind: e.kind, Step: e.step, Text: e.text}
+		ev := Event{Kind: e.kind, Step: e.step}
 		switch {
 		case e.kind == Output:
-			ev.Text = string(res.Output[maskedOffset(e.start, spans):maskedOffset(e.end, spans)])
+			from := out.Len()
+			_, _ = w.Write(r.raw[e.start:e.end])
+			ev.Text = out.String()[from:]
+			last = len(res.Events)
 		case e.secret:
 			ev.Text = Mask
 		default:
 			ev.Text = m.String(e.text)
 		}
-		if e.kind != Output || ev.Text != "" {
-			res.Events = append(res.Events, ev)
+		res.Events = append(res.Events, ev)
+	}
+	from := out.Len()
+	_ = w.Close()
+	if last >= 0 {
+		res.Events[last].Text += out.String()[from:]
+	}
+	res.Output = out.Bytes()
+	kept := res.Events[:0]
+	for _, ev := range res.Events {
+		if ev.Kind != Output || ev.Text != "" {
+			kept = append(kept, ev)
 		}
 	}
-}
-
-// maskedOffset maps an offset in raw output to the masked output; an offset
-// inside a masked span moves to the span's end.
-func maskedOffset(off int, spans []span) int {
-	shift := 0
-	for _, sp := range spans {
-		if sp.start >= off {
-			break
-		}
-		if off < sp.end {
-			off = sp.end
-		}
-		shift += len(Mask) - (sp.end - sp.start)
-	}
-	return off + shift
+	res.Events = kept
 }

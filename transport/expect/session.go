@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/drover/drover/internal/redact"
 	"io"
 	"strings"
 	"sync"
@@ -26,9 +27,10 @@ type Options struct {
 	Log io.Writer
 	// Secrets are masked from the start.
 	Secrets []string
-	// Redactor, when set, is told every secret the session learns, so that
-	// the rest of drover masks them too.
-	Redactor Redactor
+	// Redactor masks the session's secrets; when it is drover's, the
+	// secrets the session learns are masked everywhere else too. A new one
+	// when nil.
+	Redactor *redact.Redactor
 	// MaxBuffer bounds the output kept for matching (the oldest is dropped);
 	// 1 MiB when zero.
 	MaxBuffer int
@@ -47,8 +49,8 @@ type Session struct {
 	w    io.Writer
 	wmu  sync.Mutex
 	opts Options
-	mask *Masker
-	log  *MaskWriter
+	mask *secrets
+	log  *redact.Writer
 
 	chunks chan chunk
 	quit   chan struct{}
@@ -81,9 +83,9 @@ func NewSession(r io.Reader, w io.Writer, opts Options) *Session {
 	if opts.MaxTranscript <= 0 {
 		opts.MaxTranscript = 16 << 20
 	}
-	s := &Session{w: w, opts: opts, mask: NewMasker(), chunks: make(chan chunk, 16), quit: make(chan struct{})}
+	s := &Session{w: w, opts: opts, mask: newSecrets(opts.Redactor), chunks: make(chan chunk, 16), quit: make(chan struct{})}
 	if opts.Log != nil {
-		s.log = s.mask.Writer(opts.Log)
+		s.log = s.mask.r.Writer(opts.Log)
 	}
 	for _, v := range opts.Secrets {
 		s.AddSecret(v)
@@ -125,13 +127,9 @@ func (s *Session) Close() error {
 	return nil
 }
 
-// AddSecret masks v from now on.
-func (s *Session) AddSecret(v string) {
-	s.mask.Add(v)
-	if s.opts.Redactor != nil {
-		s.opts.Redactor.Add(v)
-	}
-}
+// AddSecret masks v from now on (values shorter than redact.MinLen are
+// not masked).
+func (s *Session) AddSecret(v string) { s.mask.add(v) }
 
 // Mask returns s with the session's secrets masked.
 func (s *Session) Mask(text string) string { return s.mask.String(text) }
@@ -295,7 +293,7 @@ type run struct {
 
 func (r *run) result() *Result {
 	res := &Result{}
-	r.rec.finish(r.s.mask, res)
+	r.rec.finish(r.s.mask.r, res)
 	for _, m := range r.matches {
 		m.Text, m.Before = r.s.Mask(m.Text), r.s.Mask(m.Before)
 		for i := range m.Captures {
@@ -445,7 +443,7 @@ func (r *run) answer(ctx context.Context, i int, m Match, alt *Alternative) erro
 
 // lastSeen is the masked end of text, for error messages.
 func (r *run) lastSeen(text string) string {
-	masked := string(r.s.mask.Tail([]byte(text)))
+	masked := r.s.mask.excerpt(text)
 	if len(masked) > lastSeenBytes {
 		masked = "…" + strings.ToValidUTF8(masked[len(masked)-lastSeenBytes:], "")
 	}
