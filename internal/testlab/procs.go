@@ -6,15 +6,41 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // signalTree sends sig to pid and to every process descended from it, so
 // that sessions sshd started (which run in sessions of their own) end with
 // it.
 func signalTree(pid int, sig syscall.Signal) {
-	for _, p := range tree(pid) {
+	pids := tree(pid)
+	for _, p := range pids {
 		_ = syscall.Kill(p, sig)
 	}
+	if sig == syscall.SIGKILL {
+		waitGone(pids)
+	}
+}
+
+// waitGone waits (up to 5s) until every pid has exited: gone from /proc or
+// a zombie, since a kill only takes effect when the process next runs.
+func waitGone(pids []int) {
+	deadline := time.Now().Add(5 * time.Second)
+	for _, p := range pids {
+		for time.Now().Before(deadline) && running(p) {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+}
+
+func running(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	end := strings.LastIndexByte(s, ')')
+	return end < 0 || !strings.HasPrefix(s[end+1:], " Z")
 }
 
 // tree lists pid and its descendants, parents before children.

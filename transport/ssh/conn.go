@@ -110,6 +110,26 @@ func (c *Conn) keepalive(interval time.Duration, countMax int) {
 	}
 }
 
+// check asks the server whether the connection still works (a session
+// that ended oddly may mean it does not) and closes it when it does not.
+func (c *Conn) check() bool {
+	answered := make(chan error, 1)
+	go func() {
+		_, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil)
+		answered <- err
+	}()
+	select {
+	case err := <-answered:
+		if err != nil {
+			c.fail(fmt.Errorf("connection lost: %w", err))
+		}
+	case <-c.closed:
+	case <-time.After(c.cfg.ConnectTimeout):
+		c.fail(fmt.Errorf("no answer from the host within %s", c.cfg.ConnectTimeout))
+	}
+	return c.Alive()
+}
+
 // Close ends the connection, every command still running over it and any
 // jump connection it owns.
 func (c *Conn) Close() error {
@@ -145,7 +165,7 @@ func (c *Conn) Alive() bool {
 // lost converts err into an UnreachableError when the connection has
 // ended.
 func (c *Conn) lost(err error) error {
-	if c.Alive() || err == nil {
+	if err == nil || (c.Alive() && c.check()) {
 		return err
 	}
 	c.mu.Lock()
@@ -183,16 +203,17 @@ func (c *Conn) Run(ctx context.Context, cmd transport.Command) (transport.Result
 	}
 	defer sess.Close()
 	var stdout, stderr bytes.Buffer
-	out, errw := pick(cmd.Stdout, &stdout), pick(cmd.Stderr, &stderr)
+	out, errw := &gate{w: pick(cmd.Stdout, &stdout)}, &gate{w: pick(cmd.Stderr, &stderr)}
 	if cmd.Stdout != nil && sameWriter(cmd.Stdout, cmd.Stderr) {
-		w := &lockedWriter{w: cmd.Stdout}
-		out, errw = w, w
+		errw = out
 	}
 	sess.Stdout, sess.Stderr = out, errw
 	if err := c.setup(sess, cmd); err != nil {
 		return transport.Result{}, c.lost(err)
 	}
 	res, err := c.wait(ctx, sess, transport.ShellLine(cmd), cmd.Stdin)
+	out.shut()
+	errw.shut()
 	res.Stdout, res.Stderr = collected(cmd.Stdout, &stdout), collected(cmd.Stderr, &stderr)
 	return res, err
 }
@@ -257,7 +278,7 @@ func (c *Conn) status(err error) (transport.Result, error) {
 		}
 		return transport.Result{ExitCode: exit.ExitStatus()}, nil
 	}
-	if !c.Alive() {
+	if !c.check() {
 		return transport.Result{ExitCode: -1}, c.lost(err)
 	}
 	var missing *ssh.ExitMissingError
@@ -287,16 +308,29 @@ func sameWriter(a, b io.Writer) (same bool) {
 	return a == b
 }
 
-// lockedWriter lets stdout and stderr share one writer.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+// gate serialises writes to w (stdout and stderr may share it) and drops
+// those that arrive after Run returned, when a cancelled session's output
+// is still draining.
+type gate struct {
+	mu   sync.Mutex
+	w      io.Writer
+	closed bool
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+func (g *gate) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return len(p), nil
+	}
+	return g.w.Write(p)
+}
+
+// shut stops all further writes.
+func (g *gate) shut() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
 }
 
 // Dial opens a TCP connection from the host to addr (direct-tcpip): the

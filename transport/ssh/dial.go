@@ -82,6 +82,16 @@ func unreachable(host string, err error) error {
 // connect opens the TCP connection (directly or through via) and runs the
 // SSH handshake, all within the connect timeout.
 func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, error) {
+	// Keys are loaded (and passphrases asked) before the clock starts.
+	cb, algos, err := hostKeyCheck(rc)
+	if err != nil {
+		return nil, err
+	}
+	a, err := authFor(rc, d.keys)
+	if err != nil {
+		return nil, err
+	}
+	defer a.close()
 	ctx, cancel := context.WithTimeout(ctx, rc.ConnectTimeout)
 	defer cancel()
 	stage := &stageTracker{name: "TCP connect to " + rc.Addr()}
@@ -94,7 +104,7 @@ func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, err
 	}
 	stage.set("SSH handshake with " + rc.Addr())
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
-	c, err := d.handshake(raw, rc, stage)
+	c, err := handshake(raw, rc, stage, cb, algos, a)
 	if !stop() && err == nil {
 		c.Close()
 		err = ctx.Err()
@@ -114,17 +124,8 @@ func (d *dialer) openTCP(ctx context.Context, rc *Config, via *Conn) (net.Conn, 
 	return nd.DialContext(ctx, "tcp", rc.Addr())
 }
 
-// handshake authenticates over raw and starts the connection's upkeep.
-func (d *dialer) handshake(raw net.Conn, rc *Config, stage *stageTracker) (*Conn, error) {
-	cb, algos, err := hostKeyCheck(rc)
-	if err != nil {
-		return nil, err
-	}
-	a, err := authFor(rc, d.keys)
-	if err != nil {
-		return nil, err
-	}
-	defer a.close()
+// handshake verifies the host key and authenticates over raw.
+func handshake(raw net.Conn, rc *Config, stage *stageTracker, cb ssh.HostKeyCallback, algos []string, a *auth) (*Conn, error) {
 	var hostKeyErr error
 	ccfg := &ssh.ClientConfig{
 		User: rc.User, Auth: a.methods, HostKeyAlgorithms: algos,

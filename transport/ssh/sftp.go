@@ -43,9 +43,6 @@ func (c *Conn) fsErr(op, p string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if !c.Alive() {
-		return c.lost(err)
-	}
 	var st *sftp.StatusError
 	if errors.As(err, &st) {
 		switch st.FxCode() {
@@ -53,18 +50,32 @@ func (c *Conn) fsErr(op, p string, err error) error {
 			err = fs.ErrNotExist
 		case sftp.ErrSSHFxPermissionDenied:
 			err = fs.ErrPermission
-		case sftp.ErrSSHFxConnectionLost, sftp.ErrSSHFxNoConnection:
-			return c.lost(err)
 		}
 	}
-	if errors.Is(err, sftp.ErrSSHFxConnectionLost) {
-		return &transport.UnreachableError{Host: c.cfg.Host, Err: err}
+	known := errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrExist) || st != nil
+	if !known {
+		if lost := c.lost(err); transport.IsUnreachable(lost) {
+			return lost
+		}
+		if errors.Is(err, sftp.ErrSSHFxConnectionLost) {
+			c.resetFiles()
+		}
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return err
 	}
 	return &fs.PathError{Op: op, Path: p, Err: err}
+}
+
+// resetFiles drops a broken SFTP client so the next use starts another.
+func (c *Conn) resetFiles() {
+	c.sftpMu.Lock()
+	defer c.sftpMu.Unlock()
+	if c.sftp != nil {
+		c.sftp.Close()
+		c.sftp = nil
+	}
 }
 
 // Put streams r to a temporary file beside dst, sets its mode and times and
