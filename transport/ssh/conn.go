@@ -312,7 +312,7 @@ func sameWriter(a, b io.Writer) (same bool) {
 // those that arrive after Run returned, when a cancelled session's output
 // is still draining.
 type gate struct {
-	mu   sync.Mutex
+	mu     sync.Mutex
 	w      io.Writer
 	closed bool
 }
