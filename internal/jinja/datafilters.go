@@ -1,0 +1,485 @@
+package jinja
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"hash"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+)
+
+func registerDataFilters(e *Env) {
+	reg := func(fn filterFn, names ...string) {
+		for _, n := range names {
+			e.addFilter(n, &filterDef{fn: fn})
+		}
+	}
+	reg(fToJSON, "to_json")
+	reg(fToNiceJSON, "to_nice_json")
+	reg(fTojson, "tojson")
+	reg(fFromJSON, "from_json")
+	reg(fToYAML(false), "to_yaml")
+	reg(fToYAML(true), "to_nice_yaml")
+	reg(fFromYAML(false), "from_yaml")
+	reg(fFromYAML(true), "from_yaml_all")
+	reg(fB64Encode, "b64encode")
+	reg(fB64Decode, "b64decode")
+	reg(hashFilter("md5"), "md5")
+	reg(hashFilter("sha1"), "sha1", "checksum")
+	reg(fHash, "hash")
+}
+
+func registerStringFilters(e *Env) {
+	reg := func(fn filterFn, names ...string) {
+		for _, n := range names {
+			e.addFilter(n, &filterDef{fn: fn})
+		}
+	}
+	reg(pathFilter(pyBasename), "basename")
+	reg(pathFilter(pyDirname), "dirname")
+	reg(pathFilter(expandUser), "expanduser")
+	reg(pathFilter(os.ExpandEnv), "expandvars")
+	reg(pathFilter(realPath), "realpath")
+	reg(fSplitext, "splitext")
+	reg(fPathJoin, "path_join")
+	reg(fRelpath, "relpath")
+	reg(fRegexReplace, "regex_replace")
+	reg(fRegexSearch, "regex_search")
+	reg(fRegexFindall, "regex_findall")
+	reg(fRegexEscape, "regex_escape")
+}
+
+func jsonKwargs(a *argList, o jsonOpts) (jsonOpts, error) {
+	for _, kv := range a.kw {
+		switch kv.name {
+		case "indent":
+			switch n := kv.val.(type) {
+			case int:
+				o.indent, o.indentStr = n, ""
+				if o.itemSep == ", " {
+					o.itemSep = ","
+				}
+			case string:
+				o.indentStr = n
+				if o.itemSep == ", " {
+					o.itemSep = ","
+				}
+			case nil:
+				o.indent = -1
+			}
+		case "sort_keys":
+			o.sortKeys, _ = kv.val.(bool)
+		case "ensure_ascii":
+			o.ascii, _ = kv.val.(bool)
+		case "separators":
+			seps, ok := listOf(kv.val)
+			if !ok || len(seps) != 2 {
+				return o, runtimeErrorf("separators must be a pair of strings")
+			}
+			o.itemSep, o.keySep = str(seps[0]), str(seps[1])
+		case "vault_to_text", "preprocess_unsafe", "skipkeys", "check_circular", "allow_nan":
+		default:
+			return o, typeErrorf("__init__() got an unexpected keyword argument '%s'", kv.name)
+		}
+	}
+	return o, nil
+}
+
+func fToJSON(s *state, v any, a *argList) (any, error) {
+	o, err := jsonKwargs(a, jsonOpts{indent: -1, itemSep: ", ", keySep: ": ", ascii: true})
+	if err != nil {
+		return nil, err
+	}
+	return jsonDumps(v, o)
+}
+
+func fToNiceJSON(s *state, v any, a *argList) (any, error) {
+	o := jsonOpts{indent: 4, itemSep: ",", keySep: ": ", ascii: true, sortKeys: true}
+	if len(a.pos) > 0 {
+		if n, ok := a.pos[0].(int); ok {
+			o.indent = n
+		}
+	}
+	o, err := jsonKwargs(a, o)
+	if err != nil {
+		return nil, err
+	}
+	return jsonDumps(v, o)
+}
+
+func fTojson(s *state, v any, a *argList) (any, error) {
+	o := jsonOpts{indent: -1, itemSep: ", ", keySep: ": ", ascii: true, sortKeys: true, htmlSafe: true}
+	if len(a.pos) > 0 {
+		if n, ok := a.pos[0].(int); ok {
+			o.indent, o.itemSep = n, ","
+		}
+	}
+	return jsonDumps(v, o)
+}
+
+func fFromJSON(s *state, v any, a *argList) (any, error) {
+	str, ok := v.(string)
+	if !ok {
+		return nil, typeErrorf("the JSON object must be str, bytes or bytearray, not %s", typeName(v))
+	}
+	return jsonLoads(str)
+}
+
+func fToYAML(nice bool) filterFn {
+	return func(s *state, v any, a *argList) (any, error) {
+		o := &yamlDumpOpts{indent: 2, width: 80, sortKeys: true}
+		if nice {
+			o.indent = 4
+			f := false
+			o.flowStyle = &f
+			if len(a.pos) > 0 {
+				if n, ok := a.pos[0].(int); ok {
+					o.indent = n
+				}
+			}
+		}
+		for _, kv := range a.kw {
+			switch kv.name {
+			case "indent":
+				o.indent, _ = kv.val.(int)
+			case "width":
+				o.width, _ = kv.val.(int)
+			case "default_flow_style":
+				if kv.val == nil {
+					o.flowStyle = nil
+				} else {
+					b, _ := kv.val.(bool)
+					o.flowStyle = &b
+				}
+			case "sort_keys":
+				o.sortKeys, _ = kv.val.(bool)
+			case "explicit_start":
+				o.explicit, _ = kv.val.(bool)
+			case "allow_unicode":
+			default:
+				return nil, typeErrorf("to_yaml got an unexpected keyword argument '%s'", kv.name)
+			}
+		}
+		return yamlDump(v, o)
+	}
+}
+
+func fFromYAML(all bool) filterFn {
+	return func(s *state, v any, a *argList) (any, error) {
+		str, ok := v.(string)
+		if !ok {
+			return v, nil
+		}
+		if all {
+			return yamlLoadAll(str)
+		}
+		return yamlLoad(str)
+	}
+}
+
+func fB64Encode(s *state, v any, a *argList) (any, error) {
+	return base64.StdEncoding.EncodeToString([]byte(str(v))), nil
+}
+
+// fB64Decode is Python's base64.b64decode (non-alphabet characters are
+// dropped) followed by strict UTF-8 decoding.
+func fB64Decode(s *state, v any, a *argList) (any, error) {
+	var clean strings.Builder
+	for _, c := range []byte(str(v)) {
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' {
+			clean.WriteByte(c)
+		}
+	}
+	raw := strings.TrimRight(clean.String(), "=")
+	if len(raw)%4 == 1 {
+		return nil, runtimeErrorf("Invalid base64-encoded string: number of data characters (%d) cannot be 1 more than a multiple of 4", len(raw))
+	}
+	out, err := base64.RawStdEncoding.DecodeString(raw)
+	if err != nil {
+		return nil, runtimeErrorf("Incorrect padding")
+	}
+	if !utf8.Valid(out) {
+		return nil, runtimeErrorf("'utf-8' codec can't decode the base64 data")
+	}
+	return string(out), nil
+}
+
+func newHash(name string) (hash.Hash, bool) {
+	switch name {
+	case "md5":
+		return md5.New(), true
+	case "sha1":
+		return sha1.New(), true
+	case "sha224":
+		return sha256.New224(), true
+	case "sha256":
+		return sha256.New(), true
+	case "sha384":
+		return sha512.New384(), true
+	case "sha512":
+		return sha512.New(), true
+	}
+	return nil, false
+}
+
+func hashFilter(name string) filterFn {
+	return func(s *state, v any, a *argList) (any, error) {
+		h, _ := newHash(name)
+		h.Write([]byte(str(v)))
+		return hex.EncodeToString(h.Sum(nil)), nil
+	}
+}
+
+func fHash(s *state, v any, a *argList) (any, error) {
+	b, err := a.bind("hash", "hashtype")
+	if err != nil {
+		return nil, err
+	}
+	name := "sha1"
+	if n, ok := b[0].(string); ok {
+		name = n
+	}
+	h, ok := newHash(name)
+	if !ok {
+		return nil, runtimeErrorf("unsupported hash type %s", name)
+	}
+	h.Write([]byte(str(v)))
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func pathFilter(f func(string) string) filterFn {
+	return func(s *state, v any, a *argList) (any, error) { return f(str(v)), nil }
+}
+
+// pyBasename is os.path.basename (everything after the last slash).
+func pyBasename(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
+
+// pyDirname is os.path.dirname.
+func pyDirname(p string) string {
+	i := strings.LastIndexByte(p, '/') + 1
+	head := p[:i]
+	if head != "" && strings.Trim(head, "/") != "" {
+		head = strings.TrimRight(head, "/")
+	}
+	return head
+}
+
+func expandUser(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return home + p[1:]
+		}
+	}
+	return p
+}
+
+func realPath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		return r
+	}
+	return abs
+}
+
+func fSplitext(s *state, v any, a *argList) (any, error) {
+	p := str(v)
+	base := pyBasename(p)
+	trimmed := strings.TrimLeft(base, ".")
+	i := strings.LastIndexByte(trimmed, '.')
+	if i < 0 {
+		return Tuple{p, ""}, nil
+	}
+	cut := len(p) - len(trimmed) + i
+	return Tuple{p[:cut], p[cut:]}, nil
+}
+
+func fPathJoin(s *state, v any, a *argList) (any, error) {
+	var parts []any
+	if str, ok := v.(string); ok {
+		parts = []any{str}
+	} else if l, ok := listOf(v); ok {
+		parts = l
+	} else {
+		return nil, runtimeErrorf("|path_join expects string or sequence, got %s instead.", typeName(v))
+	}
+	out := ""
+	for i, p := range parts {
+		ps := str(p)
+		switch {
+		case i == 0 || strings.HasPrefix(ps, "/"):
+			out = ps
+		case out == "" || strings.HasSuffix(out, "/"):
+			out += ps
+		default:
+			out += "/" + ps
+		}
+	}
+	return out, nil
+}
+
+func fRelpath(s *state, v any, a *argList) (any, error) {
+	start := "."
+	if len(a.pos) > 0 {
+		start = str(a.pos[0])
+	}
+	absStart, err := filepath.Abs(start)
+	if err != nil {
+		return nil, err
+	}
+	absP, err := filepath.Abs(str(v))
+	if err != nil {
+		return nil, err
+	}
+	return filepath.Rel(absStart, absP)
+}
+
+func regexFlags(a *argList) (bool, bool) {
+	ic, _ := a.kwarg("ignorecase")
+	ml, _ := a.kwarg("multiline")
+	i, _ := truth(ic)
+	m, _ := truth(ml)
+	return i, m
+}
+
+func fRegexReplace(s *state, v any, a *argList) (any, error) {
+	b, err := a.bind("regex_replace", "pattern", "replacement", "ignorecase", "multiline", "count", "mandatory_count")
+	if err != nil {
+		return nil, err
+	}
+	pat, repl := "", ""
+	if b[0] != missing {
+		pat = str(b[0])
+	}
+	if b[1] != missing {
+		repl = str(b[1])
+	}
+	ic, _ := b[2].(bool)
+	ml, _ := b[3].(bool)
+	re, err := compilePyRegex(pat, ic, ml)
+	if err != nil {
+		return nil, err
+	}
+	count, _ := b[4].(int)
+	return pySub(re, repl, str(v), count)
+}
+
+func fRegexSearch(s *state, v any, a *argList) (any, error) {
+	if len(a.pos) == 0 {
+		return nil, typeErrorf("regex_search() missing 1 required positional argument: 'regex'")
+	}
+	ic, ml := regexFlags(a)
+	re, err := compilePyRegex(str(a.pos[0]), ic, ml)
+	if err != nil {
+		return nil, err
+	}
+	text := str(v)
+	m := re.FindStringSubmatchIndex(text)
+	if m == nil {
+		return nil, nil
+	}
+	if len(a.pos) == 1 {
+		return text[m[0]:m[1]], nil
+	}
+	out := []any{}
+	for _, g := range a.pos[1:] {
+		gs := str(g)
+		idx := -1
+		switch {
+		case strings.HasPrefix(gs, `\g<`) && strings.HasSuffix(gs, ">"):
+			name := gs[3 : len(gs)-1]
+			if n, ok := pyInt(name, 10); ok {
+				idx = n
+			} else {
+				idx = re.SubexpIndex(name)
+			}
+		case strings.HasPrefix(gs, `\`):
+			if n, ok := pyInt(gs[1:], 10); ok {
+				idx = n
+			}
+		default:
+			return nil, runtimeErrorf("Unknown argument")
+		}
+		if idx < 0 || idx > re.NumSubexp() {
+			return nil, runtimeErrorf("no such group")
+		}
+		if m[2*idx] < 0 {
+			out = append(out, nil)
+		} else {
+			out = append(out, text[m[2*idx]:m[2*idx+1]])
+		}
+	}
+	return out, nil
+}
+
+func fRegexFindall(s *state, v any, a *argList) (any, error) {
+	b, err := a.bind("regex_findall", "regex", "multiline", "ignorecase")
+	if err != nil {
+		return nil, err
+	}
+	ml, _ := b[1].(bool)
+	ic, _ := b[2].(bool)
+	re, err := compilePyRegex(str(b[0]), ic, ml)
+	if err != nil {
+		return nil, err
+	}
+	text := str(v)
+	out := []any{}
+	for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
+		switch re.NumSubexp() {
+		case 0:
+			out = append(out, text[m[0]:m[1]])
+		case 1:
+			out = append(out, groupText(text, m, 1))
+		default:
+			t := make(Tuple, re.NumSubexp())
+			for g := 1; g <= re.NumSubexp(); g++ {
+				t[g-1] = groupText(text, m, g)
+			}
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func groupText(text string, m []int, g int) string {
+	if m[2*g] < 0 {
+		return ""
+	}
+	return text[m[2*g]:m[2*g+1]]
+}
+
+func fRegexEscape(s *state, v any, a *argList) (any, error) {
+	b, err := a.bind("regex_escape", "re_type")
+	if err != nil {
+		return nil, err
+	}
+	typ := "python"
+	if t, ok := b[0].(string); ok {
+		typ = t
+	}
+	switch typ {
+	case "python":
+		return pyEscape(str(v)), nil
+	case "posix_basic":
+		var sb strings.Builder
+		for _, r := range str(v) {
+			if strings.ContainsRune(`].[^$*\`, r) {
+				sb.WriteByte('\\')
+			}
+			sb.WriteRune(r)
+		}
+		return sb.String(), nil
+	case "posix_extended":
+		return nil, runtimeErrorf("Regex type (%s) not yet implemented", typ)
+	}
+	return nil, runtimeErrorf("Invalid regex type (%s)", typ)
+}

@@ -1,0 +1,63 @@
+// Package jinja is drover's Jinja2 engine with Ansible's semantics: the
+// templating behind playbook strings, conditionals and the template module.
+//
+// # Why our own engine and not gonja
+//
+// github.com/nikolalohinski/gonja/v2 (v2.9.1) was evaluated against what
+// Ansible users write and rejected:
+//   - variables come only from a concrete map in exec.Context (a mutex per
+//     read); there is no hook to resolve and template variables lazily, which
+//     Ansible's semantics need (a var holding "{{ other }}" is rendered when
+//     read, an undefined inside it only fails when used);
+//   - rendering yields text only; there is no API to evaluate an expression
+//     to a native value (`when`, `loop: "{{ list }}"`);
+//   - it diverges from Jinja2/Ansible on everyday cases: `'%s' % x` panics
+//     (integer divide by zero), None renders as an empty string inside
+//     lists, `none` is undefined, `2 ** 10` gives 1024.0, tojson spacing
+//     differs, undefined messages are not Ansible's "'foo' is undefined";
+//   - it logs through the global logrus logger with values in messages
+//     (a secrets risk) and configuration is package-global;
+//   - Ansible's filters and tests would have to be written anyway.
+//
+// A focused engine costs about as much as the adapter layer would, and is
+// faster: templates are compiled once per source string (cached per Env)
+// and rendered by a tree walker without reflection on the hot path.
+//
+// # Semantics
+//
+// Env.Template follows Ansible 2.14's Templar.template for playbook
+// strings: strings without {{, {% or {# are returned untouched; "{{ v }}"
+// of a number/bool/None var returns it as is; otherwise the rendered text is
+// turned back into a list, dict or bool when it reads as a Python literal
+// ("{{ [1, 2] }}" gives a list, "{{ 5 }}" gives the string "5", as Ansible
+// does). Backslashes in string literals inside {{ }} are kept (Ansible's
+// escape_backslashes). Env.Truth is Ansible's conditional evaluation,
+// Env.RenderFile the template module (trim_blocks on). Lists and dicts
+// render in Python syntax ([1, 'a'], True, None). Values read through Vars
+// are templated lazily and recursively; a variable that refers to itself is
+// an error naming the chain.
+//
+// Errors name variables and expressions but never variable values.
+//
+// # Dict order
+//
+// Dicts built by templates (literals, from_json, from_yaml, combine) are
+// *Dict and keep insertion order as Python does; to_json keeps it and
+// to_nice_json sorts keys. Go maps supplied by the caller have no order and
+// are iterated in sorted key order; pass *Dict (see FromYAML) to keep the
+// order of the source.
+//
+// # Known differences from Ansible
+//
+//   - Regular expressions use Go's RE2 syntax after translating Python's
+//     \Z; lookaround and backreferences inside patterns are not supported.
+//   - Integers are 64-bit (Python's are unbounded).
+//   - type_debug reports plain Python type names (str, dict, …), never
+//     AnsibleUnicode or AnsibleUnsafeText.
+//   - The pep440 version type compares like loose versions.
+//   - password_hash, to_uuid, to_datetime, strftime filters and {% include %},
+//     {% import %} and {% extends %} are not implemented.
+//   - Results of templating are not tracked as unsafe: a caller storing a
+//     rendered value as a variable (set_fact, register) should wrap it in
+//     Unsafe when it must not be templated again.
+package jinja

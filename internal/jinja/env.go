@@ -1,0 +1,562 @@
+package jinja
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"sync"
+)
+
+// Vars is the source of template variables. Lookup returns a variable's
+// raw value; the engine templates it when a template reads it (strings
+// holding {{ }} are rendered, recursively through lists and dicts), the way
+// Ansible templates variables lazily. Wrap a value in Unsafe to have it used
+// as is.
+type Vars interface {
+	Lookup(name string) (any, bool)
+}
+
+// MapVars adapts a map to Vars.
+type MapVars map[string]any
+
+// Lookup returns m[name].
+func (m MapVars) Lookup(name string) (any, bool) {
+	v, ok := m[name]
+	return v, ok
+}
+
+// ChainVars looks names up in each Vars in turn; the first that has the
+// name wins (put loop and task vars before play vars).
+type ChainVars []Vars
+
+// Lookup returns the value from the first Vars that has name.
+func (c ChainVars) Lookup(name string) (any, bool) {
+	for _, v := range c {
+		if v == nil {
+			continue
+		}
+		if x, ok := v.Lookup(name); ok {
+			return x, true
+		}
+	}
+	return nil, false
+}
+
+// Options are the Jinja settings of the template module.
+type Options struct {
+	TrimBlocks          bool   // drop the first newline after a block tag (Ansible: true)
+	LstripBlocks        bool   // strip spaces before a block tag at line start
+	NewlineSequence     string // newline written for template data ("\n" by default)
+	KeepTrailingNewline bool   // keep the source's last newline (Ansible re-adds it anyway)
+}
+
+// FileOptions are Ansible's template module defaults.
+var FileOptions = Options{TrimBlocks: true, NewlineSequence: "\n"}
+
+// Func is a global function callable from templates, e.g. lookup().
+type Func func(args []any, kwargs map[string]any) (any, error)
+
+// Filter implements `value | name(args)`.
+type Filter func(value any, args []any, kwargs map[string]any) (any, error)
+
+// Test implements `value is name(args)`.
+type Test func(value any, args []any, kwargs map[string]any) (bool, error)
+
+type filterDef struct {
+	fn          func(s *state, v any, a *argList) (any, error)
+	undefinedOK bool
+}
+
+type testDef struct {
+	fn             func(s *state, v any, a *argList) (bool, error)
+	undefinedOK    bool // receives undefined input (defined, undefined)
+	undefinedFalse bool // undefined input makes the test false (type tests)
+}
+
+// Env is a template environment: filters, tests, globals and a cache of
+// compiled templates keyed by source. It is safe for concurrent use.
+type Env struct {
+	mu      sync.RWMutex
+	filters map[string]*filterDef
+	tests   map[string]*testDef
+	globals map[string]any
+	cache   sync.Map // cacheKey -> *compiled
+	nCached int64
+	cacheMu sync.Mutex
+	// FileRoot, when set, resolves relative paths of the file/directory/
+	// exists tests (Ansible resolves them on the controller).
+	FileRoot string
+}
+
+// maxCached bounds the compiled-template cache; it is emptied when full.
+const maxCached = 20000
+
+type mode uint8
+
+const (
+	modeString mode = iota // playbook strings: Ansible escapes backslashes in {{ }}
+	modeFile               // template files
+	modeExpr               // bare expressions
+)
+
+type cacheKey struct {
+	m    mode
+	opts Options
+	name string
+	src  string
+}
+
+type compiled struct {
+	name string
+	src  string // normalized source, for positions
+	body []node
+	x    expr // modeExpr: the expression
+}
+
+// New returns an environment with Jinja's and Ansible's filters, tests and
+// globals.
+func New() *Env {
+	e := &Env{
+		filters: make(map[string]*filterDef, 128),
+		tests:   make(map[string]*testDef, 64),
+		globals: make(map[string]any, 16),
+	}
+	registerFilters(e)
+	registerTests(e)
+	registerGlobals(e)
+	return e
+}
+
+func (e *Env) lookupFilter(name string) *filterDef {
+	e.mu.RLock()
+	f := e.filters[name]
+	if f == nil {
+		f = e.filters[stripBuiltinPrefix(name)]
+	}
+	e.mu.RUnlock()
+	return f
+}
+
+func (e *Env) lookupTest(name string) *testDef {
+	e.mu.RLock()
+	t := e.tests[name]
+	if t == nil {
+		t = e.tests[stripBuiltinPrefix(name)]
+	}
+	e.mu.RUnlock()
+	return t
+}
+
+// stripBuiltinPrefix maps ansible.builtin.x and ansible.legacy.x to x.
+func stripBuiltinPrefix(name string) string {
+	for _, p := range []string{"ansible.builtin.", "ansible.legacy."} {
+		if strings.HasPrefix(name, p) {
+			return name[len(p):]
+		}
+	}
+	return name
+}
+
+func (e *Env) addFilter(name string, fd *filterDef) {
+	e.mu.Lock()
+	e.filters[name] = fd
+	e.mu.Unlock()
+}
+
+func (e *Env) addTest(name string, td *testDef) {
+	e.mu.Lock()
+	e.tests[name] = td
+	e.mu.Unlock()
+}
+
+// AddFilter registers (or replaces) a filter.
+func (e *Env) AddFilter(name string, f Filter) {
+	e.addFilter(name, &filterDef{fn: func(s *state, v any, a *argList) (any, error) {
+		pos, kw := a.public()
+		return f(v, pos, kw)
+	}})
+}
+
+// AddTest registers (or replaces) a test.
+func (e *Env) AddTest(name string, t Test) {
+	e.addTest(name, &testDef{fn: func(s *state, v any, a *argList) (bool, error) {
+		pos, kw := a.public()
+		return t(v, pos, kw)
+	}})
+}
+
+// AddGlobal registers a global value or, when v is a Func, a function.
+// Variables with the same name take precedence, as in Ansible.
+func (e *Env) AddGlobal(name string, v any) {
+	if f, ok := v.(Func); ok {
+		v = &callable{name: name, fn: func(s *state, a *argList) (any, error) {
+			if u := firstUndefined(a.pos...); u != nil {
+				return nil, u.err()
+			}
+			pos, kw := a.public()
+			return f(pos, kw)
+		}}
+	}
+	e.mu.Lock()
+	e.globals[name] = v
+	e.mu.Unlock()
+}
+
+func (a *argList) public() ([]any, map[string]any) {
+	var kw map[string]any
+	if len(a.kw) > 0 {
+		kw = make(map[string]any, len(a.kw))
+		for _, k := range a.kw {
+			kw[k.name] = k.val
+		}
+	}
+	return a.pos, kw
+}
+
+// compile parses src (or fetches it from the cache).
+func (e *Env) compile(name, src string, m mode, opts Options) (*compiled, error) {
+	key := cacheKey{m: m, opts: opts, name: name, src: src}
+	if c, ok := e.cache.Load(key); ok {
+		return c.(*compiled), nil
+	}
+	c, err := e.parse(name, src, m, opts)
+	if err != nil {
+		return nil, err
+	}
+	e.cacheMu.Lock()
+	if e.nCached >= maxCached {
+		e.cache.Clear()
+		e.nCached = 0
+	}
+	e.nCached++
+	e.cacheMu.Unlock()
+	e.cache.Store(key, c)
+	return c, nil
+}
+
+func (e *Env) parse(name, src string, m mode, opts Options) (*compiled, error) {
+	c := &compiled{name: name}
+	lo := lexOptions{trimBlocks: opts.TrimBlocks, lstripBlocks: opts.LstripBlocks, newline: opts.NewlineSequence,
+		rawVarStrings: m == modeString}
+	if m == modeExpr {
+		c.src = src
+		toks, err := tokenizeExpr(src)
+		if err != nil {
+			return nil, c.wrap(err)
+		}
+		p := &parser{toks: toks, env: e}
+		x, err := p.parseTuple(false, true)
+		if err != nil {
+			return nil, c.wrap(err)
+		}
+		if t := p.peek(); t.kind != tEOF {
+			return nil, c.wrap(p.errAt(t, "unexpected '%s'", describe(t)))
+		}
+		c.x = x
+		return c, nil
+	}
+	c.src = normalizeSource(src, opts.KeepTrailingNewline)
+	toks, err := tokenize(c.src, lo)
+	if err != nil {
+		return nil, c.wrap(err)
+	}
+	p := &parser{toks: toks, env: e}
+	body, err := p.parseTemplate()
+	if err != nil {
+		return nil, c.wrap(err)
+	}
+	c.body = body
+	return c, nil
+}
+
+// tokenizeExpr lexes a bare expression.
+func tokenizeExpr(src string) ([]token, error) {
+	lx := &lexer{src: src + "\x00}}"}
+	if _, err := lx.lexExpr(0, "\x00}}", tEOF); err != nil {
+		return nil, err
+	}
+	toks := lx.toks
+	toks[len(toks)-1].pos = len(src)
+	return toks, nil
+}
+
+// wrap turns an internal error into an *Error with a position.
+func (c *compiled) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *evalError
+	if errors.As(err, &ee) {
+		line, col := lineCol(c.src, ee.pos)
+		return &Error{Kind: ee.kind, Name: c.name, Line: line, Col: col, Msg: ee.msg}
+	}
+	var te *Error
+	if errors.As(err, &te) {
+		return err
+	}
+	return &Error{Kind: KindRuntime, Name: c.name, Msg: err.Error()}
+}
+
+func (e *Env) newState(c *compiled, vars Vars, res *resolver) *state {
+	root := &frame{}
+	if res == nil {
+		res = &resolver{}
+	}
+	return &state{env: e, vars: vars, tpl: c, frame: root, root: root, res: res}
+}
+
+// run renders a compiled template.
+func (e *Env) run(c *compiled, vars Vars, res *resolver) (*output, error) {
+	s := e.newState(c, vars, res)
+	w := &output{}
+	if err := execBody(s, w, c.body); err != nil {
+		return nil, c.wrap(err)
+	}
+	return w, nil
+}
+
+// Render renders src as a template file body renders: text, with
+// Ansible's trim_blocks and backslash handling for playbook strings.
+func (e *Env) Render(src string, vars Vars) (string, error) {
+	if !isPossiblyTemplate(src) {
+		return src, nil
+	}
+	return e.renderString(src, vars, nil)
+}
+
+func (e *Env) renderString(src string, vars Vars, res *resolver) (string, error) {
+	c, err := e.compile("", src, modeString, FileOptions)
+	if err != nil {
+		return "", err
+	}
+	w, err := e.run(c, vars, res)
+	if err != nil {
+		return "", err
+	}
+	return preserveNewlines(src, w.b.String()), nil
+}
+
+// preserveNewlines re-adds trailing newlines Jinja dropped (Ansible's
+// preserve_trailing_newlines).
+func preserveNewlines(src, out string) string {
+	want := trailingNewlines(src)
+	have := trailingNewlines(out)
+	if want > have {
+		return out + strings.Repeat("\n", want-have)
+	}
+	return out
+}
+
+func trailingNewlines(s string) int {
+	n := 0
+	for i := len(s) - 1; i >= 0 && s[i] == '\n'; i-- {
+		n++
+	}
+	return n
+}
+
+var singleVarRe = regexp.MustCompile(`^\{\{\s*(\w*)\s*\}\}$`)
+
+// Template templates a playbook string the way Ansible's Templar does: a
+// string without {{ {% {# is returned as is; otherwise it is rendered and,
+// when the text looks like a Python list, dict or bool literal (as
+// "{{ [1, 2] }}" renders), the native value is returned. "{{ var }}" of a
+// number, bool or None variable returns that value unchanged.
+func (e *Env) Template(src string, vars Vars) (any, error) {
+	return e.templateString(src, vars, &resolver{})
+}
+
+func (e *Env) templateString(src string, vars Vars, res *resolver) (any, error) {
+	if !isPossiblyTemplate(src) {
+		return src, nil
+	}
+	if vars != nil && strings.HasPrefix(src, "{{") {
+		if m := singleVarRe.FindStringSubmatch(src); m != nil {
+			if raw, ok := vars.Lookup(m[1]); ok {
+				if u, isU := raw.(Unsafe); isU {
+					raw = u.V
+				}
+				switch x := norm(raw).(type) {
+				case bool, int, float64, nil:
+					return x, nil
+				}
+			}
+		}
+	}
+	c, err := e.compile("", src, modeString, FileOptions)
+	if err != nil {
+		return nil, err
+	}
+	w, err := e.run(c, vars, res)
+	if err != nil {
+		return nil, err
+	}
+	if w.n == 1 && w.single != nil {
+		switch w.single.(type) {
+		case []any, Tuple, *Dict, map[string]any, bool:
+			if literalSafe(w.single) {
+				return plainCopy(w.single), nil
+			}
+		}
+	}
+	out := w.b.String()
+	if v, ok := literalEval(out); ok {
+		return v, nil
+	}
+	return preserveNewlines(src, out), nil
+}
+
+// TemplateValue templates every string in v, walking lists and dicts (keys
+// too), like Ansible templates module arguments. Values that contain no
+// template are returned unchanged, without copying.
+func (e *Env) TemplateValue(v any, vars Vars) (any, error) {
+	return e.templateValue(v, vars, &resolver{})
+}
+
+func (e *Env) templateValue(v any, vars Vars, res *resolver) (any, error) {
+	if u, ok := v.(Unsafe); ok {
+		return u.V, nil
+	}
+	if !needsTemplating(v) {
+		return v, nil
+	}
+	switch x := norm(v).(type) {
+	case string:
+		return e.templateString(x, vars, res)
+	case []any:
+		out := make([]any, len(x))
+		for i, el := range x {
+			t, err := e.templateValue(el, vars, res)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = t
+		}
+		return out, nil
+	case Tuple:
+		out := make([]any, len(x))
+		for i, el := range x {
+			t, err := e.templateValue(el, vars, res)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = t
+		}
+		return out, nil
+	case *Dict, map[string]any:
+		keys := mapKeys(x)
+		d := NewDict(len(keys))
+		for _, k := range keys {
+			val, _ := mapGet(x, k)
+			tk, err := e.templateValue(k, vars, res)
+			if err != nil {
+				return nil, err
+			}
+			tv, err := e.templateValue(val, vars, res)
+			if err != nil {
+				return nil, err
+			}
+			d.Set(tk, tv)
+		}
+		return d, nil
+	}
+	return v, nil
+}
+
+// Eval evaluates a bare Jinja expression ("x.y | default(1)") and returns
+// its native value. Using an undefined variable is an error.
+func (e *Env) Eval(expr string, vars Vars) (any, error) {
+	c, err := e.compile("", expr, modeExpr, Options{})
+	if err != nil {
+		return nil, err
+	}
+	s := e.newState(c, vars, nil)
+	v, err := c.x.eval(s)
+	if err == nil {
+		v, err = finalize(v)
+	}
+	if err != nil {
+		return nil, c.wrap(withPos(err, c.x.position()))
+	}
+	return v, nil
+}
+
+// Truth evaluates a conditional as Ansible does for when, changed_when,
+// failed_when and until: template markers in cond are rendered first, then
+// the expression is evaluated and judged by Python truthiness. Errors read
+// "error while evaluating conditional (cond): …".
+func (e *Env) Truth(cond string, vars Vars) (bool, error) {
+	ok, err := e.truth(cond, vars)
+	if err != nil {
+		var te *Error
+		if errors.As(err, &te) {
+			c := *te
+			c.Msg = "error while evaluating conditional (" + cond + "): " + te.Msg
+			return false, &c
+		}
+		return false, err
+	}
+	return ok, nil
+}
+
+func (e *Env) truth(cond string, vars Vars) (bool, error) {
+	expr := cond
+	if isPossiblyTemplate(cond) {
+		v, err := e.Template(cond, vars)
+		if err != nil {
+			return false, err
+		}
+		s, isStr := v.(string)
+		if !isStr || s == "" {
+			t, err := truth(norm(v))
+			return t, err
+		}
+		expr = s
+	}
+	c, err := e.compile("", expr, modeExpr, Options{})
+	if err != nil {
+		return false, err
+	}
+	s := e.newState(c, vars, nil)
+	v, err := c.x.eval(s)
+	if err != nil {
+		return false, c.wrap(withPos(err, c.x.position()))
+	}
+	t, err := truth(v)
+	if err != nil {
+		return false, c.wrap(withPos(err, c.x.position()))
+	}
+	return t, nil
+}
+
+// RenderFile renders a template file's content with the template module's
+// defaults (trim_blocks on, lstrip_blocks off, trailing newlines kept).
+// Errors carry name:line:col.
+func (e *Env) RenderFile(name string, src []byte, vars Vars) (string, error) {
+	return e.RenderFileWith(name, src, vars, FileOptions)
+}
+
+// RenderFileWith is RenderFile with explicit template module options.
+func (e *Env) RenderFileWith(name string, src []byte, vars Vars, opts Options) (string, error) {
+	if name == "" {
+		name = "<template>"
+	}
+	c, err := e.compile(name, string(src), modeFile, opts)
+	if err != nil {
+		return "", err
+	}
+	w, err := e.run(c, vars, nil)
+	if err != nil {
+		return "", err
+	}
+	out := w.b.String()
+	nl := opts.NewlineSequence
+	if nl == "" {
+		nl = "\n"
+	}
+	want, have := trailingNewlines(string(src)), trailingNewlines(out)
+	if want > have {
+		out += strings.Repeat(nl, want-have)
+	}
+	return out, nil
+}

@@ -1,0 +1,284 @@
+package jinja
+
+import (
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// jsonOpts are the json.dumps arguments the filters use.
+type jsonOpts struct {
+	indent    int // < 0: no indentation
+	indentStr string
+	sortKeys  bool
+	itemSep   string
+	keySep    string
+	ascii     bool
+	htmlSafe  bool // Jinja's tojson escapes <, >, & and '
+}
+
+// jsonDumps is Python's json.dumps for engine values.
+func jsonDumps(v any, o jsonOpts) (string, error) {
+	var b strings.Builder
+	if err := jsonWrite(&b, norm(v), o, 0); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+func jsonNewline(b *strings.Builder, o jsonOpts, level int) {
+	if o.indent < 0 && o.indentStr == "" {
+		return
+	}
+	b.WriteByte('\n')
+	unit := o.indentStr
+	if unit == "" {
+		unit = strings.Repeat(" ", o.indent)
+	}
+	for i := 0; i < level; i++ {
+		b.WriteString(unit)
+	}
+}
+
+func jsonWrite(b *strings.Builder, v any, o jsonOpts, level int) error {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			b.WriteString("NaN")
+		case math.IsInf(x, 1):
+			b.WriteString("Infinity")
+		case math.IsInf(x, -1):
+			b.WriteString("-Infinity")
+		default:
+			b.WriteString(floatRepr(x))
+		}
+	case string:
+		jsonString(b, x, o.ascii, o.htmlSafe)
+	case []any, Tuple:
+		items, _ := listOf(x)
+		if len(items) == 0 {
+			b.WriteString("[]")
+			return nil
+		}
+		b.WriteByte('[')
+		for i, e := range items {
+			if i > 0 {
+				b.WriteString(o.itemSep)
+			}
+			jsonNewline(b, o, level+1)
+			if err := jsonWrite(b, norm(e), o, level+1); err != nil {
+				return err
+			}
+		}
+		jsonNewline(b, o, level)
+		b.WriteByte(']')
+	case *Dict, map[string]any, Mapping, *Namespace:
+		keys := mapKeys(x)
+		if len(keys) == 0 {
+			b.WriteString("{}")
+			return nil
+		}
+		type kv struct {
+			k string
+			v any
+			o any
+		}
+		pairs := make([]kv, 0, len(keys))
+		for _, k := range keys {
+			val, _ := mapGet(x, k)
+			ks, err := jsonKey(k)
+			if err != nil {
+				return err
+			}
+			pairs = append(pairs, kv{ks, val, k})
+		}
+		if o.sortKeys {
+			var err error
+			sort.SliceStable(pairs, func(i, j int) bool {
+				c, e := compare(pairs[i].o, pairs[j].o)
+				if e != nil && err == nil {
+					err = e
+				}
+				return c < 0
+			})
+			if err != nil {
+				return err
+			}
+		}
+		b.WriteByte('{')
+		for i, p := range pairs {
+			if i > 0 {
+				b.WriteString(o.itemSep)
+			}
+			jsonNewline(b, o, level+1)
+			jsonString(b, p.k, o.ascii, o.htmlSafe)
+			b.WriteString(o.keySep)
+			if err := jsonWrite(b, norm(p.v), o, level+1); err != nil {
+				return err
+			}
+		}
+		jsonNewline(b, o, level)
+		b.WriteByte('}')
+	case *Undefined:
+		return x.err()
+	default:
+		return typeErrorf("Object of type %s is not JSON serializable", typeName(v))
+	}
+	return nil
+}
+
+func jsonKey(k any) (string, error) {
+	switch x := k.(type) {
+	case string:
+		return x, nil
+	case nil:
+		return "null", nil
+	case bool:
+		if x {
+			return "true", nil
+		}
+		return "false", nil
+	case int:
+		return strconv.Itoa(x), nil
+	case float64:
+		return floatRepr(x), nil
+	}
+	return "", typeErrorf("keys must be str, int, float, bool or None, not %s", typeName(k))
+}
+
+func jsonString(b *strings.Builder, s string, ascii, htmlSafe bool) {
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case htmlSafe && (r == '<' || r == '>' || r == '&' || r == '\''):
+			b.WriteString(`\u00`)
+			writeHex(b, uint64(r), 2)
+		case r < 0x20:
+			b.WriteString(`\u`)
+			writeHex(b, uint64(r), 4)
+		case r < 0x7f || (!ascii && r != 0x7f):
+			b.WriteRune(r)
+		case r == 0x7f:
+			if ascii {
+				b.WriteString(`\u007f`)
+			} else {
+				b.WriteRune(r)
+			}
+		case r > 0xffff:
+			r -= 0x10000
+			b.WriteString(`\u`)
+			writeHex(b, uint64(0xd800+(r>>10)), 4)
+			b.WriteString(`\u`)
+			writeHex(b, uint64(0xdc00+(r&0x3ff)), 4)
+		default:
+			b.WriteString(`\u`)
+			writeHex(b, uint64(r), 4)
+		}
+	}
+	b.WriteByte('"')
+}
+
+// jsonLoads parses JSON like Python's json.loads: objects keep their key
+// order and integers stay ints (NaN and Infinity are not accepted).
+func jsonLoads(s string) (any, error) {
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	v, err := jsonValue(d)
+	if err != nil {
+		return nil, runtimeErrorf("%s", jsonErr(err))
+	}
+	if _, err := d.Token(); err == nil {
+		return nil, runtimeErrorf("Extra data")
+	}
+	return v, nil
+}
+
+func jsonErr(err error) string {
+	msg := err.Error()
+	if msg == "EOF" {
+		return "Expecting value: line 1 column 1 (char 0)"
+	}
+	return msg
+}
+
+func jsonValue(d *json.Decoder) (any, error) {
+	t, err := d.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch x := t.(type) {
+	case json.Delim:
+		switch x {
+		case '{':
+			m := NewDict(4)
+			for d.More() {
+				kt, err := d.Token()
+				if err != nil {
+					return nil, err
+				}
+				v, err := jsonValue(d)
+				if err != nil {
+					return nil, err
+				}
+				m.Set(kt.(string), v)
+			}
+			if _, err := d.Token(); err != nil {
+				return nil, err
+			}
+			return m, nil
+		case '[':
+			l := []any{}
+			for d.More() {
+				v, err := jsonValue(d)
+				if err != nil {
+					return nil, err
+				}
+				l = append(l, v)
+			}
+			if _, err := d.Token(); err != nil {
+				return nil, err
+			}
+			return l, nil
+		}
+	case json.Number:
+		if n, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+			return int(n), nil
+		}
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil && !strings.Contains(err.Error(), "range") {
+			return nil, err
+		}
+		return f, nil
+	}
+	return t, nil
+}
