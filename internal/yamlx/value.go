@@ -276,7 +276,7 @@ func (c *converter) scalar(n *yaml.Node) (any, error) {
 			return n.Value, nil
 		}
 		v := ResolvePlain(n.Value)
-		if s, ok := v.(string); ok && !IsPlainString(n.Value) {
+		if s, ok := v.(string); ok && n.Value != "" && n.Value[0] >= '0' && n.Value[0] <= '9' && reTimestampImplicit.MatchString(n.Value) {
 			return c.timestamp(s), nil
 		}
 		return v, nil
