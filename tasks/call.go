@@ -54,6 +54,9 @@ type Call struct {
 	// "templates" or "vars" also searches those directories beside the
 	// playbook (and role). It returns an absolute path.
 	Find func(kind, name string) (string, error)
+	// LoadFile reads a YAML or JSON file on the controller (decrypting vault
+	// data) into plain values.
+	LoadFile func(path string) (any, error)
 	// Prompt asks the person at the terminal; nil when there is none.
 	Prompt func(ctx context.Context, prompt string, echo bool) (string, error)
 }

@@ -82,15 +82,3 @@ func TestCommandShellRaw(t *testing.T) {
 		t.Error("check mode ran the command")
 	}
 }
-
-func TestYAMLValues(t *testing.T) {
-	v, err := DecodeYAML([]byte("a: yes\nb: 0755\nc: '0755'\nd: 1.5\ne: ~\nf: on\ng: 1e3\nh: !unsafe '{{ x }}'\nbase: &b {x: 1}\nm:\n  <<: *b\n  y: 2\n"), "t.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]any{"a": true, "b": 493, "c": "0755", "d": 1.5, "e": nil, "f": true, "g": "1e3",
-		"h": Unsafe("{{ x }}"), "base": map[string]any{"x": 1}, "m": map[string]any{"x": 1, "y": 2}}
-	if !reflect.DeepEqual(v, want) {
-		t.Errorf("got %#v\nwant %#v", v, want)
-	}
-}

@@ -76,6 +76,5 @@
 // PyRepr formats values as Python would in messages; Lines is
 // str.splitlines; AnsibleTime and AnsibleDelta format start/end/delta;
 // HostPath makes ~/ paths relative to the login directory; Exists checks a
-// path or glob on the host; NodeValue and DecodeYAML read YAML with the
-// YAML 1.1 rules Ansible applies.
+// path or glob on the host.
 package tasks

@@ -44,11 +44,7 @@ func runIncludeVars(_ context.Context, c *Call) (*Result, error) {
 	vars := map[string]any{}
 	used := []any{}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return Failf("%v", err), nil
-		}
-		v, err := DecodeYAML(data, f)
+		v, err := c.LoadFile(f)
 		if err != nil {
 			return Failf("%v", err), nil
 		}

@@ -7,6 +7,10 @@ import (
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// CacheableKey is the result key by which set_fact asks for its facts to
+// be stored as host facts too (cacheable: true); the engine removes it.
+const CacheableKey = "_ansible_facts_cacheable"
+
 func init() {
 	Register(&Spec{
 		Name:       "set_fact",
@@ -37,5 +41,10 @@ func runSetFact(_ context.Context, c *Call) (*Result, error) {
 	if len(facts) == 0 {
 		return Failf("No key/value pairs provided, at least one is required for this action to succeed"), nil
 	}
-	return &Result{Facts: facts}, nil
+	r := &Result{Facts: facts}
+	if c.Args.Has("cacheable") {
+		cacheable, _ := ToBool(c.Args["cacheable"])
+		r.Set(CacheableKey, cacheable)
+	}
+	return r, nil
 }

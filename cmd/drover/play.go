@@ -1,0 +1,362 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/drover/drover/internal/exitcode"
+	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/redact"
+	"github.com/drover/drover/internal/ui"
+	"github.com/drover/drover/internal/vault"
+	"github.com/drover/drover/internal/yamlx"
+	"github.com/drover/drover/inventory"
+	"github.com/drover/drover/playbooks"
+	"github.com/drover/drover/tasks"
+	"github.com/drover/drover/transport"
+	"github.com/drover/drover/transport/local"
+)
+
+func init() { register(newPlayCmd) }
+
+// playFlags are drover play's flags, in Ansible's spelling.
+type playFlags struct {
+	conn           connFlags
+	vault          vault.Sources
+	limit          string
+	tags, skipTags []string
+	extraVars      []string
+	check, diff    bool
+	forks          int
+	become         bool
+	becomeUser     string
+	becomeMethod   string
+	askBecomePass  bool
+	listTasks      bool
+	listHosts      bool
+	listTags       bool
+	syntaxCheck    bool
+	startAt        string
+	step           bool
+	forceHandlers  bool
+	verbose        int
+	json           bool
+}
+
+func newPlayCmd() *cobra.Command {
+	var f playFlags
+	cmd := &cobra.Command{
+		Use:   "play [-i INVENTORY]... PLAYBOOK.yml...",
+		Short: "Run Ansible-style playbooks",
+		Long: "Run Ansible playbooks: plays, tasks, handlers, blocks, loops, Jinja templating and Ansible's\n" +
+			"variable precedence, with each task shown once folded over its hosts and Ansible's PLAY RECAP.\n" +
+			"Exit status: 0 ok, 2 a host failed, 3 a host unreachable, 4 bad playbook, 5 bad usage, 130 interrupted.",
+		Args: usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error { return runPlay(cmd.Context(), &f, args) },
+	}
+	fl := cmd.Flags()
+	f.conn.register(fl)
+	f.vault.AddFlags(fl)
+	fl.StringVarP(&f.limit, "limit", "l", "", "further limit the hosts to this pattern")
+	fl.StringArrayVarP(&f.tags, "tags", "t", nil, "only run tasks tagged with these tags (comma separated, repeatable)")
+	fl.StringArrayVar(&f.skipTags, "skip-tags", nil, "skip tasks tagged with these tags (comma separated, repeatable)")
+	fl.StringArrayVarP(&f.extraVars, "extra-vars", "e", nil, "extra variables: key=value, JSON/YAML, or @file (repeatable)")
+	fl.BoolVarP(&f.check, "check", "C", false, "predict changes without making them")
+	fl.BoolVarP(&f.diff, "diff", "D", false, "show the changes made to files")
+	fl.IntVarP(&f.forks, "forks", "f", 50, "hosts worked on at once")
+	fl.BoolVarP(&f.become, "become", "b", false, "run operations with become")
+	fl.StringVar(&f.becomeUser, "become-user", "", "become this user (default root)")
+	fl.StringVar(&f.becomeMethod, "become-method", "", "privilege escalation method: sudo (default) or su")
+	fl.BoolVarP(&f.askBecomePass, "ask-become-pass", "K", false, "ask for the become password")
+	fl.BoolVar(&f.listTasks, "list-tasks", false, "list the tasks that would run, then exit")
+	fl.BoolVar(&f.listHosts, "list-hosts", false, "list the hosts each play would run on, then exit")
+	fl.BoolVar(&f.listTags, "list-tags", false, "list the tags of each play, then exit")
+	fl.BoolVar(&f.syntaxCheck, "syntax-check", false, "check the playbooks, then exit")
+	fl.StringVar(&f.startAt, "start-at-task", "", "start the playbook at the task with this name")
+	fl.BoolVar(&f.step, "step", false, "confirm each task before running it (not supported: runs every task)")
+	fl.BoolVar(&f.forceHandlers, "force-handlers", false, "run handlers even on hosts that failed")
+	fl.CountVarP(&f.verbose, "verbose", "v", "show each host's result (-v), connection details (-vvv)")
+	fl.BoolVar(&f.json, "json", false, "stream one JSON event per line")
+	return cmd
+}
+
+// runPlay loads every playbook (so that any error is found before a host
+// is touched), then runs them in turn.
+func runPlay(ctx context.Context, f *playFlags, paths []string) error {
+	if f.forks <= 0 {
+		return exitcode.Errorf(exitcode.Usage, "--forks must be positive, not %d", f.forks)
+	}
+	if f.step {
+		return exitcode.Errorf(exitcode.Usage, "--step is not supported")
+	}
+	red := redact.New()
+	keyring, err := openVault(ctx, &f.vault, red)
+	if err != nil {
+		return err
+	}
+	vaultFn := vaultFunc(keyring)
+	extra, err := parseExtraVars(f.extraVars, vaultFn)
+	if err != nil {
+		return exitcode.New(exitcode.Usage, err)
+	}
+	loader := playbooks.NewLoader(playbooks.LoadOptions{Vault: vaultFn})
+	var books []*playbooks.Playbook
+	for _, p := range paths {
+		pb, err := loader.Playbook(p)
+		if err != nil {
+			return exitcode.New(exitcode.BadInput, err)
+		}
+		if err := playbooks.Check(pb); err != nil {
+			return exitcode.New(exitcode.BadInput, err)
+		}
+		books = append(books, pb)
+	}
+	if f.syntaxCheck {
+		for _, p := range paths {
+			fmt.Println("playbook: " + p)
+		}
+		return nil
+	}
+	inv, err := inventory.Load(ctx, f.conn.inventories, inventory.Options{Decrypt: vaultFn,
+		Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+	if err != nil {
+		return exitcode.New(exitcode.BadInput, err)
+	}
+	opts := playbooks.Options{Inventory: inv, Limit: f.limit, Forks: f.forks, Tags: splitTags(f.tags),
+		SkipTags: splitTags(f.skipTags), ExtraVars: extra, Check: f.check, Diff: f.diff, Verbosity: f.verbose,
+		StartAtTask: f.startAt, ForceHandlers: f.forceHandlers, RemoteUser: f.conn.user, Become: f.become,
+		BecomeUser: f.becomeUser, BecomeMethod: f.becomeMethod, Loader: loader, Local: local.New()}
+	if f.listTasks || f.listHosts || f.listTags {
+		return listPlaybooks(os.Stdout, books, opts, f)
+	}
+	return runBooks(ctx, f, books, opts, red)
+}
+
+func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, opts playbooks.Options, red *redact.Redactor) error {
+	if f.askBecomePass {
+		pw, err := askSecret("BECOME password: ")
+		if err != nil {
+			return exitcode.New(exitcode.Usage, err)
+		}
+		red.Add(pw)
+		opts.BecomePassword = pw
+	}
+	opener, err := f.conn.opener()
+	if err != nil {
+		return err
+	}
+	defer opener.Close()
+	opts.Connect = func(ctx context.Context, host string, vars map[string]any) (transport.Conn, error) {
+		return opener.Open(ctx, host, vars)
+	}
+	if term.IsTerminal(int(os.Stdin.Fd())) {
+		opts.Prompt = terminalPrompt
+	}
+	if f.json {
+		opts.Output = playbooks.NewJSONOutput(os.Stdout, redactFunc(red))
+	} else {
+		text := playbooks.NewTextOutput(ui.New(), f.verbose, f.diff)
+		text.Redact = redactFunc(red)
+		opts.Output = text
+	}
+	code := exitcode.OK
+	for _, pb := range books {
+		stats, err := playbooks.Run(ctx, pb, opts)
+		if err != nil {
+			return exitcode.New(exitcode.BadInput, err)
+		}
+		if c := stats.ExitCode(); c > code {
+			code = c
+		}
+		if ctx.Err() != nil {
+			return exitcode.New(exitcode.Interrupted, nil)
+		}
+	}
+	return exitcode.New(code, nil)
+}
+
+func redactFunc(r *redact.Redactor) func(string) string {
+	return func(s string) string { return r.String(s) }
+}
+
+// openVault builds the vault keyring from the vault flags; nil when none
+// were given.
+func openVault(ctx context.Context, s *vault.Sources, red *redact.Redactor) (*vault.Keyring, error) {
+	if !s.Given() {
+		return nil, nil
+	}
+	if err := s.Validate(); err != nil {
+		return nil, exitcode.New(exitcode.Usage, err)
+	}
+	kr, err := s.Keyring(ctx)
+	if err != nil {
+		return nil, exitcode.New(exitcode.Usage, err)
+	}
+	kr.SetRedactor(red)
+	return kr, nil
+}
+
+// vaultFunc decrypts vault data with the keyring; nil without one.
+func vaultFunc(kr *vault.Keyring) yamlx.VaultFunc {
+	if kr == nil {
+		return nil
+	}
+	return func(ciphertext []byte, where string) ([]byte, error) {
+		if inlineWhere.MatchString(where) {
+			plain, err := kr.DecryptInline(where, string(ciphertext))
+			return []byte(plain), err
+		}
+		return kr.DecryptVars(where, ciphertext)
+	}
+}
+
+// inlineWhere matches the FILE:LINE:COL origin of an inline !vault value.
+var inlineWhere = regexp.MustCompile(`:\d+:\d+$`)
+
+// parseExtraVars reads -e values: @file, JSON or YAML mappings, or
+// key=value words; later ones win.
+func parseExtraVars(list []string, vaultFn yamlx.VaultFunc) (map[string]any, error) {
+	out := map[string]any{}
+	for _, e := range list {
+		m, err := parseExtra(e, vaultFn)
+		if err != nil {
+			return nil, fmt.Errorf("-e %s: %w", e, err)
+		}
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+func parseExtra(e string, vaultFn yamlx.VaultFunc) (map[string]any, error) {
+	var f *yamlx.File
+	var err error
+	switch t := strings.TrimSpace(e); {
+	case strings.HasPrefix(t, "@"):
+		f, err = yamlx.LoadFile(strings.TrimPrefix(t, "@"), vaultFn)
+	case strings.HasPrefix(t, "{") || strings.HasPrefix(t, "---"):
+		f, err = yamlx.Load("extra vars", []byte(t), vaultFn)
+	default:
+		return kvExtra(t)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(f.Docs) == 0 {
+		return nil, nil
+	}
+	v, err := f.Value(f.Docs[0], yamlx.Options{Vault: vaultFn, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok && v != nil {
+		return nil, errors.New("extra vars must be a mapping")
+	}
+	return m, nil
+}
+
+// kvExtra parses key=value words; values stay strings, as in Ansible.
+func kvExtra(s string) (map[string]any, error) {
+	m, err := tasks.ParseKV(s, false)
+	if err != nil {
+		return nil, err
+	}
+	if raw, ok := m["_raw_params"]; ok {
+		return nil, fmt.Errorf("%q is not key=value", raw)
+	}
+	return m, nil
+}
+
+func splitTags(list []string) []string {
+	var out []string
+	for _, l := range list {
+		for _, t := range strings.Split(l, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// terminalPrompt asks on the terminal, echoing or not.
+func terminalPrompt(_ context.Context, prompt string, echo bool) (string, error) {
+	fmt.Fprint(os.Stderr, prompt)
+	if !echo {
+		b, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(os.Stderr)
+		return string(b), err
+	}
+	var line []byte
+	buf := make([]byte, 1)
+	for {
+		n, err := os.Stdin.Read(buf)
+		if n == 1 && buf[0] != '\n' {
+			line = append(line, buf[0])
+		}
+		if err != nil || (n == 1 && buf[0] == '\n') {
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			return strings.TrimRight(string(line), "\r"), err
+		}
+	}
+}
+
+// listPlaybooks prints --list-hosts, --list-tasks and --list-tags.
+func listPlaybooks(w io.Writer, books []*playbooks.Playbook, opts playbooks.Options, f *playFlags) error {
+	for _, pb := range books {
+		fmt.Fprintf(w, "\nplaybook: %s\n", pb.Path)
+		list, err := playbooks.List(pb, opts)
+		if err != nil {
+			return exitcode.New(exitcode.BadInput, err)
+		}
+		for i, pl := range list {
+			fmt.Fprintf(w, "\n  play #%d (%s): %s\tTAGS: [%s]\n", i+1, strings.Join(pl.Patterns, ","), pl.Name, strings.Join(pl.Tags, ","))
+			if f.listHosts {
+				fmt.Fprintf(w, "    pattern: %s\n    hosts (%d):\n", jsonList(pl.Patterns), len(pl.Hosts))
+				for _, h := range pl.Hosts {
+					fmt.Fprintf(w, "      %s\n", h)
+				}
+			}
+			if f.listTasks {
+				fmt.Fprintln(w, "    tasks:")
+				for _, t := range pl.Tasks {
+					fmt.Fprintf(w, "      %s\tTAGS: [%s]\n", t.Name, strings.Join(t.Tags, ", "))
+				}
+			}
+			if f.listTags {
+				all := map[string]bool{}
+				for _, t := range pl.Tasks {
+					for _, tag := range t.Tags {
+						all[tag] = true
+					}
+				}
+				var tags []string
+				for t := range all {
+					tags = append(tags, t)
+				}
+				sort.Strings(tags)
+				fmt.Fprintf(w, "      TASK TAGS: [%s]\n", strings.Join(tags, ", "))
+			}
+		}
+	}
+	return nil
+}
+
+func jsonList(l []string) string {
+	b, _ := json.Marshal(l)
+	return string(b)
+}

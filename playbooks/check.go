@@ -1,0 +1,126 @@
+package playbooks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/drover/drover/internal/jinja"
+)
+
+// Check finds the problems of a loaded playbook that need no host: a
+// notify naming no handler, a Jinja syntax error in a task's keywords or
+// arguments. Like load errors they name FILE:LINE:COL.
+func Check(pb *Playbook) error {
+	env := jinja.New()
+	for _, p := range pb.Plays {
+		handlers := handlerNames(p)
+		var err error
+		walkTasks(p, func(t *Task) bool {
+			if err == nil {
+				err = checkTask(env, t, handlers)
+			}
+			return err == nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// walkTasks calls f for every task and block of a play (handlers and role
+// tasks included) until f returns false.
+func walkTasks(p *Play, f func(*Task) bool) {
+	var walk func(list []*Task) bool
+	walk = func(list []*Task) bool {
+		for _, t := range list {
+			if !f(t) || !walk(t.Block) || !walk(t.Rescue) || !walk(t.Always) {
+				return false
+			}
+		}
+		return true
+	}
+	lists := [][]*Task{p.PreTasks, p.Tasks, p.PostTasks, p.Handlers}
+	for _, r := range p.Roles {
+		lists = append(lists, r.Tasks, r.Handlers)
+	}
+	for _, l := range lists {
+		if !walk(l) {
+			return
+		}
+	}
+}
+
+// handlerNames lists the names and listen topics of a play's handlers.
+func handlerNames(p *Play) map[string]bool {
+	out := map[string]bool{}
+	add := func(list []*Task) {
+		var walk func(list []*Task)
+		walk = func(list []*Task) {
+			for _, t := range list {
+				if t.IsBlock {
+					walk(t.Block)
+					walk(t.Rescue)
+					walk(t.Always)
+					continue
+				}
+				out[t.Name] = true
+				for _, l := range t.Listen {
+					out[l] = true
+				}
+				if t.Role != nil {
+					out[t.Role.Name+" : "+t.Name] = true
+				}
+			}
+		}
+		walk(list)
+	}
+	for _, r := range p.Roles {
+		add(r.Handlers)
+	}
+	add(p.Handlers)
+	return out
+}
+
+func checkTask(env *jinja.Env, t *Task, handlers map[string]bool) error {
+	for _, n := range t.Notify {
+		if !strings.Contains(n, "{{") && !handlers[n] {
+			return fmt.Errorf("%s: the handler %q notified by this task is not defined in the play (handlers: names and listen topics)", t.Pos, n)
+		}
+	}
+	for _, k := range []string{"when", "changed_when", "failed_when", "until"} {
+		for _, c := range asList(t.Kw[k]) {
+			if s, ok := c.(string); ok {
+				if err := env.CheckExpr(s); err != nil {
+					return fmt.Errorf("%s: %s: %v", t.Pos, k, err)
+				}
+			}
+		}
+	}
+	return checkStrings(env, t.Pos, t.Args)
+}
+
+// checkStrings checks the Jinja syntax of every string in v.
+func checkStrings(env *jinja.Env, pos Pos, v any) error {
+	switch x := v.(type) {
+	case string:
+		if strings.Contains(x, "{{") || strings.Contains(x, "{%") {
+			if err := env.CheckTemplate(x); err != nil {
+				return fmt.Errorf("%s: %v", pos, err)
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if err := checkStrings(env, pos, e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if err := checkStrings(env, pos, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,471 @@
+package playbooks
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/yamlx"
+	"github.com/drover/drover/tasks"
+)
+
+// LoadOptions tune loading.
+type LoadOptions struct {
+	// Vault decrypts !vault values and vault-encrypted files.
+	Vault yamlx.VaultFunc
+}
+
+// Loader reads playbooks and task files, caching parsed files so that a
+// file included many times is read once.
+type Loader struct {
+	opts   LoadOptions
+	files  map[string]*yamlx.File
+	stack  []string // files being imported, to detect cycles
+	nextID int
+}
+
+// NewLoader returns a loader.
+func NewLoader(opts LoadOptions) *Loader {
+	return &Loader{opts: opts, files: map[string]*yamlx.File{}}
+}
+
+// Load reads the playbook at path with its imports, checking every task's
+// module and arguments. Any problem is a *yamlx.Error naming FILE:LINE:COL.
+func Load(path string, opts LoadOptions) (*Playbook, error) {
+	return NewLoader(opts).Playbook(path)
+}
+
+// Playbook loads one playbook file.
+func (l *Loader) Playbook(path string) (*Playbook, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	pb := &Playbook{Path: path, Dir: filepath.Dir(abs)}
+	plays, err := l.playbookFile(abs, nil)
+	if err != nil {
+		return nil, err
+	}
+	pb.Plays = plays
+	return pb, nil
+}
+
+// file reads and parses a YAML file once.
+func (l *Loader) file(path string) (*yamlx.File, error) {
+	if f, ok := l.files[path]; ok {
+		return f, nil
+	}
+	f, err := yamlx.LoadFile(path, l.opts.Vault)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: file not found", path)
+		}
+		return nil, err
+	}
+	l.files[path] = f
+	return f, nil
+}
+
+// value converts a node to plain values, marking !unsafe strings.
+func (l *Loader) value(f *yamlx.File, n *yaml.Node) (any, error) {
+	return f.Value(n, yamlx.Options{Vault: l.opts.Vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+}
+
+func (l *Loader) enter(path string, f *yamlx.File, at *yaml.Node) error {
+	for _, p := range l.stack {
+		if p == path {
+			return f.Errorf(at, "%s imports itself (through %s)", filepath.Base(path), strings.Join(l.stack, " → "))
+		}
+	}
+	l.stack = append(l.stack, path)
+	return nil
+}
+
+func (l *Loader) leave() { l.stack = l.stack[:len(l.stack)-1] }
+
+// playbookFile loads the plays of one file; from is the importing entry.
+func (l *Loader) playbookFile(path string, from *importEntry) ([]*Play, error) {
+	f, err := l.file(path)
+	if err != nil {
+		return nil, err
+	}
+	if from != nil {
+		if err := l.enter(path, from.f, from.node); err != nil {
+			return nil, err
+		}
+	} else {
+		l.stack = append(l.stack, path)
+	}
+	defer l.leave()
+	if len(f.Docs) == 0 {
+		return nil, nil
+	}
+	root := yamlx.Resolve(f.Docs[0])
+	if root.Kind != yaml.SequenceNode {
+		return nil, f.Errorf(root, "a playbook must be a list of plays, got a %s", yamlx.KindName(root))
+	}
+	var plays []*Play
+	for _, item := range root.Content {
+		item = yamlx.Resolve(item)
+		if item.Kind != yaml.MappingNode {
+			return nil, f.Errorf(item, "a play must be a mapping, got a %s", yamlx.KindName(item))
+		}
+		if isImportPlaybook(item) {
+			imported, err := l.importPlaybook(f, item)
+			if err != nil {
+				return nil, err
+			}
+			plays = append(plays, imported...)
+			continue
+		}
+		p, err := l.play(f, item)
+		if err != nil {
+			return nil, err
+		}
+		plays = append(plays, p)
+	}
+	return plays, nil
+}
+
+func isImportPlaybook(n *yaml.Node) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch n.Content[i].Value {
+		case "import_playbook", "ansible.builtin.import_playbook", "ansible.legacy.import_playbook", "include":
+			return true
+		}
+	}
+	return false
+}
+
+type importEntry struct {
+	f    *yamlx.File
+	node *yaml.Node
+}
+
+// importPlaybook loads the plays of an import_playbook entry; its vars,
+// tags and when apply to each imported play.
+func (l *Loader) importPlaybook(f *yamlx.File, n *yaml.Node) ([]*Play, error) {
+	fields, err := f.Fields(n, "import_playbook", append(importPlaybookKeywords, "include")...)
+	if err != nil {
+		return nil, err
+	}
+	var name string
+	kw := map[string]any{}
+	var vars map[string]any
+	for _, fl := range fields {
+		v, err := l.value(f, fl.Value)
+		if err != nil {
+			return nil, err
+		}
+		switch fl.Key {
+		case "name":
+		case "vars":
+			if vars, err = l.varsMap(f, fl.Value, v); err != nil {
+				return nil, err
+			}
+		case "tags":
+			if kw["tags"], err = tagList(f, fl.Value, v); err != nil {
+				return nil, err
+			}
+		case "when":
+			kw["when"] = v
+		default:
+			s, ok := v.(string)
+			if !ok || s == "" {
+				return nil, f.Errorf(fl.Value, "import_playbook needs a file name")
+			}
+			name = s
+		}
+	}
+	if strings.Contains(name, "{{") {
+		return nil, f.Errorf(n, "import_playbook takes a static file name, not a template: %s", name)
+	}
+	path := resolveRelative(filepath.Dir(f.Name), name)
+	plays, err := l.playbookFile(path, &importEntry{f: f, node: n})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range plays {
+		if p.Vars == nil {
+			p.Vars = map[string]any{}
+		}
+		for k, v := range vars {
+			p.Vars[k] = v
+		}
+		if t, ok := kw["tags"]; ok {
+			p.Kw["tags"] = append(t.([]string), asTags(p.Kw["tags"])...)
+		}
+		if w, ok := kw["when"]; ok {
+			p.Kw["when"] = append(asList(w), asList(p.Kw["when"])...)
+		}
+	}
+	return plays, nil
+}
+
+// resolveRelative joins name to dir unless it is absolute.
+func resolveRelative(dir, name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(dir, name)
+}
+
+// play parses one play.
+func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
+	fields, err := f.Fields(n, "play", playKeywords...)
+	if err != nil {
+		return nil, err
+	}
+	p := &Play{Pos: pos(f, n), Dir: filepath.Dir(f.Name), Kw: map[string]any{}, Vars: map[string]any{}}
+	hostsSet := false
+	for _, fl := range fields {
+		if err := l.playField(f, p, fl); err != nil {
+			return nil, err
+		}
+		hostsSet = hostsSet || fl.Key == "hosts"
+	}
+	if !hostsSet {
+		return nil, f.Errorf(n, "the field 'hosts' is required but was not set")
+	}
+	return p, nil
+}
+
+// taskLists are the play keys holding tasks.
+var taskLists = map[string]func(p *Play) *[]*Task{
+	"pre_tasks":  func(p *Play) *[]*Task { return &p.PreTasks },
+	"tasks":      func(p *Play) *[]*Task { return &p.Tasks },
+	"post_tasks": func(p *Play) *[]*Task { return &p.PostTasks },
+	"handlers":   func(p *Play) *[]*Task { return &p.Handlers },
+}
+
+func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
+	if list, ok := taskLists[fl.Key]; ok {
+		ts, err := l.taskList(f, fl.Value, &taskCtx{play: p, dir: p.Dir, handler: fl.Key == "handlers"})
+		*list(p) = ts
+		return err
+	}
+	switch fl.Key {
+	case "roles":
+		roles, err := l.roles(f, fl.Value, p)
+		p.Roles = roles
+		return err
+	case "vars_prompt":
+		prompts, err := l.varsPrompt(f, fl.Value)
+		p.VarsPrompt = prompts
+		return err
+	}
+	v, err := l.value(f, fl.Value)
+	if err != nil {
+		return err
+	}
+	switch fl.Key {
+	case "name":
+		p.Name, _ = tasks.ToStr(v)
+	case "hosts":
+		return setHosts(f, fl.Value, p, v)
+	case "vars":
+		p.Vars, err = l.varsMap(f, fl.Value, v)
+	case "vars_files":
+		p.VarsFiles = asList(v)
+	case "gather_facts":
+		p.GatherFacts = v
+	case "gather_subset":
+		p.GatherSubset = v
+	case "serial":
+		p.Serial = v
+	case "max_fail_percentage":
+		p.MaxFailPercentage = v
+	case "strategy":
+		p.Strategy, _ = tasks.ToStr(v)
+		if p.Strategy != "linear" && p.Strategy != "free" && p.Strategy != "host_pinned" && p.Strategy != "debug" {
+			return f.Errorf(fl.Value, "unknown strategy %q (linear, free)", p.Strategy)
+		}
+	case "force_handlers":
+		p.ForceHandlers, _ = tasks.ToBool(v)
+	case "order":
+		p.Order, _ = tasks.ToStr(v)
+	case "tags":
+		p.Kw["tags"], err = tagList(f, fl.Value, v)
+	case "gather_timeout", "fact_path":
+	default:
+		p.Kw[fl.Key] = v
+	}
+	return err
+}
+
+func setHosts(f *yamlx.File, n *yaml.Node, p *Play, v any) error {
+	switch x := v.(type) {
+	case string:
+		p.Hosts = []string{x}
+	case []any:
+		for _, h := range x {
+			s, _ := tasks.ToStr(h)
+			p.Hosts = append(p.Hosts, s)
+		}
+	case nil:
+		return f.Errorf(n, "hosts is empty; give a pattern such as all or a group name")
+	default:
+		s, _ := tasks.ToStr(x)
+		p.Hosts = []string{s}
+	}
+	return nil
+}
+
+// varsMap checks a vars: section: a mapping (or a list of mappings) of
+// valid variable names.
+func (l *Loader) varsMap(f *yamlx.File, n *yaml.Node, v any) (map[string]any, error) {
+	out := map[string]any{}
+	switch x := v.(type) {
+	case nil:
+		return out, nil
+	case map[string]any:
+		out = x
+	case []any:
+		for _, e := range x {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return nil, f.Errorf(n, "vars must be a mapping (or a list of mappings)")
+			}
+			for k, val := range m {
+				out[k] = val
+			}
+		}
+	default:
+		return nil, f.Errorf(n, "vars must be a mapping, got a %s", yamlx.KindName(n))
+	}
+	for k := range out {
+		if !validVarName(k) {
+			return nil, f.Errorf(keyNode(n, k), "invalid variable name %q: use letters, digits and underscores, not starting with a digit", k)
+		}
+	}
+	return out, nil
+}
+
+func validVarName(s string) bool {
+	if s == "" || (s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// keyNode finds the key node named k in mapping n, or n itself.
+func keyNode(n *yaml.Node, k string) *yaml.Node {
+	n = yamlx.Resolve(n)
+	if n != nil && n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				return n.Content[i]
+			}
+		}
+	}
+	return n
+}
+
+var promptKeys = []string{"name", "prompt", "default", "private", "confirm", "encrypt", "salt_size", "salt", "unsafe"}
+
+func (l *Loader) varsPrompt(f *yamlx.File, n *yaml.Node) ([]Prompt, error) {
+	n = yamlx.Resolve(n)
+	if n.Kind != yaml.SequenceNode {
+		return nil, f.Errorf(n, "vars_prompt must be a list")
+	}
+	var out []Prompt
+	for _, item := range n.Content {
+		fields, err := f.Fields(item, "vars_prompt entry", promptKeys...)
+		if err != nil {
+			return nil, err
+		}
+		pr := Prompt{Private: true}
+		for _, fl := range fields {
+			v, err := l.value(f, fl.Value)
+			if err != nil {
+				return nil, err
+			}
+			s, _ := tasks.ToStr(v)
+			switch fl.Key {
+			case "name":
+				pr.Name = s
+			case "prompt":
+				pr.Prompt = s
+			case "default":
+				pr.Default = s
+			case "private":
+				pr.Private, _ = tasks.ToBool(v)
+			case "confirm":
+				pr.Confirm, _ = tasks.ToBool(v)
+			case "encrypt":
+				pr.Encrypt = s
+			case "unsafe":
+				pr.Unsafe, _ = tasks.ToBool(v)
+			}
+		}
+		if pr.Name == "" {
+			return nil, f.Errorf(item, "a vars_prompt entry needs a name")
+		}
+		out = append(out, pr)
+	}
+	return out, nil
+}
+
+// tagList normalises tags: a string (comma separated), a number or a list.
+func tagList(f *yamlx.File, n *yaml.Node, v any) ([]string, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		var out []string
+		for _, t := range strings.Split(x, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				out = append(out, t)
+			}
+		}
+		return out, nil
+	case []any:
+		var out []string
+		for _, e := range x {
+			switch e.(type) {
+			case []any, map[string]any:
+				return nil, f.Errorf(n, "tags must be strings")
+			}
+			s, _ := tasks.ToStr(e)
+			out = append(out, s)
+		}
+		return out, nil
+	case int, float64, bool:
+		s, _ := tasks.ToStr(x)
+		return []string{s}, nil
+	}
+	return nil, f.Errorf(n, "tags must be a string or a list of strings")
+}
+
+func asTags(v any) []string {
+	t, _ := v.([]string)
+	return t
+}
+
+// asList wraps a non-list value in a list; nil gives nil.
+func asList(v any) []any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return x
+	}
+	return []any{v}
+}
+
+func pos(f *yamlx.File, n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{File: f.Name}
+	}
+	return Pos{File: f.Name, Line: n.Line, Col: n.Column}
+}

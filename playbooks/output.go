@@ -1,0 +1,154 @@
+package playbooks
+
+import (
+	"encoding/json"
+	"io"
+	"sync"
+	"time"
+)
+
+// Output receives what a run does, as it happens. Implementations must be
+// safe for concurrent use: HostDone is called from many goroutines, and with
+// the free strategy several tasks are open at once.
+type Output interface {
+	PlayStart(p *PlayInfo)
+	TaskStart(t *TaskInfo)
+	HostDone(t *TaskInfo, r *HostResult)
+	TaskEnd(t *TaskInfo)
+	Retry(r *RetryInfo)
+	Warn(msg string)
+	Recap(s *Stats)
+}
+
+// PlayInfo describes a play starting.
+type PlayInfo struct {
+	Name  string
+	Hosts []string
+	Pos   Pos
+}
+
+// TaskInfo describes a task starting on Hosts hosts.
+type TaskInfo struct {
+	ID      int
+	Name    string
+	Action  string
+	Pos     Pos
+	Handler bool
+	Hosts   int
+	start   time.Time
+}
+
+// HostResult is one host's result of a task. Result is the registered
+// value (censored for no_log tasks).
+type HostResult struct {
+	Host      string
+	Status    Status
+	Ignored   bool
+	Delegated string
+	Result    map[string]any
+	Items     []ItemResult
+	Included  []string
+}
+
+// ItemResult is one loop item's result.
+type ItemResult struct {
+	Label  string
+	Status Status
+	Result map[string]any
+}
+
+// RetryInfo reports an until retry.
+type RetryInfo struct {
+	Host, Task string
+	Left       int
+}
+
+// nopOutput discards everything.
+type nopOutput struct{}
+
+func (nopOutput) PlayStart(*PlayInfo)             {}
+func (nopOutput) TaskStart(*TaskInfo)             {}
+func (nopOutput) HostDone(*TaskInfo, *HostResult) {}
+func (nopOutput) TaskEnd(*TaskInfo)               {}
+func (nopOutput) Retry(*RetryInfo)                {}
+func (nopOutput) Warn(string)                     {}
+func (nopOutput) Recap(*Stats)                    {}
+
+// JSONOutput streams one JSON object per line: play_start, task_start, one
+// result per host and task, task_end, warning, retry, and a final recap.
+type JSONOutput struct {
+	mu  sync.Mutex
+	w   io.Writer
+	enc *json.Encoder
+	// Redact masks secrets in every line written; nil writes as is.
+	Redact func(string) string
+}
+
+// NewJSONOutput writes events to w.
+func NewJSONOutput(w io.Writer, redact func(string) string) *JSONOutput {
+	return &JSONOutput{w: w, Redact: redact}
+}
+
+func (j *JSONOutput) emit(v map[string]any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(map[string]any{"event": "error", "msg": err.Error()})
+	}
+	line := string(b)
+	if j.Redact != nil {
+		line = j.Redact(line)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	_, _ = io.WriteString(j.w, line+"\n")
+}
+
+// PlayStart emits {"event":"play_start"}.
+func (j *JSONOutput) PlayStart(p *PlayInfo) {
+	hosts := p.Hosts
+	if hosts == nil {
+		hosts = []string{}
+	}
+	j.emit(map[string]any{"event": "play_start", "play": p.Name, "hosts": hosts, "path": p.Pos.String()})
+}
+
+// TaskStart emits {"event":"task_start"}.
+func (j *JSONOutput) TaskStart(t *TaskInfo) {
+	j.emit(map[string]any{"event": "task_start", "task": t.Name, "id": t.ID, "action": t.Action,
+		"path": t.Pos.String(), "handler": t.Handler, "hosts": t.Hosts})
+}
+
+// HostDone emits {"event":"result"} with the registered value.
+func (j *JSONOutput) HostDone(t *TaskInfo, r *HostResult) {
+	ev := map[string]any{"event": "result", "task": t.Name, "id": t.ID, "host": r.Host, "status": r.Status,
+		"result": r.Result}
+	if r.Ignored {
+		ev["ignored"] = true
+	}
+	if r.Delegated != "" {
+		ev["delegated_to"] = r.Delegated
+	}
+	j.emit(ev)
+}
+
+// TaskEnd emits {"event":"task_end"}.
+func (j *JSONOutput) TaskEnd(t *TaskInfo) {
+	j.emit(map[string]any{"event": "task_end", "task": t.Name, "id": t.ID})
+}
+
+// Retry emits {"event":"retry"}.
+func (j *JSONOutput) Retry(r *RetryInfo) {
+	j.emit(map[string]any{"event": "retry", "host": r.Host, "task": r.Task, "retries_left": r.Left})
+}
+
+// Warn emits {"event":"warning"}.
+func (j *JSONOutput) Warn(msg string) { j.emit(map[string]any{"event": "warning", "msg": msg}) }
+
+// Recap emits {"event":"recap"} with every host's counters.
+func (j *JSONOutput) Recap(s *Stats) {
+	hosts := map[string]any{}
+	for _, h := range s.Hosts() {
+		hosts[h] = s.Host(h)
+	}
+	j.emit(map[string]any{"event": "recap", "stats": hosts, "interrupted": s.Interrupted})
+}

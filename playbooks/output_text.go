@@ -1,0 +1,396 @@
+package playbooks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/drover/drover/internal/hostlist"
+	"github.com/drover/drover/internal/ui"
+	"github.com/drover/drover/tasks"
+)
+
+// TextOutput prints for people: a live progress line per task on a
+// terminal, then the task's hosts folded by identical result (`ok h[1-50]`),
+// failures in full, diffs with -D, every host's result with -v, and the
+// PLAY RECAP.
+type TextOutput struct {
+	p         *ui.Printer
+	verbosity int
+	diff      bool
+	// Redact masks secrets in everything printed; nil prints as is.
+	Redact func(string) string
+
+	mu    sync.Mutex
+	open  map[*TaskInfo]*taskRun
+	start time.Time
+	tasks int
+}
+
+type taskRun struct {
+	info    *TaskInfo
+	results []*HostResult
+	prog    *ui.Progress
+}
+
+// NewTextOutput prints through p.
+func NewTextOutput(p *ui.Printer, verbosity int, diff bool) *TextOutput {
+	return &TextOutput{p: p, verbosity: verbosity, diff: diff, open: map[*TaskInfo]*taskRun{}, start: time.Now()}
+}
+
+func (o *TextOutput) show(s string) string {
+	if o.Redact != nil {
+		return o.Redact(s)
+	}
+	return s
+}
+
+func (o *TextOutput) println(s string) { fmt.Fprintln(o.p.Out, o.show(s)) }
+
+// PlayStart prints the play's header.
+func (o *TextOutput) PlayStart(pl *PlayInfo) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	head := fmt.Sprintf("PLAY [%s]", pl.Name)
+	n := len(pl.Hosts)
+	o.println("")
+	o.println(o.p.Paint(ui.Bold, head) + o.p.Paint(ui.Dim, fmt.Sprintf(" · %d host%s", n, plural(n))))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// TaskStart starts the task's progress line.
+func (o *TextOutput) TaskStart(t *TaskInfo) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	t.start = time.Now()
+	tr := &taskRun{info: t}
+	if o.p.Live {
+		tr.prog = o.p.NewProgress(o.show(taskTitle(t)), t.Hosts)
+	}
+	o.open[t] = tr
+	o.tasks++
+}
+
+func taskTitle(t *TaskInfo) string {
+	if t.Handler {
+		return "RUNNING HANDLER [" + t.Name + "]"
+	}
+	return "TASK [" + t.Name + "]"
+}
+
+// HostDone counts a finished host on the progress line.
+func (o *TextOutput) HostDone(t *TaskInfo, r *HostResult) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	tr := o.open[t]
+	if tr == nil {
+		return
+	}
+	tr.results = append(tr.results, r)
+	if tr.prog != nil {
+		tr.prog.Add(uiStatus(r.Status))
+	}
+}
+
+func uiStatus(s Status) ui.Status {
+	switch s {
+	case statusChanged:
+		return ui.StatusChanged
+	case statusFailed:
+		return ui.StatusFailed
+	case statusSkipped:
+		return ui.StatusSkipped
+	case statusUnreachable:
+		return ui.StatusUnreachable
+	}
+	return ui.StatusOK
+}
+
+// TaskEnd prints the task's folded results.
+func (o *TextOutput) TaskEnd(t *TaskInfo) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	tr := o.open[t]
+	delete(o.open, t)
+	if tr == nil {
+		return
+	}
+	if tr.prog != nil {
+		tr.prog.Stop()
+	}
+	o.printTask(tr)
+}
+
+// line is one folded group of hosts with what is shown for them.
+type line struct {
+	label  string
+	colour ui.Colour
+	hosts  []string
+	detail string
+	rank   int
+}
+
+func (o *TextOutput) printTask(tr *taskRun) {
+	sort.SliceStable(tr.results, func(i, j int) bool { return tr.results[i].Host < tr.results[j].Host })
+	groups := map[string]*line{}
+	var order []*line
+	for _, r := range tr.results {
+		l := o.describe(tr.info, r)
+		key := l.label + "\x00" + l.detail
+		g, ok := groups[key]
+		if !ok {
+			g = l
+			groups[key] = g
+			order = append(order, g)
+		}
+		g.hosts = append(g.hosts, hostLabel(r))
+	}
+	sort.SliceStable(order, func(i, j int) bool { return order[i].rank < order[j].rank })
+	title := o.p.Paint(ui.Bold, taskTitle(tr.info))
+	if len(order) == 1 && order[0].detail == "" {
+		g := order[0]
+		o.println(fmt.Sprintf("%s %s %s", title, o.p.Paint(g.colour, g.label), hostlist.Fold(g.hosts)))
+		return
+	}
+	o.println(title)
+	for _, g := range order {
+		o.println(fmt.Sprintf("  %s %s", o.p.Paint(g.colour, fmt.Sprintf("%-8s", g.label)), hostlist.Fold(g.hosts)))
+		if g.detail != "" {
+			o.println(indent(g.detail, "      "))
+		}
+	}
+}
+
+func hostLabel(r *HostResult) string {
+	if r.Delegated != "" && r.Delegated != r.Host {
+		return r.Host + " -> " + r.Delegated
+	}
+	return r.Host
+}
+
+var statusOrder = map[string]int{"ok": 0, "changed": 1, "included": 2, "skipped": 3, "ignored": 4, "failed": 5, "unreachable": 6}
+
+// describe decides how one host's result is shown: its label, colour and the
+// detail lines (empty when the label says all).
+func (o *TextOutput) describe(t *TaskInfo, r *HostResult) *line {
+	l := &line{label: string(r.Status)}
+	switch r.Status {
+	case statusChanged:
+		l.colour = ui.Yellow
+	case statusFailed, statusUnreachable:
+		l.colour = ui.Red
+	case statusSkipped:
+		l.colour = ui.Cyan
+	default:
+		l.colour = ui.Green
+	}
+	if r.Ignored {
+		l.label, l.colour = "ignored", ui.Cyan
+	}
+	if len(r.Included) > 0 {
+		l.label = "included"
+		l.detail = strings.Join(r.Included, "\n")
+	}
+	l.rank = statusOrder[l.label]
+	var parts []string
+	switch {
+	case o.verbosity > 0 && r.Status != statusSkipped:
+		parts = append(parts, toYAML(verboseResult(r.Result)))
+	case r.Status == statusFailed || r.Status == statusUnreachable:
+		parts = append(parts, failureDetail(r))
+	case t.Action == "debug" && r.Status == statusOK:
+		parts = append(parts, toYAML(debugShown(r.Result)))
+	}
+	if o.diff {
+		parts = append(parts, o.diffText(r.Result))
+	}
+	for _, w := range asList(r.Result["warnings"]) {
+		parts = append(parts, o.p.Paint(ui.Yellow, "[WARNING]: "+fmt.Sprint(w)))
+	}
+	l.detail = strings.TrimRight(strings.Join(nonEmpty(parts), "\n"), "\n")
+	return l
+}
+
+func nonEmpty(l []string) []string {
+	var out []string
+	for _, s := range l {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// verboseResult hides the keys -v output needs not repeat.
+func verboseResult(r map[string]any) map[string]any {
+	out := make(map[string]any, len(r))
+	for k, v := range r {
+		switch k {
+		case "stdout_lines", "stderr_lines", "invocation":
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// debugShown is what debug prints: its msg or variable, without the
+// bookkeeping keys.
+func debugShown(r map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range r {
+		switch k {
+		case "changed", "failed", "skipped", "ansible_loop_var", "item", "results":
+			continue
+		}
+		out[k] = v
+	}
+	if items, ok := r["results"].([]any); ok {
+		var shown []any
+		for _, it := range items {
+			if m, ok := it.(map[string]any); ok {
+				shown = append(shown, debugShown(m))
+			}
+		}
+		out["results"] = shown
+	}
+	return out
+}
+
+// failureDetail is the module's message and output for a failed host.
+func failureDetail(r *HostResult) string {
+	var b strings.Builder
+	res := r.Result
+	if len(r.Items) > 0 {
+		for _, it := range r.Items {
+			if it.Status == statusFailed || it.Status == statusUnreachable {
+				fmt.Fprintf(&b, "item %s:\n%s\n", it.Label, indent(failureText(it.Result), "  "))
+			}
+		}
+		return b.String()
+	}
+	return failureText(res)
+}
+
+func failureText(res map[string]any) string {
+	var b strings.Builder
+	if m, ok := res["msg"]; ok && m != "" {
+		s, isStr := m.(string)
+		if !isStr {
+			s = strings.TrimRight(toYAML(m), "\n")
+		}
+		b.WriteString(s + "\n")
+	}
+	if c, ok := res["censored"]; ok {
+		b.WriteString(fmt.Sprint(c) + "\n")
+	}
+	if a, ok := res["assertion"]; ok {
+		fmt.Fprintf(&b, "assertion: %v\n", a)
+	}
+	if rc, ok := res["rc"]; ok && rc != nil {
+		fmt.Fprintf(&b, "rc: %v\n", rc)
+	}
+	for _, k := range []string{"stdout", "stderr", "module_stdout", "module_stderr"} {
+		if s, ok := res[k].(string); ok && s != "" {
+			fmt.Fprintf(&b, "%s:\n%s\n", k, indent(strings.TrimRight(s, "\n"), "  "))
+		}
+	}
+	return b.String()
+}
+
+func indent(s, pre string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = pre + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// toYAML renders a value as YAML for people.
+func toYAML(v any) string {
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		return tasks.PyRepr(v)
+	}
+	return strings.TrimRight(string(b), "\n")
+}
+
+// Retry prints an until retry.
+func (o *TextOutput) Retry(r *RetryInfo) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.p.Live {
+		return
+	}
+	o.println(o.p.Paint(ui.Dim, fmt.Sprintf("FAILED - RETRYING: [%s]: %s (%d retries left).", r.Host, r.Task, r.Left)))
+}
+
+// Warn prints a warning.
+func (o *TextOutput) Warn(msg string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	fmt.Fprintln(o.p.Err, o.show(o.p.Paint(ui.Yellow, "[WARNING]: "+msg)))
+}
+
+// Recap prints the PLAY RECAP, hosts with identical counters folded.
+func (o *TextOutput) Recap(s *Stats) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.println("")
+	if s.Interrupted {
+		o.println(o.p.Paint(ui.Red, "interrupted: the recap counts what finished"))
+	}
+	o.println(o.p.Paint(ui.Bold, "PLAY RECAP"))
+	type group struct {
+		st    HostStats
+		hosts []string
+	}
+	var groups []*group
+	index := map[HostStats]*group{}
+	for _, h := range s.Hosts() {
+		st := s.Host(h)
+		g, ok := index[st]
+		if !ok {
+			g = &group{st: st}
+			index[st] = g
+			groups = append(groups, g)
+		}
+		g.hosts = append(g.hosts, h)
+	}
+	width := 0
+	names := make([]string, len(groups))
+	for i, g := range groups {
+		names[i] = hostlist.Fold(g.hosts)
+		width = max(width, len(names[i]))
+	}
+	for i, g := range groups {
+		o.println(o.recapLine(names[i], width, g.st))
+	}
+	o.println(o.p.Paint(ui.Dim, fmt.Sprintf("%d host%s · %d task%s · %s", len(s.Hosts()), plural(len(s.Hosts())),
+		o.tasks, plural(o.tasks), time.Since(o.start).Round(time.Millisecond))))
+}
+
+func (o *TextOutput) recapLine(name string, width int, st HostStats) string {
+	c := ui.Green
+	switch {
+	case st.Failed > 0 || st.Unreachable > 0:
+		c = ui.Red
+	case st.Changed > 0:
+		c = ui.Yellow
+	}
+	counters := fmt.Sprintf("ok=%-4d changed=%-4d unreachable=%-4d failed=%-4d skipped=%-4d rescued=%-4d ignored=%d",
+		st.OK, st.Changed, st.Unreachable, st.Failed, st.Skipped, st.Rescued, st.Ignored)
+	return o.p.Paint(c, fmt.Sprintf("%-*s", width, name)) + " : " + counters
+}

@@ -1,0 +1,529 @@
+package playbooks
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/yamlx"
+	"github.com/drover/drover/tasks"
+)
+
+// playState is one play running on one batch of hosts.
+type playState struct {
+	run      *run
+	play     *Play
+	allHosts []string // every host of the play (ansible_play_hosts_all)
+	batch    []*hostRun
+	prompted map[string]any
+
+	mu        sync.Mutex
+	varsFiles map[string][]map[string]any // per host: the vars_files loaded
+	ended     bool                        // end_play, any_errors_fatal
+	handlers  []*Task
+}
+
+// hostRun is one host's state within a play.
+type hostRun struct {
+	h           *hostState
+	failed      bool
+	unreachable bool
+	ended       bool // meta: end_host
+	notified    map[*Task]bool
+	mu          sync.Mutex
+}
+
+func (hr *hostRun) active() bool { return !hr.failed && !hr.unreachable && !hr.ended }
+
+// magic returns the play-wide magic variables.
+func (ps *playState) magic(name string) (any, bool) {
+	r := ps.run
+	switch name {
+	case "groups":
+		g := r.opts.Inventory.Groups()
+		out := make(map[string]any, len(g))
+		for k, v := range g {
+			out[k] = stringsToAny(v)
+		}
+		return out, true
+	case "play_hosts", "ansible_play_hosts", "ansible_play_batch":
+		var out []string
+		for _, hr := range ps.batch {
+			if !hr.failed && !hr.unreachable {
+				out = append(out, hr.h.name)
+			}
+		}
+		return stringsToAny(out), true
+	case "ansible_play_hosts_all":
+		return stringsToAny(ps.allHosts), true
+	case "ansible_play_name":
+		return ps.play.Name, true
+	case "ansible_check_mode":
+		return r.opts.Check, true
+	case "ansible_diff_mode":
+		return r.opts.Diff, true
+	case "ansible_verbosity":
+		return r.opts.Verbosity, true
+	case "ansible_forks":
+		return r.opts.Forks, true
+	case "playbook_dir":
+		return ps.play.Dir, true
+	case "omit":
+		return r.omit, true
+	case "ansible_run_tags":
+		if len(r.opts.Tags) == 0 {
+			return []any{"all"}, true
+		}
+		return stringsToAny(r.opts.Tags), true
+	case "ansible_skip_tags":
+		return stringsToAny(r.opts.SkipTags), true
+	case "ansible_version":
+		return map[string]any{"full": "2.14.0", "major": 2, "minor": 14, "revision": 0, "string": "2.14.0"}, true
+	case "ansible_playbook_python":
+		return "/usr/bin/python3", true
+	}
+	return nil, false
+}
+
+// runPlay runs one play on its hosts, batch by batch.
+func (r *run) runPlay(ctx context.Context, p *Play) error {
+	ps0 := &playState{run: r, play: p, varsFiles: map[string][]map[string]any{}}
+	name := p.Name
+	if name != "" {
+		if v, err := r.env.Template(name, ps0.playScope()); err == nil {
+			name, _ = tasks.ToStr(jinja.ToPlain(v))
+		}
+	}
+	if name == "" {
+		name = strings.Join(p.Hosts, ",")
+	}
+	patterns, err := r.templatePatterns(ps0, p.Hosts)
+	if err != nil {
+		return err
+	}
+	hosts, err := r.selectHosts(patterns)
+	if err != nil {
+		return err
+	}
+	hosts = r.withoutFailed(hosts)
+	r.out.PlayStart(&PlayInfo{Name: name, Hosts: hosts, Pos: p.Pos})
+	if len(hosts) == 0 {
+		r.out.Warn("no hosts matched (or all of them failed in an earlier play): skipping the play")
+		return nil
+	}
+	if err := r.prompt(ctx, ps0); err != nil {
+		return err
+	}
+	batches, err := r.batches(ps0, hosts)
+	if err != nil {
+		return err
+	}
+	r.playEnded = false
+	for _, b := range batches {
+		if ctx.Err() != nil || r.stopAll || r.playEnded {
+			break
+		}
+		ps := &playState{run: r, play: p, allHosts: hosts, prompted: ps0.prompted, varsFiles: map[string][]map[string]any{}}
+		for _, name := range b {
+			ps.batch = append(ps.batch, &hostRun{h: r.host(name), notified: map[*Task]bool{}})
+		}
+		ps.runBatch(ctx)
+		if ps.batchFailed() {
+			r.stopAll = true
+		}
+	}
+	return nil
+}
+
+func (r *run) templatePatterns(ps *playState, pats []string) ([]string, error) {
+	out := make([]string, len(pats))
+	for i, p := range pats {
+		v, err := r.env.Template(p, ps.playScope())
+		if err != nil {
+			return nil, fmt.Errorf("%s: hosts: %v", ps.play.Pos, err)
+		}
+		out[i], _ = tasks.ToStr(jinja.ToPlain(v))
+	}
+	return out, nil
+}
+
+// withoutFailed drops hosts that failed or were unreachable in earlier
+// plays, as Ansible does.
+func (r *run) withoutFailed(hosts []string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := hosts[:0:0]
+	for _, h := range hosts {
+		if !r.failed[h] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// playScope is a scope without a host, for play names and hosts patterns:
+// extra vars and play vars.
+func (ps *playState) playScope() jinja.Vars {
+	return jinja.ChainVars{jinja.MapVars(ps.run.extraVars), jinja.MapVars(ps.play.Vars)}
+}
+
+// prompt asks vars_prompt questions not answered by extra vars.
+func (r *run) prompt(ctx context.Context, ps *playState) error {
+	ps.prompted = map[string]any{}
+	for _, pr := range ps.play.VarsPrompt {
+		if _, ok := r.extraVars[pr.Name]; ok {
+			continue
+		}
+		if r.opts.Prompt == nil {
+			ps.prompted[pr.Name] = pr.Default
+			continue
+		}
+		q := pr.Prompt
+		if q == "" {
+			q = pr.Name
+		}
+		if pr.Default != "" {
+			q += " [" + pr.Default + "]"
+		}
+		ans, err := r.opts.Prompt(ctx, q+": ", !pr.Private)
+		if err != nil {
+			return err
+		}
+		if ans == "" {
+			ans = pr.Default
+		}
+		ps.prompted[pr.Name] = ans
+	}
+	return nil
+}
+
+// batches splits hosts by the play's serial: a number, a percentage, or a
+// list of them (the last repeating).
+func (r *run) batches(ps *playState, hosts []string) ([][]string, error) {
+	if ps.play.Serial == nil {
+		return [][]string{hosts}, nil
+	}
+	v, err := r.env.TemplateValue(ps.play.Serial, ps.playScope())
+	if err != nil {
+		return nil, err
+	}
+	sizes := asList(jinja.ToPlain(v))
+	if len(sizes) == 0 {
+		return [][]string{hosts}, nil
+	}
+	total := len(hosts)
+	var out [][]string
+	for i := 0; len(hosts) > 0; i++ {
+		n, err := batchSize(sizes[min(i, len(sizes)-1)], total)
+		if err != nil {
+			return nil, fmt.Errorf("%s: serial: %v", ps.play.Pos, err)
+		}
+		if n <= 0 || n > len(hosts) {
+			n = len(hosts)
+		}
+		out = append(out, hosts[:n])
+		hosts = hosts[n:]
+	}
+	return out, nil
+}
+
+// batchSize reads one serial value against the play's host count.
+func batchSize(spec any, total int) (int, error) {
+	s, _ := tasks.ToStr(spec)
+	s = strings.TrimSpace(s)
+	if strings.HasSuffix(s, "%") {
+		var pct float64
+		if _, err := fmt.Sscanf(strings.TrimSuffix(s, "%"), "%g", &pct); err != nil {
+			return 0, fmt.Errorf("bad percentage %q", s)
+		}
+		n := int(math.Floor(float64(total) * pct / 100))
+		return max(n, 1), nil
+	}
+	return tasks.ToInt(spec)
+}
+
+// runBatch runs the play's sections on one batch.
+func (ps *playState) runBatch(ctx context.Context) {
+	ps.collectHandlers()
+	if ps.gatherFacts(ctx) {
+		ps.runFacts(ctx)
+	}
+	sections := [][]*Task{ps.play.PreTasks, append(ps.roleTasks(), ps.play.Tasks...), ps.play.PostTasks}
+	for _, list := range sections {
+		if ps.stopped(ctx) {
+			break
+		}
+		ps.runTasks(ctx, list)
+		ps.flushHandlers(ctx, ps.batch)
+	}
+	ps.record()
+}
+
+func (ps *playState) stopped(ctx context.Context) bool {
+	return ctx.Err() != nil || ps.ended || ps.run.stopAll || len(ps.active(ps.batch)) == 0
+}
+
+// record remembers failed hosts so later plays skip them.
+func (ps *playState) record() {
+	r := ps.run
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, hr := range ps.batch {
+		if hr.failed || hr.unreachable {
+			r.failed[hr.h.name] = true
+		}
+	}
+}
+
+// batchFailed reports whether the play must stop: every host of the batch
+// failed, or more failed than max_fail_percentage allows.
+func (ps *playState) batchFailed() bool {
+	failed := 0
+	for _, hr := range ps.batch {
+		if hr.failed || hr.unreachable {
+			failed++
+		}
+	}
+	if failed == 0 {
+		return false
+	}
+	if failed == len(ps.batch) {
+		return true
+	}
+	if ps.play.MaxFailPercentage != nil {
+		max, err := tasks.ToFloat(ps.play.MaxFailPercentage)
+		if err == nil && float64(failed)*100/float64(len(ps.batch)) > max {
+			return true
+		}
+	}
+	return false
+}
+
+func (ps *playState) active(hosts []*hostRun) []*hostRun {
+	var out []*hostRun
+	for _, hr := range hosts {
+		if hr.active() {
+			out = append(out, hr)
+		}
+	}
+	return out
+}
+
+// gatherFacts reports whether the play gathers facts.
+func (ps *playState) gatherFacts(_ context.Context) bool {
+	if ps.play.GatherFacts == nil {
+		return true
+	}
+	v, err := ps.run.env.TemplateValue(ps.play.GatherFacts, ps.playScope())
+	if err != nil {
+		return true
+	}
+	b, _ := tasks.ToBool(jinja.ToPlain(v))
+	return b
+}
+
+// runFacts runs the implicit "Gathering Facts" setup task.
+func (ps *playState) runFacts(ctx context.Context) {
+	spec, ok := tasks.Lookup("setup")
+	if !ok {
+		return
+	}
+	args := map[string]any{}
+	if ps.play.GatherSubset != nil {
+		args["gather_subset"] = ps.play.GatherSubset
+	}
+	t := &Task{Name: "Gathering Facts", Action: "setup", Spec: spec, Args: args, Play: ps.play,
+		Pos: ps.play.Pos, Dir: ps.play.Dir, Kw: map[string]any{"tags": []string{"always"}}}
+	ps.runTask(ctx, t, ps.batch)
+}
+
+// roleTasks are the tasks of the play's roles, in order.
+func (ps *playState) roleTasks() []*Task {
+	var out []*Task
+	for _, r := range ps.play.Roles {
+		out = append(out, r.Tasks...)
+	}
+	return out
+}
+
+// collectHandlers flattens the play's handlers (role handlers first, then
+// the play's), expanding imported handler files.
+func (ps *playState) collectHandlers() {
+	var out []*Task
+	var walk func(list []*Task)
+	walk = func(list []*Task) {
+		for _, t := range list {
+			if t.IsBlock {
+				walk(t.Block)
+				walk(t.Rescue)
+				walk(t.Always)
+				continue
+			}
+			out = append(out, t)
+		}
+	}
+	for _, r := range ps.play.Roles {
+		walk(r.Handlers)
+	}
+	walk(ps.play.Handlers)
+	ps.handlers = out
+}
+
+// flushHandlers runs the notified handlers, in the order they are defined,
+// on the hosts that notified them.
+func (ps *playState) flushHandlers(ctx context.Context, hosts []*hostRun) {
+	for _, h := range ps.handlers {
+		if ctx.Err() != nil || ps.ended {
+			return
+		}
+		var run []*hostRun
+		for _, hr := range hosts {
+			hr.mu.Lock()
+			if hr.notified[h] {
+				delete(hr.notified, h)
+				if hr.active() || (ps.forceHandlers() && !hr.unreachable) {
+					run = append(run, hr)
+				}
+			}
+			hr.mu.Unlock()
+		}
+		if len(run) > 0 {
+			ps.runTask(ctx, h, run)
+		}
+	}
+}
+
+func (ps *playState) forceHandlers() bool { return ps.play.ForceHandlers || ps.run.opts.ForceHandlers }
+
+// notify records that hr notified name (a handler's name or a listen
+// topic).
+func (ps *playState) notify(hr *hostRun, name string) bool {
+	found := false
+	hr.mu.Lock()
+	defer hr.mu.Unlock()
+	for _, h := range ps.handlers {
+		if h.Name == name || contains(h.Listen, name) || (h.Role != nil && h.Role.Name+" : "+h.Name == name) {
+			hr.notified[h] = true
+			found = true
+		}
+	}
+	return found
+}
+
+// varsFile looks name up in the play's vars_files for host.
+func (ps *playState) varsFile(host, name string) (any, bool) {
+	if len(ps.play.VarsFiles) == 0 {
+		return nil, false
+	}
+	ps.mu.Lock()
+	files, ok := ps.varsFiles[host]
+	ps.mu.Unlock()
+	if !ok {
+		files = ps.loadVarsFiles(host)
+	}
+	for i := len(files) - 1; i >= 0; i-- {
+		if v, ok := files[i][name]; ok {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// loadVarsFiles reads the vars_files of the play for one host (names may be
+// templates); a list entry takes its first existing file.
+func (ps *playState) loadVarsFiles(host string) []map[string]any {
+	ps.mu.Lock()
+	ps.varsFiles[host] = nil // guards against recursion through templated names
+	ps.mu.Unlock()
+	vars := jinja.ChainVars{jinja.MapVars(ps.run.extraVars), jinja.MapVars(ps.play.Vars)}
+	if h := ps.run.host(host); h != nil {
+		vars = append(vars, jinja.MapVars(h.inv))
+	}
+	var out []map[string]any
+	for _, entry := range ps.play.VarsFiles {
+		for _, cand := range asList(entry) {
+			name, err := ps.run.env.Template(fmt.Sprint(cand), vars)
+			if err != nil {
+				ps.run.out.Warn(fmt.Sprintf("vars_files %v: %v", cand, err))
+				break
+			}
+			p := resolveRelative(ps.play.Dir, fmt.Sprint(name))
+			m, err := ps.run.readVars(p)
+			if err != nil {
+				if _, many := entry.([]any); many && !fileExists(p) {
+					continue
+				}
+				ps.run.out.Warn(err.Error())
+				break
+			}
+			out = append(out, m)
+			break
+		}
+	}
+	ps.mu.Lock()
+	ps.varsFiles[host] = out
+	ps.mu.Unlock()
+	return out
+}
+
+// readVars reads a YAML/JSON variables file on the controller.
+func (r *run) readVars(path string) (map[string]any, error) {
+	v, err := r.loadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if v != nil && !ok {
+		return nil, fmt.Errorf("%s: a vars file must be a mapping", path)
+	}
+	return m, nil
+}
+
+// loadFile reads a YAML or JSON file into plain values, !unsafe marked.
+func (r *run) loadFile(path string) (any, error) {
+	f, err := yamlx.LoadFile(path, r.loader.opts.Vault)
+	if err != nil {
+		return nil, err
+	}
+	if len(f.Docs) == 0 {
+		return nil, nil
+	}
+	return f.Value(f.Docs[0], yamlx.Options{Vault: r.loader.opts.Vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+}
+
+// findFile locates a controller file for a task: absolute, or in kind/
+// beside the task's file, role and playbook, then beside them.
+func findFile(t *Task, kind, name string) (string, error) {
+	if filepath.IsAbs(name) {
+		return name, nil
+	}
+	var dirs []string
+	for x := t; x != nil; x = x.Parent {
+		if x.Role != nil {
+			dirs = append(dirs, x.Role.Path)
+			break
+		}
+	}
+	dirs = append(dirs, filepath.Dir(t.Dir), t.Dir)
+	if t.Play != nil {
+		dirs = append(dirs, t.Play.Dir)
+	}
+	var tried []string
+	for _, d := range dirs {
+		cands := []string{filepath.Join(d, name)}
+		if kind != "" {
+			cands = append([]string{filepath.Join(d, kind, name)}, cands...)
+		}
+		for _, c := range cands {
+			if fileExists(c) {
+				return c, nil
+			}
+			tried = append(tried, c)
+		}
+	}
+	return "", fmt.Errorf("could not find or access '%s'\nSearched in:\n\t%s", name, strings.Join(tried, "\n\t"))
+}

@@ -1,0 +1,165 @@
+package playbooks
+
+import (
+	"os"
+	"path/filepath"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/drover/drover/internal/suggest"
+	"github.com/drover/drover/internal/yamlx"
+)
+
+// closest is the known word nearest to a misspelled one.
+func closest(word string, candidates []string) (string, bool) {
+	return suggest.Closest(word, candidates)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// roleKeywords are the keys a roles: entry accepts besides role parameters.
+var roleKeywords = []string{"role", "name", "tags", "when", "vars", "become", "become_user",
+	"become_method", "environment", "delegate_to", "ignore_errors", "no_log", "check_mode", "diff", "any_errors_fatal"}
+
+// roles loads a play's roles: entries from roles/NAME beside the playbook
+// (or a path).
+func (l *Loader) roles(f *yamlx.File, n *yaml.Node, p *Play) ([]*Role, error) {
+	n = yamlx.Resolve(n)
+	if n.Kind != yaml.SequenceNode {
+		return nil, f.Errorf(n, "roles must be a list")
+	}
+	var out []*Role
+	for _, item := range n.Content {
+		r, err := l.role(f, yamlx.Resolve(item), p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (l *Loader) role(f *yamlx.File, n *yaml.Node, p *Play) (*Role, error) {
+	r := &Role{Pos: pos(f, n), Kw: map[string]any{}, Params: map[string]any{}}
+	v, err := l.value(f, n)
+	if err != nil {
+		return nil, err
+	}
+	switch x := v.(type) {
+	case string:
+		r.Name = x
+	case map[string]any:
+		if err := l.roleEntry(f, n, r, x); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, f.Errorf(n, "a role must be a name or a mapping with role:")
+	}
+	if r.Name == "" {
+		return nil, f.Errorf(n, "a role entry needs role: NAME")
+	}
+	r.Path = findRole(p.Dir, r.Name)
+	if r.Path == "" {
+		return nil, f.Errorf(n, "the role %q was not found in %s", r.Name, filepath.Join(p.Dir, "roles"))
+	}
+	return r, l.loadRole(f, n, r, p)
+}
+
+func (l *Loader) roleEntry(f *yamlx.File, n *yaml.Node, r *Role, x map[string]any) error {
+	for k, val := range x {
+		switch k {
+		case "role", "name":
+			r.Name, _ = val.(string)
+		case "tags":
+			t, err := tagList(f, keyNode(n, k), val)
+			if err != nil {
+				return err
+			}
+			r.Kw["tags"] = t
+		case "vars":
+			m, ok := val.(map[string]any)
+			if !ok {
+				return f.Errorf(keyNode(n, k), "role vars must be a mapping")
+			}
+			for mk, mv := range m {
+				r.Params[mk] = mv
+			}
+		case "when", "become", "become_user", "become_method", "environment", "delegate_to",
+			"ignore_errors", "no_log", "check_mode", "diff", "any_errors_fatal":
+			r.Kw[k] = val
+		default:
+			r.Params[k] = val
+		}
+	}
+	return nil
+}
+
+// findRole locates a role directory: roles/NAME beside the playbook, NAME
+// beside it, or an absolute path.
+func findRole(dir, name string) string {
+	for _, c := range []string{filepath.Join(dir, "roles", name), filepath.Join(dir, name), name} {
+		if st, err := os.Stat(c); err == nil && st.IsDir() {
+			abs, _ := filepath.Abs(c)
+			return abs
+		}
+	}
+	return ""
+}
+
+// loadRole reads the role's defaults, vars, tasks and handlers.
+func (l *Loader) loadRole(f *yamlx.File, n *yaml.Node, r *Role, p *Play) error {
+	var err error
+	if r.Defaults, err = l.roleVars(r, "defaults"); err != nil {
+		return err
+	}
+	if r.Vars, err = l.roleVars(r, "vars"); err != nil {
+		return err
+	}
+	tc := &taskCtx{play: p, role: r, dir: filepath.Join(r.Path, "tasks")}
+	if main := roleMain(r.Path, "tasks"); main != "" {
+		if r.Tasks, err = l.TaskFile(main, tc, f, n); err != nil {
+			return err
+		}
+	}
+	hc := &taskCtx{play: p, role: r, dir: filepath.Join(r.Path, "handlers"), handler: true}
+	if main := roleMain(r.Path, "handlers"); main != "" {
+		r.Handlers, err = l.TaskFile(main, hc, f, n)
+	}
+	return err
+}
+
+// roleMain finds DIR/main.yml (or .yaml, or main) in a role.
+func roleMain(role, dir string) string {
+	for _, n := range []string{"main.yml", "main.yaml", "main"} {
+		if p := filepath.Join(role, dir, n); fileExists(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+func (l *Loader) roleVars(r *Role, dir string) (map[string]any, error) {
+	main := roleMain(r.Path, dir)
+	if main == "" {
+		return nil, nil
+	}
+	f, err := l.file(main)
+	if err != nil {
+		return nil, err
+	}
+	if len(f.Docs) == 0 {
+		return nil, nil
+	}
+	v, err := l.value(f, f.Docs[0])
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if v != nil && !ok {
+		return nil, f.Errorf(f.Docs[0], "%s/main.yml of role %s must be a mapping", dir, r.Name)
+	}
+	return m, nil
+}

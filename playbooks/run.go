@@ -1,0 +1,294 @@
+package playbooks
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/inventory"
+	"github.com/drover/drover/tasks"
+	"github.com/drover/drover/transport"
+)
+
+// Options are everything a run needs besides the playbook.
+type Options struct {
+	Inventory *inventory.Inventory
+	// Limit further restricts the hosts of every play (-l).
+	Limit string
+	// Connect opens the connection to a host, given its variables (its
+	// inventory variables with the play's remote_user/connection/port
+	// applied). The run opens each host once and reuses the connection.
+	Connect func(ctx context.Context, host string, vars map[string]any) (transport.Conn, error)
+	// Local is the controller.
+	Local transport.Conn
+	// WrapBecome returns a connection that runs commands and file
+	// operations as b.User; nil means become is not available.
+	WrapBecome func(conn transport.Conn, b tasks.Become) (transport.Conn, error)
+
+	Forks          int
+	Tags, SkipTags []string
+	ExtraVars      map[string]any
+	Check, Diff    bool
+	Verbosity      int
+	StartAtTask    string
+	ForceHandlers  bool
+	RemoteUser     string // -u
+	Become         bool   // -b
+	BecomeUser     string
+	BecomeMethod   string
+	BecomePassword string
+	// Prompt asks the person at the terminal (vars_prompt, pause); nil when
+	// there is no terminal.
+	Prompt func(ctx context.Context, prompt string, echo bool) (string, error)
+
+	Output Output
+	Loader *Loader // reads include_tasks files; a new one when nil
+	Env    *jinja.Env
+}
+
+// Stats are the recap counters of every host, counted as Ansible counts
+// them.
+type Stats struct {
+	mu    sync.Mutex
+	hosts map[string]*HostStats
+	order []string
+	// Interrupted is set when the run was cancelled.
+	Interrupted bool
+}
+
+// HostStats are one host's PLAY RECAP counters.
+type HostStats struct {
+	OK          int `json:"ok"`
+	Changed     int `json:"changed"`
+	Unreachable int `json:"unreachable"`
+	Failed      int `json:"failures"`
+	Skipped     int `json:"skipped"`
+	Rescued     int `json:"rescued"`
+	Ignored     int `json:"ignored"`
+}
+
+func newStats() *Stats { return &Stats{hosts: map[string]*HostStats{}} }
+
+func (s *Stats) add(host string, f func(*HostStats)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.hosts[host]
+	if !ok {
+		h = &HostStats{}
+		s.hosts[host] = h
+		s.order = append(s.order, host)
+	}
+	f(h)
+}
+
+// Hosts lists the hosts that ran anything, sorted by name.
+func (s *Stats) Hosts() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := append([]string(nil), s.order...)
+	sort.Strings(out)
+	return out
+}
+
+// Host returns a copy of one host's counters.
+func (s *Stats) Host(name string) HostStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h, ok := s.hosts[name]; ok {
+		return *h
+	}
+	return HostStats{}
+}
+
+// ExitCode is the exit status Ansible's counters give: 2 when a host failed,
+// 3 when one was unreachable and none failed, else 0.
+func (s *Stats) ExitCode() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	unreachable := false
+	for _, h := range s.hosts {
+		if h.Failed > 0 {
+			return 2
+		}
+		unreachable = unreachable || h.Unreachable > 0
+	}
+	if unreachable {
+		return 3
+	}
+	return 0
+}
+
+// run is the state of one playbook run.
+type run struct {
+	opts      Options
+	env       *jinja.Env
+	loader    *Loader
+	out       Output
+	stats     *Stats
+	extraVars map[string]any
+	sem       chan struct{}
+
+	mu        sync.Mutex
+	hosts     map[string]*hostState
+	conns     map[string]*connEntry
+	failed    map[string]bool // failed or unreachable in an earlier play
+	started   bool            // --start-at-task reached
+	stopAll   bool            // any_errors_fatal, a whole batch failed
+	playEnded bool            // meta: end_play in the current play
+	becomes   map[string]transport.Conn
+	omit      string
+	homeDirs  map[string]string
+}
+
+type connEntry struct {
+	once sync.Mutex
+	conn transport.Conn
+}
+
+// Run runs every play of pb and returns the recap counters. The error is
+// non-nil only for problems that stop the run before hosts are reached.
+func Run(ctx context.Context, pb *Playbook, opts Options) (*Stats, error) {
+	r := newRun(opts)
+	defer r.closeConns()
+	for _, p := range pb.Plays {
+		if ctx.Err() != nil || r.stopAll {
+			break
+		}
+		if err := r.runPlay(ctx, p); err != nil {
+			return r.stats, err
+		}
+	}
+	r.stats.Interrupted = ctx.Err() != nil
+	r.out.Recap(r.stats)
+	return r.stats, nil
+}
+
+func newRun(opts Options) *run {
+	if opts.Forks <= 0 {
+		opts.Forks = 50
+	}
+	if opts.Env == nil {
+		opts.Env = jinja.New()
+	}
+	if opts.Loader == nil {
+		opts.Loader = NewLoader(LoadOptions{})
+	}
+	if opts.Output == nil {
+		opts.Output = nopOutput{}
+	}
+	r := &run{opts: opts, env: opts.Env, loader: opts.Loader, out: opts.Output, stats: newStats(),
+		extraVars: opts.ExtraVars, sem: make(chan struct{}, opts.Forks),
+		hosts: map[string]*hostState{}, conns: map[string]*connEntry{}, failed: map[string]bool{},
+		becomes: map[string]transport.Conn{},
+		started: opts.StartAtTask == "", homeDirs: map[string]string{},
+		omit: "__omit_place_holder__6b4a3f1c2f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c"}
+	if r.extraVars == nil {
+		r.extraVars = map[string]any{}
+	}
+	return r
+}
+
+// host returns the run's state of an inventory host, creating it on first
+// use; nil when the inventory has no such host.
+func (r *run) host(name string) *hostState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h, ok := r.hosts[name]; ok {
+		return h
+	}
+	if r.opts.Inventory == nil {
+		return nil
+	}
+	ih, ok := r.opts.Inventory.Host(name)
+	if !ok {
+		return nil
+	}
+	h := newHostState(ih.Name, ih.Vars, ih.Groups)
+	r.hosts[name] = h
+	return h
+}
+
+// hostNames lists every inventory host.
+func (r *run) hostNames() []string {
+	if r.opts.Inventory == nil {
+		return nil
+	}
+	var out []string
+	for _, h := range r.opts.Inventory.Hosts() {
+		out = append(out, h.Name)
+	}
+	return out
+}
+
+// selectHosts resolves a play's host patterns with the limit applied.
+func (r *run) selectHosts(patterns []string) ([]string, error) {
+	inv := r.opts.Inventory
+	if inv == nil {
+		return nil, fmt.Errorf("no inventory")
+	}
+	hosts, warns, err := inv.Select(strings.Join(patterns, ":"))
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range warns {
+		r.out.Warn(w)
+	}
+	if r.opts.Limit != "" {
+		if hosts, warns, err = inv.Limit(hosts, r.opts.Limit); err != nil {
+			return nil, err
+		}
+		for _, w := range warns {
+			r.out.Warn(w)
+		}
+	}
+	out := make([]string, 0, len(hosts))
+	for _, h := range hosts {
+		out = append(out, h.Name)
+	}
+	return out, nil
+}
+
+// conn returns the open connection to a host, opening it on first use.
+func (r *run) conn(ctx context.Context, host string, varsOf func() (map[string]any, error)) (transport.Conn, error) {
+	r.mu.Lock()
+	e, ok := r.conns[host]
+	if !ok {
+		e = &connEntry{}
+		r.conns[host] = e
+	}
+	r.mu.Unlock()
+	e.once.Lock()
+	defer e.once.Unlock()
+	if e.conn != nil {
+		return e.conn, nil
+	}
+	if r.opts.Connect == nil {
+		return nil, &transport.UnreachableError{Host: host, Err: fmt.Errorf("no way to connect")}
+	}
+	vars, err := varsOf()
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.opts.Connect(ctx, host, vars)
+	if err != nil {
+		if !transport.IsUnreachable(err) {
+			err = &transport.UnreachableError{Host: host, Err: err}
+		}
+		return nil, err
+	}
+	e.conn = c
+	return c, nil
+}
+
+func (r *run) closeConns() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.conns {
+		if e.conn != nil {
+			_ = e.conn.Close()
+		}
+	}
+}

@@ -1,0 +1,328 @@
+package playbooks
+
+import (
+	"maps"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/drover/drover/internal/jinja"
+)
+
+// Variable precedence, from Ansible's "Understanding variable precedence",
+// lowest first. A name is looked up from the top of this list down; the
+// first layer that has it wins. Values are raw: the Jinja engine templates a
+// value when a template reads it (lazily, recursively), with this same scope.
+//
+//  1. role defaults (roles/X/defaults/main.yml)
+//  2. inventory variables: group vars (all, then parents before children)
+//     and host vars, inline and from group_vars/ and host_vars/ beside the
+//     inventory, as package inventory merges them
+//  3. host facts (gathered by setup, or set_fact cacheable): every fact
+//     under its own name (ansible_hostname) and all of them as ansible_facts
+//  4. play vars
+//  5. play vars_prompt
+//  6. play vars_files
+//  7. role vars (roles/X/vars/main.yml)
+//  8. block vars (outer blocks first, inner blocks win)
+//  9. task vars (including vars of an import_tasks)
+//  10. include_vars
+//  11. set_fact and registered variables
+//  12. role parameters (vars given in roles:) and include_tasks vars
+//  13. extra vars (-e), which always win
+//  14. magic variables (inventory_hostname, groups, hostvars, ...), which
+//     Ansible sets last
+//  15. loop variables (item, the loop_var, index_var, ansible_loop)
+//
+// ansible_host and ansible_user fall back to the inventory name and the
+// login user below all layers when the inventory does not set them.
+
+// hostState is what a run knows about one host across plays.
+type hostState struct {
+	name   string
+	inv    map[string]any // inventory vars
+	groups []string       // group_names
+
+	mu          sync.RWMutex
+	facts       map[string]any // as setup returns them: ansible_hostname, ...
+	cleanFacts  map[string]any // facts without the ansible_ prefix (ansible_facts)
+	includeVars map[string]any
+	hostVars    map[string]any // set_fact and register
+}
+
+func newHostState(name string, inv map[string]any, groups []string) *hostState {
+	return &hostState{name: name, inv: inv, groups: groups,
+		facts: map[string]any{}, includeVars: map[string]any{}, hostVars: map[string]any{}}
+}
+
+// setFacts merges facts returned by setup (or cacheable set_fact).
+func (h *hostState) setFacts(f map[string]any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for k, v := range f {
+		h.facts[k] = v
+	}
+	h.cleanFacts = nil
+}
+
+// ansibleFacts returns the facts as the ansible_facts variable shows them.
+func (h *hostState) ansibleFacts() map[string]any {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cleanFacts == nil {
+		h.cleanFacts = make(map[string]any, len(h.facts))
+		for k, v := range h.facts {
+			h.cleanFacts[strings.TrimPrefix(k, "ansible_")] = v
+		}
+	}
+	return h.cleanFacts
+}
+
+func (h *hostState) setVar(layer *map[string]any, name string, v any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	(*layer)[name] = v
+}
+
+func (h *hostState) get(layer map[string]any, name string) (any, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	v, ok := layer[name]
+	return v, ok
+}
+
+// scope is the variables one task sees on one host: it implements
+// jinja.Vars.
+type scope struct {
+	h     *hostState
+	ps    *playState
+	task  *Task
+	extra map[string]any // include params
+	loop  map[string]any // loop variables
+	magic map[string]any // per-host magic variables
+	over  map[string]any // engine-set values (ansible_failed_task, ...)
+}
+
+// Lookup finds name by precedence (see the table above).
+func (s *scope) Lookup(name string) (any, bool) {
+	if v, ok := s.loop[name]; ok {
+		return v, true
+	}
+	if v, ok := s.magicVar(name); ok {
+		return v, true
+	}
+	if v, ok := s.ps.run.extraVars[name]; ok {
+		return v, true
+	}
+	if v, ok := s.extra[name]; ok {
+		return v, true
+	}
+	if v, ok := s.roleParam(name); ok {
+		return v, true
+	}
+	if v, ok := s.over[name]; ok {
+		return v, true
+	}
+	if v, ok := s.h.get(s.h.hostVars, name); ok {
+		return v, true
+	}
+	if v, ok := s.h.get(s.h.includeVars, name); ok {
+		return v, true
+	}
+	if v, ok := s.taskVar(name); ok {
+		return v, true
+	}
+	return s.playVar(name)
+}
+
+// playVar looks name up from role vars down to role defaults.
+func (s *scope) playVar(name string) (any, bool) {
+	if r := s.role(); r != nil {
+		if v, ok := r.Vars[name]; ok {
+			return v, true
+		}
+	}
+	if v, ok := s.ps.varsFile(s.h.name, name); ok {
+		return v, true
+	}
+	if v, ok := s.ps.prompted[name]; ok {
+		return v, true
+	}
+	if v, ok := s.ps.play.Vars[name]; ok {
+		return v, true
+	}
+	if v, ok := s.fact(name); ok {
+		return v, true
+	}
+	if v, ok := s.h.inv[name]; ok {
+		return v, true
+	}
+	if r := s.role(); r != nil {
+		if v, ok := r.Defaults[name]; ok {
+			return v, true
+		}
+	}
+	return s.fallback(name)
+}
+
+func (s *scope) fact(name string) (any, bool) {
+	if name == "ansible_facts" {
+		return s.h.ansibleFacts(), true
+	}
+	return s.h.get(s.h.facts, name)
+}
+
+// fallback supplies connection variables Ansible always defines.
+func (s *scope) fallback(name string) (any, bool) {
+	switch name {
+	case "ansible_host":
+		return s.h.name, true
+	}
+	return nil, false
+}
+
+func (s *scope) role() *Role {
+	if s.task == nil {
+		return nil
+	}
+	for t := s.task; t != nil; t = t.Parent {
+		if t.Role != nil {
+			return t.Role
+		}
+	}
+	return nil
+}
+
+func (s *scope) roleParam(name string) (any, bool) {
+	if r := s.role(); r != nil {
+		v, ok := r.Params[name]
+		return v, ok
+	}
+	return nil, false
+}
+
+// taskVar looks name up in the vars of the task and its enclosing blocks,
+// innermost first.
+func (s *scope) taskVar(name string) (any, bool) {
+	for t := s.task; t != nil; t = t.Parent {
+		if m, ok := t.Kw["vars"].(map[string]any); ok {
+			if v, ok := m[name]; ok {
+				return v, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// magicVar returns the magic variables.
+func (s *scope) magicVar(name string) (any, bool) {
+	if v, ok := s.magic[name]; ok {
+		return v, true
+	}
+	switch name {
+	case "inventory_hostname":
+		return s.h.name, true
+	case "inventory_hostname_short":
+		short, _, _ := strings.Cut(s.h.name, ".")
+		return short, true
+	case "group_names":
+		return stringsToAny(s.h.groups), true
+	case "hostvars":
+		return &hostvarsMapping{ps: s.ps}, true
+	case "role_name":
+		if r := s.role(); r != nil {
+			return r.Name, true
+		}
+	case "role_path":
+		if r := s.role(); r != nil {
+			return r.Path, true
+		}
+	}
+	return s.ps.magic(name)
+}
+
+func stringsToAny(l []string) []any {
+	out := make([]any, len(l))
+	for i, s := range l {
+		out[i] = s
+	}
+	return out
+}
+
+// hostvarsMapping is the lazy hostvars variable: hostvars[h] is host h's
+// variables as a play-level scope sees them, templated on access.
+type hostvarsMapping struct{ ps *playState }
+
+// Get returns the variables of one host.
+func (m *hostvarsMapping) Get(key string) (any, bool) {
+	h := m.ps.run.host(key)
+	if h == nil {
+		return nil, false
+	}
+	return &hostVarsOf{s: &scope{h: h, ps: m.ps}}, true
+}
+
+// Keys lists every inventory host.
+func (m *hostvarsMapping) Keys() []string { return m.ps.run.hostNames() }
+
+// hostVarsOf is hostvars[h]: each value templated with h's own scope.
+type hostVarsOf struct{ s *scope }
+
+// Get returns one variable of the host, templated.
+func (v *hostVarsOf) Get(key string) (any, bool) {
+	raw, ok := v.s.Lookup(key)
+	if !ok {
+		return nil, false
+	}
+	out, err := v.s.ps.run.env.TemplateValue(raw, v.s)
+	if err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// Keys lists the host's variables (not the magic ones).
+func (v *hostVarsOf) Keys() []string {
+	seen := map[string]bool{"inventory_hostname": true, "group_names": true}
+	s := v.s
+	add := func(m map[string]any) {
+		for k := range m {
+			seen[k] = true
+		}
+	}
+	add(s.h.inv)
+	s.h.mu.RLock()
+	add(s.h.facts)
+	add(s.h.includeVars)
+	add(s.h.hostVars)
+	s.h.mu.RUnlock()
+	add(s.ps.play.Vars)
+	add(s.ps.run.extraVars)
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var _ jinja.Mapping = (*hostvarsMapping)(nil)
+var _ jinja.Mapping = (*hostVarsOf)(nil)
+
+// withLoop returns a copy of s with loop variables set.
+func (s *scope) withLoop(loop map[string]any) *scope {
+	c := *s
+	c.loop = loop
+	return &c
+}
+
+// withOver returns a copy of s with engine-set variables added.
+func (s *scope) withOver(over map[string]any) *scope {
+	c := *s
+	c.over = maps.Clone(s.over)
+	if c.over == nil {
+		c.over = map[string]any{}
+	}
+	maps.Copy(c.over, over)
+	return &c
+}
