@@ -110,7 +110,7 @@ func (o Origin) dialTCP(ctx context.Context, addr string, v IPVersion) (net.Conn
 		c, err := o.Host.Dial(ctx, "tcp", addr)
 		d := dialed{connect: time.Since(start), addr: addr}
 		if err != nil {
-			return nil, d, fmt.Errorf("connect to %s from %s: %w", addr, o.label(), err)
+			return nil, d, o.hostErr(addr, err)
 		}
 		return c, d, nil
 	}
@@ -143,7 +143,19 @@ func (o Origin) dialAddrs(ctx context.Context, ips []netip.Addr, port string, d 
 		}
 	}
 	d.connect = time.Since(start)
+	if o.viaHost() && len(errs) == 1 {
+		return nil, d, o.hostErr(net.JoinHostPort(ips[0].String(), port), errors.New(errs[0]))
+	}
 	return nil, d, fmt.Errorf("connect from %s: %s", o.label(), strings.Join(errs, "; "))
+}
+
+// hostErr names the host and address in an error of a dial through the
+// host, unless the transport's message already does.
+func (o Origin) hostErr(addr string, err error) error {
+	if msg := err.Error(); strings.Contains(msg, addr) && strings.Contains(msg, o.label()) {
+		return err
+	}
+	return fmt.Errorf("connect to %s from %s: %w", addr, o.label(), err)
 }
 
 // dialOne opens one TCP connection to the literal address addr.

@@ -57,7 +57,7 @@ func TestDial(t *testing.T) {
 		{name: "host, name resolved on the host", origin: viaLocal, addr: "localhost:" + port, v: IPv4, wantAddr: v4, needs: "getent"},
 		{name: "host, no address in the family", origin: viaLocal, addr: "127.0.0.1.nip.invalid:" + port, v: IPv6,
 			wantErr: "resolve 127.0.0.1.nip.invalid on local: no such host", needs: "getent"},
-		{name: "host, refused", origin: viaLocal, addr: closedPort(t), v: IPAuto, wantErr: "connect from local"},
+		{name: "host, refused", origin: viaLocal, addr: closedPort(t), v: IPAuto, wantErr: "from local: dial tcp 127.0.0.1:"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
