@@ -17,6 +17,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -235,3 +236,24 @@ func (l *Lab) Host(name string) *Host {
 }
 
 func (l *Lab) String() string { return fmt.Sprintf("testlab %s (%d hosts)", l.Dir, len(l.Hosts)) }
+
+// PTYProblem says why sshd cannot give sessions a pseudo-terminal here, or
+// is empty when it can. An unprivileged sshd must find new terminals
+// already in the tty group (devpts mounted with gid=5), since it cannot
+// chown them.
+func PTYProblem() string {
+	if os.Geteuid() == 0 {
+		return ""
+	}
+	data, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 4 && f[1] == "/dev/pts" && !strings.Contains(f[3], "gid=") {
+			return "unprivileged sshd cannot hand out ptys: /dev/pts is mounted without gid=<tty>"
+		}
+	}
+	return ""
+}

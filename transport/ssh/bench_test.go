@@ -1,7 +1,9 @@
 package ssh_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha1"
 	"testing"
 
 	"github.com/drover/drover/internal/testlab"
@@ -45,3 +47,36 @@ func BenchmarkDialRun(b *testing.B) {
 		c.Close()
 	}
 }
+
+// benchmarkChecksum compares hashing a file on the host with sha1sum
+// (Checksum with onHost, and for files over 256 KiB) with reading it over
+// SFTP and hashing it here.
+func benchmarkChecksum(b *testing.B, size int, onHost bool) {
+	lab := testlab.Shared(b, testlab.Options{Hosts: 3, OwnUsers: true})
+	h := lab.Hosts[0]
+	c, err := ssh.Dial(context.Background(), hostConfig(lab, h))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	p := h.Dir + "/bench-checksum"
+	if err := c.Put(context.Background(), p, bytes.NewReader(make([]byte, size)), transport.PutOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if onHost {
+			_, err = c.Run(context.Background(), transport.Command{Argv: []string{"sha1sum", p}})
+		} else {
+			err = c.Get(context.Background(), p, sha1.New())
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkChecksumOnHost1K(b *testing.B)   { benchmarkChecksum(b, 1<<10, true) }
+func BenchmarkChecksumOverSFTP1K(b *testing.B) { benchmarkChecksum(b, 1<<10, false) }
+func BenchmarkChecksumOnHost1M(b *testing.B)   { benchmarkChecksum(b, 1<<20, true) }
+func BenchmarkChecksumOverSFTP1M(b *testing.B) { benchmarkChecksum(b, 1<<20, false) }

@@ -2,7 +2,10 @@ package ssh
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"strings"
 
@@ -14,9 +17,47 @@ const checksumScript = `if command -v sha1sum >/dev/null 2>&1; then sha1sum < "$
 elif command -v shasum >/dev/null 2>&1; then shasum -a 1 < "$1"
 else openssl sha1 -r < "$1"; fi`
 
-// Checksum returns the SHA-1 of the file at p, computed on the host with
-// sha1sum (or shasum, or openssl).
+// smallFile is the size up to which Checksum reads the file over SFTP and
+// hashes it here: on loopback that is 15 times faster than starting
+// sha1sum for 1 KiB and still faster at 1 MiB (see BenchmarkChecksum*),
+// while on slow links a large file is better hashed where it lies.
+const smallFile = 256 << 10
+
+// Checksum returns the SHA-1 of the file at p: small files are read over
+// SFTP and hashed here, larger ones hashed on the host with sha1sum (or
+// shasum, or openssl).
 func (c *Conn) Checksum(ctx context.Context, p string) (string, error) {
+	if sum, ok, err := c.checksumSmall(ctx, p); ok || err != nil {
+		return sum, err
+	}
+	return c.checksumOnHost(ctx, p)
+}
+
+// checksumSmall hashes p here when it is a regular file of at most
+// smallFile bytes; ok is false when it is not.
+func (c *Conn) checksumSmall(ctx context.Context, p string) (sum string, ok bool, err error) {
+	cl, err := c.files()
+	if err != nil {
+		return "", false, err
+	}
+	f, err := cl.Open(p)
+	if err != nil {
+		return "", false, c.fsErr("checksum", p, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > smallFile {
+		return "", false, nil
+	}
+	h := sha1.New()
+	if _, err := io.Copy(ctxWriter{ctx, h}, f); err != nil {
+		return "", false, c.fsErr("checksum", p, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), true, nil
+}
+
+// checksumOnHost runs sha1sum on the host.
+func (c *Conn) checksumOnHost(ctx context.Context, p string) (string, error) {
 	res, err := c.Run(ctx, transport.Command{Argv: []string{"sh", "-c", checksumScript, "sh", p}})
 	if err != nil {
 		return "", err

@@ -39,8 +39,12 @@ func dial(t *testing.T, cfg ssh.Config) *ssh.Conn {
 
 func TestConformance(t *testing.T) {
 	lab := shared(t)
-	transporttest.Run(t, func(t *testing.T) (transport.Conn, string) {
+	var skip map[string]string
+	if why := testlab.PTYProblem(); why != "" {
+		skip = map[string]string{"PTY": why}
+	}
+	transporttest.RunSkipping(t, func(t *testing.T) (transport.Conn, string) {
 		h := lab.Hosts[0]
 		return dial(t, hostConfig(lab, h)), h.Dir
-	})
+	}, skip)
 }

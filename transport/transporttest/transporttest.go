@@ -16,7 +16,12 @@ import (
 type Factory func(t *testing.T) (conn transport.Conn, dir string)
 
 // Run runs every conformance case as a subtest of t.
-func Run(t *testing.T, open Factory) {
+func Run(t *testing.T, open Factory) { RunSkipping(t, open, nil) }
+
+// RunSkipping runs the cases but skips those named in skip (case name to
+// the reason), for a host that cannot do something at all, such as an
+// unprivileged sshd that cannot allocate terminals.
+func RunSkipping(t *testing.T, open Factory, skip map[string]string) {
 	cases := []struct {
 		name string
 		fn   func(t *testing.T, h *harness)
@@ -47,6 +52,9 @@ func Run(t *testing.T, open Factory) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if why, ok := skip[c.name]; ok {
+				t.Skip(why)
+			}
 			conn, dir := open(t)
 			h := &harness{t: t, c: conn, ctx: context.Background()}
 			h.dir = path.Join(dir, "tt-"+c.name)
