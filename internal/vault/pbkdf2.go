@@ -31,4 +31,3 @@ func pbkdf2HMAC(password, salt []byte, iter, keyLen int) []byte {
 	}
 	return out[:keyLen]
 }
-
