@@ -288,7 +288,9 @@ func (lx *lexer) lexRaw(start int) (bool, error) {
 	}
 }
 
-func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' }
+func isSpaceByte(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
 
 // lexExpr lexes expression tokens up to the closing delimiter.
 func (lx *lexer) lexExpr(p int, closer string, endKind tokKind) (bool, error) {

@@ -35,7 +35,10 @@ func registerTests(e *Env) {
 	typeTest(func(v any) bool { return v == false }, "false")
 	typeTest(isMapping, "mapping")
 	typeTest(func(v any) bool { _, ok := v.(*callable); return ok }, "callable")
-	typeTest(func(v any) bool { _, err := length(v); return err == nil && (isSequence(v) || isMapping(v) || isStr(v)) }, "sequence")
+	typeTest(func(v any) bool {
+		_, err := length(v)
+		return err == nil && (isSequence(v) || isMapping(v) || isStr(v))
+	}, "sequence")
 	typeTest(func(v any) bool { _, err := iterate(v); return err == nil }, "iterable")
 	typeTest(func(v any) bool { s, ok := v.(string); return ok && strings.ToLower(s) == s }, "lower")
 	typeTest(func(v any) bool { s, ok := v.(string); return ok && strings.ToUpper(s) == s }, "upper")
