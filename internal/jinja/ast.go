@@ -140,7 +140,10 @@ type concatExpr struct {
 
 type dataNode struct{ text string }
 
-type outputNode struct{ x expr }
+type outputNode struct {
+	x    expr
+	text bool // x is a string-type filter (to_json, string, …): no literal conversion
+}
 
 type ifNode struct {
 	conds  []expr

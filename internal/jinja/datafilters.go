@@ -382,14 +382,7 @@ func fRegexSearch(s *state, v any, a *argList) (any, error) {
 		return nil, err
 	}
 	text := str(v)
-	m := re.FindStringSubmatchIndex(text)
-	if m == nil {
-		return nil, nil
-	}
-	if len(a.pos) == 1 {
-		return text[m[0]:m[1]], nil
-	}
-	out := []any{}
+	groups := make([]int, 0, len(a.pos)-1)
 	for _, g := range a.pos[1:] {
 		gs := str(g)
 		idx := -1
@@ -408,7 +401,21 @@ func fRegexSearch(s *state, v any, a *argList) (any, error) {
 		default:
 			return nil, runtimeErrorf("Unknown argument")
 		}
-		if idx < 0 || idx > re.NumSubexp() {
+		if idx < 0 {
+			return nil, runtimeErrorf("'NoneType' object has no attribute 'group'")
+		}
+		groups = append(groups, idx)
+	}
+	m := re.FindStringSubmatchIndex(text)
+	if m == nil {
+		return nil, nil
+	}
+	if len(groups) == 0 {
+		return text[m[0]:m[1]], nil
+	}
+	out := []any{}
+	for _, idx := range groups {
+		if idx > re.NumSubexp() {
 			return nil, runtimeErrorf("no such group")
 		}
 		if m[2*idx] < 0 {

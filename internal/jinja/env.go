@@ -161,12 +161,22 @@ func (e *Env) addFilter(name string, fd *filterDef) {
 	e.mu.Lock()
 	e.filters[name] = fd
 	e.mu.Unlock()
+	e.clearCache()
 }
 
 func (e *Env) addTest(name string, td *testDef) {
 	e.mu.Lock()
 	e.tests[name] = td
 	e.mu.Unlock()
+	e.clearCache()
+}
+
+// clearCache drops compiled templates (they hold resolved filters/tests).
+func (e *Env) clearCache() {
+	e.cacheMu.Lock()
+	e.cache.Clear()
+	e.nCached = 0
+	e.cacheMu.Unlock()
 }
 
 // AddFilter registers (or replaces) a filter.
@@ -249,8 +259,8 @@ func (e *Env) parse(name, src string, m mode, opts Options) (*compiled, error) {
 		if err != nil {
 			return nil, c.wrap(err)
 		}
-		if t := p.peek(); t.kind != tEOF {
-			return nil, c.wrap(p.errAt(t, "unexpected '%s'", describe(t)))
+		if t := p.peek(); t.kind != tBlockEnd {
+			return nil, c.wrap(p.errAt(t, "expected token 'end of statement block', got '%s'", describe(t)))
 		}
 		c.x = x
 		return c, nil
@@ -272,12 +282,12 @@ func (e *Env) parse(name, src string, m mode, opts Options) (*compiled, error) {
 // tokenizeExpr lexes a bare expression.
 func tokenizeExpr(src string) ([]token, error) {
 	lx := &lexer{src: src + "\x00}}"}
-	if _, err := lx.lexExpr(0, "\x00}}", tEOF); err != nil {
+	if _, err := lx.lexExpr(0, "\x00}}", tBlockEnd); err != nil {
 		return nil, err
 	}
 	toks := lx.toks
 	toks[len(toks)-1].pos = len(src)
-	return toks, nil
+	return append(toks, token{kind: tEOF, pos: len(src)}), nil
 }
 
 // wrap turns an internal error into an *Error with a position.
@@ -355,7 +365,9 @@ func trailingNewlines(s string) int {
 	return n
 }
 
-var singleVarRe = regexp.MustCompile(`^\{\{\s*(\w*)\s*\}\}$`)
+// singleVarRe is Ansible's SINGLE_VAR (Python's $ also matches before a
+// final newline).
+var singleVarRe = regexp.MustCompile(`^\{\{\s*(\w*)\s*\}\}\n?$`)
 
 // Template templates a playbook string the way Ansible's Templar does: a
 // string without {{ {% {# is returned as is; otherwise it is rendered and,
@@ -393,13 +405,16 @@ func (e *Env) templateString(src string, vars Vars, res *resolver) (any, error) 
 	}
 	if w.n == 1 && w.single != nil {
 		switch w.single.(type) {
-		case []any, Tuple, *Dict, map[string]any, bool:
+		case []any, *Dict, map[string]any, bool:
 			if literalSafe(w.single) {
 				return plainCopy(w.single), nil
 			}
 		}
 	}
 	out := w.b.String()
+	if w.n == 1 && w.nativeText {
+		return preserveNewlines(src, out), nil
+	}
 	if v, ok := literalEval(out); ok {
 		return v, nil
 	}
@@ -484,14 +499,20 @@ func (e *Env) Eval(expr string, vars Vars) (any, error) {
 // Truth evaluates a conditional as Ansible does for when, changed_when,
 // failed_when and until: template markers in cond are rendered first, then
 // the expression is evaluated and judged by Python truthiness. Errors read
-// "error while evaluating conditional (cond): …".
+// as Ansible's: "The conditional check 'cond' failed. The error was: …".
 func (e *Env) Truth(cond string, vars Vars) (bool, error) {
 	ok, err := e.truth(cond, vars)
 	if err != nil {
 		var te *Error
 		if errors.As(err, &te) {
 			c := *te
-			c.Msg = "error while evaluating conditional (" + cond + "): " + te.Msg
+			switch te.Kind {
+			case KindUndefined:
+				c.Msg = "error while evaluating conditional (" + cond + "): " + te.Msg
+			case KindSyntax:
+				c.Msg = "template error while templating string: " + te.Msg
+			}
+			c.Msg = "The conditional check '" + cond + "' failed. The error was: " + c.Msg
 			return false, &c
 		}
 		return false, err

@@ -107,7 +107,10 @@ func (u *Undefined) Message() string {
 	if u.obj == noObj {
 		return fmt.Sprintf("'%s' is undefined", u.name)
 	}
-	return fmt.Sprintf("'%s' has no attribute %s", objectTypeRepr(u.obj), repr(u.name))
+	if name, ok := u.name.(string); ok {
+		return fmt.Sprintf("'%s' has no attribute '%s'", objectTypeRepr(u.obj), name)
+	}
+	return fmt.Sprintf("%s has no element %s", objectTypeRepr(u.obj), repr(u.name))
 }
 
 func (u *Undefined) err() error {

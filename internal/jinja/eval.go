@@ -721,12 +721,12 @@ func (e *compareExpr) eval(s *state) (any, error) {
 }
 
 func compareOp(op string, l, r any) (bool, error) {
-	if u := firstUndefined(l, r); u != nil {
-		if op == "in" || op == "notin" {
-			if _, lu := l.(*Undefined); lu {
-				return false, u.err()
-			}
+	if op == "in" || op == "notin" {
+		if u, ok := r.(*Undefined); ok {
+			return false, u.err()
 		}
+	}
+	if u := firstUndefined(l, r); u != nil {
 		return false, u.err()
 	}
 	switch op {
@@ -768,8 +768,7 @@ func (e *condExpr) eval(s *state) (any, error) {
 		return e.then.eval(s)
 	}
 	if e.els == nil {
-		line, _ := lineCol(s.tpl.src, e.pos)
-		return &Undefined{hint: sprintf("the inline if-expression on line %d evaluated to false and no else section was defined.", line), obj: noObj, pos: e.pos}, nil
+		return nil, nil
 	}
 	return e.els.eval(s)
 }

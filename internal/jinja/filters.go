@@ -132,13 +132,10 @@ func fMandatory(s *state, v any, a *argList) (any, error) {
 		if b[0] != missing && b[0] != nil {
 			return nil, runtimeErrorf("%s", str(b[0]))
 		}
-		if u.obj == noObj && u.hint == "" {
-			return nil, runtimeErrorf("Mandatory variable '%s' not defined.", str(u.name))
+		if u.name == nil {
+			return nil, runtimeErrorf("Mandatory variable  not defined.")
 		}
-		if u.hint != "" {
-			return nil, runtimeErrorf("Mandatory variable '%s' not defined.", str(u.name))
-		}
-		return nil, runtimeErrorf("Mandatory variable %s not defined.", repr(u.name))
+		return nil, runtimeErrorf("Mandatory variable '%s'  not defined.", str(u.name))
 	}
 	return v, nil
 }
@@ -1448,6 +1445,9 @@ func urlQuote(s string, safe string) string {
 	return b.String()
 }
 
+// qsQuote quotes for a query string: spaces become '+'.
+func qsQuote(s string) string { return strings.ReplaceAll(urlQuote(s, ""), "%20", "+") }
+
 func fURLEncode(s *state, v any, a *argList) (any, error) {
 	if isMapping(v) || isSequence(v) {
 		var pairs []any
@@ -1462,7 +1462,7 @@ func fURLEncode(s *state, v any, a *argList) (any, error) {
 			if !ok || len(kv) != 2 {
 				return nil, runtimeErrorf("urlencode expects pairs")
 			}
-			parts = append(parts, urlQuote(str(kv[0]), "")+"="+urlQuote(str(kv[1]), ""))
+			parts = append(parts, qsQuote(str(kv[0]))+"="+qsQuote(str(kv[1])))
 		}
 		return strings.Join(parts, "&"), nil
 	}

@@ -21,6 +21,8 @@ type oracleCase struct {
 	K      string `yaml:"k"`
 	V      string `yaml:"v"`
 	Lstrip bool   `yaml:"lstrip"`
+	Msg    string `yaml:"msg"` // our error message when worded differently
+	X      string `yaml:"x"`   // why this case differs from Ansible on purpose
 }
 
 // oracleResult is Ansible's answer for a case (testdata/golden.json).
@@ -132,6 +134,13 @@ func TestAnsibleGolden(t *testing.T) {
 		}
 		got, err := runOracleCase(e, c, sets[vs])
 		want := golden[i]
+		if c.X != "" {
+			t.Logf("case %d %q differs on purpose: %s", i, c.T, c.X)
+			continue
+		}
+		if c.Msg != "" {
+			want.Error = c.Msg
+		}
 		msg := checkOracle(got, err, want)
 		if msg != "" {
 			failed++

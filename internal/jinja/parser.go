@@ -44,6 +44,16 @@ func describe(t token) string {
 	return "template data"
 }
 
+// stringTypeFilters are Ansible's STRING_TYPE_FILTERS: their result is
+// kept as text rather than converted back into a list or dict.
+var stringTypeFilters = map[string]bool{"string": true, "to_json": true, "to_nice_json": true,
+	"to_yaml": true, "to_nice_yaml": true, "ppretty": true, "json": true}
+
+func isStringTypeFilter(x expr) bool {
+	f, ok := x.(*filterExpr)
+	return ok && stringTypeFilters[stripBuiltinPrefix(f.name)]
+}
+
 func (p *parser) peek() token { return p.toks[p.i] }
 
 func (p *parser) next() token {
@@ -147,7 +157,7 @@ func (p *parser) subparse(ends []string) ([]node, string, error) {
 			if _, err := p.expectKind(tVarEnd); err != nil {
 				return nil, "", err
 			}
-			body = append(body, &outputNode{x: x})
+			body = append(body, &outputNode{x: x, text: isStringTypeFilter(x)})
 		case tBlockBegin:
 			tag := p.peek()
 			if tag.kind != tName {
@@ -248,6 +258,9 @@ func (p *parser) parseIf() (node, error) {
 func (p *parser) parseTarget(allowNS bool) (target, error) {
 	t := p.peek()
 	tg := target{pos: t.pos}
+	if t.kind == tBlockEnd || t.kind == tVarEnd || t.kind == tEOF {
+		return tg, p.errAt(t, "Expected an expression, got '%s'", describe(t))
+	}
 	paren := p.skipOp("(")
 	for {
 		nt, err := p.expectKind(tName)
@@ -291,7 +304,7 @@ func (p *parser) parseFor() (node, error) {
 	if !p.skipName("in") {
 		return nil, p.errAt(p.peek(), "expected token 'in', got '%s'", describe(p.peek()))
 	}
-	if n.iter, err = p.parseTuple(true, false); err != nil {
+	if n.iter, err = p.parseTuple(false, false); err != nil {
 		return nil, err
 	}
 	if p.skipName("if") {
@@ -496,6 +509,9 @@ func (p *parser) parseWith() (node, error) {
 // parseTuple parses an expression or an unparenthesized tuple.
 func (p *parser) parseTuple(simplified, withCond bool) (expr, error) {
 	start := p.peek()
+	if p.tupleEnds() {
+		return nil, p.errAt(start, "Expected an expression, got '%s'", describe(start))
+	}
 	var items []expr
 	isTuple := false
 	for {
@@ -513,7 +529,7 @@ func (p *parser) parseTuple(simplified, withCond bool) (expr, error) {
 		if simplified {
 			x, err = p.parsePrimaryPostfix()
 		} else {
-			x, err = p.parseExpression(true)
+			x, err = p.parseExpression(withCond)
 		}
 		if err != nil {
 			return nil, err
@@ -1031,7 +1047,9 @@ func (p *parser) parseFilter(input expr) (*filterExpr, error) {
 		return nil, err
 	}
 	f := &filterExpr{exprBase: exprBase{t.pos}, input: input, name: name}
-	f.fn = p.env.lookupFilter(name)
+	if f.fn = p.env.lookupFilter(name); f.fn == nil {
+		return nil, p.errAt(t, "Could not load \"%s\": '%s'", name, name)
+	}
 	if p.skipOp("(") {
 		if f.callArgs, err = p.parseCallArgs(); err != nil {
 			return nil, err
@@ -1047,7 +1065,9 @@ func (p *parser) parseTest(input expr) (expr, error) {
 		return nil, err
 	}
 	x := &testExpr{exprBase: exprBase{t.pos}, input: input, name: name, negate: negate}
-	x.fn = p.env.lookupTest(name)
+	if x.fn = p.env.lookupTest(name); x.fn == nil {
+		return nil, p.errAt(t, "Could not load \"%s\": '%s'", name, name)
+	}
 	if p.skipOp("(") {
 		if x.callArgs, err = p.parseCallArgs(); err != nil {
 			return nil, err

@@ -73,7 +73,7 @@ func (s *state) resolveVar(name string, raw any) (any, error) {
 		if n == name {
 			chain := append(append([]string{}, s.res.stack...), name)
 			return nil, &evalError{kind: KindRecursion, pos: -1,
-				msg: "recursive loop detected in template: " + strings.Join(chain, " -> ")}
+				msg: "recursive loop detected in template string: " + strings.Join(chain, " -> ")}
 		}
 	}
 	if len(s.res.stack) >= maxDepth {
@@ -85,6 +85,8 @@ func (s *state) resolveVar(name string, raw any) (any, error) {
 	if err != nil {
 		if IsUndefined(err) {
 			v = &Undefined{obj: noObj, name: name, pos: -1, hint: undefinedMessage(err)}
+		} else if errKind(err) == KindRecursion {
+			return nil, &evalError{kind: KindRecursion, pos: -1, msg: errMessage(err)}
 		} else {
 			return nil, &evalError{kind: errKind(err), pos: -1,
 				msg: "error while templating variable '" + name + "': " + errMessage(err)}
@@ -191,9 +193,10 @@ func isPossiblyTemplate(s string) bool {
 // output collects rendered text and remembers the single value of a
 // template that is one expression.
 type output struct {
-	b      strings.Builder
-	n      int
-	single any
+	b          strings.Builder
+	n          int
+	single     any
+	nativeText bool // the last value came from a string-type filter
 }
 
 func (o *output) writeData(t string) {
@@ -250,6 +253,7 @@ func (n *outputNode) exec(s *state, w *output) error {
 		return withPos(err, n.x.position())
 	}
 	w.writeValue(v)
+	w.nativeText = n.text
 	return nil
 }
 

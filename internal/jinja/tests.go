@@ -56,19 +56,32 @@ func registerTests(e *Env) {
 	reg(tContains, "contains")
 	reg(tSameas, "sameas")
 	reg(func(s *state, v any, a *argList) (bool, error) {
-		return len(a.pos) > 0 && s.env.lookupFilter(str(a.pos[0])) != nil, nil
+		name := str(v)
+		if s.env.lookupFilter(name) == nil {
+			return false, runtimeErrorf("Could not load \"%s\": '%s'", name, name)
+		}
+		return true, nil
 	}, "filter")
 	reg(func(s *state, v any, a *argList) (bool, error) {
-		return len(a.pos) > 0 && s.env.lookupTest(str(a.pos[0])) != nil, nil
+		name := str(v)
+		if s.env.lookupTest(name) == nil {
+			return false, runtimeErrorf("Could not load \"%s\": '%s'", name, name)
+		}
+		return true, nil
 	}, "test")
-	reg(resultTest("failed"), "failed", "failure")
-	reg(negate(resultTest("failed")), "succeeded", "success", "successful")
-	reg(resultTest("unreachable"), "unreachable")
-	reg(negate(resultTest("unreachable")), "reachable")
-	reg(tChanged, "changed", "change")
-	reg(resultTest("skipped"), "skipped", "skip")
-	reg(asyncTest("finished"), "finished")
-	reg(asyncTest("started"), "started")
+	result := func(fn testFn, names ...string) {
+		for _, n := range names {
+			e.addTest(n, &testDef{fn: fn, undefinedOK: true})
+		}
+	}
+	result(resultTest("failed"), "failed", "failure")
+	result(negate(resultTest("failed")), "succeeded", "success", "successful")
+	result(resultTest("unreachable"), "unreachable")
+	result(negate(resultTest("unreachable")), "reachable")
+	result(tChanged, "changed", "change")
+	result(resultTest("skipped"), "skipped", "skip")
+	result(asyncTest("finished"), "finished")
+	result(asyncTest("started"), "started")
 	reg(regexTest("match"), "match")
 	reg(regexTest("search"), "search")
 	reg(tRegex, "regex")
@@ -417,23 +430,32 @@ var uriSchemeRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`)
 func uriTest(kind string) testFn {
 	return func(s *state, v any, a *argList) (bool, error) {
 		text := str(v)
-		if !uriSchemeRe.MatchString(text) {
-			return false, nil
+		scheme, rest := "", text
+		if uriSchemeRe.MatchString(text) {
+			i := strings.IndexByte(text, ':')
+			scheme, rest = strings.ToLower(text[:i]), text[i+1:]
 		}
-		scheme := strings.ToLower(text[:strings.IndexByte(text, ':')])
-		rest := text[len(scheme)+1:]
 		var schemes []any
 		if len(a.pos) > 0 {
 			schemes, _ = listOf(norm(a.pos[0]))
 		}
-		inSchemes := schemes == nil || sliceContains(schemes, scheme)
-		switch kind {
-		case "url":
-			return inSchemes && strings.HasPrefix(rest, "//") && len(rest) > 2, nil
-		case "urn":
-			return scheme == "urn" && strings.Count(rest, ":") >= 1, nil
+		if kind == "urn" {
+			schemes = []any{"urn"}
 		}
-		return inSchemes, nil
+		if len(schemes) > 0 && !sliceContains(schemes, scheme) {
+			return false, nil
+		}
+		if kind == "url" {
+			netloc := ""
+			if strings.HasPrefix(rest, "//") {
+				netloc = rest[2:]
+				if i := strings.IndexAny(netloc, "/?#"); i >= 0 {
+					netloc = netloc[:i]
+				}
+			}
+			return netloc != "" || scheme == "file", nil
+		}
+		return true, nil
 	}
 }
 

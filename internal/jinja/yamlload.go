@@ -211,7 +211,7 @@ func yamlFloatValue(s string) (float64, bool) {
 func yamlLoad(s string) (any, error) {
 	var n yaml.Node
 	if err := yaml.Unmarshal([]byte(s), &n); err != nil {
-		return nil, runtimeErrorf("%s", err.Error())
+		return nil, runtimeErrorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if n.Kind == 0 {
 		return nil, nil
@@ -229,7 +229,7 @@ func yamlLoadAll(s string) (any, error) {
 			if err.Error() == "EOF" {
 				return out, nil
 			}
-			return nil, runtimeErrorf("%s", err.Error())
+			return nil, runtimeErrorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 		v, err := FromYAML(&n)
 		if err != nil {
