@@ -434,7 +434,10 @@ func (e *pyEmitter) writeDoubleQuoted(s string, indent int) {
 			}
 		}
 		if 0 < end && end < len(rs)-1 && (ch == ' ' || start >= end) && e.column+(end-start) > bestWidth {
-			data := string(rs[start:end]) + "\\"
+			data := "\\"
+			if start < end {
+				data = string(rs[start:end]) + data
+			}
 			if start < end {
 				start = end
 			}

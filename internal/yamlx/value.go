@@ -72,7 +72,27 @@ type converter struct {
 	f      *File
 	opts   Options
 	budget int
+	active map[*yaml.Node]bool // collections being converted, to catch recursive aliases
 }
+
+// enter marks collection node n as being converted; a node met again while
+// it is being converted is a recursive alias.
+func (c *converter) enter(n *yaml.Node) error {
+	if c.active == nil {
+		c.active = map[*yaml.Node]bool{}
+	}
+	if c.active[n] {
+		return c.f.Errorf(n, "recursive alias: this value contains itself")
+	}
+	if len(c.active) > maxDepth {
+		return c.f.Errorf(n, "values nested more than %d deep", maxDepth)
+	}
+	c.active[n] = true
+	return nil
+}
+
+// maxDepth bounds the nesting of collections.
+const maxDepth = 1000
 
 func (c *converter) value(n *yaml.Node) (any, error) {
 	c.budget--
@@ -96,6 +116,10 @@ func (c *converter) value(n *yaml.Node) (any, error) {
 		if v, ok := c.f.cached(n); ok {
 			return v, nil
 		}
+		if err := c.enter(n); err != nil {
+			return nil, err
+		}
+		defer delete(c.active, n)
 		out := make([]any, 0, len(n.Content))
 		for _, item := range n.Content {
 			v, err := c.value(item)
@@ -113,6 +137,10 @@ func (c *converter) value(n *yaml.Node) (any, error) {
 		if v, ok := c.f.cached(n); ok {
 			return v, nil
 		}
+		if err := c.enter(n); err != nil {
+			return nil, err
+		}
+		defer delete(c.active, n)
 		m, err := c.mapping(n)
 		if err == nil {
 			c.f.remember(n, m)
@@ -139,7 +167,16 @@ type Pair struct {
 // entries pulled in by << merge keys first (of several merged mappings, the
 // earlier wins), then the mapping's own entries.
 func (f *File) Pairs(n *yaml.Node) ([]Pair, error) {
+	return f.pairs(n, map[*yaml.Node]bool{})
+}
+
+func (f *File) pairs(n *yaml.Node, visiting map[*yaml.Node]bool) ([]Pair, error) {
 	n = Resolve(n)
+	if visiting[n] || len(visiting) > maxDepth {
+		return nil, f.Errorf(n, "recursive merge: this mapping merges itself")
+	}
+	visiting[n] = true
+	defer delete(visiting, n)
 	var merged, own []Pair
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -147,7 +184,7 @@ func (f *File) Pairs(n *yaml.Node) ([]Pair, error) {
 			own = append(own, Pair{Key: k, Value: v})
 			continue
 		}
-		m, err := f.mergePairs(Resolve(v))
+		m, err := f.mergePairs(Resolve(v), visiting)
 		if err != nil {
 			return nil, err
 		}
@@ -156,10 +193,10 @@ func (f *File) Pairs(n *yaml.Node) ([]Pair, error) {
 	return append(merged, own...), nil
 }
 
-func (f *File) mergePairs(v *yaml.Node) ([]Pair, error) {
+func (f *File) mergePairs(v *yaml.Node, visiting map[*yaml.Node]bool) ([]Pair, error) {
 	switch v.Kind {
 	case yaml.MappingNode:
-		return f.markMerged(v)
+		return f.markMerged(v, visiting)
 	case yaml.SequenceNode:
 		var out []Pair
 		for i := len(v.Content) - 1; i >= 0; i-- {
@@ -167,7 +204,7 @@ func (f *File) mergePairs(v *yaml.Node) ([]Pair, error) {
 			if sub.Kind != yaml.MappingNode {
 				return nil, f.Errorf(sub, "expected a mapping for merging, but found a %s", KindName(sub))
 			}
-			m, err := f.markMerged(sub)
+			m, err := f.markMerged(sub, visiting)
 			if err != nil {
 				return nil, err
 			}
@@ -178,8 +215,8 @@ func (f *File) mergePairs(v *yaml.Node) ([]Pair, error) {
 	return nil, f.Errorf(v, "expected a mapping or list of mappings for merging, but found a %s", KindName(v))
 }
 
-func (f *File) markMerged(v *yaml.Node) ([]Pair, error) {
-	ps, err := f.Pairs(v)
+func (f *File) markMerged(v *yaml.Node, visiting map[*yaml.Node]bool) ([]Pair, error) {
+	ps, err := f.pairs(v, visiting)
 	for i := range ps {
 		ps[i].Merged = true
 	}
