@@ -66,7 +66,7 @@ func classify(st *TLSState, now time.Time, th Thresholds, checkName bool) (Statu
 func validity(c CertInfo, now time.Time) (Status, string) {
 	switch {
 	case now.After(c.NotAfter):
-		return StatusExpired, fmt.Sprintf("expired %d days ago (not_after %s)", int(now.Sub(c.NotAfter)/(24*time.Hour)), c.NotAfter.Format(time.RFC3339))
+		return StatusExpired, fmt.Sprintf("expired %s ago (not_after %s)", days(-c.DaysLeft), c.NotAfter.Format(time.RFC3339))
 	case now.Before(c.NotBefore):
 		return StatusNotYetValid, "not valid before " + c.NotBefore.Format(time.RFC3339)
 	}
@@ -77,11 +77,19 @@ func validity(c CertInfo, now time.Time) (Status, string) {
 func expiry(c CertInfo, th Thresholds) (Status, string) {
 	switch {
 	case th.CriticalDays > 0 && c.DaysLeft < th.CriticalDays:
-		return StatusCrit, fmt.Sprintf("expires in %d days (critical below %d)", c.DaysLeft, th.CriticalDays)
+		return StatusCrit, fmt.Sprintf("expires in %s (critical below %d)", days(c.DaysLeft), th.CriticalDays)
 	case th.WarnDays > 0 && c.DaysLeft < th.WarnDays:
-		return StatusWarn, fmt.Sprintf("expires in %d days (warning below %d)", c.DaysLeft, th.WarnDays)
+		return StatusWarn, fmt.Sprintf("expires in %s (warning below %d)", days(c.DaysLeft), th.WarnDays)
 	}
 	return StatusOK, ""
+}
+
+// days is n with its unit: "1 day", "5 days".
+func days(n int) string {
+	if n == 1 || n == -1 {
+		return fmt.Sprintf("%d day", n)
+	}
+	return fmt.Sprintf("%d days", n)
 }
 
 // Row is one line of the certificate report: one certificate of one

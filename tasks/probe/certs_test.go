@@ -141,7 +141,7 @@ func TestFileRows(t *testing.T) {
 			subjects: "CN=svc.test,O=Drover Tests;CN=Test Intermediate CA,O=Drover Tests"},
 		{name: "PEM with key and text around", data: append(append([]byte("subject=svc\n"), pemOf(leaf.Certificate[0])...), keyPEM...),
 			want: []Status{StatusOK}, subjects: "CN=svc.test,O=Drover Tests"},
-		{name: "expired PEM", data: pemOf(expired.Certificate[0]), want: []Status{StatusExpired}, reason: "expired 1 days ago"},
+		{name: "expired PEM", data: pemOf(expired.Certificate[0]), want: []Status{StatusExpired}, reason: "expired 1 day ago"},
 		{name: "DER", data: leaf.Certificate[0], want: []Status{StatusOK}, subjects: "CN=svc.test,O=Drover Tests"},
 		{name: "DER back to back", data: append(append([]byte{}, leaf.Certificate[0]...), leaf.Certificate[1]...), want: []Status{StatusOK, StatusOK}},
 		{name: "OpenSSL trusted certificate", data: trusted, want: []Status{StatusOK}, subjects: "CN=Test Root CA,O=Drover Tests"},

@@ -192,7 +192,7 @@ func (c TLSClient) judge(st *TLSState, status Status, reason string, th Threshol
 		case th.CriticalDays <= 0 || st.Leaf.DaysLeft >= th.CriticalDays:
 			return nil
 		case st.Leaf.DaysLeft < 0:
-			return fmt.Errorf("certificate expired %d days ago", -st.Leaf.DaysLeft)
+			return fmt.Errorf("certificate expired %s ago", days(-st.Leaf.DaysLeft))
 		}
 		_, why := expiry(st.Leaf, th)
 		return fmt.Errorf("certificate %s", why)

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover/drover/internal/exitcode"
+	"github.com/drover/drover/internal/hostconn"
+	"github.com/drover/drover/inventory"
+	"github.com/drover/drover/tasks/probe"
+)
+
+func init() { register(newCertsCmd) }
+
+// certsOptions are the flags of drover certs.
+type certsOptions struct {
+	conn       connFlags
+	ports      []int
+	warn, crit int
+	caFile     string
+	serverName string
+	files      []string
+	format     string
+	forks      int
+	limit      string
+}
+
+func newCertsCmd() *cobra.Command {
+	o := &certsOptions{}
+	cmd := &cobra.Command{
+		Use:   "certs [-i INVENTORY] [PATTERN] [--port 443 ...] [--warn 30] [--crit 14] [--ca-file F] [--files GLOB ...]",
+		Short: "Report the TLS certificates of every host, soonest expiry first",
+		Long: `Report the TLS certificates of every host a pattern selects (all by default).
+
+Each port is dialled at the host's ansible_host; the name sent (SNI) and checked
+is the inventory name, or --server-name. Trust comes from the system roots or
+--ca-file. With --files, certificate files (PEM or DER, bundles too) are also
+read from each host over its connection; GLOB takes *, ?, [...] and ** for any
+depth. One row per certificate, with its status: OK, WARN, CRIT, EXPIRED,
+NOT_YET_VALID, NAME_MISMATCH, UNTRUSTED or ERROR (could not be checked).
+
+Exit status, as monitoring plugins: 0 all OK, 1 some WARN, 2 some CRIT,
+EXPIRED, NOT_YET_VALID, NAME_MISMATCH or UNTRUSTED, 3 some could not be checked
+(and none of those).`,
+		Example: `  drover certs -i inventory.yml web --port 443 --port 8443
+  drover certs -i inventory.yml --warn 30 --crit 7 --format csv
+  drover certs -i inventory.yml db --files '/etc/ssl/**/*.pem' --format json`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.run(cmd.Context(), cmd.OutOrStdout(), args)
+		},
+	}
+	f := cmd.Flags()
+	o.conn.register(f)
+	f.IntSliceVarP(&o.ports, "port", "p", nil, "TLS port to check on every host (repeatable; 443 unless --files is given)")
+	f.IntVar(&o.warn, "warn", 30, "WARN when fewer days than this are left")
+	f.IntVar(&o.crit, "crit", 14, "CRIT when fewer days than this are left")
+	f.StringVar(&o.caFile, "ca-file", "", "PEM file of the roots to trust instead of the system's")
+	f.StringVar(&o.serverName, "server-name", "", "name to send and check instead of each inventory name")
+	f.StringArrayVar(&o.files, "files", nil, "certificate files to read on each host (glob, repeatable)")
+	f.StringVar(&o.format, "format", probe.FormatTable, "output: table, json or csv")
+	f.IntVarP(&o.forks, "forks", "f", 50, "endpoints and hosts to work on at once")
+	f.StringVarP(&o.limit, "limit", "l", "", "further limit the selected hosts to this pattern")
+	return cmd
+}
+
+func (o *certsOptions) run(ctx context.Context, out io.Writer, args []string) error {
+	if err := o.validate(); err != nil {
+		return exitcode.New(exitcode.Usage, err)
+	}
+	pattern := "all"
+	if len(args) == 1 {
+		pattern = args[0]
+	}
+	hosts, err := selectHosts(ctx, o.conn.inventories, pattern, o.limit)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	th := probe.Thresholds{WarnDays: o.warn, CriticalDays: o.crit}
+	rows, err := probe.ScanEndpoints(ctx, o.endpoints(hosts), probe.ScanOptions{
+		Concurrency: o.forks, Timeout: time.Duration(o.conn.timeout) * time.Second,
+		TLSClient: probe.TLSClient{CAFile: o.caFile}, Thresholds: th, Now: now,
+	})
+	if err != nil {
+		return exitcode.New(exitcode.BadInput, err)
+	}
+	if len(o.files) > 0 {
+		fileRows, err := o.fileRows(ctx, hosts, th, now)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, fileRows...)
+		probe.SortRows(rows)
+	}
+	if ctx.Err() != nil {
+		return exitcode.New(exitcode.Interrupted, fmt.Errorf("interrupted"))
+	}
+	if err := probe.WriteReport(out, rows, o.format); err != nil {
+		return err
+	}
+	if o.format == probe.FormatTable {
+		fmt.Fprintln(out, certsSummary(rows))
+	}
+	return exitcode.New(probe.ExitStatus(rows), nil)
+}
+
+// validate checks the flags.
+func (o *certsOptions) validate() error {
+	switch {
+	case o.forks < 1:
+		return fmt.Errorf("--forks must be at least 1, not %d", o.forks)
+	case o.warn < 0 || o.crit < 0:
+		return fmt.Errorf("--warn and --crit must not be negative")
+	case o.conn.timeout <= 0:
+		return fmt.Errorf("--timeout must be positive, not %d", o.conn.timeout)
+	}
+	switch o.format {
+	case probe.FormatTable, probe.FormatJSON, probe.FormatCSV:
+	default:
+		return fmt.Errorf("--format %q: expected table, json or csv", o.format)
+	}
+	for _, p := range o.ports {
+		if p < 1 || p > 65535 {
+			return fmt.Errorf("--port %d: not a port number", p)
+		}
+	}
+	if len(o.ports) == 0 && len(o.files) == 0 {
+		o.ports = []int{443}
+	}
+	return nil
+}
+
+// endpoints are every host × port, dialled at the host's address.
+func (o *certsOptions) endpoints(hosts []*inventory.Host) []probe.Endpoint {
+	var eps []probe.Endpoint
+	for _, h := range hosts {
+		name := o.serverName
+		if name == "" {
+			name = h.Name
+		}
+		for _, p := range o.ports {
+			eps = append(eps, probe.Endpoint{Host: h.Name, Address: net.JoinHostPort(hostAddress(h), strconv.Itoa(p)), ServerName: name})
+		}
+	}
+	return eps
+}
+
+// hostAddress is where a host is dialled: ansible_host, else its name.
+func hostAddress(h *inventory.Host) string {
+	for _, k := range []string{"ansible_host", "ansible_ssh_host"} {
+		if v, ok := h.Vars[k]; ok && v != nil && fmt.Sprint(v) != "" {
+			return fmt.Sprint(v)
+		}
+	}
+	return h.Name
+}
+
+// fileRows reads the certificate files of every host, forks at a time; a
+// host that cannot be reached gives one ERROR row per pattern.
+func (o *certsOptions) fileRows(ctx context.Context, hosts []*inventory.Host, th probe.Thresholds, now time.Time) ([]probe.Row, error) {
+	opener, err := o.conn.opener()
+	if err != nil {
+		return nil, err
+	}
+	defer opener.Close()
+	perHost := make([][]probe.Row, len(hosts))
+	sem := make(chan struct{}, o.forks)
+	var wg sync.WaitGroup
+	for i, h := range hosts {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			perHost[i] = o.hostFiles(ctx, opener, h, th, now)
+		})
+	}
+	wg.Wait()
+	var rows []probe.Row
+	for _, r := range perHost {
+		rows = append(rows, r...)
+	}
+	return rows, nil
+}
+
+// hostFiles connects to one host and reads its certificate files.
+func (o *certsOptions) hostFiles(ctx context.Context, opener *hostconn.Opener, h *inventory.Host, th probe.Thresholds, now time.Time) []probe.Row {
+	conn, err := opener.Open(ctx, h.Name, h.Vars)
+	if err != nil {
+		rows := make([]probe.Row, len(o.files))
+		for i, pat := range o.files {
+			rows[i] = probe.Row{Host: h.Name, Path: pat, Status: probe.StatusError, Reason: "unreachable: " + errorReason(ctx, err)}
+		}
+		return rows
+	}
+	return probe.HostFileRows(ctx, conn, h.Name, o.files, th, now)
+}
+
+// certsSummary counts the rows by status: "7 certificates · 5 OK · 1 WARN · 1 ERROR".
+func certsSummary(rows []probe.Row) string {
+	counts := map[probe.Status]int{}
+	for _, r := range rows {
+		counts[r.Status]++
+	}
+	noun := "certificates"
+	if len(rows) == 1 {
+		noun = "certificate"
+	}
+	parts := []string{fmt.Sprintf("%d %s", len(rows), noun)}
+	for _, s := range []probe.Status{probe.StatusOK, probe.StatusWarn, probe.StatusCrit, probe.StatusExpired,
+		probe.StatusNotYetValid, probe.StatusNameMismatch, probe.StatusUntrusted, probe.StatusError} {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
