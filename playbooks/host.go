@@ -87,7 +87,16 @@ func (o *outcome) count(s *HostStats, t *Task) {
 	case statusSkipped:
 		s.Skipped++
 	default:
-		s.OK++
+		n := 1
+		if t.Action == "include_tasks" && len(o.items) > 0 {
+			n = 0
+			for _, it := range o.items {
+				if it.status != statusSkipped {
+					n++
+				}
+			}
+		}
+		s.OK += n
 		if changed {
 			s.Changed++
 		}

@@ -71,12 +71,21 @@ func (ps *playState) loop(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 			"skipped_reason": "No items in the list", "results": []any{}}}
 	}
 	results := make([]any, 0, len(items))
+	carry := map[string]any{} // facts of earlier items, seen by later ones
 	for i, item := range items {
 		if i > 0 && lc.pause > 0 && !sleep(ctx, time.Duration(lc.pause*float64(time.Second))) {
 			return failItem("interrupted")
 		}
 		is := s.withLoop(loopVars(lc, items, i))
+		if len(carry) > 0 {
+			is = is.withOver(carry)
+		}
 		it := ps.loopItem(ctx, t, hr, is, o)
+		if f, ok := it.result["ansible_facts"].(map[string]any); ok && t.Action != "debug" {
+			for k, v := range f {
+				carry[k] = v
+			}
+		}
 		it.result["item"] = item
 		it.result["ansible_loop_var"] = lc.loopVar
 		if lc.indexVar != "" {

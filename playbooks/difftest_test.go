@@ -1,0 +1,349 @@
+package playbooks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/ui"
+	"github.com/drover/drover/inventory"
+	"github.com/drover/drover/tasks"
+	"github.com/drover/drover/transport"
+	"github.com/drover/drover/transport/local"
+)
+
+// The differential harness runs every playbook of testdata/diff with
+// ansible-playbook and with drover against the same host (localhost over a
+// local connection, the working directory reset between runs) and compares,
+// per host: the PLAY RECAP counters, the values each debug task shows, and
+// the files left in the work directory (content and mode). Each playbook is
+// run twice (the second run's changed counts must match Ansible's too:
+// idempotency).
+//
+// A playbook's first lines may hold harness directives:
+//
+//	# args: -t web --skip-tags slow -C     (flags given to both programs)
+//	# extra: key=value                      (an -e given to both)
+//	# once                                  (no second run)
+//
+// Both programs get -e workdir=DIR, a fresh empty directory per run.
+// Drop a playbook into testdata/diff and it is compared.
+
+type directives struct {
+	tags, skipTags []string
+	check, diff    bool
+	extra          []string
+	once           bool
+}
+
+func readDirectives(t *testing.T, path string) directives {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d directives
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, "#") {
+			break
+		}
+		line = strings.TrimSpace(strings.TrimPrefix(line, "#"))
+		switch {
+		case line == "once":
+			d.once = true
+		case strings.HasPrefix(line, "extra:"):
+			d.extra = append(d.extra, strings.TrimSpace(strings.TrimPrefix(line, "extra:")))
+		case strings.HasPrefix(line, "args:"):
+			f := strings.Fields(strings.TrimPrefix(line, "args:"))
+			for i := 0; i < len(f); i++ {
+				switch f[i] {
+				case "-t":
+					i++
+					d.tags = append(d.tags, strings.Split(f[i], ",")...)
+				case "--skip-tags":
+					i++
+					d.skipTags = append(d.skipTags, strings.Split(f[i], ",")...)
+				case "-C":
+					d.check = true
+				case "-D":
+					d.diff = true
+				}
+			}
+		}
+	}
+	return d
+}
+
+// observed is what one run showed.
+type observed struct {
+	Recap  map[string]HostStats
+	Debug  []string // "task | host | value" for every debug result shown
+	Files  map[string]string
+	Output string
+}
+
+func requireAnsible(t *testing.T) {
+	if _, err := exec.LookPath("ansible-playbook"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("ansible-playbook is needed for the differential tests")
+		}
+		t.Skip("ansible-playbook not installed")
+	}
+}
+
+func TestDifferential(t *testing.T) {
+	requireAnsible(t)
+	books, _ := filepath.Glob("testdata/diff/*.yml")
+	if len(books) == 0 {
+		t.Fatal("no playbooks in testdata/diff")
+	}
+	for _, book := range books {
+		t.Run(strings.TrimSuffix(filepath.Base(book), ".yml"), func(t *testing.T) {
+			t.Parallel()
+			d := readDirectives(t, book)
+			runs := 2
+			if d.once || d.check {
+				runs = 1
+			}
+			ansWork, droWork := t.TempDir(), t.TempDir()
+			for run := 1; run <= runs; run++ {
+				want := runAnsible(t, book, ansWork, d)
+				got := runDrover(t, book, droWork, d)
+				compare(t, run, want, got, ansWork, droWork)
+			}
+		})
+	}
+}
+
+func compare(t *testing.T, run int, want, got observed, ansWork, droWork string) {
+	t.Helper()
+	if !reflect.DeepEqual(want.Recap, got.Recap) {
+		t.Errorf("run %d: recap differs:\nansible: %+v\ndrover:  %+v\n--- drover output:\n%s", run, want.Recap, got.Recap, got.Output)
+	}
+	w := strings.Join(want.Debug, "\n")
+	g := strings.ReplaceAll(strings.Join(got.Debug, "\n"), droWork, ansWork)
+	if w != g {
+		t.Errorf("run %d: debug output differs:\nansible:\n%s\ndrover:\n%s", run, w, g)
+	}
+	if !reflect.DeepEqual(want.Files, got.Files) {
+		t.Errorf("run %d: files differ:\nansible: %v\ndrover:  %v", run, want.Files, got.Files)
+	}
+}
+
+// runAnsible runs ansible-playbook with the json callback and reads what it
+// showed.
+func runAnsible(t *testing.T, book, work string, d directives) observed {
+	t.Helper()
+	args := []string{"-i", "localhost,", "-c", "local", "-e", "workdir=" + work}
+	for _, e := range d.extra {
+		args = append(args, "-e", e)
+	}
+	if len(d.tags) > 0 {
+		args = append(args, "-t", strings.Join(d.tags, ","))
+	}
+	if len(d.skipTags) > 0 {
+		args = append(args, "--skip-tags", strings.Join(d.skipTags, ","))
+	}
+	if d.check {
+		args = append(args, "-C")
+	}
+	if d.diff {
+		args = append(args, "-D")
+	}
+	cmd := exec.Command("ansible-playbook", append(args, book)...)
+	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_LOAD_CALLBACK_PLUGINS=1",
+		"ANSIBLE_RETRY_FILES_ENABLED=0", "ANSIBLE_DEPRECATION_WARNINGS=0", "ANSIBLE_LOCALHOST_WARNING=0",
+		"ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3", "ANSIBLE_NOCOLOR=1")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	_ = cmd.Run()
+	var doc struct {
+		Plays []struct {
+			Tasks []struct {
+				Task  struct{ Name string }
+				Hosts map[string]map[string]any
+			}
+		}
+		Stats map[string]map[string]int
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("ansible-playbook output: %v\n%s\n%s", err, out.String(), errb.String())
+	}
+	o := observed{Recap: map[string]HostStats{}, Files: snapshot(t, work)}
+	for h, s := range doc.Stats {
+		o.Recap[h] = HostStats{OK: s["ok"], Changed: s["changed"], Unreachable: s["unreachable"], Failed: s["failures"],
+			Skipped: s["skipped"], Rescued: s["rescued"], Ignored: s["ignored"]}
+	}
+	for _, p := range doc.Plays {
+		for _, task := range p.Tasks {
+			hosts := make([]string, 0, len(task.Hosts))
+			for h := range task.Hosts {
+				hosts = append(hosts, h)
+			}
+			sort.Strings(hosts)
+			for _, h := range hosts {
+				r := task.Hosts[h]
+				if r["action"] != "debug" {
+					continue
+				}
+				if line, ok := debugLine(task.Task.Name, h, r); ok {
+					o.Debug = append(o.Debug, line)
+				}
+			}
+		}
+	}
+	return o
+}
+
+// debugLine renders what a debug task showed, when it was not skipped.
+func debugLine(task, host string, r map[string]any) (string, bool) {
+	if r["skipped"] == true {
+		return "", false
+	}
+	shown := map[string]any{}
+	for k, v := range r {
+		if strings.HasPrefix(k, "_ansible") || k == "action" || k == "changed" || k == "failed" || k == "skipped" {
+			continue
+		}
+		if k == "results" {
+			var items []any
+			for _, it := range v.([]any) {
+				m, _ := it.(map[string]any)
+				if m["skipped"] == true {
+					continue
+				}
+				items = append(items, m["msg"])
+			}
+			v = items
+		}
+		shown[k] = v
+	}
+	b, _ := json.Marshal(normalizeJSON(shown))
+	return task + " | " + host + " | " + string(b), true
+}
+
+// normalizeJSON makes numbers comparable (JSON decoding gives float64).
+func normalizeJSON(v any) any {
+	b, _ := json.Marshal(v)
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// debugCollector is an Output that keeps debug results and the recap.
+type debugCollector struct {
+	mu    sync.Mutex
+	names map[*TaskInfo]string
+	debug map[*TaskInfo][]string
+	order []*TaskInfo
+	text  *TextOutput
+}
+
+func (c *debugCollector) PlayStart(p *PlayInfo) { c.text.PlayStart(p) }
+func (c *debugCollector) TaskStart(t *TaskInfo) {
+	c.mu.Lock()
+	c.order = append(c.order, t)
+	c.mu.Unlock()
+	c.text.TaskStart(t)
+}
+func (c *debugCollector) HostDone(t *TaskInfo, r *HostResult) {
+	c.text.HostDone(t, r)
+	if t.Action != "debug" {
+		return
+	}
+	line, ok := debugLine(t.Name, r.Host, r.Result)
+	if ok {
+		c.mu.Lock()
+		c.debug[t] = append(c.debug[t], line)
+		c.mu.Unlock()
+	}
+}
+func (c *debugCollector) TaskEnd(t *TaskInfo) { c.text.TaskEnd(t) }
+func (c *debugCollector) Retry(r *RetryInfo)  { c.text.Retry(r) }
+func (c *debugCollector) Warn(m string)       { c.text.Warn(m) }
+func (c *debugCollector) Recap(s *Stats)      { c.text.Recap(s) }
+
+// runDrover runs the playbook in process on localhost.
+func runDrover(t *testing.T, book, work string, d directives) observed {
+	t.Helper()
+	extra := map[string]any{"workdir": work}
+	for _, e := range d.extra {
+		kv, err := tasks.ParseKV(e, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range kv {
+			extra[k] = v
+		}
+	}
+	var buf bytes.Buffer
+	col := &debugCollector{names: map[*TaskInfo]string{}, debug: map[*TaskInfo][]string{}, text: newPlainOutput(&buf, 0, d.diff)}
+	stats := runBook(t, book, Options{ExtraVars: extra, Tags: d.tags, SkipTags: d.skipTags, Check: d.check, Diff: d.diff, Output: col})
+	o := observed{Recap: map[string]HostStats{}, Files: snapshot(t, work), Output: buf.String()}
+	for _, h := range stats.Hosts() {
+		o.Recap[h] = stats.Host(h)
+	}
+	for _, ti := range col.order {
+		lines := col.debug[ti]
+		sort.Strings(lines)
+		o.Debug = append(o.Debug, lines...)
+	}
+	return o
+}
+
+// runBook loads and runs a playbook on localhost with a local connection.
+func runBook(t *testing.T, book string, opts Options) *Stats {
+	t.Helper()
+	pb, err := Load(book, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(pb); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := inventory.Load(context.Background(), []string{"localhost,"}, inventory.Options{
+		Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Inventory = inv
+	opts.Local = local.New()
+	opts.Connect = func(context.Context, string, map[string]any) (transport.Conn, error) { return local.New(), nil }
+	stats, err := Run(context.Background(), pb, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stats
+}
+
+// snapshot lists the files under dir: relative path → mode and content.
+func snapshot(t *testing.T, dir string) map[string]string {
+	out := map[string]string{}
+	_ = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || p == dir {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if fi.IsDir() {
+			out[rel] = fmt.Sprintf("dir %o", fi.Mode().Perm())
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		out[rel] = fmt.Sprintf("%o %q", fi.Mode().Perm(), b)
+		return nil
+	})
+	return out
+}
+
+func newPlainOutput(w *bytes.Buffer, verbosity int, diff bool) *TextOutput {
+	return NewTextOutput(&ui.Printer{Out: w, Err: w}, verbosity, diff)
+}
