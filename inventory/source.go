@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"path/filepath"
@@ -34,6 +35,9 @@ func (inv *Inventory) parseSource(ctx context.Context, src string) error {
 	}
 	path := expandHome(src)
 	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("inventory source %s: no such file or directory (a list of hosts needs a comma: %q)", src, src+",")
+	}
 	if err != nil {
 		return fmt.Errorf("inventory source %s: %w", src, err)
 	}
