@@ -38,6 +38,8 @@ type vaultOptions struct {
 	newVaultID      string // rekey --new-vault-id
 	newPasswordFile string // rekey --new-vault-password-file
 
+	verbose int // -v: say which vault id opened or sealed each file
+
 	stdin          io.Reader
 	stdout, stderr io.Writer
 }
@@ -95,6 +97,7 @@ func vaultSubcommand(use, short, extras string, run func(*vaultOptions, context.
 	}
 	f := cmd.Flags()
 	o.src.AddFlags(f)
+	f.CountVarP(&o.verbose, "verbose", "v", "say which vault id opened or encrypted each file")
 	for extra := range strings.FieldsSeq(extras) {
 		switch extra {
 		case "output":
@@ -211,7 +214,17 @@ func (o *vaultOptions) decryptAll(ctx context.Context, kr *vault.Keyring, items 
 		}
 		return nil, exitcode.New(exitcode.BadInput, err)
 	}
+	for i, r := range res {
+		o.say("%s: decrypted with vault id %s", items[i].Name, r.ID)
+	}
 	return res, nil
+}
+
+// say prints a -v message on stderr.
+func (o *vaultOptions) say(format string, args ...any) {
+	if o.verbose > 0 {
+		fmt.Fprintf(o.stderr, format+"\n", args...)
+	}
 }
 
 func (o *vaultOptions) encrypt(ctx context.Context, args []string) error {
@@ -235,6 +248,7 @@ func (o *vaultOptions) encrypt(ctx context.Context, args []string) error {
 		if err := o.writeResult(name, enc); err != nil {
 			return err
 		}
+		o.say("%s: encrypted with vault id %s", name, secret.ID)
 	}
 	o.tellTerminal(o.stdout, "Encryption successful")
 	return nil
@@ -329,6 +343,7 @@ func (o *vaultOptions) edit(ctx context.Context, args []string) error {
 			return exitcode.New(exitcode.BadInput, err)
 		}
 		id, _ := vault.HeaderID(data)
+		o.say("%s: decrypted with vault id %s", name, used.ID)
 		if err := o.editInEditor(name, plain, false, vault.Secret{ID: id, Password: used.Password}); err != nil {
 			return err
 		}

@@ -155,9 +155,14 @@ func TestVaultOpensAnsibleFiles(t *testing.T) {
 	ansibleCmd(t, dir, "ansible-vault", "encrypt", "--vault-id", "prod@pw-prod.sh", "prod.yml")
 	ids := []string{"--vault-id", "prod@pw-prod.sh", "--vault-id", "dev@pw-dev", "--vault-password-file", "pw-default"}
 
-	out := mustDrover(t, dir, "", nil, append(append([]string{"vault", "view"}, ids...), "all.yml", "dev.yml", "prod.yml")...)
-	if want := "db_password: all-secret\ntoken: dev-secret\ntoken: prod-secret\n"; out != want {
-		t.Errorf("view gave %q, want %q", out, want)
+	out, errOut, code := runDrover(t, dir, "", nil, append(append([]string{"vault", "view", "-v"}, ids...), "all.yml", "dev.yml", "prod.yml")...)
+	if want := "db_password: all-secret\ntoken: dev-secret\ntoken: prod-secret\n"; out != want || code != 0 {
+		t.Errorf("view gave %q (exit %d), want %q", out, code, want)
+	}
+	for _, want := range []string{"all.yml: decrypted with vault id default", "dev.yml: decrypted with vault id dev", "prod.yml: decrypted with vault id prod"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("-v output %q lacks %q", errOut, want)
+		}
 	}
 	out = mustDrover(t, dir, "", []string{"ANSIBLE_VAULT_PASSWORD_FILE=pw-dev"}, "vault", "decrypt", "--output", "-", "dev.yml")
 	if out != "token: dev-secret\n" {
