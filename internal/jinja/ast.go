@@ -50,6 +50,7 @@ type attrExpr struct {
 type itemExpr struct {
 	exprBase
 	obj, key expr
+	keySrc   string // source of a non-constant key, named in errors instead of its value
 }
 
 type sliceExpr struct {

@@ -254,7 +254,7 @@ func (e *Env) parse(name, src string, m mode, opts Options) (*compiled, error) {
 		if err != nil {
 			return nil, c.wrap(err)
 		}
-		p := &parser{toks: toks, env: e}
+		p := &parser{src: src, toks: toks, env: e}
 		x, err := p.parseTuple(false, true)
 		if err != nil {
 			return nil, c.wrap(err)
@@ -270,7 +270,7 @@ func (e *Env) parse(name, src string, m mode, opts Options) (*compiled, error) {
 	if err != nil {
 		return nil, c.wrap(err)
 	}
-	p := &parser{toks: toks, env: e}
+	p := &parser{src: c.src, toks: toks, env: e}
 	body, err := p.parseTemplate()
 	if err != nil {
 		return nil, c.wrap(err)

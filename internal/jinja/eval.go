@@ -216,7 +216,11 @@ func (e *itemExpr) eval(s *state) (any, error) {
 			return nil, u.err()
 		}
 	}
-	return getitem(s, obj, key, e.pos), nil
+	v := getitem(s, obj, key, e.pos)
+	if u, ok := v.(*Undefined); ok && e.keySrc != "" && u.pos == e.pos && u.hint == "" {
+		u.hint = sprintf("'%s' has no attribute [%s]", objectTypeRepr(obj), e.keySrc)
+	}
+	return v, nil
 }
 
 // getattr is Jinja's environment.getattr: attributes and methods first,

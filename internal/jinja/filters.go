@@ -829,12 +829,12 @@ func fItems2Dict(s *state, v any, a *argList) (any, error) {
 	d := NewDict(len(items))
 	for _, it := range items {
 		if !isMapping(it) {
-			return nil, runtimeErrorf("items2dict requires a list of dictionaries, got %s instead.", repr(v))
+			return nil, runtimeErrorf("items2dict requires a list of dictionaries, got a list of %s instead.", typeName(it))
 		}
 		k, ok1 := mapGet(it, kn)
 		val, ok2 := mapGet(it, vn)
 		if !ok1 || !ok2 {
-			return nil, runtimeErrorf("items2dict requires each dictionary in the list to contain the keys '%s' and '%s', got %s instead.", str(kn), str(vn), repr(v))
+			return nil, runtimeErrorf("items2dict requires each dictionary in the list to contain the keys '%s' and '%s'", str(kn), str(vn))
 		}
 		d.Set(k, val)
 	}
@@ -958,7 +958,7 @@ func fCombine(s *state, v any, a *argList) (any, error) {
 	}
 	for _, t := range terms {
 		if !isMapping(norm(t)) {
-			return nil, runtimeErrorf("failed to combine variables, expected dicts but got a '%s' and a 'dict': \n%s", typeName(t), repr(t))
+			return nil, runtimeErrorf("failed to combine variables, expected dicts but got a '%s'", typeName(t))
 		}
 	}
 	if len(terms) == 1 {
@@ -1531,7 +1531,7 @@ func fSubelements(s *state, v any, a *argList) (any, error) {
 		vals := norm(el)
 		for _, p := range path {
 			if !isMapping(vals) {
-				return nil, runtimeErrorf("the key %s should point to a dictionary, got '%s'", str(p), repr(vals))
+				return nil, runtimeErrorf("the key %s should point to a dictionary, got a %s", repr(p), typeName(vals))
 			}
 			x, ok := mapGet(vals, p)
 			if !ok {
@@ -1539,13 +1539,13 @@ func fSubelements(s *state, v any, a *argList) (any, error) {
 					vals = []any{}
 					break
 				}
-				return nil, runtimeErrorf("could not find %s key in iterated item %s", repr(p), repr(vals))
+				return nil, runtimeErrorf("could not find %s key in iterated item", repr(p))
 			}
 			vals = x
 		}
 		list, ok := vals.([]any)
 		if !ok {
-			return nil, runtimeErrorf("the key %s should point to a list, got %s", repr(path[len(path)-1]), repr(vals))
+			return nil, runtimeErrorf("the key %s should point to a list, got a %s", repr(path[len(path)-1]), typeName(vals))
 		}
 		for _, x := range list {
 			out = append(out, Tuple{el, x})
@@ -1587,7 +1587,7 @@ func fRekey(s *state, v any, a *argList) (any, error) {
 			return nil, runtimeErrorf("Key %s was not found", str(b[0]))
 		}
 		if _, exists := out.Get(k); exists && dup == "error" {
-			return nil, runtimeErrorf("Key %s is not unique, cannot correctly turn into dict", str(k))
+			return nil, runtimeErrorf("Key %s is not unique, cannot correctly turn into dict", repr(b[0]))
 		}
 		out.Set(k, it)
 	}

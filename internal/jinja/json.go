@@ -2,6 +2,8 @@ package jinja
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -215,20 +217,29 @@ func jsonLoads(s string) (any, error) {
 	d.UseNumber()
 	v, err := jsonValue(d)
 	if err != nil {
-		return nil, runtimeErrorf("%s", jsonErr(err))
+		return nil, runtimeErrorf("%s", jsonErr(err, d, s))
 	}
 	if _, err := d.Token(); err == nil {
-		return nil, runtimeErrorf("Extra data")
+		line, col := lineCol(s, int(d.InputOffset()))
+		return nil, runtimeErrorf("Extra data: line %d column %d", line, col)
 	}
 	return v, nil
 }
 
-func jsonErr(err error) string {
-	msg := err.Error()
-	if msg == "EOF" {
-		return "Expecting value: line 1 column 1 (char 0)"
+// jsonErr describes a JSON syntax error by position only (the text may be
+// a secret).
+func jsonErr(err error, d *json.Decoder, src string) string {
+	off := int(d.InputOffset())
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		off = int(se.Offset)
 	}
-	return msg
+	if err.Error() == "EOF" || err.Error() == "unexpected EOF" {
+		off = len(src)
+	}
+	off = max(0, min(off, len(src)))
+	line, col := lineCol(src, off)
+	return fmt.Sprintf("invalid JSON: line %d column %d (char %d)", line, col, off)
 }
 
 func jsonValue(d *json.Decoder) (any, error) {

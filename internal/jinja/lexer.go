@@ -313,7 +313,7 @@ func (lx *lexer) lexExpr(p int, closer string, endKind tokKind) (bool, error) {
 				lx.pos, strip = lx.afterClose(p+2, 0, endKind == tBlockEnd)
 				return strip, nil
 			}
-			if (src[p] == '-' || (src[p] == '+' && endKind == tBlockEnd)) && strings.HasPrefix(src[p+1:], closer) {
+			if (closer == "}}" || closer == "%}") && (src[p] == '-' || (src[p] == '+' && endKind == tBlockEnd)) && strings.HasPrefix(src[p+1:], closer) {
 				lx.toks = append(lx.toks, token{kind: endKind, pos: p})
 				var strip bool
 				lx.pos, strip = lx.afterClose(p+3, src[p], endKind == tBlockEnd)

@@ -507,7 +507,7 @@ func listMethod(o []any, name string, a *argList) (any, any, error) {
 				return i, nil, nil
 			}
 		}
-		return nil, nil, runtimeErrorf("%s is not in list", repr(p[0]))
+		return nil, nil, runtimeErrorf("list.index(x): x not in list")
 	case "count":
 		n := 0
 		for _, e := range o {
@@ -659,7 +659,7 @@ func dictMethod(obj any, name string, a *argList) (any, any, error) {
 		if len(p) > 1 {
 			return p[1], nil, nil
 		}
-		return nil, nil, runtimeErrorf("KeyError: %s", repr(p[0]))
+		return nil, nil, runtimeErrorf("dict.pop(key): key not found")
 	case "setdefault":
 		if len(p) == 0 {
 			return nil, nil, typeErrorf("setdefault expected at least 1 argument, got 0")

@@ -7,6 +7,7 @@ import (
 
 // parser builds the AST from tokens (Jinja's grammar and precedence).
 type parser struct {
+	src     string
 	toks    []token
 	i       int
 	env     *Env
@@ -883,7 +884,7 @@ func (p *parser) parsePostfix(x expr) (expr, error) {
 			case tName:
 				x = &attrExpr{exprBase{a.pos}, x, a.val}
 			case tInt:
-				x = &itemExpr{exprBase{a.pos}, x, &constExpr{exprBase{a.pos}, a.num}}
+				x = &itemExpr{exprBase: exprBase{a.pos}, obj: x, key: &constExpr{exprBase{a.pos}, a.num}}
 			default:
 				return nil, p.errAt(a, "expected name or number")
 			}
@@ -934,7 +935,11 @@ func (p *parser) parseSubscript(x expr, t token) (expr, error) {
 		if cur == nil {
 			return nil, p.errAt(t, "expected subscript expression")
 		}
-		return &itemExpr{exprBase{t.pos}, x, cur}, nil
+		ie := &itemExpr{exprBase: exprBase{t.pos}, obj: x, key: cur}
+		if _, isConst := cur.(*constExpr); !isConst && p.src != "" {
+			ie.keySrc = strings.TrimSpace(p.src[cur.position():p.toks[p.i-1].pos])
+		}
+		return ie, nil
 	}
 	parts = append(parts, cur)
 	if len(parts) > 3 {

@@ -111,7 +111,7 @@ var strictRe = regexp.MustCompile(`^(\d+)\.(\d+)(\.(\d+))?([ab](\d+))?$`)
 func parseStrict(v string) ([]int, string, int, error) {
 	m := strictRe.FindStringSubmatch(v)
 	if m == nil {
-		return nil, "", 0, runtimeErrorf("invalid version number '%s'", v)
+		return nil, "", 0, runtimeErrorf("invalid version number for a strict version")
 	}
 	nums := make([]int, 3)
 	nums[0], _ = strconv.Atoi(m[1])
@@ -161,10 +161,10 @@ var semverRe = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-
 func compareSemver(a, b string) (int, error) {
 	ma, mb := semverRe.FindStringSubmatch(a), semverRe.FindStringSubmatch(b)
 	if ma == nil {
-		return 0, runtimeErrorf("invalid semantic version '%s'", a)
+		return 0, runtimeErrorf("invalid semantic version")
 	}
 	if mb == nil {
-		return 0, runtimeErrorf("invalid semantic version '%s'", b)
+		return 0, runtimeErrorf("invalid semantic version")
 	}
 	for i := 1; i <= 3; i++ {
 		x, _ := strconv.Atoi(ma[i])

@@ -10,6 +10,7 @@ is current.
 """
 import json
 import os
+import re
 import sys
 import warnings
 
@@ -81,7 +82,8 @@ def main():
     for case in cases:
         try:
             v = plain(run(case, varsets, loader))
-            out.append({"type": type_name(v), "repr": repr(v)})
+            # object addresses change from run to run
+            out.append({"type": type_name(v), "repr": re.sub(r" at 0x[0-9a-f]+", "", repr(v))})
         except Exception as e:  # the error text is what we compare
             msg = getattr(e, "message", None) or str(e)
             out.append({"error": str(msg).split("\n")[0]})
