@@ -35,6 +35,8 @@ import (
 //	# args: -t web --skip-tags slow -C     (flags given to both programs)
 //	# extra: key=value                      (an -e given to both)
 //	# once                                  (no second run)
+//	# unordered                             (debug lines compared as a set: strategy free)
+//	# inventory: FILE                       (instead of localhost; relative to testdata/diff)
 //
 // Both programs get -e workdir=DIR, a fresh empty directory per run.
 // Drop a playbook into testdata/diff and it is compared.
@@ -44,6 +46,8 @@ type directives struct {
 	check, diff    bool
 	extra          []string
 	once           bool
+	unordered      bool
+	inventory      string
 }
 
 func readDirectives(t *testing.T, path string) directives {
@@ -60,6 +64,10 @@ func readDirectives(t *testing.T, path string) directives {
 		switch {
 		case line == "once":
 			d.once = true
+		case line == "unordered":
+			d.unordered = true
+		case strings.HasPrefix(line, "inventory:"):
+			d.inventory = filepath.Join(filepath.Dir(path), strings.TrimSpace(strings.TrimPrefix(line, "inventory:")))
 		case strings.HasPrefix(line, "extra:"):
 			d.extra = append(d.extra, strings.TrimSpace(strings.TrimPrefix(line, "extra:")))
 		case strings.HasPrefix(line, "args:"):
@@ -118,6 +126,10 @@ func TestDifferential(t *testing.T) {
 			for run := 1; run <= runs; run++ {
 				want := runAnsible(t, book, ansWork, d)
 				got := runDrover(t, book, droWork, d)
+				if d.unordered {
+					sort.Strings(want.Debug)
+					sort.Strings(got.Debug)
+				}
 				compare(t, run, want, got, ansWork, droWork)
 			}
 		})
@@ -144,6 +156,9 @@ func compare(t *testing.T, run int, want, got observed, ansWork, droWork string)
 func runAnsible(t *testing.T, book, work string, d directives) observed {
 	t.Helper()
 	args := []string{"-i", "localhost,", "-c", "local", "-e", "workdir=" + work}
+	if d.inventory != "" {
+		args = []string{"-i", d.inventory, "-e", "workdir=" + work}
+	}
 	for _, e := range d.extra {
 		args = append(args, "-e", e)
 	}
@@ -287,7 +302,7 @@ func runDrover(t *testing.T, book, work string, d directives) observed {
 	}
 	var buf bytes.Buffer
 	col := &debugCollector{names: map[*TaskInfo]string{}, debug: map[*TaskInfo][]string{}, text: newPlainOutput(&buf, 0, d.diff)}
-	stats := runBook(t, book, Options{ExtraVars: extra, Tags: d.tags, SkipTags: d.skipTags, Check: d.check, Diff: d.diff, Output: col})
+	stats := runBook(t, book, d.inventory, Options{ExtraVars: extra, Tags: d.tags, SkipTags: d.skipTags, Check: d.check, Diff: d.diff, Output: col})
 	o := observed{Recap: map[string]HostStats{}, Files: snapshot(t, work), Output: buf.String()}
 	for _, h := range stats.Hosts() {
 		o.Recap[h] = stats.Host(h)
@@ -301,7 +316,7 @@ func runDrover(t *testing.T, book, work string, d directives) observed {
 }
 
 // runBook loads and runs a playbook on localhost with a local connection.
-func runBook(t *testing.T, book string, opts Options) *Stats {
+func runBook(t *testing.T, book, inventoryPath string, opts Options) *Stats {
 	t.Helper()
 	pb, err := Load(book, LoadOptions{})
 	if err != nil {
@@ -310,7 +325,11 @@ func runBook(t *testing.T, book string, opts Options) *Stats {
 	if err := Check(pb); err != nil {
 		t.Fatal(err)
 	}
-	inv, err := inventory.Load(context.Background(), []string{"localhost,"}, inventory.Options{
+	source := "localhost,"
+	if inventoryPath != "" {
+		source = inventoryPath
+	}
+	inv, err := inventory.Load(context.Background(), []string{source}, inventory.Options{
 		Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
 	if err != nil {
 		t.Fatal(err)

@@ -136,6 +136,7 @@ func (ps *playState) runTask(ctx context.Context, t *Task, hosts []*hostRun) {
 		}
 		ps.apply(t, hr, outcomes[i], apply)
 	}
+	ps.checkMaxFail()
 	ps.runIncludes(ctx, t, targets, outcomes)
 }
 

@@ -50,7 +50,7 @@ func (ps *playState) magic(name string) (any, bool) {
 			out[k] = stringsToAny(v)
 		}
 		return out, true
-	case "play_hosts", "ansible_play_hosts", "ansible_play_batch":
+	case "play_hosts", "ansible_play_batch":
 		var out []string
 		for _, hr := range ps.batch {
 			if !hr.failed && !hr.unreachable {
@@ -58,6 +58,8 @@ func (ps *playState) magic(name string) (any, bool) {
 			}
 		}
 		return stringsToAny(out), true
+	case "ansible_play_hosts":
+		return stringsToAny(ps.playHosts()), true
 	case "ansible_play_hosts_all":
 		return stringsToAny(ps.allHosts), true
 	case "ansible_play_name":
@@ -87,6 +89,66 @@ func (ps *playState) magic(name string) (any, bool) {
 		return "/usr/bin/python3", true
 	}
 	return nil, false
+}
+
+// playHosts are the play's hosts that have not failed, in every batch.
+func (ps *playState) playHosts() []string {
+	failed := map[string]bool{}
+	for _, hr := range ps.batch {
+		if hr.failed || hr.unreachable {
+			failed[hr.h.name] = true
+		}
+	}
+	ps.run.mu.Lock()
+	for h := range ps.run.failed {
+		failed[h] = true
+	}
+	ps.run.mu.Unlock()
+	var out []string
+	for _, h := range ps.allHosts {
+		if !failed[h] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// checkMaxFail ends the run when the failed hosts exceed the play's
+// max_fail_percentage of the batch, as Ansible checks after each task.
+func (ps *playState) checkMaxFail() {
+	if ps.play.MaxFailPercentage == nil {
+		return
+	}
+	pct, err := tasks.ToFloat(ps.play.MaxFailPercentage)
+	if err != nil {
+		return
+	}
+	failed := 0
+	for _, hr := range ps.batch {
+		if hr.failed || hr.unreachable {
+			failed++
+		}
+	}
+	ps.run.mu.Lock()
+	for h := range ps.run.failed {
+		if !ps.inBatch(h) {
+			failed++
+		}
+	}
+	ps.run.mu.Unlock()
+	if float64(failed)/float64(len(ps.batch)) > pct/100 {
+		ps.ended = true
+		ps.run.stopAll = true
+	}
+}
+
+func (ps *playState) inBatch(h string) bool {
+	for _, hr := range ps.batch {
+		if hr.h.name == h {
+			return true
+		}
+	}
+	return false
 }
 
 // runPlay runs one play on its hosts, batch by batch.
