@@ -1,0 +1,194 @@
+package playbooks
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// writeBook writes files (name → content) into a temporary directory and
+// returns the path of the first one, "site.yml".
+func writeBook(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "site.yml")
+}
+
+func TestLoadErrors(t *testing.T) {
+	cases := []struct {
+		name, book string
+		extra      map[string]string
+		want       string // "LINE:COL: message" substring
+	}{
+		{"misspelled module", "- hosts: all\n  tasks:\n    - comand: ls\n", nil, `site.yml:3:7: "comand" is not a task keyword nor a known module (did you mean "command"?)`},
+		{"misspelled keyword", "- hosts: all\n  tasks:\n    - command: ls\n      registr: x\n", nil, `site.yml:4:7: "registr" is not a task keyword nor a known module (did you mean "register"?)`},
+		{"misspelled argument", "- hosts: all\n  tasks:\n    - command:\n        cmd: ls\n        chdri: /tmp\n", nil, `site.yml:5:9: unsupported argument "chdri" for module command (did you mean "chdir"?)`},
+		{"misspelled play key", "- hosts: all\n  taks: []\n", nil, `site.yml:2:3: unknown key "taks" in play (did you mean "tasks"?)`},
+		{"no hosts", "- name: x\n  tasks: []\n", nil, `site.yml:1:3: the field 'hosts' is required`},
+		{"two modules", "- hosts: all\n  tasks:\n    - command: ls\n      shell: ls\n", nil, `site.yml:4:7: conflicting action statements: command, shell`},
+		{"free form to debug", "- hosts: all\n  tasks:\n    - debug: msg=hello world\n", nil, `site.yml:3:14: module debug takes no free-form arguments`},
+		{"no module", "- hosts: all\n  tasks:\n    - name: nothing\n", nil, `site.yml:3:7: no module/action detected`},
+		{"bad loop", "- hosts: all\n  tasks:\n    - debug: msg=x\n      with_itemz: [1]\n", nil, `site.yml:4:7: unknown loop with_itemz (did you mean "with_items"?)`},
+		{"bad loop_control", "- hosts: all\n  tasks:\n    - debug: msg=x\n      loop: [1]\n      loop_control: {loopvar: y}\n", nil, `site.yml:5:22: unknown key "loopvar" in loop_control (did you mean "loop_var"?)`},
+		{"not a list", "hosts: all\n", nil, `site.yml:1:1: a playbook must be a list of plays`},
+		{"yaml syntax", "- hosts: all\n  tasks:\n    - command: ls\n   bad: [\n", nil, `site.yml:4`},
+		{"import missing", "- hosts: all\n  tasks:\n    - import_tasks: nope.yml\n", nil, `nope.yml: file not found`},
+		{"error in imported file", "- hosts: all\n  tasks:\n    - import_tasks: t.yml\n", map[string]string{"t.yml": "- shel: ls\n"}, `t.yml:1:3: "shel" is not a task keyword nor a known module (did you mean "shell"?)`},
+		{"import cycle", "- hosts: all\n  tasks:\n    - import_tasks: a.yml\n", map[string]string{"a.yml": "- import_tasks: a.yml\n"}, `imports itself`},
+		{"bad block key", "- hosts: all\n  tasks:\n    - block: []\n      rescu: []\n", nil, `site.yml:4:7: "rescu" is not a valid attribute for a block (did you mean "rescue"?)`},
+		{"bad register", "- hosts: all\n  tasks:\n    - command: ls\n      register: 1x\n", nil, `site.yml:4:17: register needs a variable name`},
+		{"listen outside handlers", "- hosts: all\n  tasks:\n    - command: ls\n      listen: x\n", nil, `site.yml:4:7: listen is only valid in handlers`},
+		{"bad var name", "- hosts: all\n  vars:\n    bad-name: 1\n", nil, `site.yml:3:5: invalid variable name "bad-name"`},
+		{"bad strategy", "- hosts: all\n  strategy: linaer\n", nil, `site.yml:2:13: unknown strategy "linaer"`},
+		{"missing role", "- hosts: all\n  roles: [web]\n", nil, `the role "web" was not found`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			files := map[string]string{"site.yml": c.book}
+			for k, v := range c.extra {
+				files[k] = v
+			}
+			_, err := Load(writeBook(t, files), LoadOptions{})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error = %v\nwant it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestCheckErrors(t *testing.T) {
+	cases := []struct{ name, book, want string }{
+		{"unknown handler", "- hosts: all\n  tasks:\n    - command: ls\n      notify: restrat web\n  handlers:\n    - name: restart web\n      command: ls\n", `site.yml:3:7: the handler "restrat web" notified by this task is not defined`},
+		{"jinja syntax in args", "- hosts: all\n  tasks:\n    - debug: msg=\"{{ x + }}\"\n", `site.yml:3:7:`},
+		{"jinja syntax in when", "- hosts: all\n  tasks:\n    - debug: msg=x\n      when: x ==\n", `site.yml:3:7: when:`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pb, err := Load(writeBook(t, map[string]string{"site.yml": c.book}), LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Check(pb); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error = %v\nwant it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+// TestLoadKeywords loads a play using every play and task keyword and checks
+// where each landed.
+func TestLoadKeywords(t *testing.T) {
+	book := `- name: all keywords
+  hosts: [web, db]
+  gather_facts: no
+  gather_subset: [min]
+  become: yes
+  become_user: admin
+  become_method: su
+  remote_user: deploy
+  serial: "50%"
+  max_fail_percentage: 10
+  any_errors_fatal: true
+  strategy: free
+  tags: [play]
+  environment: {A: b}
+  vars: {x: 1}
+  vars_files: [v.yml]
+  vars_prompt:
+    - name: pw
+      prompt: Password
+      private: no
+  pre_tasks:
+    - debug: msg=pre
+  tasks:
+    - name: every task keyword
+      ansible.builtin.command: ls -l
+      args: {chdir: /tmp}
+      when: x == 1
+      loop: [1, 2]
+      loop_control: {loop_var: i, index_var: n, label: "{{ i }}", pause: 0, extended: yes}
+      register: out
+      changed_when: false
+      failed_when: out.rc > 1
+      ignore_errors: yes
+      ignore_unreachable: yes
+      until: out is success
+      retries: 2
+      delay: 0
+      notify: [h]
+      tags: t1,t2
+      delegate_to: localhost
+      delegate_facts: true
+      run_once: true
+      no_log: true
+      check_mode: false
+      diff: true
+      become: false
+      environment: {C: d}
+      vars: {y: 2}
+      throttle: 1
+      timeout: 5
+    - block:
+        - set_fact: a=1
+      rescue:
+        - debug: var=a
+      always:
+        - meta: flush_handlers
+      when: true
+    - include_tasks: inc.yml
+    - local_action: command echo hi
+    - action: shell echo hi chdir=/
+  post_tasks:
+    - ping:
+  handlers:
+    - name: h
+      listen: topic
+      debug: msg=h
+`
+	p := writeBook(t, map[string]string{"site.yml": book, "inc.yml": "- debug: msg=inc\n"})
+	pb, err := Load(p, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(pb); err != nil {
+		t.Fatal(err)
+	}
+	pl := pb.Plays[0]
+	if !reflect.DeepEqual(pl.Hosts, []string{"web", "db"}) || pl.Strategy != "free" || pl.Serial != "50%" ||
+		pl.GatherFacts != false || len(pl.VarsPrompt) != 1 || pl.VarsPrompt[0].Private || pl.Kw["become_user"] != "admin" {
+		t.Errorf("play: %+v", pl)
+	}
+	task := pl.Tasks[0]
+	if task.Action != "command" || task.Args["chdir"] != "/tmp" || task.Args["_raw_params"] != "ls -l" ||
+		task.Register != "out" || !task.HasLoop || !reflect.DeepEqual(task.Notify, []string{"h"}) ||
+		!reflect.DeepEqual(task.Kw["tags"], []string{"t1", "t2"}) || task.Kw["delegate_to"] != "localhost" {
+		t.Errorf("task: %+v", task)
+	}
+	blk := pl.Tasks[1]
+	if !blk.IsBlock || len(blk.Block) != 1 || len(blk.Rescue) != 1 || len(blk.Always) != 1 || blk.Block[0].Parent != blk {
+		t.Errorf("block: %+v", blk)
+	}
+	if pl.Tasks[2].Action != "include_tasks" {
+		t.Errorf("include: %+v", pl.Tasks[2])
+	}
+	if la := pl.Tasks[3]; la.Action != "command" || la.Kw["delegate_to"] != "localhost" || la.Args["_raw_params"] != "echo hi" {
+		t.Errorf("local_action: %+v", la)
+	}
+	if a := pl.Tasks[4]; a.Action != "shell" || a.Args["chdir"] != "/" || a.Args["_raw_params"] != "echo hi" {
+		t.Errorf("action: %+v", a)
+	}
+	if h := pl.Handlers[0]; !reflect.DeepEqual(h.Listen, []string{"topic"}) || !h.Handler {
+		t.Errorf("handler: %+v", h)
+	}
+}
