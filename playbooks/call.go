@@ -39,7 +39,7 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 	if err != nil {
 		return nil, "", err
 	}
-	if t.Spec.Controller {
+	if t.Spec.Controller && (t.Spec.NeedsConn == nil || !t.Spec.NeedsConn(args)) {
 		return c, target, nil
 	}
 	conn, err := ps.connFor(ctx, t, hr, s, target)

@@ -84,6 +84,10 @@ type Spec struct {
 	// Controller marks an action that runs on the controller only and needs
 	// no connection to the host (debug, set_fact, assert, fail, pause).
 	Controller bool
+	// NeedsConn, when set on a Controller module, tells from the prepared
+	// arguments whether this call needs the host's connection after all (a
+	// probe with via: host); the engine then opens it as for any module.
+	NeedsConn func(Args) bool
 	// Facts is where returned ansible_facts go.
 	Facts FactScope
 	// BypassHostLoop runs the action once for all hosts of the play, as
