@@ -47,37 +47,47 @@ var sha256IV = [8]uint32{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e5
 // key's inner and outer pad blocks are compressed once, and each iteration
 // after the first is exactly two compressions of a one-block message (the
 // previous 32-byte value and fixed SHA-256 padding), with no copying of
-// hash objects in between. The first iteration of each block, whose
-// message has the salt's length, uses crypto/hmac.
+// hash objects in between. The output blocks are independent chains and
+// advance in lockstep, so the CPU overlaps their compressions. The first
+// iteration, whose message has the salt's length, uses crypto/hmac.
 func pbkdf2SHANI(password, salt []byte, iter, keyLen int) []byte {
 	ipad, opad := padStates(password)
+	n := (keyLen + sha256.Size - 1) / sha256.Size
+	msgs := make([][64]byte, n) // per chain: the 32-byte value, then padding for 64+32 bytes
+	sums := make([][8]uint32, n)
 	prf := hmac.New(sha256.New, password)
-	var msg [64]byte // one 32-byte value, after a 64-byte pad block
-	msg[32] = 0x80
-	binary.BigEndian.PutUint64(msg[56:], (64+32)*8)
-	out := make([]byte, 0, (keyLen+sha256.Size-1)/sha256.Size*sha256.Size)
-	var st [8]uint32
-	for block := uint32(1); len(out) < keyLen; block++ {
+	for j := range n {
 		prf.Reset()
 		prf.Write(salt)
-		prf.Write(binary.BigEndian.AppendUint32(nil, block))
-		copy(msg[:32], prf.Sum(nil))
-		var t [8]uint32
-		for k := range t {
-			t[k] = binary.BigEndian.Uint32(msg[4*k:])
+		prf.Write(binary.BigEndian.AppendUint32(nil, uint32(j+1)))
+		copy(msgs[j][:32], prf.Sum(nil))
+		msgs[j][32] = 0x80
+		binary.BigEndian.PutUint64(msgs[j][56:], (64+32)*8)
+		for k := range sums[j] {
+			sums[j][k] = binary.BigEndian.Uint32(msgs[j][4*k:])
 		}
-		for range iter - 1 {
-			st = ipad
-			blockSHANI(&st, msg[:])
-			putWords(msg[:32], &st)
-			st = opad
-			blockSHANI(&st, msg[:])
-			putWords(msg[:32], &st)
-			for k := range t {
-				t[k] ^= st[k]
+	}
+	states := make([][8]uint32, n)
+	for range iter - 1 {
+		for j := range n {
+			states[j] = ipad
+			blockSHANI(&states[j], msgs[j][:])
+		}
+		for j := range n {
+			putWords(msgs[j][:32], &states[j])
+			states[j] = opad
+			blockSHANI(&states[j], msgs[j][:])
+		}
+		for j := range n {
+			putWords(msgs[j][:32], &states[j])
+			for k := range sums[j] {
+				sums[j][k] ^= states[j][k]
 			}
 		}
-		for _, w := range t {
+	}
+	out := make([]byte, 0, n*sha256.Size)
+	for j := range n {
+		for _, w := range sums[j] {
 			out = binary.BigEndian.AppendUint32(out, w)
 		}
 	}
