@@ -152,8 +152,10 @@ func TLS(ctx context.Context, o Origin, opts TLSOptions) (TLSResult, error) {
 
 // check applies the probe's checks to a filled result, adding warnings.
 func (opts TLSOptions) check(res *TLSResult) error {
-	if res.Status == StatusWarn {
-		res.Warnings = append(res.Warnings, res.Reason)
+	if len(res.Chain) > 0 {
+		if s, why := expiry(res.Leaf, opts.Thresholds); s == StatusWarn {
+			res.Warnings = append(res.Warnings, "certificate "+why)
+		}
 	}
 	if err := opts.TLSClient.judge(&res.TLSState, res.Status, res.Reason, opts.Thresholds); err != nil {
 		return err

@@ -49,7 +49,7 @@ func TestTLSProbe(t *testing.T) {
 			wantStatus: StatusCrit, wantErr: "certificate expires in 10 days (critical below 14)"},
 		{name: "in the warning window", spec: leafSpec{names: svc, until: testNow.Add(20 * day)},
 			wantStatus: StatusWarn, check: func(t *testing.T, r TLSResult) {
-				eq(t, "warnings", strings.Join(r.Warnings, ";"), "expires in 20 days (warning below 30)")
+				eq(t, "warnings", strings.Join(r.Warnings, ";"), "certificate expires in 20 days (warning below 30)")
 			}},
 		{name: "expired", spec: leafSpec{names: svc, from: testNow.Add(-90 * day), until: testNow.Add(-5 * day)},
 			wantStatus: StatusExpired, wantErr: "EXPIRED: expired 5 days ago", check: func(t *testing.T, r TLSResult) {
