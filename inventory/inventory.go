@@ -53,18 +53,20 @@ func isLocalhostName(name string) bool {
 
 // Inventory is the resolved set of hosts and groups of one or more sources.
 type Inventory struct {
-	opts       Options
-	sources    []string // as given, in order
-	hosts      map[string]*Host
-	hostOrder  []*Host
-	groups     map[string]*group
-	groupOrder []*group
-	localhost  *Host // first localhost-like host, explicit or implicit
-	warnings   []string
-	warned     map[string]bool
-	groupsDict map[string][]string
-	source     string // the source file being read, for inventory_file
-	varsDirs   map[string]*varsDir
+	opts           Options
+	sources        []string // as given, in order
+	hosts          map[string]*Host
+	hostOrder      []*Host
+	groups         map[string]*group
+	groupOrder     []*group
+	localhost      *Host // first localhost-like host, explicit or implicit
+	warnings       []string
+	warned         map[string]bool
+	groupsDict     map[string][]string
+	source         string // the source file being read, for inventory_file
+	varsDirs       map[string]*varsDir
+	varsBySource   map[string]*varsDir
+	sourceDirValue []any // inventory_dir of the source being read, once computed
 }
 
 // Host is one inventory host.
@@ -242,7 +244,10 @@ func (inv *Inventory) addHost(name, groupName string, port int) (*Host, error) {
 		}
 		if inv.source != "" {
 			h.vars["inventory_file"] = inv.source
-			h.vars["inventory_dir"] = sourceDir(inv.source)
+			if inv.sourceDirValue == nil {
+				inv.sourceDirValue = []any{sourceDir(inv.source)}
+			}
+			h.vars["inventory_dir"] = inv.sourceDirValue[0]
 		} else {
 			h.vars["inventory_file"] = nil
 			h.vars["inventory_dir"] = nil

@@ -82,6 +82,9 @@ func isHostname(s string) bool {
 // ExpandHostPattern turns an inventory host entry into host names and a
 // port: "web[01:03].lab:2222" gives web01.lab, web02.lab, web03.lab and 2222.
 func ExpandHostPattern(pattern string) ([]string, int, error) {
+	if !strings.ContainsAny(pattern, ":[") {
+		return []string{pattern}, 0, nil
+	}
 	host, port, err := ParseAddress(pattern, true)
 	if err != nil {
 		host, port = pattern, 0

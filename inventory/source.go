@@ -59,8 +59,8 @@ func expandHome(p string) string {
 // parseHostList reads a comma-separated list of hosts, each with an
 // optional port; every host goes to ungrouped.
 func (inv *Inventory) parseHostList(list string) error {
-	inv.source = list
-	defer func() { inv.source = "" }()
+	inv.setSource(list)
+	defer inv.setSource("")
 	for _, h := range strings.Split(list, ",") {
 		h = strings.TrimSpace(h)
 		if h == "" {
@@ -120,8 +120,8 @@ func (inv *Inventory) parseFile(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	inv.source = abs
-	defer func() { inv.source = "" }()
+	inv.setSource(abs)
+	defer inv.setSource("")
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("inventory source %s: %w", path, err)
@@ -176,4 +176,11 @@ func isExecutable(path string) bool {
 		return false
 	}
 	return info.Mode().Perm()&0o111 != 0 && syscall.Access(path, 1) == nil
+}
+
+// setSource records the source being read, for inventory_file and
+// inventory_dir of the hosts it adds.
+func (inv *Inventory) setSource(src string) {
+	inv.source = src
+	inv.sourceDirValue = nil
 }

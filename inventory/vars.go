@@ -130,6 +130,24 @@ func varsBase(src string) string {
 }
 
 func (inv *Inventory) varsDirFor(src, sub string) (*varsDir, error) {
+	key := src + "\x00" + sub
+	if d, ok := inv.varsBySource[key]; ok {
+		return d, nil
+	}
+	d, err := inv.openVarsDir(src, sub)
+	if err != nil {
+		return nil, err
+	}
+	if inv.varsBySource == nil {
+		inv.varsBySource = map[string]*varsDir{}
+	}
+	inv.varsBySource[key] = d
+	return d, nil
+}
+
+// openVarsDir lists the group_vars or host_vars directory beside src, once
+// per real directory.
+func (inv *Inventory) openVarsDir(src, sub string) (*varsDir, error) {
 	base := varsBase(src)
 	if base == "" {
 		return nil, nil
