@@ -208,7 +208,7 @@ func (o *TextOutput) describe(t *TaskInfo, r *HostResult) *line {
 		parts = append(parts, toYAML(verboseResult(r.Result)))
 	case r.Status == statusFailed || r.Status == statusUnreachable:
 		parts = append(parts, failureDetail(r))
-	case t.Action == "debug" && r.Status == statusOK:
+	case (t.Action == "debug" || t.Action == "assert") && r.Status == statusOK:
 		parts = append(parts, toYAML(debugShown(r.Result)))
 	}
 	if o.diff {
