@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -387,6 +388,10 @@ func (o *vaultOptions) editInEditor(name string, plain []byte, create bool, secr
 	if err := os.WriteFile(tmp, plain, 0o600); err != nil {
 		return exitcode.New(exitcode.Failed, err)
 	}
+	// a closed terminal must not kill drover before it removes the file
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	if err := o.runEditor(tmp); err != nil {
 		return exitcode.New(exitcode.Failed, fmt.Errorf("%s left unchanged: %w", name, err))
 	}

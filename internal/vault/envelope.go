@@ -1,15 +1,3 @@
-// Package vault reads and writes Ansible Vault data (format 1.1 and 1.2,
-// cipher AES256) and builds the set of vault passwords a run may use.
-//
-// The format, byte for byte as ansible-core writes it:
-//
-//	$ANSIBLE_VAULT;1.1;AES256            (or $ANSIBLE_VAULT;1.2;AES256;LABEL)
-//	hex( hex(salt) "\n" hex(hmac) "\n" hex(ciphertext) ), in lines of 80 columns
-//
-// The key material is PBKDF2-HMAC-SHA256 of the password and the 32-byte
-// salt, 10000 iterations, 80 bytes: the AES-256 key, the HMAC-SHA256 key and
-// the 16-byte CTR counter block. The plaintext is PKCS#7-padded to the AES
-// block size, encrypted with AES-256-CTR, and the HMAC covers the ciphertext.
 package vault
 
 import (
