@@ -36,7 +36,9 @@ func runProbeModule(t *testing.T, module string, args map[string]any) map[string
 		t.Fatalf("%s: %v", module, err)
 	}
 	c := &Call{Module: module, Host: "web1", Args: a, Local: local.New(),
-		Var: func(name string) (any, bool) { return map[string]any{"ansible_host": "127.0.0.1"}[name], name == "ansible_host" }}
+		Var: func(name string) (any, bool) {
+			return map[string]any{"ansible_host": "127.0.0.1"}[name], name == "ansible_host"
+		}}
 	if !s.Controller {
 		t.Fatalf("%s is not a controller module", module)
 	}
