@@ -47,15 +47,15 @@ func LocalStarter(_ context.Context, l Launch) (Process, error) {
 
 // ConnStarter starts programs over conn on the host's terminal (an SSH PTY
 // session, a telnet line). Without Echo, the terminal's echo is turned off
-// first with stty, as pexpect does locally.
+// while the program runs, as pexpect does locally.
 func ConnStarter(conn transport.Conn) Starter {
 	return func(ctx context.Context, l Launch) (Process, error) {
-		line := `exec "${SHELL:-/bin/sh}" -i`
+		line := `"${SHELL:-/bin/sh}" -i`
 		if len(l.Argv) > 0 {
-			line = "exec " + transport.QuoteArgv(l.Argv)
+			line = transport.QuoteArgv(l.Argv)
 		}
 		if !l.Echo {
-			line = "stty -echo 2>/dev/null; " + line
+			line = "stty -echo 2>/dev/null; " + line + "; s=$?; stty echo 2>/dev/null; exit $s"
 		}
 		return StartConn(ctx, conn, transport.Command{Shell: line, Dir: l.Dir}), nil
 	}

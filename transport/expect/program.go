@@ -96,6 +96,11 @@ type Step struct {
 	// Repeat waits again after a match, until an EOF or Timeout alternative
 	// matches or one fails the program (Ansible's responses loop).
 	Repeat bool
+	// Settle, when set, accepts a match that reaches the end of the output
+	// read so far only once no more output came for this long: a prompt is
+	// only a prompt when nothing follows it, and a slow banner may stop
+	// for a moment right after the word "login:".
+	Settle time.Duration
 }
 
 // Program is what the engine runs over one stream: its steps in order, under

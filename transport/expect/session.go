@@ -336,7 +336,14 @@ func (r *run) wait(ctx context.Context, i int, st *Step) (Match, error) {
 	started := time.Now()
 	for {
 		if h, ok := find(s.buf, st.Alternatives); ok {
-			return r.matched(i, st, h), nil
+			settled, err := r.settled(ctx, st, h)
+			if err != nil {
+				return Match{}, fmt.Errorf("%s: %w", name, err)
+			}
+			if settled {
+				return r.matched(i, st, h), nil
+			}
+			continue
 		}
 		if s.end != nil {
 			if j := firstOf(st.Alternatives, EOF); j >= 0 {
@@ -359,6 +366,17 @@ func (r *run) wait(ctx context.Context, i int, st *Step) (Match, error) {
 		}
 		return Match{}, &TimeoutError{Step: i, StepName: name, Limit: limit, After: after, Waiting: waiting(st), LastSeen: r.lastSeen(string(s.buf))}
 	}
+}
+
+// settled reports whether the match h stands: it does not reach the end of
+// the output, or no more output came within the step's Settle time. More
+// output is read into the buffer otherwise.
+func (r *run) settled(ctx context.Context, st *Step, h hit) (bool, error) {
+	s := r.s
+	if st.Settle <= 0 || h.loc[1] < len(s.buf) || s.end != nil || st.Alternatives[h.alt].Kind == Now {
+		return true, nil
+	}
+	return s.waitData(ctx, time.Now().Add(st.Settle))
 }
 
 // nextLimit is the limit that runs out first for a wait that started at

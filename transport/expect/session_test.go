@@ -232,3 +232,18 @@ func TestCompileErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSettle: a prompt-like match at the end of what was read so far only
+// counts when no more output follows.
+func TestSettle(t *testing.T) {
+	sc := newScript(false, "Please login:", " with care\r\nlogin: ")
+	s := session(t, sc, Options{})
+	st := Step{Name: "login", Settle: 50 * time.Millisecond, Alternatives: []Alternative{re(`login: ?$`)}}
+	res, err := s.Run(context.Background(), &Program{Steps: []Step{st}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := res.Matches[0]; m.Before != "Please login: with care\r\n" {
+		t.Fatalf("matched after %q", m.Before)
+	}
+}
