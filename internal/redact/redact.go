@@ -98,42 +98,86 @@ func (r *Redactor) matcher() *matcher {
 		for s := range r.set {
 			secrets = append(secrets, s)
 		}
+		slices.Sort(secrets) // the same trie whatever the map order
 		r.m = newMatcher(secrets)
 	}
 	return r.m
 }
 
-// matcher finds secrets in text: for each first byte, the secrets that
-// start with it, longest first.
+// matcher finds secrets in text with a byte trie of all of them: finding
+// the longest secret at a position costs the length of the longest prefix
+// of the text there that starts some secret, however many secrets there are.
 type matcher struct {
-	byFirst [256][]string
-	maxLen  int
-	secrets []string
+	root   [256]int32 // the node after each first byte; 0 for none
+	nodes  []trieNode // nodes[0] is unused, so 0 can mean "no node"
+	maxLen int
+}
+
+// trieNode is one prefix of one or more secrets.
+type trieNode struct {
+	bytes    []byte  // next bytes, in the order they were added
+	children []int32 // the node after each of them
+	end      bool    // a secret ends here
 }
 
 func newMatcher(secrets []string) *matcher {
-	slices.SortFunc(secrets, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(b) - len(a)
-		}
-		return strings.Compare(a, b)
-	})
-	m := &matcher{secrets: secrets}
+	m := &matcher{nodes: make([]trieNode, 1)}
 	for _, s := range secrets {
-		m.byFirst[s[0]] = append(m.byFirst[s[0]], s)
+		m.insert(s)
 		m.maxLen = max(m.maxLen, len(s))
 	}
 	return m
 }
 
-// matchAt returns the length of the longest secret at b[i:], or 0.
-func (m *matcher) matchAt(b []byte, i int) int {
-	for _, s := range m.byFirst[b[i]] {
-		if len(s) <= len(b)-i && string(b[i:i+len(s)]) == s {
-			return len(s)
+// insert adds one secret to the trie.
+func (m *matcher) insert(s string) {
+	n := m.root[s[0]]
+	if n == 0 {
+		n = m.newNode()
+		m.root[s[0]] = n
+	}
+	for i := 1; i < len(s); i++ {
+		next := m.child(n, s[i])
+		if next == 0 {
+			next = m.newNode()
+			m.nodes[n].bytes = append(m.nodes[n].bytes, s[i])
+			m.nodes[n].children = append(m.nodes[n].children, next)
+		}
+		n = next
+	}
+	m.nodes[n].end = true
+}
+
+func (m *matcher) newNode() int32 {
+	m.nodes = append(m.nodes, trieNode{})
+	return int32(len(m.nodes) - 1)
+}
+
+// child is the node after byte c from node n, or 0.
+func (m *matcher) child(n int32, c byte) int32 {
+	nd := &m.nodes[n]
+	for i, b := range nd.bytes {
+		if b == c {
+			return nd.children[i]
 		}
 	}
 	return 0
+}
+
+// matchAt returns the length of the longest secret at b[i:], or 0.
+func (m *matcher) matchAt(b []byte, i int) int {
+	n := m.root[b[i]]
+	best := 0
+	for j := i; n != 0; {
+		if m.nodes[n].end {
+			best = j - i + 1
+		}
+		if j++; j == len(b) {
+			break
+		}
+		n = m.child(n, b[j])
+	}
+	return best
 }
 
 // replace masks the secrets that start before limit in b (a match may run
@@ -174,12 +218,13 @@ func (m *matcher) replaceUpTo(b []byte, limit int) ([]byte, int) {
 // heldTail is the length of the longest suffix of b that is a proper prefix
 // of some secret: text that may yet become a secret when more arrives.
 func (m *matcher) heldTail(b []byte) int {
-	for k := min(m.maxLen-1, len(b)); k > 0; k-- {
-		tail := b[len(b)-k:]
-		for _, s := range m.byFirst[tail[0]] {
-			if len(s) > k && string(tail) == s[:k] {
-				return k
-			}
+	for start := max(0, len(b)-(m.maxLen-1)); start < len(b); start++ {
+		n := m.root[b[start]]
+		for j := start + 1; j < len(b) && n != 0; j++ {
+			n = m.child(n, b[j])
+		}
+		if n != 0 && len(m.nodes[n].bytes) > 0 {
+			return len(b) - start
 		}
 	}
 	return 0
