@@ -526,12 +526,10 @@ func (s *state) writeBack(x expr, v any) error {
 			return err
 		}
 		if ns, ok := obj.(*Namespace); ok {
-			ns.d.Set(t.name, v)
-			return nil
+			return storeIn(ns, ns.d, t.name, v)
 		}
 		if d, ok := obj.(*Dict); ok && s.owns(d) {
-			d.Set(t.name, v)
-			return nil
+			return storeIn(d, d, t.name, v)
 		}
 	case *itemExpr:
 		obj, err := t.obj.eval(s)
@@ -543,12 +541,10 @@ func (s *state) writeBack(x expr, v any) error {
 			return err
 		}
 		if d, ok := obj.(*Dict); ok && s.owns(d) {
-			d.Set(key, v)
-			return nil
+			return storeIn(d, d, key, v)
 		}
 		if ns, ok := obj.(*Namespace); ok {
-			ns.d.Set(key, v)
-			return nil
+			return storeIn(ns, ns.d, key, v)
 		}
 	}
 	return runtimeErrorf("cannot modify this value in place; use a variable or namespace() attribute")

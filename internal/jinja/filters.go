@@ -1166,7 +1166,7 @@ func fIndent(s *state, v any, a *argList) (any, error) {
 	ind := "    "
 	switch w := b[0].(type) {
 	case int:
-		ind = strings.Repeat(" ", w)
+		ind = strings.Repeat(" ", clampWidth(w))
 	case string:
 		ind = w
 	}

@@ -283,6 +283,7 @@ func toIntForFormat(v any, typ byte) (int, error) {
 
 func align(sign, body string, sp fmtSpec, numeric bool) string {
 	n := len([]rune(sign)) + len([]rune(body))
+	sp.width = clampWidth(sp.width)
 	if sp.width <= n {
 		return sign + body
 	}

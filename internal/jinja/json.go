@@ -38,7 +38,7 @@ func jsonNewline(b *strings.Builder, o jsonOpts, level int) {
 	b.WriteByte('\n')
 	unit := o.indentStr
 	if unit == "" {
-		unit = strings.Repeat(" ", o.indent)
+		unit = strings.Repeat(" ", clampWidth(min(o.indent, 64)))
 	}
 	for i := 0; i < level; i++ {
 		b.WriteString(unit)

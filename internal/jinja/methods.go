@@ -443,6 +443,7 @@ func splitLines(s string, keep bool) []any {
 }
 
 func zfill(s string, w int) string {
+	w = clampWidth(w)
 	n := len([]rune(s))
 	if n >= w {
 		return s
@@ -455,6 +456,7 @@ func zfill(s string, w int) string {
 }
 
 func pad(s string, w int, fill, how string) string {
+	w = clampWidth(w)
 	n := len([]rune(s))
 	if n >= w {
 		return s

@@ -267,14 +267,44 @@ func intArith(op string, a, b int) (any, error) {
 		if b < 0 {
 			return math.Pow(float64(a), float64(b)), nil
 		}
-		r := 1
-		for i := 0; i < b; i++ {
-			r *= a
-		}
-		return r, nil
+		return intPow(a, b), nil
 	}
 	return nil, runtimeErrorf("unknown operator %s", op)
 }
+
+// intPow is a**b for b >= 0; results beyond 64 bits become floats.
+func intPow(a, b int) any {
+	r, base := 1, a
+	for e := b; e > 0; e >>= 1 {
+		if e&1 == 1 {
+			if mulOverflows(r, base) {
+				return math.Pow(float64(a), float64(b))
+			}
+			r *= base
+		}
+		if e > 1 {
+			if mulOverflows(base, base) {
+				return math.Pow(float64(a), float64(b))
+			}
+			base *= base
+		}
+	}
+	return r
+}
+
+func mulOverflows(a, b int) bool {
+	if a == 0 || b == 0 {
+		return false
+	}
+	c := a * b
+	return c/b != a || (a == -1 && b == math.MinInt) || (b == -1 && a == math.MinInt)
+}
+
+// clampWidth keeps padding widths within [0, maxRepeat].
+func clampWidth(n int) int { return max(0, min(n, maxRepeat)) }
+
+// maxRepeat bounds the size of "x" * n and [x] * n results.
+const maxRepeat = 16 << 20
 
 func floatArith(op string, a, b float64) (any, error) {
 	switch op {
@@ -350,6 +380,9 @@ func seqArith(op string, a, b any) (any, error) {
 func repeat(seq any, n int, op string, other any) (any, error) {
 	if n < 0 {
 		n = 0
+	}
+	if l, err := length(seq); err == nil && n > 0 && l > maxRepeat/n {
+		return nil, runtimeErrorf("repetition result too large")
 	}
 	switch x := seq.(type) {
 	case string:

@@ -6,7 +6,12 @@ import (
 )
 
 // parser builds the AST from tokens (Jinja's grammar and precedence).
+// maxNesting bounds expression and block nesting so hostile templates
+// cannot exhaust the stack.
+const maxNesting = 100
+
 type parser struct {
+	depth   int
 	src     string
 	toks    []token
 	i       int
@@ -217,6 +222,9 @@ func (p *parser) parseStatement() (node, error) {
 }
 
 func (p *parser) block(name string, f func() (node, error)) (node, error) {
+	if len(p.endTags) >= maxNesting {
+		return nil, p.errAt(p.peek(), "template nested too deeply")
+	}
 	p.endTags = append(p.endTags, name)
 	n, err := f()
 	p.endTags = p.endTags[:len(p.endTags)-1]
@@ -570,6 +578,10 @@ func (p *parser) parseExpression(withCond bool) (expr, error) {
 }
 
 func (p *parser) parseCondExpr() (expr, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	x, err := p.parseOr()
 	if err != nil {
 		return nil, err
@@ -623,8 +635,22 @@ func (p *parser) parseAnd() (expr, error) {
 	return x, nil
 }
 
+func (p *parser) enter() error {
+	p.depth++
+	if p.depth > maxNesting || len(p.endTags) > maxNesting {
+		return p.errAt(p.peek(), "template nested too deeply")
+	}
+	return nil
+}
+
+func (p *parser) leave() { p.depth-- }
+
 func (p *parser) parseNot() (expr, error) {
 	if p.isName("not") {
+		if err := p.enter(); err != nil {
+			return nil, err
+		}
+		defer p.leave()
 		t := p.next()
 		x, err := p.parseNot()
 		if err != nil {
@@ -746,6 +772,10 @@ func (p *parser) parseUnary(withFilter bool) (expr, error) {
 	var x expr
 	var err error
 	if t.kind == tOp && (t.val == "-" || t.val == "+") {
+		if err := p.enter(); err != nil {
+			return nil, err
+		}
+		defer p.leave()
 		p.next()
 		inner, err := p.parseUnary(false)
 		if err != nil {

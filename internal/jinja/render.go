@@ -25,7 +25,19 @@ type state struct {
 type resolver struct {
 	memo  map[string]any
 	stack []string
-	depth int
+	steps int // loop iterations and macro calls so far
+}
+
+// maxSteps bounds loop iterations plus macro calls in one call, so a
+// template cannot run forever (e.g. a macro calling itself twice).
+const maxSteps = 5_000_000
+
+func (r *resolver) step() error {
+	r.steps++
+	if r.steps > maxSteps {
+		return runtimeErrorf("template too expensive: more than %d loop iterations and macro calls", maxSteps)
+	}
+	return nil
 }
 
 func (s *state) rootFrame() *frame { return s.root }
@@ -378,6 +390,9 @@ func (n *forNode) loop(s *state, w *output, v any, depth int) error {
 			if len(a.pos) != 1 {
 				return nil, typeErrorf("loop() takes exactly one argument")
 			}
+			if depth >= maxDepth {
+				return nil, runtimeErrorf("maximum recursion depth exceeded in recursive loop")
+			}
 			var sub output
 			saved := s.frame
 			s.frame = outer
@@ -387,6 +402,9 @@ func (n *forNode) loop(s *state, w *output, v any, depth int) error {
 		}
 	}
 	for i, it := range items {
+		if err := s.res.step(); err != nil {
+			return withPos(err, n.pos)
+		}
 		lo.index0 = i
 		f := &frame{parent: outer, names: make([]string, 0, 2), vals: make([]any, 0, 2)}
 		if err := assign(f, &n.tgt, it); err != nil {
@@ -483,10 +501,55 @@ func (s *state) assignTarget(tg *target, v any) error {
 		if !ok {
 			return runtimeErrorf("cannot assign attribute on non-namespace object")
 		}
-		ns.d.Set(tg.names[0], v)
-		return nil
+		return storeIn(ns, ns.d, tg.names[0], v)
 	}
 	return assign(s.frame, tg, v)
+}
+
+// storeIn sets key in d (owned by container) unless v contains the
+// container itself: engine values stay acyclic, so printing them ends.
+func storeIn(container any, d *Dict, key, v any) error {
+	if containsRef(v, container, 0) || containsRef(v, d, 0) {
+		return runtimeErrorf("cannot store a value inside itself")
+	}
+	d.Set(key, v)
+	return nil
+}
+
+// containsRef reports whether v holds target (a *Dict or *Namespace).
+func containsRef(v, target any, depth int) bool {
+	if depth > 1000 {
+		return true
+	}
+	switch x := v.(type) {
+	case *Dict:
+		if any(x) == target {
+			return true
+		}
+		for _, e := range x.vals {
+			if containsRef(e, target, depth+1) {
+				return true
+			}
+		}
+	case *Namespace:
+		if any(x) == target {
+			return true
+		}
+		return containsRef(x.d, target, depth+1)
+	case []any:
+		for _, e := range x {
+			if containsRef(e, target, depth+1) {
+				return true
+			}
+		}
+	case Tuple:
+		for _, e := range x {
+			if containsRef(e, target, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (s *state) own(d *Dict) {
@@ -609,6 +672,9 @@ func (s *state) makeMacro(name string, params []macroParam, body []node, def *fr
 		}
 		if len(s.res.stack) > maxDepth {
 			return nil, runtimeErrorf("maximum recursion depth exceeded in macro %s", name)
+		}
+		if err := s.res.step(); err != nil {
+			return nil, err
 		}
 		saved := s.frame
 		s.frame = f
