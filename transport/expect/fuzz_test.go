@@ -19,7 +19,7 @@ func FuzzFind(f *testing.F) {
 			return
 		}
 		alts := []Alternative{{Kind: Regexp, Pattern: pattern, re: re}, {Kind: Literal, Pattern: literal}}
-		h, ok := find(buf, alts)
+		h, ok := find(buf, 0, alts)
 		li := bytes.Index(buf, []byte(literal))
 		rl := re.FindIndex(buf)
 		if ok != (li >= 0 || rl != nil) {

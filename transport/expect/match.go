@@ -10,13 +10,21 @@ type hit struct {
 	loc []int
 }
 
+// Lookback is how far back into output already searched a new search of a
+// regular expression starts: a wait over a long output searches each read
+// once, plus this much, instead of everything again. A match longer than
+// this that started before the last search is not found.
+const Lookback = 8 << 10
+
 // find returns the alternative whose match starts earliest in buf, ties going
 // to the lower index (pexpect's rule, which Ansible's expect inherits). Only
-// Regexp, Literal and Now alternatives match here.
-func find(buf []byte, alts []Alternative) (hit, bool) {
+// Regexp, Literal and Now alternatives match here. Regular expressions are
+// searched from from on (see searchFrom), those anchored at the start of the
+// text from the start.
+func find(buf []byte, from int, alts []Alternative) (hit, bool) {
 	best := hit{alt: -1}
 	for i := range alts {
-		loc := locate(buf, &alts[i])
+		loc := locate(buf, from, &alts[i])
 		if loc == nil {
 			continue
 		}
@@ -27,10 +35,33 @@ func find(buf []byte, alts []Alternative) (hit, bool) {
 	return best, best.alt >= 0
 }
 
-func locate(buf []byte, a *Alternative) []int {
+// searchFrom is where to search buf for regular expressions when its first
+// searched bytes were searched before without a match: Lookback before that,
+// moved back to a line start so that ^ and \b keep their meaning.
+func searchFrom(buf []byte, searched int) int {
+	cand := searched - Lookback
+	if cand <= 0 {
+		return 0
+	}
+	if k := bytes.LastIndexByte(buf[max(0, cand-4*Lookback):cand], '\n'); k >= 0 {
+		return max(0, cand-4*Lookback) + k + 1
+	}
+	return cand
+}
+
+func locate(buf []byte, from int, a *Alternative) []int {
 	switch a.Kind {
 	case Regexp:
-		return a.re.FindSubmatchIndex(buf)
+		if a.startAnchored || from == 0 {
+			return a.re.FindSubmatchIndex(buf)
+		}
+		loc := a.re.FindSubmatchIndex(buf[from:])
+		for i := range loc {
+			if loc[i] >= 0 {
+				loc[i] += from
+			}
+		}
+		return loc
 	case Literal:
 		if i := bytes.Index(buf, []byte(a.Pattern)); i >= 0 {
 			return []int{i, i + len(a.Pattern)}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"time"
 )
@@ -70,7 +71,8 @@ type Alternative struct {
 	// alternative matched (after sending its answer, if any).
 	Fail string
 
-	re *regexp.Regexp
+	re            *regexp.Regexp
+	startAnchored bool // the expression can only match at the start of the text
 }
 
 // Describe renders the alternative for messages, e.g. `re "(?i)password:"`.
@@ -151,6 +153,7 @@ func (a *Alternative) compile() error {
 			return err
 		}
 		a.re = re
+		a.startAnchored = anchoredAtStart(a.Pattern)
 	case Literal:
 		if a.Pattern == "" {
 			return errors.New("empty literal")
@@ -160,6 +163,28 @@ func (a *Alternative) compile() error {
 		return fmt.Errorf("unknown kind %d", a.Kind)
 	}
 	return nil
+}
+
+// anchoredAtStart reports whether pattern uses \A or a ^ that is not
+// multi-line: such an expression is always searched from the start.
+func anchoredAtStart(pattern string) bool {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return false
+	}
+	var walk func(r *syntax.Regexp) bool
+	walk = func(r *syntax.Regexp) bool {
+		if r.Op == syntax.OpBeginText {
+			return true
+		}
+		for _, sub := range r.Sub {
+			if walk(sub) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(re)
 }
 
 // stepName is the step's name for messages.

@@ -59,6 +59,7 @@ type Session struct {
 	mu           sync.Mutex // one program or scan at a time
 	buf          []byte
 	end          error
+	dropped      int // bytes dropped from the front of buf so far
 	lastActivity time.Time
 	rec          *recorder
 	step         int
@@ -235,7 +236,9 @@ func (s *Session) accept(c chunk) {
 	}
 	s.buf = append(s.buf, c.data...)
 	if over := len(s.buf) - s.opts.MaxBuffer; over > 0 {
-		s.buf = append([]byte(nil), s.buf[over+s.opts.MaxBuffer/4:]...)
+		drop := over + s.opts.MaxBuffer/4
+		s.buf = append([]byte(nil), s.buf[drop:]...)
+		s.dropped += drop
 	}
 	if s.rec != nil {
 		s.rec.output(s.step, c.data)
@@ -334,8 +337,12 @@ func (r *run) step(ctx context.Context, i int) error {
 func (r *run) wait(ctx context.Context, i int, st *Step) (Match, error) {
 	s, name := r.s, stepName(st, i)
 	started := time.Now()
+	searched, dropped := 0, s.dropped
 	for {
-		if h, ok := find(s.buf, st.Alternatives); ok {
+		searched = max(0, searched-(s.dropped-dropped))
+		h, ok := find(s.buf, searchFrom(s.buf, searched), st.Alternatives)
+		searched, dropped = len(s.buf), s.dropped
+		if ok {
 			settled, err := r.settled(ctx, st, h)
 			if err != nil {
 				return Match{}, fmt.Errorf("%s: %w", name, err)

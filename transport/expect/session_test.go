@@ -247,3 +247,42 @@ func TestSettle(t *testing.T) {
 		t.Fatalf("matched after %q", m.Before)
 	}
 }
+
+// TestLongOutputSearch: a wait through long output, read in many pieces,
+// still finds the first match, keeps ^ meaning a line start, and finds a
+// prompt split across two reads.
+func TestLongOutputSearch(t *testing.T) {
+	line := strings.Repeat("building ", 10) + "ok\n"
+	var chunks []string
+	for i := 0; i < 400; i++ {
+		chunks = append(chunks, line)
+	}
+	chunks = append(chunks, "y abc\n", "abc 1 then Pass", "word: ")
+	tests := []struct {
+		alt    Alternative
+		before int // bytes before the match
+	}{
+		{re(`(?m)^abc \d`), 400*len(line) + len("y abc\n")},
+		{re(`Password: $`), 400*len(line) + len("y abc\nabc 1 then ")},
+		{re(`^abc`), -1},
+		{lit("y abc"), 400 * len(line)},
+	}
+	for _, tt := range tests {
+		sc := newScript(true, chunks...)
+		s := session(t, sc, Options{})
+		res, err := s.Run(context.Background(), &Program{Steps: []Step{step("wait", tt.alt, Alternative{Kind: EOF})}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := res.Matches[0]
+		if tt.before < 0 {
+			if m.Kind != EOF {
+				t.Errorf("%s matched %q", tt.alt.Pattern, m.Text)
+			}
+			continue
+		}
+		if m.Kind == EOF || len(m.Before) != tt.before {
+			t.Errorf("%s: %v after %d bytes, want %d", tt.alt.Pattern, m.Kind, len(m.Before), tt.before)
+		}
+	}
+}

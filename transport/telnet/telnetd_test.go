@@ -22,7 +22,7 @@ const telnetdPath = "/usr/sbin/telnetd"
 
 // need skips the test when something it talks to is missing, and fails it
 // when CI=true, where everything must be there.
-func need(t *testing.T, what string, ok bool) {
+func need(t testing.TB, what string, ok bool) {
 	t.Helper()
 	if ok {
 		return
@@ -44,7 +44,7 @@ type telnetd struct {
 
 // startTelnetd starts a telnetd listener on 127.0.0.1 for the test; it
 // stops it and every server it started when the test ends.
-func startTelnetd(t *testing.T) *telnetd {
+func startTelnetd(t testing.TB) *telnetd {
 	t.Helper()
 	_, err := os.Stat(telnetdPath)
 	need(t, "inetutils-telnetd", err == nil)
@@ -75,7 +75,7 @@ func startTelnetd(t *testing.T) *telnetd {
 	return d
 }
 
-func (d *telnetd) serve(t *testing.T, c net.Conn) {
+func (d *telnetd) serve(t testing.TB, c net.Conn) {
 	f, err := c.(*net.TCPConn).File()
 	c.Close()
 	if err != nil {
@@ -111,7 +111,7 @@ type testUser struct {
 
 // addUser creates a user with a password and a home directory others can
 // read; it is removed, with every process it still runs, when the test ends.
-func addUser(t *testing.T) testUser {
+func addUser(t testing.TB) testUser {
 	t.Helper()
 	b := make([]byte, 5)
 	rand.Read(b)
@@ -175,7 +175,7 @@ func userPIDs(uid string) []int {
 }
 
 // dialTelnetd logs in to d as u.
-func dialTelnetd(t *testing.T, d *telnetd, cfg Config) *Conn {
+func dialTelnetd(t testing.TB, d *telnetd, cfg Config) *Conn {
 	t.Helper()
 	cfg.Host, cfg.Port = d.Addr, d.Port
 	c, err := Dial(context.Background(), cfg)
