@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drover/drover/transport"
 	"github.com/drover/drover/transport/expect"
@@ -194,4 +196,56 @@ func TestTelnetdFileOpsRefused(t *testing.T) {
 	if _, err := c.Dial(context.Background(), "tcp", "127.0.0.1:1"); !errors.Is(err, transport.ErrNotSupported) {
 		t.Errorf("Dial: %v", err)
 	}
+}
+
+// TestBusyboxTelnetd logs in through busybox's telnetd where the installed
+// busybox has it (Debian's busybox-static does; its busybox does not).
+func TestBusyboxTelnetd(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("telnetd and /bin/login need root")
+	}
+	if !busyboxHasTelnetd() {
+		t.Skip("this busybox has no telnetd applet (Debian's busybox-static has one); inetutils telnetd is tested instead")
+	}
+	u := addUser(t)
+	port := freePort(t)
+	srv := exec.Command("busybox", "telnetd", "-F", "-b", "127.0.0.1", "-p", fmt.Sprint(port), "-l", "/bin/login")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		srv.Process.Kill()
+		srv.Wait()
+	})
+	var c *Conn
+	var err error
+	for i := 0; i < 50; i++ {
+		if c, err = Dial(context.Background(), Config{Host: "127.0.0.1", Port: port, User: u.Name, Password: u.Password}); err == nil || !strings.Contains(err.Error(), "refused") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	res, err := c.Run(context.Background(), transport.Command{Shell: "echo $(id -un); exit 5"})
+	if err != nil || string(res.Stdout) != u.Name+"\n" || res.ExitCode != 5 {
+		t.Fatalf("%v %q %d", err, res.Stdout, res.ExitCode)
+	}
+}
+
+func busyboxHasTelnetd() bool {
+	out, err := exec.Command("busybox", "--list").Output()
+	return err == nil && strings.Contains("\n"+string(out), "\ntelnetd\n")
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
