@@ -32,6 +32,8 @@ func (inv *Inventory) ExportVars(h *Host) map[string]any {
 // group with its hosts and children (empty ones left out, all without
 // hosts), and _meta.hostvars with every host's variables.
 func (inv *Inventory) List() map[string]any {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	out := map[string]any{}
 	seen := map[*group]bool{}
 	inv.listGroup(inv.groups["all"], out, seen)
@@ -111,6 +113,8 @@ func (inv *Inventory) yamlGroupDoc(g *group, seen map[*Host]bool) map[string]any
 // Graph draws the group tree from group as `ansible-inventory --graph`
 // does; withVars adds each host's and group's variables.
 func (inv *Inventory) Graph(groupName string, withVars bool) (string, error) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	g, ok := inv.groups[groupName]
 	if !ok {
 		return "", fmt.Errorf("pattern must be valid group name when using --graph: %q is not a group%s", groupName, suggestHint(groupName, inv.GroupNames()))
@@ -142,7 +146,7 @@ func (inv *Inventory) graphGroup(g *group, depth int, withVars bool, lines *[]st
 		}
 	}
 	if withVars {
-		graphVars(inv.GroupVars(g.name), depth, lines)
+		graphVars(inv.groupVars(g.name), depth, lines)
 	}
 }
 
@@ -156,6 +160,12 @@ func graphVars(vars map[string]any, depth int, lines *[]string) {
 // inline vars, then its group_vars files, and ansible_group_priority when
 // not the default.
 func (inv *Inventory) GroupVars(name string) map[string]any {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	return inv.groupVars(name)
+}
+
+func (inv *Inventory) groupVars(name string) map[string]any {
 	g, ok := inv.groups[name]
 	if !ok {
 		return nil

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/drover/drover/internal/suggest"
@@ -52,7 +53,9 @@ func isLocalhostName(name string) bool {
 }
 
 // Inventory is the resolved set of hosts and groups of one or more sources.
+// It is safe for concurrent use once loaded.
 type Inventory struct {
+	mu             sync.Mutex // guards the caches filled by lookups
 	opts           Options
 	sources        []string // as given, in order
 	hosts          map[string]*Host
@@ -152,6 +155,8 @@ func (inv *Inventory) Hosts() []*Host { return append([]*Host(nil), inv.hostOrde
 // Host finds a host by name. The names of localhost (localhost, 127.0.0.1,
 // ::1) give the implicit localhost when the inventory does not list one.
 func (inv *Inventory) Host(name string) (*Host, bool) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	if h, ok := inv.hosts[name]; ok {
 		return h, true
 	}
@@ -174,6 +179,8 @@ func (inv *Inventory) GroupNames() []string {
 // Groups returns Ansible's `groups` magic variable: every group (all and
 // ungrouped included) with the names of its hosts, in inventory order.
 func (inv *Inventory) Groups() map[string][]string {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	if inv.groupsDict == nil {
 		inv.groupsDict = make(map[string][]string, len(inv.groups))
 		for _, g := range inv.groupOrder {

@@ -63,6 +63,8 @@ func orderPatterns(terms []string) []string {
 // (a:&b), exclusions (a:!b) and subscripts (g[0], g[1:3], g[-1]). Terms that
 // match nothing produce warnings in Ansible's words.
 func (inv *Inventory) Select(pattern string) ([]*Host, []string, error) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	var warnings []string
 	hosts, err := inv.evaluate(SplitPattern(pattern), &warnings)
 	if err != nil {
@@ -87,7 +89,9 @@ func (inv *Inventory) Limit(hosts []*Host, limit string) ([]*Host, []string, err
 		terms = append(terms, more...)
 	}
 	var warnings []string
+	inv.mu.Lock()
 	subset, err := inv.evaluate(terms, &warnings)
+	inv.mu.Unlock()
 	if err != nil {
 		return nil, warnings, err
 	}
