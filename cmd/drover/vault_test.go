@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -19,45 +18,22 @@ import (
 	"github.com/drover/drover/internal/exitcode"
 )
 
-// TestVaultHelperProcess is not a test: runDrover re-executes the test
-// binary with DROVER_VAULT_HELPER=1 and this runs drover's root command on
-// the arguments after "--", ending the process with drover's exit status.
-func TestVaultHelperProcess(t *testing.T) {
-	if os.Getenv("DROVER_VAULT_HELPER") != "1" {
-		t.Skip("helper process for the drover vault tests")
-	}
-	args := os.Args
-	for i, a := range args {
-		if a == "--" {
-			args = args[i+1:]
-			break
-		}
-	}
-	root := newRootCmd()
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	if err != nil && !exitcode.Silent(err) {
-		fmt.Fprintln(os.Stderr, "drover: "+err.Error())
-	}
-	os.Exit(exitcode.Code(err))
-}
-
-// droverCmd prepares drover (the re-executed test binary) to run args in dir.
-func droverCmd(t testing.TB, dir string, env []string, args ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestVaultHelperProcess$", "--"}, args...)...)
+// vaultDroverCmd prepares drover (the test binary re-executed, see main_test.go)
+// to run args in dir, in a session of its own: no controlling terminal to
+// prompt on unless the test gives it one, and no vault password from the
+// caller's environment.
+func vaultDroverCmd(dir string, env []string, args ...string) *exec.Cmd {
+	cmd := drover(append([]string{"ANSIBLE_VAULT_PASSWORD_FILE="}, env...), args...)
 	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), "DROVER_VAULT_HELPER=1", "ANSIBLE_VAULT_PASSWORD_FILE="), env...)
-	// a session of its own: no controlling terminal to prompt on, unless
-	// the test gives it one
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	return cmd
 }
 
-// runDrover runs drover with stdin and returns stdout, stderr and the exit
+// vaultRun runs drover with stdin and returns stdout, stderr and the exit
 // status.
-func runDrover(t testing.TB, dir, stdin string, env []string, args ...string) (string, string, int) {
+func vaultRun(t testing.TB, dir, stdin string, env []string, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := droverCmd(t, dir, env, args...)
+	cmd := vaultDroverCmd(dir, env, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -71,19 +47,19 @@ func runDrover(t testing.TB, dir, stdin string, env []string, args ...string) (s
 	return stdout.String(), stderr.String(), code
 }
 
-// mustDrover runs drover and fails the test unless it exits 0.
-func mustDrover(t testing.TB, dir, stdin string, env []string, args ...string) string {
+// vaultMust runs drover and fails the test unless it exits 0.
+func vaultMust(t testing.TB, dir, stdin string, env []string, args ...string) string {
 	t.Helper()
-	out, errOut, code := runDrover(t, dir, stdin, env, args...)
+	out, errOut, code := vaultRun(t, dir, stdin, env, args...)
 	if code != 0 {
 		t.Fatalf("drover %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
 	}
 	return out
 }
 
-// needTool returns the path of an external program; it skips the test
+// vaultNeedTool returns the path of an external program; it skips the test
 // when the program is missing, and fails it under CI.
-func needTool(t testing.TB, name string) string {
+func vaultNeedTool(t testing.TB, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
@@ -95,11 +71,11 @@ func needTool(t testing.TB, name string) string {
 	return p
 }
 
-// ansibleCmd runs an Ansible program in dir and returns its stdout; it
+// vaultAnsible runs an Ansible program in dir and returns its stdout; it
 // fails the test on a non-zero exit.
-func ansibleCmd(t testing.TB, dir, program string, args ...string) string {
+func vaultAnsible(t testing.TB, dir, program string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(needTool(t, program), args...)
+	cmd := exec.Command(vaultNeedTool(t, program), args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "ANSIBLE_LOCAL_TEMP="+t.TempDir(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCALHOST_WARNING=False", "PAGER=cat")
 	var stderr bytes.Buffer
@@ -115,14 +91,14 @@ func ansibleCmd(t testing.TB, dir, program string, args ...string) string {
 // pw-dev (a file) and pw-prod.sh (a password script).
 func vaultDir(t testing.TB) string {
 	dir := t.TempDir()
-	put(t, dir, "pw-default", "default-pass\n", 0o600)
-	put(t, dir, "pw-dev", "dev-pass\n", 0o600)
-	put(t, dir, "pw-prod.sh", "#!/bin/sh\necho prod-pass\n", 0o700)
-	put(t, dir, "pw-wrong", "not-the-password\n", 0o600)
+	vaultPut(t, dir, "pw-default", "default-pass\n", 0o600)
+	vaultPut(t, dir, "pw-dev", "dev-pass\n", 0o600)
+	vaultPut(t, dir, "pw-prod.sh", "#!/bin/sh\necho prod-pass\n", 0o700)
+	vaultPut(t, dir, "pw-wrong", "not-the-password\n", 0o600)
 	return dir
 }
 
-func put(t testing.TB, dir, name, content string, mode os.FileMode) string {
+func vaultPut(t testing.TB, dir, name, content string, mode os.FileMode) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -134,7 +110,7 @@ func put(t testing.TB, dir, name, content string, mode os.FileMode) string {
 	return p
 }
 
-func read(t testing.TB, path string) string {
+func vaultRead(t testing.TB, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -147,15 +123,15 @@ func read(t testing.TB, path string) string {
 // vault ids open in drover vault view and decrypt with one keyring.
 func TestVaultOpensAnsibleFiles(t *testing.T) {
 	dir := vaultDir(t)
-	put(t, dir, "all.yml", "db_password: all-secret\n", 0o600)
-	put(t, dir, "dev.yml", "token: dev-secret\n", 0o600)
-	put(t, dir, "prod.yml", "token: prod-secret\n", 0o600)
-	ansibleCmd(t, dir, "ansible-vault", "encrypt", "--vault-password-file", "pw-default", "all.yml")
-	ansibleCmd(t, dir, "ansible-vault", "encrypt", "--vault-id", "dev@pw-dev", "dev.yml")
-	ansibleCmd(t, dir, "ansible-vault", "encrypt", "--vault-id", "prod@pw-prod.sh", "prod.yml")
+	vaultPut(t, dir, "all.yml", "db_password: all-secret\n", 0o600)
+	vaultPut(t, dir, "dev.yml", "token: dev-secret\n", 0o600)
+	vaultPut(t, dir, "prod.yml", "token: prod-secret\n", 0o600)
+	vaultAnsible(t, dir, "ansible-vault", "encrypt", "--vault-password-file", "pw-default", "all.yml")
+	vaultAnsible(t, dir, "ansible-vault", "encrypt", "--vault-id", "dev@pw-dev", "dev.yml")
+	vaultAnsible(t, dir, "ansible-vault", "encrypt", "--vault-id", "prod@pw-prod.sh", "prod.yml")
 	ids := []string{"--vault-id", "prod@pw-prod.sh", "--vault-id", "dev@pw-dev", "--vault-password-file", "pw-default"}
 
-	out, errOut, code := runDrover(t, dir, "", nil, append(append([]string{"vault", "view", "-v"}, ids...), "all.yml", "dev.yml", "prod.yml")...)
+	out, errOut, code := vaultRun(t, dir, "", nil, append(append([]string{"vault", "view", "-v"}, ids...), "all.yml", "dev.yml", "prod.yml")...)
 	if want := "db_password: all-secret\ntoken: dev-secret\ntoken: prod-secret\n"; out != want || code != 0 {
 		t.Errorf("view gave %q (exit %d), want %q", out, code, want)
 	}
@@ -164,16 +140,16 @@ func TestVaultOpensAnsibleFiles(t *testing.T) {
 			t.Errorf("-v output %q lacks %q", errOut, want)
 		}
 	}
-	out = mustDrover(t, dir, "", []string{"ANSIBLE_VAULT_PASSWORD_FILE=pw-dev"}, "vault", "decrypt", "--output", "-", "dev.yml")
+	out = vaultMust(t, dir, "", []string{"ANSIBLE_VAULT_PASSWORD_FILE=pw-dev"}, "vault", "decrypt", "--output", "-", "dev.yml")
 	if out != "token: dev-secret\n" {
 		t.Errorf("decrypt with ANSIBLE_VAULT_PASSWORD_FILE gave %q", out)
 	}
-	out = mustDrover(t, dir, read(t, filepath.Join(dir, "prod.yml")), nil, "vault", "decrypt", "--vault-id", "pw-prod.sh")
+	out = vaultMust(t, dir, vaultRead(t, filepath.Join(dir, "prod.yml")), nil, "vault", "decrypt", "--vault-id", "pw-prod.sh")
 	if out != "token: prod-secret\n" {
 		t.Errorf("decrypt from stdin gave %q", out)
 	}
-	mustDrover(t, dir, "", nil, append(append([]string{"vault", "decrypt"}, ids...), "all.yml")...)
-	if got := read(t, filepath.Join(dir, "all.yml")); got != "db_password: all-secret\n" {
+	vaultMust(t, dir, "", nil, append(append([]string{"vault", "decrypt"}, ids...), "all.yml")...)
+	if got := vaultRead(t, filepath.Join(dir, "all.yml")); got != "db_password: all-secret\n" {
 		t.Errorf("decrypt in place left %q", got)
 	}
 }
@@ -182,12 +158,12 @@ func TestVaultOpensAnsibleFiles(t *testing.T) {
 // open in ansible-vault and ansible.
 func TestVaultAnsibleOpensDroverFiles(t *testing.T) {
 	dir := vaultDir(t)
-	put(t, dir, "v11.yml", "a: 1\n", 0o644)
-	put(t, dir, "v12.yml", "b: 2\n", 0o644)
-	put(t, dir, "src.yml", "c: 3\n", 0o644)
-	mustDrover(t, dir, "", nil, "vault", "encrypt", "--vault-password-file", "pw-default", "v11.yml")
-	mustDrover(t, dir, "", nil, "vault", "encrypt", "--vault-id", "dev@pw-dev", "v12.yml")
-	mustDrover(t, dir, "", nil, "vault", "encrypt", "--vault-id", "dev@pw-dev", "--vault-id", "prod@pw-prod.sh",
+	vaultPut(t, dir, "v11.yml", "a: 1\n", 0o644)
+	vaultPut(t, dir, "v12.yml", "b: 2\n", 0o644)
+	vaultPut(t, dir, "src.yml", "c: 3\n", 0o644)
+	vaultMust(t, dir, "", nil, "vault", "encrypt", "--vault-password-file", "pw-default", "v11.yml")
+	vaultMust(t, dir, "", nil, "vault", "encrypt", "--vault-id", "dev@pw-dev", "v12.yml")
+	vaultMust(t, dir, "", nil, "vault", "encrypt", "--vault-id", "dev@pw-dev", "--vault-id", "prod@pw-prod.sh",
 		"--encrypt-vault-id", "prod", "--output", "out.yml", "src.yml")
 	tests := []struct {
 		file, header, plain string
@@ -198,27 +174,27 @@ func TestVaultAnsibleOpensDroverFiles(t *testing.T) {
 		{"out.yml", "$ANSIBLE_VAULT;1.2;AES256;prod", "c: 3\n", []string{"--vault-id", "prod@pw-prod.sh"}},
 	}
 	for _, tt := range tests {
-		if got := strings.SplitN(read(t, filepath.Join(dir, tt.file)), "\n", 2)[0]; got != tt.header {
+		if got := strings.SplitN(vaultRead(t, filepath.Join(dir, tt.file)), "\n", 2)[0]; got != tt.header {
 			t.Errorf("%s: header %q, want %q", tt.file, got, tt.header)
 		}
 		if fi, _ := os.Stat(filepath.Join(dir, tt.file)); fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s: mode %v, want 0600 as ansible-vault writes", tt.file, fi.Mode().Perm())
 		}
-		out := ansibleCmd(t, dir, "ansible-vault", append(append([]string{"view"}, tt.args...), tt.file)...)
+		out := vaultAnsible(t, dir, "ansible-vault", append(append([]string{"view"}, tt.args...), tt.file)...)
 		if out != tt.plain {
 			t.Errorf("ansible-vault view %s: %q, want %q", tt.file, out, tt.plain)
 		}
 	}
-	if read(t, filepath.Join(dir, "src.yml")) != "c: 3\n" {
+	if vaultRead(t, filepath.Join(dir, "src.yml")) != "c: 3\n" {
 		t.Errorf("--output changed the input file")
 	}
 
-	inline := mustDrover(t, dir, "", nil, "vault", "encrypt_string", "--vault-id", "dev@pw-dev", "-n", "token", "inline-secret", "-n", "other", "second value")
-	fromStdin := mustDrover(t, dir, "multi\nline\n", nil, "vault", "encrypt_string", "--vault-id", "dev@pw-dev", "--stdin-name", "block")
-	put(t, dir, "vars.yml", "plain: x\n"+inline+fromStdin, 0o600)
-	out := ansibleCmd(t, dir, "ansible", "localhost", "-m", "debug", "-a", "msg={{ token }}|{{ other }}|{{ block }}", "-e", "@vars.yml", "--vault-id", "dev@pw-dev")
+	inline := vaultMust(t, dir, "", nil, "vault", "encrypt_string", "--vault-id", "dev@pw-dev", "-n", "token", "inline-secret", "-n", "other", "second value")
+	fromStdin := vaultMust(t, dir, "multi\nline\n", nil, "vault", "encrypt_string", "--vault-id", "dev@pw-dev", "--stdin-name", "block")
+	vaultPut(t, dir, "vars.yml", "plain: x\n"+inline+fromStdin, 0o600)
+	out := vaultAnsible(t, dir, "ansible", "localhost", "-m", "debug", "-a", "msg={{ token }}|{{ other }}|{{ block }}", "-e", "@vars.yml", "--vault-id", "dev@pw-dev")
 	if !strings.Contains(out, `"msg": "inline-secret|second value|multi\nline\n"`) {
-		t.Errorf("ansible did not read drover's encrypt_string output:\n%s\n%s", read(t, filepath.Join(dir, "vars.yml")), out)
+		t.Errorf("ansible did not read drover's encrypt_string output:\n%s\n%s", vaultRead(t, filepath.Join(dir, "vars.yml")), out)
 	}
 }
 
@@ -226,13 +202,13 @@ func TestVaultAnsibleOpensDroverFiles(t *testing.T) {
 // no plaintext and leaves nothing decrypted on disk.
 func TestVaultWrongPassword(t *testing.T) {
 	dir := vaultDir(t)
-	put(t, dir, "group_vars/all.yml", "db_password: TopSecretValue\n", 0o600)
-	ansibleCmd(t, dir, "ansible-vault", "encrypt", "--vault-password-file", "pw-default", "group_vars/all.yml")
-	before := read(t, filepath.Join(dir, "group_vars/all.yml"))
+	vaultPut(t, dir, "group_vars/all.yml", "db_password: TopSecretValue\n", 0o600)
+	vaultAnsible(t, dir, "ansible-vault", "encrypt", "--vault-password-file", "pw-default", "group_vars/all.yml")
+	before := vaultRead(t, filepath.Join(dir, "group_vars/all.yml"))
 	for _, sub := range [][]string{{"decrypt"}, {"view"}, {"rekey", "--new-vault-password-file", "pw-dev"}, {"edit"}} {
 		t.Run(sub[0], func(t *testing.T) {
 			args := append(append([]string{"vault"}, sub...), "--vault-password-file", "pw-wrong", "group_vars/all.yml")
-			out, errOut, code := runDrover(t, dir, "", []string{"EDITOR=true"}, args...)
+			out, errOut, code := vaultRun(t, dir, "", []string{"EDITOR=true"}, args...)
 			if code != exitcode.BadInput {
 				t.Errorf("exit %d, want %d", code, exitcode.BadInput)
 			}
@@ -242,38 +218,38 @@ func TestVaultWrongPassword(t *testing.T) {
 			if strings.Contains(out+errOut, "TopSecretValue") {
 				t.Errorf("plaintext printed")
 			}
-			if read(t, filepath.Join(dir, "group_vars/all.yml")) != before {
+			if vaultRead(t, filepath.Join(dir, "group_vars/all.yml")) != before {
 				t.Errorf("file changed")
 			}
-			assertNoPlaintextOnDisk(t, dir, "TopSecretValue")
+			vaultNoPlaintextOnDisk(t, dir, "TopSecretValue")
 		})
 	}
 }
 
-// assertNoPlaintextOnDisk fails if any file under dir holds secret.
-func assertNoPlaintextOnDisk(t *testing.T, dir, secret string) {
+// vaultNoPlaintextOnDisk fails if any file under dir holds secret.
+func vaultNoPlaintextOnDisk(t *testing.T, dir, secret string) {
 	t.Helper()
 	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.Contains(read(t, path), secret) {
+		if err == nil && !d.IsDir() && strings.Contains(vaultRead(t, path), secret) {
 			t.Errorf("%s holds the plaintext", path)
 		}
 		return nil
 	})
 }
 
-// editorScript writes an EDITOR that records the file it was given, the
+// vaultEditorScript writes an EDITOR that records the file it was given, the
 // modes of that file and its directory, then runs action on the file.
-func editorScript(t *testing.T, dir, action string) (editor, record string) {
+func vaultEditorScript(t *testing.T, dir, action string) (editor, record string) {
 	record = filepath.Join(dir, "editor-record")
-	editor = put(t, dir, "editor.sh", fmt.Sprintf("#!/bin/sh\nset -e\nf=\"$1\"\nprintf '%%s %%s %%s\\n' \"$f\" \"$(stat -c %%a \"$f\")\" \"$(stat -c %%a \"$(dirname \"$f\")\")\" > %s\n%s\n", record, action), 0o700)
+	editor = vaultPut(t, dir, "editor.sh", fmt.Sprintf("#!/bin/sh\nset -e\nf=\"$1\"\nprintf '%%s %%s %%s\\n' \"$f\" \"$(stat -c %%a \"$f\")\" \"$(stat -c %%a \"$(dirname \"$f\")\")\" > %s\n%s\n", record, action), 0o700)
 	return editor, record
 }
 
-// checkTempGone reads the editor's record: the temporary file was private
+// vaultCheckTempGone reads the editor's record: the temporary file was private
 // (0600 in a 0700 directory) and is gone.
-func checkTempGone(t *testing.T, record string) {
+func vaultCheckTempGone(t *testing.T, record string) {
 	t.Helper()
-	fields := strings.Fields(read(t, record))
+	fields := strings.Fields(vaultRead(t, record))
 	if len(fields) != 3 {
 		t.Fatalf("editor record %q", fields)
 	}
@@ -290,58 +266,58 @@ func checkTempGone(t *testing.T, record string) {
 
 func TestVaultEdit(t *testing.T) {
 	dir := vaultDir(t)
-	put(t, dir, "dev.yml", "token: old-token\n", 0o640)
-	ansibleCmd(t, dir, "ansible-vault", "encrypt", "--vault-id", "dev@pw-dev", "dev.yml")
+	vaultPut(t, dir, "dev.yml", "token: old-token\n", 0o640)
+	vaultAnsible(t, dir, "ansible-vault", "encrypt", "--vault-id", "dev@pw-dev", "dev.yml")
 	os.Chmod(filepath.Join(dir, "dev.yml"), 0o640)
 
 	t.Run("change saved", func(t *testing.T) {
-		editor, record := editorScript(t, dir, `sed -i s/old-token/new-token/ "$f"`)
-		mustDrover(t, dir, "", []string{"EDITOR=" + editor}, "vault", "edit", "--vault-id", "dev@pw-dev", "dev.yml")
-		checkTempGone(t, record)
-		data := read(t, filepath.Join(dir, "dev.yml"))
+		editor, record := vaultEditorScript(t, dir, `sed -i s/old-token/new-token/ "$f"`)
+		vaultMust(t, dir, "", []string{"EDITOR=" + editor}, "vault", "edit", "--vault-id", "dev@pw-dev", "dev.yml")
+		vaultCheckTempGone(t, record)
+		data := vaultRead(t, filepath.Join(dir, "dev.yml"))
 		if !strings.HasPrefix(data, "$ANSIBLE_VAULT;1.2;AES256;dev\n") {
 			t.Errorf("edit did not keep the vault id: %q", strings.SplitN(data, "\n", 2)[0])
 		}
 		if fi, _ := os.Stat(filepath.Join(dir, "dev.yml")); fi.Mode().Perm() != 0o640 {
 			t.Errorf("mode %v, want 0640 kept", fi.Mode().Perm())
 		}
-		if out := ansibleCmd(t, dir, "ansible-vault", "view", "--vault-id", "dev@pw-dev", "dev.yml"); out != "token: new-token\n" {
+		if out := vaultAnsible(t, dir, "ansible-vault", "view", "--vault-id", "dev@pw-dev", "dev.yml"); out != "token: new-token\n" {
 			t.Errorf("ansible-vault view after edit: %q", out)
 		}
 	})
 	t.Run("unchanged not rewritten", func(t *testing.T) {
-		before := read(t, filepath.Join(dir, "dev.yml"))
-		editor, record := editorScript(t, dir, "true")
-		mustDrover(t, dir, "", []string{"EDITOR=" + editor}, "vault", "edit", "--vault-id", "dev@pw-dev", "dev.yml")
-		checkTempGone(t, record)
-		if read(t, filepath.Join(dir, "dev.yml")) != before {
+		before := vaultRead(t, filepath.Join(dir, "dev.yml"))
+		editor, record := vaultEditorScript(t, dir, "true")
+		vaultMust(t, dir, "", []string{"EDITOR=" + editor}, "vault", "edit", "--vault-id", "dev@pw-dev", "dev.yml")
+		vaultCheckTempGone(t, record)
+		if vaultRead(t, filepath.Join(dir, "dev.yml")) != before {
 			t.Errorf("unchanged content was re-encrypted")
 		}
 	})
 	t.Run("editor failure", func(t *testing.T) {
-		before := read(t, filepath.Join(dir, "dev.yml"))
-		editor, record := editorScript(t, dir, `echo changed >> "$f"; exit 3`)
-		_, errOut, code := runDrover(t, dir, "", []string{"EDITOR=" + editor}, "vault", "edit", "--vault-id", "dev@pw-dev", "dev.yml")
+		before := vaultRead(t, filepath.Join(dir, "dev.yml"))
+		editor, record := vaultEditorScript(t, dir, `echo changed >> "$f"; exit 3`)
+		_, errOut, code := vaultRun(t, dir, "", []string{"EDITOR=" + editor}, "vault", "edit", "--vault-id", "dev@pw-dev", "dev.yml")
 		if code != exitcode.Failed || !strings.Contains(errOut, "dev.yml left unchanged") {
 			t.Errorf("exit %d, stderr %q", code, errOut)
 		}
-		checkTempGone(t, record)
-		if read(t, filepath.Join(dir, "dev.yml")) != before {
+		vaultCheckTempGone(t, record)
+		if vaultRead(t, filepath.Join(dir, "dev.yml")) != before {
 			t.Errorf("file changed after editor failure")
 		}
 	})
-	assertNoPlaintextOnDisk(t, dir, "token:")
+	vaultNoPlaintextOnDisk(t, dir, "token:")
 }
 
 func TestVaultCreate(t *testing.T) {
 	dir := vaultDir(t)
-	editor, record := editorScript(t, dir, `printf 'created: yes\n' > "$f"`)
-	mustDrover(t, dir, "", []string{"EDITOR=" + editor}, "vault", "create", "--vault-id", "ops@pw-default", "new/secrets.yml")
-	checkTempGone(t, record)
-	if out := ansibleCmd(t, dir, "ansible-vault", "view", "--vault-id", "ops@pw-default", "new/secrets.yml"); out != "created: yes\n" {
+	editor, record := vaultEditorScript(t, dir, `printf 'created: yes\n' > "$f"`)
+	vaultMust(t, dir, "", []string{"EDITOR=" + editor}, "vault", "create", "--vault-id", "ops@pw-default", "new/secrets.yml")
+	vaultCheckTempGone(t, record)
+	if out := vaultAnsible(t, dir, "ansible-vault", "view", "--vault-id", "ops@pw-default", "new/secrets.yml"); out != "created: yes\n" {
 		t.Errorf("ansible-vault view of created file: %q", out)
 	}
-	_, errOut, code := runDrover(t, dir, "", []string{"EDITOR=" + editor}, "vault", "create", "--vault-password-file", "pw-default", "new/secrets.yml")
+	_, errOut, code := vaultRun(t, dir, "", []string{"EDITOR=" + editor}, "vault", "create", "--vault-password-file", "pw-default", "new/secrets.yml")
 	if code != exitcode.Usage || !strings.Contains(errOut, "exists, please use 'edit' instead") {
 		t.Errorf("create over an existing file: exit %d, %q", code, errOut)
 	}
@@ -349,28 +325,28 @@ func TestVaultCreate(t *testing.T) {
 
 func TestVaultRekey(t *testing.T) {
 	dir := vaultDir(t)
-	put(t, dir, "a.yml", "a: rekeyed\n", 0o600)
-	ansibleCmd(t, dir, "ansible-vault", "encrypt", "--vault-password-file", "pw-default", "a.yml")
+	vaultPut(t, dir, "a.yml", "a: rekeyed\n", 0o600)
+	vaultAnsible(t, dir, "ansible-vault", "encrypt", "--vault-password-file", "pw-default", "a.yml")
 	os.Chmod(filepath.Join(dir, "a.yml"), 0o644)
-	mustDrover(t, dir, "", nil, "vault", "rekey", "--vault-password-file", "pw-default", "--new-vault-id", "prod@pw-prod.sh", "a.yml")
-	if got := strings.SplitN(read(t, filepath.Join(dir, "a.yml")), "\n", 2)[0]; got != "$ANSIBLE_VAULT;1.2;AES256;prod" {
+	vaultMust(t, dir, "", nil, "vault", "rekey", "--vault-password-file", "pw-default", "--new-vault-id", "prod@pw-prod.sh", "a.yml")
+	if got := strings.SplitN(vaultRead(t, filepath.Join(dir, "a.yml")), "\n", 2)[0]; got != "$ANSIBLE_VAULT;1.2;AES256;prod" {
 		t.Errorf("header after rekey %q", got)
 	}
 	if fi, _ := os.Stat(filepath.Join(dir, "a.yml")); fi.Mode().Perm() != 0o644 {
 		t.Errorf("rekey changed mode to %v", fi.Mode().Perm())
 	}
-	if out := ansibleCmd(t, dir, "ansible-vault", "view", "--vault-id", "prod@pw-prod.sh", "a.yml"); out != "a: rekeyed\n" {
+	if out := vaultAnsible(t, dir, "ansible-vault", "view", "--vault-id", "prod@pw-prod.sh", "a.yml"); out != "a: rekeyed\n" {
 		t.Errorf("ansible-vault view after rekey: %q", out)
 	}
-	if _, _, code := runDrover(t, dir, "", nil, "vault", "view", "--vault-password-file", "pw-default", "a.yml"); code != exitcode.BadInput {
+	if _, _, code := vaultRun(t, dir, "", nil, "vault", "view", "--vault-password-file", "pw-default", "a.yml"); code != exitcode.BadInput {
 		t.Errorf("old password still opens the file (exit %d)", code)
 	}
 }
 
 func TestVaultUsageErrors(t *testing.T) {
 	dir := vaultDir(t)
-	put(t, dir, "a.yml", "a: 1\n", 0o600)
-	put(t, dir, "b.yml", "b: 1\n", 0o600)
+	vaultPut(t, dir, "a.yml", "a: 1\n", 0o600)
+	vaultPut(t, dir, "b.yml", "b: 1\n", 0o600)
 	tests := []struct {
 		name string
 		args []string
@@ -392,7 +368,7 @@ func TestVaultUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, errOut, code := runDrover(t, dir, "", nil, tt.args...)
+			_, errOut, code := vaultRun(t, dir, "", nil, tt.args...)
 			if code != exitcode.Usage || !strings.Contains(errOut, tt.want) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, exitcode.Usage, tt.want)
 			}
@@ -404,7 +380,7 @@ func TestVaultUsageErrors(t *testing.T) {
 		{"missing password file", "vault view --vault-password-file nosuch a.yml"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, errOut, code := runDrover(t, dir, "", nil, strings.Fields(tt.args)...); code != exitcode.BadInput {
+			if _, errOut, code := vaultRun(t, dir, "", nil, strings.Fields(tt.args)...); code != exitcode.BadInput {
 				t.Errorf("exit %d (%q), want %d", code, errOut, exitcode.BadInput)
 			}
 		})
@@ -415,9 +391,9 @@ func TestVaultUsageErrors(t *testing.T) {
 // prompt is Ansible's, the typed password is not echoed.
 func TestVaultAskVaultPass(t *testing.T) {
 	dir := vaultDir(t)
-	put(t, dir, "a.yml", "answer: 42\n", 0o600)
-	ansibleCmd(t, dir, "ansible-vault", "encrypt", "--vault-password-file", "pw-default", "a.yml")
-	cmd := droverCmd(t, dir, nil, "vault", "view", "--ask-vault-pass", "a.yml")
+	vaultPut(t, dir, "a.yml", "answer: 42\n", 0o600)
+	vaultAnsible(t, dir, "ansible-vault", "encrypt", "--vault-password-file", "pw-default", "a.yml")
+	cmd := vaultDroverCmd(dir, nil, "vault", "view", "--ask-vault-pass", "a.yml")
 	tty, err := pty.Start(cmd)
 	if err != nil {
 		t.Fatal(err)
@@ -432,7 +408,7 @@ func TestVaultAskVaultPass(t *testing.T) {
 	screen := &vaultScreen{}
 	done := make(chan error, 1)
 	go func() { _, err := io.Copy(screen, tty); done <- err }()
-	waitFor(t, screen, "Vault password: ")
+	vaultWaitFor(t, screen, "Vault password: ")
 	fmt.Fprint(tty, "default-pass\r")
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("drover: %v\n%s", err, screen.String())
@@ -447,9 +423,9 @@ func TestVaultAskVaultPass(t *testing.T) {
 	}
 }
 
-// waitFor polls the terminal output until it contains want; the bound is a
+// vaultWaitFor polls the terminal output until it contains want; the bound is a
 // safety net against a hung child, not a timing assertion.
-func waitFor(t *testing.T, screen *vaultScreen, want string) {
+func vaultWaitFor(t *testing.T, screen *vaultScreen, want string) {
 	t.Helper()
 	for range 1000 {
 		if strings.Contains(screen.String(), want) {
