@@ -238,7 +238,7 @@ func TestCompileErrors(t *testing.T) {
 func TestSettle(t *testing.T) {
 	sc := newScript(false, "Please login:", " with care\r\nlogin: ")
 	s := session(t, sc, Options{})
-	st := Step{Name: "login", Settle: 50 * time.Millisecond, Alternatives: []Alternative{re(`login: ?$`)}}
+	st := Step{Name: "login", Settle: 500 * time.Millisecond, Alternatives: []Alternative{re(`login: ?$`)}}
 	res, err := s.Run(context.Background(), &Program{Steps: []Step{st}})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drover/drover/transport"
 )
@@ -128,7 +129,9 @@ func TestDeviceSlowBanner(t *testing.T) {
 	}
 	r := router{user: devUser, password: devPass, answers: version, echo: true, preamble: parts}
 	dev := startDevice(t, r.run)
-	c := dialDevice(t, dev, deviceConfig(dev))
+	cfg := deviceConfig(dev)
+	cfg.PromptSettle = 500 * time.Millisecond // far longer than the pauses in the banner, even on a busy machine
+	c := dialDevice(t, dev, cfg)
 	show(t, c, "show version")
 	if lines := dev.last().lines; len(lines) < 2 || lines[0] != devUser || lines[1] != devPass {
 		t.Errorf("the device read %q", lines)
