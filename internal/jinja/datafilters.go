@@ -432,6 +432,9 @@ func fRegexFindall(s *state, v any, a *argList) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b[0] == missing {
+		return nil, typeErrorf("regex_findall() missing 1 required positional argument: 'regex'")
+	}
 	ml, _ := b[1].(bool)
 	ic, _ := b[2].(bool)
 	re, err := compilePyRegex(str(b[0]), ic, ml)

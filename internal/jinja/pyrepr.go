@@ -84,8 +84,10 @@ func writeRepr(b *strings.Builder, v any) {
 		b.WriteString("<built-in method " + x.name + ">")
 	case *loopObj:
 		b.WriteString("<LoopContext>")
-	default:
+	case nil, bool, int, float64:
 		b.WriteString(str(x))
+	default:
+		b.WriteString("<" + typeName(x) + " object>")
 	}
 }
 

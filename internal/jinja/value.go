@@ -454,6 +454,8 @@ func typeName(v any) string {
 		return "builtin_function_or_method"
 	case *loopObj:
 		return "LoopContext"
+	case missingT:
+		return "missing"
 	}
 	return strings.TrimPrefix(reflect.TypeOf(v).String(), "*")
 }
