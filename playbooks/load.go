@@ -47,7 +47,7 @@ func (l *Loader) Playbook(path string) (*Playbook, error) {
 		return nil, err
 	}
 	pb := &Playbook{Path: path, Dir: filepath.Dir(abs)}
-	plays, err := l.playbookFile(abs, nil)
+	plays, err := l.playbookFile(filepath.Clean(path), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +221,11 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Play{Pos: pos(f, n), Dir: filepath.Dir(f.Name), Kw: map[string]any{}, Vars: map[string]any{}}
+	dir, err := filepath.Abs(filepath.Dir(f.Name))
+	if err != nil {
+		return nil, err
+	}
+	p := &Play{Pos: pos(f, n), Dir: dir, Kw: map[string]any{}, Vars: map[string]any{}}
 	hostsSet := false
 	for _, fl := range fields {
 		if err := l.playField(f, p, fl); err != nil {

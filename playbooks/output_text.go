@@ -163,8 +163,12 @@ func (o *TextOutput) printTask(tr *taskRun) {
 		return
 	}
 	o.println(title)
+	width := 0
 	for _, g := range order {
-		o.println(fmt.Sprintf("  %s %s", o.p.Paint(g.colour, fmt.Sprintf("%-8s", g.label)), hostlist.Fold(g.hosts)))
+		width = max(width, len(g.label))
+	}
+	for _, g := range order {
+		o.println(fmt.Sprintf("  %s %s", o.p.Paint(g.colour, fmt.Sprintf("%-*s", width, g.label)), hostlist.Fold(g.hosts)))
 		if g.detail != "" {
 			o.println(indent(g.detail, "      "))
 		}
@@ -204,6 +208,8 @@ func (o *TextOutput) describe(t *TaskInfo, r *HostResult) *line {
 	l.rank = statusOrder[l.label]
 	var parts []string
 	switch {
+	case r.Result["censored"] != nil:
+		parts = append(parts, fmt.Sprint(r.Result["censored"]))
 	case o.verbosity > 0 && r.Status != statusSkipped:
 		parts = append(parts, toYAML(verboseResult(r.Result)))
 	case r.Status == statusFailed || r.Status == statusUnreachable:

@@ -50,7 +50,7 @@ p service_mgr "$p1"
 for m in apt-get dnf yum zypper apk pacman emerge pkg xbps-install swupd installp; do command -v $m >/dev/null 2>&1 && p pkg "$m"; done
 py=; for c in /usr/bin/python3 /usr/libexec/platform-python /usr/bin/python; do [ -x "$c" ] && { py=$c; break; }; done
 [ -z "$py" ] && py=$(command -v python3 2>/dev/null)
-[ -n "$py" ] && p python "$py $("$py" -c 'import sys,ssl;print(" ".join(str(x) for x in sys.version_info))' 2>/dev/null)"
+[ -n "$py" ] && p python "$py $("$py" -S -c 'import sys;print(" ".join(str(x) for x in sys.version_info))' 2>/dev/null)"
 p route "$(ip -4 route get 8.8.8.8 2>/dev/null | head -n1)"
 for i in /sys/class/net/*; do [ -e "$i" ] && p iface "$(basename "$i") $(cat "$i/mtu" 2>/dev/null) $(cat "$i/address" 2>/dev/null)"; done
 ip -o -4 addr show 2>/dev/null | while read -r _ dev _ cidr rest; do p addr4 "$dev $cidr $rest"; done
