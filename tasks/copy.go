@@ -418,7 +418,7 @@ func copyUnchanged(ctx context.Context, c *Call, src copySource, destFile string
 			}
 		}
 	}
-	r, err := ensureFileAttrs(ctx, c, destFile, ds.fi, fa)
+	r, err := ensureFileAttrs(ctx, c, destFile, ds.fi, fa, "file")
 	if err != nil || r.Failed {
 		return r, err
 	}

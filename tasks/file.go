@@ -71,6 +71,11 @@ func runFile(ctx context.Context, c *Call) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if prev == "file" && state != "directory" {
+		if prev, err = fileOrHard(ctx, c, p); err != nil {
+			return nil, err
+		}
+	}
 	if state == "" {
 		switch {
 		case prev != "absent":
@@ -105,6 +110,9 @@ func runFile(ctx context.Context, c *Call) (*Result, error) {
 		return r, err
 	}
 	r.Warnings = append(warnings, r.Warnings...)
+	if prev == "hard" {
+		r.Set("_nlink", "hard")
+	}
 	return r, finishPathInfo(ctx, c, r)
 }
 
@@ -134,10 +142,25 @@ func fileState(ctx context.Context, c *Call, state, p, prev string, lst transpor
 	return ensureAbsent(ctx, c, p, prev)
 }
 
+// fileOrHard tells a regular file with more than one link ("hard") from
+// one with a single link, which the file operations cannot see: one
+// stat(1) on the host.
+func fileOrHard(ctx context.Context, c *Call, p string) (string, error) {
+	infos, err := hardLinkInfo(ctx, c, p)
+	if err != nil {
+		return "", err
+	}
+	if infos[0].nlink > 1 {
+		return "hard", nil
+	}
+	return "file", nil
+}
+
 // finishPathInfo adds add_path_info's keys for the result's path (or
 // dest), unless the module already did.
 func finishPathInfo(ctx context.Context, c *Call, r *Result) error {
 	if _, done := r.Values["uid"]; done {
+		delete(r.Values, "_nlink")
 		return nil
 	}
 	p, ok := r.Values["path"].(string)
@@ -160,7 +183,10 @@ func finishPathInfo(ctx context.Context, c *Call, r *Result) error {
 		state = "link"
 	case lst.IsDir():
 		state = "directory"
+	case r.Values["state"] == "hard" || r.Values["_nlink"] == "hard":
+		state = "hard"
 	}
+	delete(r.Values, "_nlink")
 	return SetPathInfo(ctx, c, r, lst, state)
 }
 
@@ -235,7 +261,7 @@ func setAttrs(ctx context.Context, c *Call, p string, fa FileArgs, st FileState,
 
 // ensureFileAttrs is state=file on an existing regular file described by
 // fi: attributes only.
-func ensureFileAttrs(ctx context.Context, c *Call, p string, fi transport.FileInfo, fa FileArgs) (*Result, error) {
+func ensureFileAttrs(ctx context.Context, c *Call, p string, fi transport.FileInfo, fa FileArgs, state string) (*Result, error) {
 	diff := initialDiff(p, "file", "file")
 	st := StateOf(fi)
 	changed, plan, err := setAttrs(ctx, c, p, fa, st, diff)
@@ -247,7 +273,7 @@ func ensureFileAttrs(ctx context.Context, c *Call, p string, fi transport.FileIn
 	setDiff(r, diff)
 	fi.Mode = fi.Mode&^(fs.ModePerm|modeSpecial) | FileModeOf(plan.Perm)
 	fi.UID, fi.GID = plan.UID, plan.GID
-	return r, SetPathInfo(ctx, c, r, fi, "file")
+	return r, SetPathInfo(ctx, c, r, fi, state)
 }
 
 // ensureFile is state=file: the file must exist (following a link with
@@ -267,7 +293,7 @@ func ensureFile(ctx context.Context, c *Call, p, prev string, lst transport.File
 		return Failf("file (%s) is %s, cannot continue", p, prev).Set("path", p).Set("state", prev), nil
 	}
 	if times.none() {
-		return ensureFileAttrs(ctx, c, p, lst, fa)
+		return ensureFileAttrs(ctx, c, p, lst, fa, prev)
 	}
 	diff := initialDiff(p, "file", prev)
 	changed, _, err := setAttrs(ctx, c, p, fa, StateOf(lst), diff)

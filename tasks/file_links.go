@@ -23,6 +23,11 @@ func ensureSymlinkArgs(ctx context.Context, c *Call, p string, src *string, foll
 	if err != nil {
 		return nil, err
 	}
+	if prev == "file" {
+		if prev, err = fileOrHard(ctx, c, p); err != nil {
+			return nil, err
+		}
+	}
 	if src == nil && follow && prev == "link" {
 		if t, err := c.Conn.Readlink(ctx, p); err == nil {
 			src = &t
@@ -232,7 +237,10 @@ func ensureHardlink(ctx context.Context, c *Call, p, src string, force bool, fa 
 		}
 	}
 	r := &Result{Changed: changed}
-	r.Set("dest", p).Set("src", src)
+	r.Set("dest", p).Set("src", nil)
+	if src != "" {
+		r.Set("src", src)
+	}
 	setDiff(r, diff)
 	if c.Check && prev == "absent" {
 		return r, nil
