@@ -354,6 +354,40 @@ func TestConcurrentRender(t *testing.T) {
 	}
 }
 
+// TestSharedDictConcurrent reads one large ordered dict (as loaded once
+// from group_vars) from many goroutines.
+func TestSharedDictConcurrent(t *testing.T) {
+	var n yaml.Node
+	var src strings.Builder
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&src, "k%d: {v: %d, s: '{{ base }}-%d'}\n", i, i, i)
+	}
+	if err := yaml.Unmarshal([]byte(src.String()), &n); err != nil {
+		t.Fatal(err)
+	}
+	d, err := FromYAML(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New()
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			vars := MapVars{"conf": d, "base": fmt.Sprint(g)}
+			for i := 0; i < 100; i++ {
+				got, err := e.Template("{{ conf.k39.v }} {{ conf['k7'].s }} {{ conf | length }}", vars)
+				if want := fmt.Sprintf("39 %d-7 40", g); err != nil || got != want {
+					t.Errorf("got %v, %v; want %s", got, err, want)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+}
+
 func TestCacheBounded(t *testing.T) {
 	e := New()
 	for i := 0; i < maxCached+10; i++ {
@@ -361,9 +395,9 @@ func TestCacheBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e.cacheMu.Lock()
+	e.cacheMu.RLock()
 	n := e.nCached
-	e.cacheMu.Unlock()
+	e.cacheMu.RUnlock()
 	if n > maxCached {
 		t.Errorf("cache holds %d templates, limit %d", n, maxCached)
 	}

@@ -80,9 +80,10 @@ type Env struct {
 	filters map[string]*filterDef
 	tests   map[string]*testDef
 	globals map[string]any
-	cache   sync.Map // cacheKey -> *compiled
-	nCached int64
-	cacheMu sync.Mutex
+	cacheMu sync.RWMutex
+	strs    [2]map[string]*compiled // modeString, modeExpr templates by source
+	files   map[cacheKey]*compiled  // template files by name, options and source
+	nCached int
 	// FileRoot, when set, resolves relative paths of the file/directory/
 	// exists tests (Ansible resolves them on the controller).
 	FileRoot string
@@ -95,8 +96,8 @@ type mode uint8
 
 const (
 	modeString mode = iota // playbook strings: Ansible escapes backslashes in {{ }}
-	modeFile               // template files
 	modeExpr               // bare expressions
+	modeFile               // template files
 )
 
 type cacheKey struct {
@@ -121,6 +122,7 @@ func New() *Env {
 		tests:   make(map[string]*testDef, 64),
 		globals: make(map[string]any, 16),
 	}
+	e.resetCache()
 	registerFilters(e)
 	registerTests(e)
 	registerGlobals(e)
@@ -174,9 +176,14 @@ func (e *Env) addTest(name string, td *testDef) {
 // clearCache drops compiled templates (they hold resolved filters/tests).
 func (e *Env) clearCache() {
 	e.cacheMu.Lock()
-	e.cache.Clear()
-	e.nCached = 0
+	e.resetCache()
 	e.cacheMu.Unlock()
+}
+
+func (e *Env) resetCache() {
+	e.strs = [2]map[string]*compiled{make(map[string]*compiled), make(map[string]*compiled)}
+	e.files = make(map[cacheKey]*compiled)
+	e.nCached = 0
 }
 
 // AddFilter registers (or replaces) a filter.
@@ -226,8 +233,16 @@ func (a *argList) public() ([]any, map[string]any) {
 // compile parses src (or fetches it from the cache).
 func (e *Env) compile(name, src string, m mode, opts Options) (*compiled, error) {
 	key := cacheKey{m: m, opts: opts, name: name, src: src}
-	if c, ok := e.cache.Load(key); ok {
-		return c.(*compiled), nil
+	e.cacheMu.RLock()
+	var c *compiled
+	if m == modeFile {
+		c = e.files[key]
+	} else {
+		c = e.strs[m/modeExpr][src]
+	}
+	e.cacheMu.RUnlock()
+	if c != nil {
+		return c, nil
 	}
 	c, err := e.parse(name, src, m, opts)
 	if err != nil {
@@ -235,12 +250,15 @@ func (e *Env) compile(name, src string, m mode, opts Options) (*compiled, error)
 	}
 	e.cacheMu.Lock()
 	if e.nCached >= maxCached {
-		e.cache.Clear()
-		e.nCached = 0
+		e.resetCache()
 	}
 	e.nCached++
+	if m == modeFile {
+		e.files[key] = c
+	} else {
+		e.strs[m/modeExpr][src] = c
+	}
 	e.cacheMu.Unlock()
-	e.cache.Store(key, c)
 	return c, nil
 }
 
@@ -307,19 +325,33 @@ func (c *compiled) wrap(err error) error {
 	return &Error{Kind: KindRuntime, Name: c.name, Msg: err.Error()}
 }
 
+// renderCtx holds everything one render needs, allocated together.
+type renderCtx struct {
+	s    state
+	root frame
+	res  resolver
+	out  output
+}
+
 func (e *Env) newState(c *compiled, vars Vars, res *resolver) *state {
-	root := &frame{}
+	rc := &renderCtx{}
 	if res == nil {
-		res = &resolver{}
+		res = &rc.res
 	}
-	return &state{env: e, vars: vars, tpl: c, frame: root, root: root, res: res}
+	rc.s = state{env: e, vars: vars, tpl: c, frame: &rc.root, root: &rc.root, res: res}
+	return &rc.s
 }
 
 // run renders a compiled template.
 func (e *Env) run(c *compiled, vars Vars, res *resolver) (*output, error) {
-	s := e.newState(c, vars, res)
-	w := &output{}
-	if err := execBody(s, w, c.body); err != nil {
+	rc := &renderCtx{}
+	if res == nil {
+		res = &rc.res
+	}
+	rc.s = state{env: e, vars: vars, tpl: c, frame: &rc.root, root: &rc.root, res: res}
+	w := &rc.out
+	w.b.Grow(len(c.src) + 32)
+	if err := execBody(&rc.s, w, c.body); err != nil {
 		return nil, c.wrap(err)
 	}
 	return w, nil
@@ -375,7 +407,7 @@ var singleVarRe = regexp.MustCompile(`^\{\{\s*(\w*)\s*\}\}\n?$`)
 // "{{ [1, 2] }}" renders), the native value is returned. "{{ var }}" of a
 // number, bool or None variable returns that value unchanged.
 func (e *Env) Template(src string, vars Vars) (any, error) {
-	return e.templateString(src, vars, &resolver{})
+	return e.templateString(src, vars, nil)
 }
 
 func (e *Env) templateString(src string, vars Vars, res *resolver) (any, error) {
@@ -423,8 +455,12 @@ func (e *Env) templateString(src string, vars Vars, res *resolver) (any, error) 
 
 // TemplateValue templates every string in v, walking lists and dicts (keys
 // too), like Ansible templates module arguments. Values that contain no
-// template are returned unchanged, without copying.
+// template are returned unchanged, without copying; a templated dict comes
+// back as *Dict (Go maps in sorted key order), a list as []any.
 func (e *Env) TemplateValue(v any, vars Vars) (any, error) {
+	if !needsTemplating(v) {
+		return v, nil
+	}
 	return e.templateValue(v, vars, &resolver{})
 }
 

@@ -11,6 +11,15 @@ type frame struct {
 	names  []string
 	vals   []any
 	parent *frame
+	inlN   [2]string // backing store for the first two names (loop target, loop)
+	inlV   [2]any
+}
+
+// newFrame returns a scope below parent, with room for two names inline.
+func newFrame(parent *frame) *frame {
+	f := &frame{parent: parent}
+	f.names, f.vals = f.inlN[:0], f.inlV[:0]
+	return f
 }
 
 func (f *frame) lookup(name string) (any, *frame, bool) {
@@ -39,7 +48,12 @@ func (f *frame) set(name string, v any) {
 type argList struct {
 	pos []any
 	kw  []kwVal
+	inl [3]any // backing store for up to three positional arguments
 }
+
+// allMissing is what bind returns for a call without arguments; it is
+// never modified.
+var allMissing = []any{missing, missing, missing, missing, missing, missing, missing, missing}
 
 type kwVal struct {
 	name string
@@ -54,6 +68,9 @@ var missing any = missingT{}
 // bind maps positional and keyword arguments onto parameter names; absent
 // parameters are missing. fname is used in error messages.
 func (a *argList) bind(fname string, names ...string) ([]any, error) {
+	if len(a.pos) == 0 && len(a.kw) == 0 && len(names) <= len(allMissing) {
+		return allMissing[:len(names):len(names)], nil
+	}
 	out := make([]any, len(names))
 	if len(a.pos) > len(names) {
 		return nil, typeErrorf("%s() takes at most %d arguments (%d given)", fname, len(names), len(a.pos))
@@ -97,10 +114,18 @@ type callable struct {
 	fn   func(s *state, a *argList) (any, error)
 }
 
+// noArgs is shared by calls without arguments; it is never modified.
+var noArgs = &argList{}
+
 func (s *state) evalArgs(c *callArgs) (*argList, error) {
+	if len(c.args) == 0 && len(c.kwargs) == 0 && c.dynArgs == nil && c.dynKwargs == nil {
+		return noArgs, nil
+	}
 	a := &argList{}
-	if len(c.args) > 0 {
+	if len(c.args) > len(a.inl) {
 		a.pos = make([]any, 0, len(c.args))
+	} else {
+		a.pos = a.inl[:0]
 	}
 	for _, x := range c.args {
 		v, err := x.eval(s)
@@ -239,6 +264,20 @@ func getattr(s *state, obj any, name string, pos int) any {
 			return v
 		}
 		return undefinedAttr(obj, name, pos)
+	case map[string]any:
+		if !dictMethods[name] {
+			if v, ok := o[name]; ok {
+				return norm(v)
+			}
+			return undefinedAttr(obj, name, pos)
+		}
+	case *Dict:
+		if !dictMethods[name] {
+			if i := o.findStr(name); i >= 0 {
+				return norm(o.vals[i])
+			}
+			return undefinedAttr(obj, name, pos)
+		}
 	}
 	if m := boundMethod(obj, name); m != nil {
 		return m

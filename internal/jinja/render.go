@@ -406,7 +406,7 @@ func (n *forNode) loop(s *state, w *output, v any, depth int) error {
 			return withPos(err, n.pos)
 		}
 		lo.index0 = i
-		f := &frame{parent: outer, names: make([]string, 0, 2), vals: make([]any, 0, 2)}
+		f := newFrame(outer)
 		if err := assign(f, &n.tgt, it); err != nil {
 			return withPos(err, n.tgt.pos)
 		}
@@ -701,7 +701,7 @@ func (n *callBlockNode) exec(s *state, w *output) error {
 	if err != nil {
 		return err
 	}
-	args.kw = append(args.kw, kwVal{"caller", caller})
+	args = &argList{pos: args.pos, kw: append(append([]kwVal{}, args.kw...), kwVal{"caller", caller})}
 	inner := &callable{name: m.name, fn: m.fn}
 	v, err := inner.fn(s, args)
 	if err != nil {

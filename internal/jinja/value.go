@@ -39,7 +39,9 @@ type Mapping interface {
 // results, facts, …), like Ansible's !unsafe. The engine unwraps it.
 type Unsafe struct{ V any }
 
-// Dict is an insertion-ordered dictionary, the engine's dict type.
+// Dict is an insertion-ordered dictionary, the engine's dict type. Reads
+// never modify it, so a Dict may be shared by concurrent renders once
+// built; Set and Delete need exclusive access.
 type Dict struct {
 	keys []any
 	vals []any
@@ -98,10 +100,6 @@ func (d *Dict) find(k any) int {
 	}
 	k = hashKey(k)
 	if d.idx == nil {
-		if len(d.keys) > 8 {
-			d.buildIndex()
-			return d.find(k)
-		}
 		for i, kk := range d.keys {
 			if hashKey(kk) == k {
 				return i
@@ -122,6 +120,25 @@ func (d *Dict) buildIndex() {
 	}
 }
 
+// findStr is find for a string key, without boxing it.
+func (d *Dict) findStr(k string) int {
+	if d == nil {
+		return -1
+	}
+	if d.idx != nil {
+		if i, ok := d.idx[k]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, kk := range d.keys {
+		if s, ok := kk.(string); ok && s == k {
+			return i
+		}
+	}
+	return -1
+}
+
 // Get returns the value stored under k.
 func (d *Dict) Get(k any) (any, bool) {
 	i := d.find(k)
@@ -139,8 +156,11 @@ func (d *Dict) Set(k, v any) {
 	}
 	d.keys = append(d.keys, k)
 	d.vals = append(d.vals, v)
-	if d.idx != nil {
+	switch {
+	case d.idx != nil:
 		d.idx[hashKey(k)] = len(d.keys) - 1
+	case len(d.keys) > 8:
+		d.buildIndex()
 	}
 }
 
@@ -153,6 +173,9 @@ func (d *Dict) Delete(k any) bool {
 	d.keys = append(d.keys[:i:i], d.keys[i+1:]...)
 	d.vals = append(d.vals[:i:i], d.vals[i+1:]...)
 	d.idx = nil
+	if len(d.keys) > 8 {
+		d.buildIndex()
+	}
 	return true
 }
 
@@ -161,6 +184,9 @@ func (d *Dict) Copy() *Dict {
 	n := &Dict{keys: make([]any, len(d.keys)), vals: make([]any, len(d.vals))}
 	copy(n.keys, d.keys)
 	copy(n.vals, d.vals)
+	if len(n.keys) > 8 {
+		n.buildIndex()
+	}
 	return n
 }
 
