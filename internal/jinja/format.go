@@ -161,6 +161,13 @@ func formatValue(v any, sp fmtSpec, percent bool) (string, error) {
 		if numeric && strings.HasPrefix(body, "-") {
 			neg, body = true, body[1:]
 		}
+		if numeric && sp.comma {
+			intPart, frac, hasFrac := strings.Cut(body, ".")
+			body = groupThousands(intPart)
+			if hasFrac {
+				body += "." + frac
+			}
+		}
 	case 'r', 'a':
 		body = repr(v)
 	case 'd', 'i', 'u', 'x', 'X', 'o', 'b', 'c':
