@@ -95,6 +95,9 @@ func registerFilters(e *Env) {
 	reg(fRandom, "random")
 	reg(fShuffle, "shuffle")
 	reg(fPprint, "pprint")
+	reg(fPasswordHash, "password_hash")
+	reg(fToUUID, "to_uuid")
+	reg(fStrftime, "strftime")
 	registerDataFilters(e)
 	registerStringFilters(e)
 }

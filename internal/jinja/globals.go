@@ -51,7 +51,7 @@ func registerGlobals(e *Env) {
 			t = t.UTC()
 		}
 		if f, ok := b[1].(string); ok {
-			return strftime(f, t), nil
+			return strftime(f, t, true), nil
 		}
 		return t.Format("2006-01-02 15:04:05.000000"), nil
 	})
@@ -150,8 +150,9 @@ func gCycler(s *state, a *argList) (any, error) {
 	return d, nil
 }
 
-// strftime formats t with Python's strftime directives.
-func strftime(f string, t time.Time) string {
+// strftime formats t with Python's strftime directives; %f (microseconds)
+// only when micro is set (datetime.strftime has it, time.strftime not).
+func strftime(f string, t time.Time, micro bool) string {
 	var b strings.Builder
 	for i := 0; i < len(f); i++ {
 		if f[i] != '%' || i+1 >= len(f) {
@@ -177,7 +178,11 @@ func strftime(f string, t time.Time) string {
 		case 'S':
 			b.WriteString(t.Format("05"))
 		case 'f':
-			b.WriteString(t.Format(".000000")[1:])
+			if micro {
+				b.WriteString(t.Format(".000000")[1:])
+			} else {
+				b.WriteString("%f")
+			}
 		case 'p':
 			b.WriteString(t.Format("PM"))
 		case 'a':
