@@ -41,6 +41,7 @@ type copySource struct {
 	path    string // controller path; "" for content
 	content []byte // the content argument
 	rel     string // path relative to dest
+	header  string // the diff's after_header, when not path
 }
 
 func (s copySource) open() (io.ReadCloser, error) {
@@ -293,7 +294,10 @@ func copyDiff(ctx context.Context, c *Call, src copySource, destFile string, ds 
 	if err != nil {
 		return nil, err
 	}
-	header := src.path
+	header := src.header
+	if header == "" {
+		header = src.path
+	}
 	if header == "" {
 		header = "dynamically generated"
 	}
