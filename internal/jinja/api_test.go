@@ -402,3 +402,20 @@ func TestCacheBounded(t *testing.T) {
 		t.Errorf("cache holds %d templates, limit %d", n, maxCached)
 	}
 }
+
+func TestIncludeErrorsNameTheIncludedFile(t *testing.T) {
+	e := New()
+	opts := FileOptions
+	opts.Loader = DirLoader{"testdata/templates"}
+	_, err := e.RenderFileWith("main.j2", []byte("line\n{% include 'broken.j2' %}\n"), MapVars{}, opts)
+	var je *Error
+	if !errors.As(err, &je) || !strings.HasSuffix(je.Name, "broken.j2") || je.Line != 1 || je.Col != 4 {
+		t.Errorf("error = %v (%+v), want broken.j2:1:4", err, je)
+	}
+	if _, _, err := (DirLoader{"testdata/templates"}).Load("../golden_test.go"); err == nil {
+		t.Error("DirLoader must not climb out of its directories")
+	}
+	if _, err := e.RenderFile("main.j2", []byte("{% include 'x.j2' %}"), MapVars{}); err == nil || !strings.Contains(err.Error(), "main.j2:1:4: template not found: x.j2") {
+		t.Errorf("error without a loader = %v", err)
+	}
+}

@@ -204,6 +204,13 @@ type withNode struct {
 	body []node
 }
 
+type includeNode struct {
+	pos           int
+	name          expr
+	ignoreMissing bool
+	noContext     bool
+}
+
 type callBlockNode struct {
 	pos    int
 	call   *callExpr

@@ -2,6 +2,8 @@ package jinja
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -48,6 +50,41 @@ type Options struct {
 	LstripBlocks        bool   // strip spaces before a block tag at line start
 	NewlineSequence     string // newline written for template data ("\n" by default)
 	KeepTrailingNewline bool   // keep the source's last newline (Ansible re-adds it anyway)
+	// Loader finds templates named by {% include %}; nil means includes
+	// fail with "template not found".
+	Loader Loader
+}
+
+// Loader finds a template by the name an {% include %} gives; it returns
+// the name to report in errors (e.g. the resolved path) and the source.
+type Loader interface {
+	Load(name string) (resolved string, src []byte, err error)
+}
+
+// DirLoader searches template names in directories, in order, like the
+// template module's search path. Names may not climb out with "..".
+type DirLoader []string
+
+// Load reads the first dirs[i]/name that exists.
+func (d DirLoader) Load(name string) (string, []byte, error) {
+	clean := filepath.Clean("/" + name)[1:]
+	if filepath.IsAbs(name) {
+		clean = name
+	}
+	for _, dir := range d {
+		p := clean
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, clean)
+		}
+		src, err := os.ReadFile(p)
+		if err == nil {
+			return p, src, nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return "", nil, err
+		}
+	}
+	return "", nil, os.ErrNotExist
 }
 
 // FileOptions are Ansible's template module defaults.
@@ -101,13 +138,16 @@ const (
 )
 
 type cacheKey struct {
-	m    mode
-	opts Options
-	name string
-	src  string
+	m            mode
+	trim, lstrip bool
+	keepNL       bool
+	newline      string
+	name         string
+	src          string
 }
 
 type compiled struct {
+	opts Options // lexing options, for included templates
 	name string
 	src  string // normalized source, for positions
 	body []node
@@ -232,7 +272,8 @@ func (a *argList) public() ([]any, map[string]any) {
 
 // compile parses src (or fetches it from the cache).
 func (e *Env) compile(name, src string, m mode, opts Options) (*compiled, error) {
-	key := cacheKey{m: m, opts: opts, name: name, src: src}
+	key := cacheKey{m: m, trim: opts.TrimBlocks, lstrip: opts.LstripBlocks, keepNL: opts.KeepTrailingNewline,
+		newline: opts.NewlineSequence, name: name, src: src}
 	e.cacheMu.RLock()
 	var c *compiled
 	if m == modeFile {
@@ -263,7 +304,8 @@ func (e *Env) compile(name, src string, m mode, opts Options) (*compiled, error)
 }
 
 func (e *Env) parse(name, src string, m mode, opts Options) (*compiled, error) {
-	c := &compiled{name: name}
+	c := &compiled{name: name, opts: Options{TrimBlocks: opts.TrimBlocks, LstripBlocks: opts.LstripBlocks,
+		NewlineSequence: opts.NewlineSequence, KeepTrailingNewline: opts.KeepTrailingNewline}}
 	lo := lexOptions{trimBlocks: opts.TrimBlocks, lstripBlocks: opts.LstripBlocks, newline: opts.NewlineSequence,
 		rawVarStrings: m == modeString}
 	if m == modeExpr {
@@ -344,11 +386,15 @@ func (e *Env) newState(c *compiled, vars Vars, res *resolver) *state {
 
 // run renders a compiled template.
 func (e *Env) run(c *compiled, vars Vars, res *resolver) (*output, error) {
+	return e.runWith(c, vars, res, nil)
+}
+
+func (e *Env) runWith(c *compiled, vars Vars, res *resolver, loader Loader) (*output, error) {
 	rc := &renderCtx{}
 	if res == nil {
 		res = &rc.res
 	}
-	rc.s = state{env: e, vars: vars, tpl: c, frame: &rc.root, root: &rc.root, res: res}
+	rc.s = state{env: e, vars: vars, tpl: c, frame: &rc.root, root: &rc.root, res: res, loader: loader}
 	w := &rc.out
 	w.b.Grow(len(c.src) + 32)
 	if err := execBody(&rc.s, w, c.body); err != nil {
@@ -602,7 +648,7 @@ func (e *Env) RenderFileWith(name string, src []byte, vars Vars, opts Options) (
 	if err != nil {
 		return "", err
 	}
-	w, err := e.run(c, vars, nil)
+	w, err := e.runWith(c, vars, nil, opts.Loader)
 	if err != nil {
 		return "", err
 	}

@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,8 +30,8 @@ func FuzzTemplate(f *testing.F) {
 	e := New()
 	vars := MapVars{"x": "s", "n": 3, "l": []any{1, "a", nil}, "d": map[string]any{"k": []any{1}}, "y": []any{[]any{1}}}
 	f.Fuzz(func(t *testing.T, src string) {
-		if len(src) > 4096 {
-			return
+		if len(src) > 4096 || strings.Contains(src, "password_hash") {
+			return // long inputs and key stretching (up to 10^9 rounds) are slow by design
 		}
 		start := time.Now()
 		_, _ = e.Template(src, vars)

@@ -111,6 +111,7 @@ func runOracleCase(e *Env, c oracleCase, vars Vars) (any, error) {
 	case "file":
 		opts := FileOptions
 		opts.LstripBlocks = c.Lstrip
+		opts.Loader = DirLoader{"testdata/templates"}
 		return e.RenderFileWith("case.j2", []byte(c.T), vars, opts)
 	}
 	return e.Template(c.T, vars)

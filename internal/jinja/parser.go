@@ -217,6 +217,8 @@ func (p *parser) parseStatement() (node, error) {
 		return p.block("filter", p.parseFilterBlock)
 	case "with":
 		return p.block("with", p.parseWith)
+	case "include":
+		return p.parseInclude(tag)
 	}
 	return nil, p.errAt(tag, "Encountered unknown tag '%s'.", tag.val)
 }
@@ -477,6 +479,26 @@ func (p *parser) parseFilterBlock() (node, error) {
 	n := &filterBlockNode{filter: f}
 	if n.body, _, err = p.subparse([]string{"endfilter"}); err != nil {
 		return nil, err
+	}
+	_, err = p.expectKind(tBlockEnd)
+	return n, err
+}
+
+func (p *parser) parseInclude(tag token) (node, error) {
+	x, err := p.parseExpression(true)
+	if err != nil {
+		return nil, err
+	}
+	n := &includeNode{pos: tag.pos, name: x}
+	if p.isName("ignore") && p.toks[p.i+1].kind == tName && p.toks[p.i+1].val == "missing" {
+		p.i += 2
+		n.ignoreMissing = true
+	}
+	if p.isName("with") || p.isName("without") {
+		n.noContext = p.next().val == "without"
+		if !p.skipName("context") {
+			return nil, p.errAt(p.peek(), "expected token 'context', got '%s'", describe(p.peek()))
+		}
 	}
 	_, err = p.expectKind(tBlockEnd)
 	return n, err

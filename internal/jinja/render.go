@@ -1,6 +1,8 @@
 package jinja
 
 import (
+	"errors"
+	"os"
 	"strings"
 	"unicode/utf8"
 )
@@ -16,8 +18,9 @@ type state struct {
 	tpl   *compiled
 	frame *frame
 	root  *frame
-	res   *resolver
-	owned map[*Dict]bool
+	res    *resolver
+	owned  map[*Dict]bool
+	loader Loader
 }
 
 // resolver memoizes templated variables during one top-level call and
@@ -685,6 +688,58 @@ func (s *state) makeMacro(name string, params []macroParam, body []node, def *fr
 		s.frame = saved
 		return sub.b.String(), err
 	}}
+}
+
+func (n *includeNode) exec(s *state, w *output) error {
+	v, err := n.name.eval(s)
+	if err != nil {
+		return withPos(err, n.name.position())
+	}
+	names := []any{v}
+	if l, ok := listOf(norm(v)); ok {
+		names = l
+	}
+	for _, nm := range names {
+		name := str(nm)
+		if s.loader == nil {
+			break
+		}
+		resolved, src, err := s.loader.Load(name)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			return withPos(runtimeErrorf("cannot read included template %s: %v", name, err), n.pos)
+		}
+		return s.include(n, w, resolved, src)
+	}
+	if n.ignoreMissing {
+		return nil
+	}
+	return withPos(runtimeErrorf("template not found: %s", str(v)), n.pos)
+}
+
+// include renders another template into w, with the current variables
+// (and locals unless "without context").
+func (s *state) include(n *includeNode, w *output, name string, src []byte) error {
+	if len(s.res.stack) > maxDepth {
+		return withPos(runtimeErrorf("maximum include depth exceeded"), n.pos)
+	}
+	c, err := s.env.compile(name, string(src), modeFile, s.tpl.opts)
+	if err != nil {
+		return err
+	}
+	saved, savedTpl := s.frame, s.tpl
+	f := newFrame(s.frame)
+	if n.noContext {
+		f = newFrame(nil)
+	}
+	s.frame, s.tpl = f, c
+	s.res.stack = append(s.res.stack, "include "+name)
+	err = execBody(s, w, c.body)
+	s.res.stack = s.res.stack[:len(s.res.stack)-1]
+	s.frame, s.tpl = saved, savedTpl
+	return c.wrap(err)
 }
 
 func (n *callBlockNode) exec(s *state, w *output) error {

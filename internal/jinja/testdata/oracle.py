@@ -68,7 +68,9 @@ def run(case, varsets, loader):
         cond.when = [src]
         return cond.evaluate_conditional(templar, variables)
     if kind == "file":
+        here = os.path.dirname(os.path.abspath(__file__))
         t = templar.copy_with_new_env(environment_class=AnsibleEnvironment, trim_blocks=True,
+                                      searchpath=[os.path.join(here, "templates")],
                                       lstrip_blocks=bool(case.get("lstrip")), available_variables=variables)
         return t.do_template(src, preserve_trailing_newlines=True, escape_backslashes=False)
     raise ValueError("unknown kind %s" % kind)
