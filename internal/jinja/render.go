@@ -13,11 +13,11 @@ const maxDepth = 64
 // state is the per-render evaluation state. One state is used by one
 // goroutine; compiled templates are shared.
 type state struct {
-	env   *Env
-	vars  Vars
-	tpl   *compiled
-	frame *frame
-	root  *frame
+	env    *Env
+	vars   Vars
+	tpl    *compiled
+	frame  *frame
+	root   *frame
 	res    *resolver
 	owned  map[*Dict]bool
 	loader Loader
