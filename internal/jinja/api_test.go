@@ -288,6 +288,21 @@ func TestExtensions(t *testing.T) {
 	if _, err := e.Template("{{ lookup('env', nothere) }}", MapVars{}); !IsUndefined(err) {
 		t.Errorf("undefined argument of a global must fail: %v", err)
 	}
+	e.AddGlobal("varlookup", CtxFunc(func(c *Call, args []any, kw map[string]any) (any, error) {
+		return c.Var(fmt.Sprint(args[0]))
+	}))
+	got, err = e.Template("{{ varlookup('a') }}", MapVars{"a": "{{ b }}!", "b": "B"})
+	if err != nil || got != "B!" {
+		t.Errorf("CtxFunc: got %v, %v", got, err)
+	}
+	for _, tc := range []struct {
+		v    any
+		want bool
+	}{{true, true}, {false, false}, {1, true}, {nil, false}, {"1 == 1", true}, {[]any{}, false}} {
+		if got, err := e.TruthValue(tc.v, MapVars{}); err != nil || got != tc.want {
+			t.Errorf("TruthValue(%v) = %v, %v", tc.v, got, err)
+		}
+	}
 }
 
 func TestFromYAMLTyping(t *testing.T) {

@@ -21,7 +21,24 @@
 //
 // A focused engine costs about as much as the adapter layer would, and is
 // faster: templates are compiled once per source string (cached per Env)
-// and rendered by a tree walker without reflection on the hot path.
+// and rendered by a tree walker without reflection on the hot path
+// (a task argument with three variables and a filter: ~1 µs and 5
+// allocations, against ~1.9 µs and 25 allocations with gonja). gonja is
+// maintained (single maintainer, releases in 2025) but that does not
+// outweigh the semantic gaps above.
+//
+// # Using it
+//
+//	env := jinja.New()                       // one per process; safe for concurrent use
+//	v, err := env.Template("{{ pkgs | length }}", vars)   // playbook strings (native values)
+//	ok, err := env.Truth("result.rc == 0", vars)          // when / changed_when / failed_when / until
+//	out, err := env.RenderFile("nginx.conf.j2", src, vars) // template module
+//	args, err := env.TemplateValue(taskArgs, vars)        // walk module arguments
+//
+// vars is any Vars; the engine templates variable values lazily (see
+// Unsafe to opt out, Mapping for hostvars-like lazy maps). Extra filters,
+// tests and globals (lookup, query) are added with AddFilter, AddTest and
+// AddGlobal (Func, or CtxFunc to read variables of the render).
 //
 // # Semantics
 //
@@ -55,8 +72,11 @@
 //   - type_debug reports plain Python type names (str, dict, …), never
 //     AnsibleUnicode or AnsibleUnsafeText.
 //   - The pep440 version type compares like loose versions.
-//   - password_hash, to_uuid, to_datetime, strftime filters and {% include %},
-//     {% import %} and {% extends %} are not implemented.
+//   - The to_datetime filter and {% import %}, {% from %}, {% extends %}
+//     are not implemented ({% include %} is, through Options.Loader).
+//   - Loops, macro calls and recursion are bounded (maxSteps, maxDepth,
+//     maxNesting) and string/list repetition is capped at 16 MiB, so a
+//     template cannot hang or exhaust memory.
 //   - Results of templating are not tracked as unsafe: a caller storing a
 //     rendered value as a variable (set_fact, register) should wrap it in
 //     Unsafe when it must not be templated again.

@@ -93,6 +93,29 @@ var FileOptions = Options{TrimBlocks: true, NewlineSequence: "\n"}
 // Func is a global function callable from templates, e.g. lookup().
 type Func func(args []any, kwargs map[string]any) (any, error)
 
+// CtxFunc is a global function that also sees the render in progress,
+// e.g. lookup('vars', name) or lookup('template', file).
+type CtxFunc func(c *Call, args []any, kwargs map[string]any) (any, error)
+
+// Call is the render in progress, as a CtxFunc sees it.
+type Call struct{ s *state }
+
+// Var returns a variable as a template reading it would (templated lazily;
+// an undefined variable is an error).
+func (c *Call) Var(name string) (any, error) {
+	v, err := c.s.lookup(name, -1)
+	if err != nil {
+		return nil, err
+	}
+	if u, ok := v.(*Undefined); ok {
+		return nil, u.err()
+	}
+	return v, nil
+}
+
+// Vars returns the variable source of the render.
+func (c *Call) Vars() Vars { return c.s.vars }
+
 // Filter implements `value | name(args)`.
 type Filter func(value any, args []any, kwargs map[string]any) (any, error)
 
@@ -242,16 +265,26 @@ func (e *Env) AddTest(name string, t Test) {
 	}})
 }
 
-// AddGlobal registers a global value or, when v is a Func, a function.
-// Variables with the same name take precedence, as in Ansible.
+// AddGlobal registers a global value or, when v is a Func or CtxFunc, a
+// function. Variables with the same name take precedence, as in Ansible.
+// Undefined arguments fail before the function is called.
 func (e *Env) AddGlobal(name string, v any) {
-	if f, ok := v.(Func); ok {
+	switch f := v.(type) {
+	case Func:
 		v = &callable{name: name, fn: func(s *state, a *argList) (any, error) {
 			if u := firstUndefined(a.pos...); u != nil {
 				return nil, u.err()
 			}
 			pos, kw := a.public()
 			return f(pos, kw)
+		}}
+	case CtxFunc:
+		v = &callable{name: name, fn: func(s *state, a *argList) (any, error) {
+			if u := firstUndefined(a.pos...); u != nil {
+				return nil, u.err()
+			}
+			pos, kw := a.public()
+			return f(&Call{s: s}, pos, kw)
 		}}
 	}
 	e.mu.Lock()
@@ -403,8 +436,9 @@ func (e *Env) runWith(c *compiled, vars Vars, res *resolver, loader Loader) (*ou
 	return w, nil
 }
 
-// Render renders src as a template file body renders: text, with
-// Ansible's trim_blocks and backslash handling for playbook strings.
+// Render templates a playbook string to text (Ansible's convert_data=False:
+// no conversion back to lists or dicts); a string without template markers
+// is returned as is.
 func (e *Env) Render(src string, vars Vars) (string, error) {
 	if !isPossiblyTemplate(src) {
 		return src, nil
@@ -600,6 +634,16 @@ func (e *Env) Truth(cond string, vars Vars) (bool, error) {
 		return false, err
 	}
 	return ok, nil
+}
+
+// TruthValue judges a when:-style value as Ansible does: strings are
+// conditionals (see Truth), other YAML values (true, 1, null, …) by Python
+// truthiness.
+func (e *Env) TruthValue(cond any, vars Vars) (bool, error) {
+	if s, ok := cond.(string); ok {
+		return e.Truth(s, vars)
+	}
+	return truth(norm(cond))
 }
 
 func (e *Env) truth(cond string, vars Vars) (bool, error) {
