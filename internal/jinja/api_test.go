@@ -434,3 +434,37 @@ func TestIncludeErrorsNameTheIncludedFile(t *testing.T) {
 		t.Errorf("error without a loader = %v", err)
 	}
 }
+
+// TestAddWhileRendering registers globals and filters while other
+// goroutines render (run with -race).
+func TestAddWhileRendering(t *testing.T) {
+	e := New()
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := e.Render("{{ range(3) | join(',') }} {{ x | default(1) }}", MapVars{}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 50; i++ {
+		e.AddGlobal(fmt.Sprintf("g%d", i), i)
+		e.AddFilter(fmt.Sprintf("f%d", i), func(v any, _ []any, _ map[string]any) (any, error) { return v, nil })
+	}
+	close(stop)
+	wg.Wait()
+	if got, err := e.Render("{{ g7 | f3 }}", MapVars{}); err != nil || got != "7" {
+		t.Errorf("got %q, %v", got, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Vars is the source of template variables. Lookup returns a variable's
@@ -139,7 +140,7 @@ type Env struct {
 	mu      sync.RWMutex
 	filters map[string]*filterDef
 	tests   map[string]*testDef
-	globals map[string]any
+	globals atomic.Pointer[map[string]any] // replaced, never modified, by AddGlobal
 	cacheMu sync.RWMutex
 	strs    [2]map[string]*compiled // modeString, modeExpr templates by source
 	files   map[cacheKey]*compiled  // template files by name, options and source
@@ -183,9 +184,9 @@ func New() *Env {
 	e := &Env{
 		filters: make(map[string]*filterDef, 128),
 		tests:   make(map[string]*testDef, 64),
-		globals: make(map[string]any, 16),
 	}
 	e.resetCache()
+	e.globals.Store(&map[string]any{})
 	registerFilters(e)
 	registerTests(e)
 	registerGlobals(e)
@@ -287,8 +288,20 @@ func (e *Env) AddGlobal(name string, v any) {
 			return f(&Call{s: s}, pos, kw)
 		}}
 	}
+	e.setGlobal(name, v)
+}
+
+// setGlobal installs a new globals map with name set (copy on write, so
+// renders read globals without locking).
+func (e *Env) setGlobal(name string, v any) {
 	e.mu.Lock()
-	e.globals[name] = v
+	old := *e.globals.Load()
+	m := make(map[string]any, len(old)+1)
+	for k, x := range old {
+		m[k] = x
+	}
+	m[name] = v
+	e.globals.Store(&m)
 	e.mu.Unlock()
 }
 

@@ -7,7 +7,7 @@ import (
 
 func registerGlobals(e *Env) {
 	g := func(name string, fn func(s *state, a *argList) (any, error)) {
-		e.globals[name] = &callable{name: name, fn: fn}
+		e.setGlobal(name, &callable{name: name, fn: fn})
 	}
 	g("range", gRange)
 	g("dict", gDict)

@@ -5,13 +5,20 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Python regular expressions are translated to Go's RE2 syntax. Features
 // RE2 lacks (lookaround, backreferences in patterns) give an error naming
 // the pattern.
 
-var reCache sync.Map // string -> *regexp.Regexp
+var (
+	reCache sync.Map // string -> *regexp.Regexp
+	reCount atomic.Int64
+)
+
+// maxRegexCache bounds the compiled-regex cache; it is emptied when full.
+const maxRegexCache = 10000
 
 func compilePyRegex(pattern string, ignoreCase, multiline bool) (*regexp.Regexp, error) {
 	key := pattern
@@ -38,6 +45,10 @@ func compilePyRegex(pattern string, ignoreCase, multiline bool) (*regexp.Regexp,
 	r, err := regexp.Compile(goPat)
 	if err != nil {
 		return nil, runtimeErrorf("invalid or unsupported regular expression %s: %s", repr(pattern), strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+	}
+	if reCount.Add(1) > maxRegexCache {
+		reCache.Clear()
+		reCount.Store(0)
 	}
 	reCache.Store(key, r)
 	return r, nil

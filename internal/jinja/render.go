@@ -67,7 +67,7 @@ func (s *state) lookup(name string, pos int) (any, error) {
 			return v, nil
 		}
 	}
-	if g, ok := s.env.globals[name]; ok {
+	if g, ok := (*s.env.globals.Load())[name]; ok {
 		return g, nil
 	}
 	return undefinedVar(name, pos), nil
