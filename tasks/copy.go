@@ -328,7 +328,9 @@ func copyChanged(ctx context.Context, c *Call, src copySource, dest, destFile st
 		fa.Mode = preservedMode(src)
 	}
 	var old *transport.FileInfo
-	if ds.exists {
+	if ds.exists && !follow {
+		old = &ds.fi
+	} else if ds.exists {
 		lst, err := c.Conn.Lstat(ctx, destFile)
 		if err != nil && hostErr(err) {
 			return nil, err

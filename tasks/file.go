@@ -126,7 +126,7 @@ func fileState(ctx context.Context, c *Call, state, p, prev string, lst transpor
 		}
 		return ensureFile(ctx, c, p, prev, lst, fa, follow, times)
 	case "directory":
-		return ensureDirectory(ctx, c, p, fa, follow, c.Args.Bool("recurse"), times)
+		return ensureDirectoryFrom(ctx, c, p, prev, lst, fa, follow, c.Args.Bool("recurse"), times)
 	case "link":
 		var src *string
 		if c.Args.Has("src") {

@@ -16,6 +16,12 @@ func ensureDirectory(ctx context.Context, c *Call, p string, fa FileArgs, follow
 	if err != nil {
 		return nil, err
 	}
+	return ensureDirectoryFrom(ctx, c, p, prev, lst, fa, follow, recurse, times)
+}
+
+// ensureDirectoryFrom is ensureDirectory for a path whose state is known.
+func ensureDirectoryFrom(ctx context.Context, c *Call, p, prev string, lst transport.FileInfo, fa FileArgs, follow, recurse bool, times fileTimeArgs) (*Result, error) {
+	var err error
 	if follow && prev == "link" {
 		if p, err = RealPath(ctx, c.Conn, p); err != nil {
 			return nil, err
