@@ -211,6 +211,16 @@ type includeNode struct {
 	noContext     bool
 }
 
+// importNode is {% import name as alias %} or {% from name import a, b as c %}.
+type importNode struct {
+	pos         int
+	name        expr
+	alias       string   // import … as alias
+	names       []string // from … import names
+	as          []string // local names for names
+	withContext bool
+}
+
 type callBlockNode struct {
 	pos    int
 	call   *callExpr

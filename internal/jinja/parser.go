@@ -219,6 +219,8 @@ func (p *parser) parseStatement() (node, error) {
 		return p.block("with", p.parseWith)
 	case "include":
 		return p.parseInclude(tag)
+	case "import", "from":
+		return p.parseImport(tag)
 	}
 	return nil, p.errAt(tag, "Encountered unknown tag '%s'.", tag.val)
 }
@@ -496,6 +498,63 @@ func (p *parser) parseInclude(tag token) (node, error) {
 	}
 	if p.isName("with") || p.isName("without") {
 		n.noContext = p.next().val == "without"
+		if !p.skipName("context") {
+			return nil, p.errAt(p.peek(), "expected token 'context', got '%s'", describe(p.peek()))
+		}
+	}
+	_, err = p.expectKind(tBlockEnd)
+	return n, err
+}
+
+func (p *parser) parseImport(tag token) (node, error) {
+	x, err := p.parseExpression(true)
+	if err != nil {
+		return nil, err
+	}
+	n := &importNode{pos: tag.pos, name: x}
+	if tag.val == "import" {
+		if !p.skipName("as") {
+			return nil, p.errAt(p.peek(), "expected token 'as', got '%s'", describe(p.peek()))
+		}
+		t, err := p.expectKind(tName)
+		if err != nil {
+			return nil, err
+		}
+		n.alias = t.val
+	} else {
+		if !p.skipName("import") {
+			return nil, p.errAt(p.peek(), "expected token 'import', got '%s'", describe(p.peek()))
+		}
+		for {
+			if p.isName("with") || p.isName("without") || p.peek().kind == tBlockEnd {
+				break
+			}
+			if len(n.names) > 0 {
+				if _, err := p.expectOp(","); err != nil {
+					return nil, err
+				}
+			}
+			t, err := p.expectKind(tName)
+			if err != nil {
+				return nil, err
+			}
+			local := t.val
+			if p.skipName("as") {
+				at, err := p.expectKind(tName)
+				if err != nil {
+					return nil, err
+				}
+				local = at.val
+			}
+			n.names = append(n.names, t.val)
+			n.as = append(n.as, local)
+		}
+		if len(n.names) == 0 {
+			return nil, p.errAt(p.peek(), "expected token 'name', got '%s'", describe(p.peek()))
+		}
+	}
+	if p.isName("with") || p.isName("without") {
+		n.withContext = p.next().val == "with"
 		if !p.skipName("context") {
 			return nil, p.errAt(p.peek(), "expected token 'context', got '%s'", describe(p.peek()))
 		}

@@ -742,6 +742,76 @@ func (s *state) include(n *includeNode, w *output, name string, src []byte) erro
 	return c.wrap(err)
 }
 
+func (n *importNode) exec(s *state, w *output) error {
+	v, err := n.name.eval(s)
+	if err != nil {
+		return withPos(err, n.name.position())
+	}
+	name := str(v)
+	if s.loader == nil {
+		return withPos(runtimeErrorf("template not found: %s", name), n.pos)
+	}
+	resolved, src, err := s.loader.Load(name)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return withPos(runtimeErrorf("template not found: %s", name), n.pos)
+		}
+		return withPos(runtimeErrorf("cannot read imported template %s: %v", name, err), n.pos)
+	}
+	module, err := s.importModule(n, resolved, src)
+	if err != nil {
+		return err
+	}
+	if n.alias != "" {
+		s.frame.set(n.alias, module)
+		return nil
+	}
+	for i, nm := range n.names {
+		v, ok := module.d.Get(nm)
+		if !ok {
+			line, _ := lineCol(s.tpl.src, n.pos)
+			v = &Undefined{obj: noObj, name: nm, pos: n.pos,
+				hint: sprintf("the template %s (imported on line %d) does not export the requested name %s", repr(name), line, repr(nm))}
+		}
+		s.frame.set(n.as[i], v)
+	}
+	return nil
+}
+
+// importModule renders a template for its top-level macros and variables,
+// which become the attributes of the returned module.
+func (s *state) importModule(n *importNode, name string, src []byte) (*Namespace, error) {
+	if len(s.res.stack) > maxDepth {
+		return nil, withPos(runtimeErrorf("maximum import depth exceeded"), n.pos)
+	}
+	c, err := s.env.compile(name, string(src), modeFile, s.tpl.opts)
+	if err != nil {
+		return nil, err
+	}
+	parent := (*frame)(nil)
+	if n.withContext {
+		parent = s.frame
+	}
+	f := newFrame(parent)
+	saved, savedTpl := s.frame, s.tpl
+	s.frame, s.tpl = f, c
+	s.res.stack = append(s.res.stack, "import "+name)
+	var discard output
+	err = execBody(s, &discard, c.body)
+	s.res.stack = s.res.stack[:len(s.res.stack)-1]
+	s.frame, s.tpl = saved, savedTpl
+	if err != nil {
+		return nil, c.wrap(err)
+	}
+	module := &Namespace{d: NewDict(len(f.names))}
+	for i, nm := range f.names {
+		if !strings.HasPrefix(nm, "_") {
+			module.d.Set(nm, f.vals[i])
+		}
+	}
+	return module, nil
+}
+
 func (n *callBlockNode) exec(s *state, w *output) error {
 	caller := s.makeMacro("caller", n.params, n.body, s.frame, nil)
 	fn, err := n.call.fn.eval(s)
