@@ -91,6 +91,19 @@ func (ps *playState) magic(name string) (any, bool) {
 	return nil, false
 }
 
+// usesFiles reports whether a play has a task whose module may use the
+// connection's file operations.
+func usesFiles(p *Play) bool {
+	found := false
+	walkTasks(p, func(t *Task) bool {
+		if t.Spec != nil && !t.Spec.Controller && !t.Spec.NoFiles {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
 // playHosts are the play's hosts that have not failed, in every batch.
 func (ps *playState) playHosts() []string {
 	failed := map[string]bool{}
@@ -185,6 +198,7 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 		return err
 	}
 	r.playEnded = false
+	r.warmFiles = usesFiles(p)
 	for _, b := range batches {
 		if ctx.Err() != nil || r.stopAll || r.playEnded {
 			break

@@ -138,6 +138,7 @@ type run struct {
 	started   bool            // --start-at-task reached
 	stopAll   bool            // any_errors_fatal, a whole batch failed
 	playEnded bool            // meta: end_play in the current play
+	warmFiles bool            // start file operations as soon as a host connects
 	becomes   map[string]transport.Conn
 	omit      string
 	homeDirs  map[string]string
@@ -280,6 +281,11 @@ func (r *run) conn(ctx context.Context, host string, varsOf func() (map[string]a
 		return nil, err
 	}
 	e.conn = c
+	if r.warmFiles {
+		// Start the file channel now, in parallel with the task that
+		// connected, rather than in the first file task.
+		go func() { _, _ = c.Stat(context.WithoutCancel(ctx), ".") }()
+	}
 	return c, nil
 }
 

@@ -28,6 +28,7 @@ var commandArgs = []Arg{
 func init() {
 	Register(&Spec{
 		Name:     "command",
+		NoFiles:  true,
 		Args:     commandArgs,
 		FreeForm: FreeFormCommand,
 		Run:      func(ctx context.Context, c *Call) (*Result, error) { return runCommand(ctx, c, false) },

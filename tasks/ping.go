@@ -4,9 +4,10 @@ import "context"
 
 func init() {
 	Register(&Spec{
-		Name: "ping",
-		Args: []Arg{{Name: "data", Type: Str, Default: "pong"}},
-		Run:  runPing,
+		Name:    "ping",
+		Args:    []Arg{{Name: "data", Type: Str, Default: "pong"}},
+		NoFiles: true,
+		Run:     runPing,
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 func init() {
 	Register(&Spec{
 		Name:     "raw",
+		NoFiles:  true,
 		Args:     []Arg{{Name: "executable", Type: Path}},
 		FreeForm: FreeFormCommand,
 		Run:      runRaw,

@@ -20,8 +20,9 @@ func init() {
 			{Name: "filter", Type: List, Default: []any{}},
 			{Name: "fact_path", Type: Path, Default: "/etc/ansible/facts.d"},
 		},
-		Facts: HostFacts,
-		Run:   runSetup,
+		Facts:   HostFacts,
+		NoFiles: true,
+		Run:     runSetup,
 	})
 }
 

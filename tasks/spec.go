@@ -93,6 +93,11 @@ type Spec struct {
 	// BypassHostLoop runs the action once for all hosts of the play, as
 	// Ansible runs pause.
 	BypassHostLoop bool
+	// NoFiles marks a module that never uses the connection's file
+	// operations (command, shell, raw, setup, ping); for plays using any other
+	// module the engine starts the file channel (SFTP) as soon as a host is
+	// connected, in parallel with the first task.
+	NoFiles bool
 	// Engine marks a keyword the playbook engine carries out itself (meta,
 	// include_tasks, import_tasks, import_playbook); Run is nil.
 	Engine bool
