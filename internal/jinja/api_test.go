@@ -468,3 +468,36 @@ func TestAddWhileRendering(t *testing.T) {
 		t.Errorf("got %q, %v", got, err)
 	}
 }
+
+func TestCheck(t *testing.T) {
+	e := New()
+	tests := []struct {
+		src  string
+		expr bool
+		ok   bool
+	}{
+		{"plain", false, true},
+		{"{{ x | default(1) }}", false, true},
+		{"{{ x | nofilter }}", false, false},
+		{"{% if x %}", false, false},
+		{"{{ undefined_is_fine }}", false, true},
+		{"x == 1 and y is defined", true, true},
+		{"x ==", true, false},
+		{"{{ x }} == 1", true, true},
+		{"x is nosuchtest", true, false},
+	}
+	for _, tc := range tests {
+		var err error
+		if tc.expr {
+			err = e.CheckExpr(tc.src)
+		} else {
+			err = e.CheckTemplate(tc.src)
+		}
+		if (err == nil) != tc.ok {
+			t.Errorf("check %q: err = %v, want ok=%v", tc.src, err, tc.ok)
+		}
+		if err != nil && !IsSyntax(err) {
+			t.Errorf("check %q: %v is not a syntax error", tc.src, err)
+		}
+	}
+}
