@@ -1,6 +1,7 @@
 // Package hostconn opens the connection an inventory host asks for: local for
-// ansible_connection=local, otherwise ssh through one shared pool, so that a
-// run keeps exactly one connection per host.
+// ansible_connection=local, telnet for ansible_connection=telnet, otherwise
+// ssh through one shared pool, so that a run keeps exactly one connection per
+// host.
 package hostconn
 
 import (
@@ -31,6 +32,7 @@ type Opener struct {
 	policy ssh.HostKeyPolicy
 	pool   *ssh.Pool
 	local  *local.Conn
+	telnet telnetPool
 }
 
 // New returns an Opener, or an error when opts are invalid.
@@ -61,9 +63,11 @@ func (o *Opener) Open(ctx context.Context, name string, vars map[string]any) (tr
 		return o.local, nil
 	case "ssh", "smart", "paramiko":
 		return o.openSSH(ctx, name, vars)
+	case "telnet":
+		return o.telnet.get(ctx, name, vars)
 	default:
 		return nil, &transport.UnreachableError{Host: name,
-			Err: fmt.Errorf("ansible_connection %q is not supported (ssh, local)", kind)}
+			Err: fmt.Errorf("ansible_connection %q is not supported (ssh, local, telnet)", kind)}
 	}
 }
 
@@ -166,4 +170,7 @@ func first(values ...string) string {
 }
 
 // Close closes every connection opened.
-func (o *Opener) Close() error { return o.pool.Close() }
+func (o *Opener) Close() error {
+	o.telnet.close()
+	return o.pool.Close()
+}
