@@ -442,8 +442,12 @@ func (ps *playState) collectHandlers() {
 			out = append(out, t)
 		}
 	}
+	seen := map[string]bool{}
 	for _, r := range ps.play.Roles {
-		walk(r.Handlers)
+		if !seen[r.Path] { // a role applied twice has its handlers once
+			seen[r.Path] = true
+			walk(r.Handlers)
+		}
 	}
 	walk(ps.play.Handlers)
 	ps.handlers = out

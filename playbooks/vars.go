@@ -14,7 +14,9 @@ import (
 // first layer that has it wins. Values are raw: the Jinja engine templates a
 // value when a template reads it (lazily, recursively), with this same scope.
 //
-//  1. role defaults (roles/X/defaults/main.yml)
+//  1. role defaults (roles/X/defaults/main.yml): the task's role first, then
+//     every role of the play (later roles over earlier), as Ansible exposes
+//     role variables play-wide when private_role_vars is off (its default)
 //  2. inventory variables: group vars (all, then parents before children)
 //     and host vars, inline and from group_vars/ and host_vars/ beside the
 //     inventory, as package inventory merges them
@@ -23,12 +25,13 @@ import (
 //  4. play vars
 //  5. play vars_prompt
 //  6. play vars_files
-//  7. role vars (roles/X/vars/main.yml)
+//  7. role vars (roles/X/vars/main.yml), play-wide like role defaults
 //  8. block vars (outer blocks first, inner blocks win)
 //  9. task vars (including vars of an import_tasks)
 //  10. include_vars
 //  11. set_fact and registered variables
-//  12. role parameters (vars given in roles:) and include_tasks vars
+//  12. role parameters (vars given in roles:, play-wide as above) and
+//     include_tasks vars
 //  13. extra vars (-e), which always win
 //  14. magic variables (inventory_hostname, groups, hostvars, ...), which
 //     Ansible sets last
@@ -135,12 +138,13 @@ func (s *scope) Lookup(name string) (any, bool) {
 	return s.playVar(name)
 }
 
-// playVar looks name up from role vars down to role defaults.
+// playVar looks name up from role vars down to role defaults. As in
+// Ansible (private_role_vars off), the vars and defaults of every role of
+// the play are visible to all its tasks; the task's own role wins, then
+// later roles over earlier ones.
 func (s *scope) playVar(name string) (any, bool) {
-	if r := s.role(); r != nil {
-		if v, ok := r.Vars[name]; ok {
-			return v, true
-		}
+	if v, ok := s.fromRoles(name, func(r *Role) map[string]any { return r.Vars }); ok {
+		return v, true
 	}
 	if v, ok := s.ps.varsFile(s.h.name, name); ok {
 		return v, true
@@ -157,12 +161,27 @@ func (s *scope) playVar(name string) (any, bool) {
 	if v, ok := s.h.inv[name]; ok {
 		return v, true
 	}
+	if v, ok := s.fromRoles(name, func(r *Role) map[string]any { return r.Defaults }); ok {
+		return v, true
+	}
+	return s.fallback(name)
+}
+
+// fromRoles looks name up in one map of the task's role, then of the
+// play's roles, last first.
+func (s *scope) fromRoles(name string, m func(*Role) map[string]any) (any, bool) {
 	if r := s.role(); r != nil {
-		if v, ok := r.Defaults[name]; ok {
+		if v, ok := m(r)[name]; ok {
 			return v, true
 		}
 	}
-	return s.fallback(name)
+	roles := s.ps.play.Roles
+	for i := len(roles) - 1; i >= 0; i-- {
+		if v, ok := m(roles[i])[name]; ok {
+			return v, true
+		}
+	}
+	return nil, false
 }
 
 func (s *scope) fact(name string) (any, bool) {
@@ -194,11 +213,7 @@ func (s *scope) role() *Role {
 }
 
 func (s *scope) roleParam(name string) (any, bool) {
-	if r := s.role(); r != nil {
-		v, ok := r.Params[name]
-		return v, ok
-	}
-	return nil, false
+	return s.fromRoles(name, func(r *Role) map[string]any { return r.Params })
 }
 
 // taskVar looks name up in the vars of the task and its enclosing blocks,
