@@ -53,6 +53,7 @@ func registerStringFilters(e *Env) {
 	reg(fRegexSearch, "regex_search")
 	reg(fRegexFindall, "regex_findall")
 	reg(fRegexEscape, "regex_escape")
+	reg(fURLSplit, "urlsplit")
 }
 
 func jsonKwargs(a *argList, o jsonOpts) (jsonOpts, error) {
@@ -492,4 +493,85 @@ func fRegexEscape(s *state, v any, a *argList) (any, error) {
 		return nil, runtimeErrorf("Regex type (%s) not yet implemented", typ)
 	}
 	return nil, runtimeErrorf("Invalid regex type (%s)", typ)
+}
+
+// fURLSplit is Ansible's urlsplit filter: the parts of a URL as a dict, or
+// one part by name.
+func fURLSplit(s *state, v any, a *argList) (any, error) {
+	b, err := a.bind("urlsplit", "query")
+	if err != nil {
+		return nil, err
+	}
+	raw := str(v)
+	scheme, rest := "", raw
+	if uriSchemeRe.MatchString(raw) {
+		i := strings.IndexByte(raw, ':')
+		scheme, rest = strings.ToLower(raw[:i]), raw[i+1:]
+	}
+	netloc := ""
+	if strings.HasPrefix(rest, "//") {
+		rest = rest[2:]
+		i := strings.IndexAny(rest, "/?#")
+		if i < 0 {
+			i = len(rest)
+		}
+		netloc, rest = rest[:i], rest[i:]
+	}
+	fragment, query := "", ""
+	if i := strings.IndexByte(rest, '#'); i >= 0 {
+		rest, fragment = rest[:i], rest[i+1:]
+	}
+	if i := strings.IndexByte(rest, '?'); i >= 0 {
+		rest, query = rest[:i], rest[i+1:]
+	}
+	d := NewDict(9)
+	d.Set("fragment", fragment)
+	host := netloc
+	var user, pass any
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		ui := host[:i]
+		host = host[i+1:]
+		u, p, hasP := strings.Cut(ui, ":")
+		user = u
+		if hasP {
+			pass = p
+		}
+	}
+	var port any
+	hostname := host
+	if strings.HasPrefix(host, "[") {
+		if j := strings.IndexByte(host, ']'); j >= 0 {
+			hostname = host[1:j]
+			if strings.HasPrefix(host[j+1:], ":") {
+				if n, ok := pyInt(host[j+2:], 10); ok {
+					port = n
+				}
+			}
+		}
+	} else if i := strings.LastIndexByte(host, ':'); i >= 0 {
+		hostname = host[:i]
+		if n, ok := pyInt(host[i+1:], 10); ok {
+			port = n
+		}
+	}
+	var hn any
+	if hostname != "" {
+		hn = strings.ToLower(hostname)
+	}
+	d.Set("hostname", hn)
+	d.Set("netloc", netloc)
+	d.Set("password", pass)
+	d.Set("path", rest)
+	d.Set("port", port)
+	d.Set("query", query)
+	d.Set("scheme", scheme)
+	d.Set("username", user)
+	if q, ok := b[0].(string); ok && q != "" {
+		part, ok := d.Get(q)
+		if !ok {
+			return nil, runtimeErrorf("urlsplit: unknown URL component: %s", q)
+		}
+		return part, nil
+	}
+	return d, nil
 }

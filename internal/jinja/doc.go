@@ -67,7 +67,9 @@
 // # Known differences from Ansible
 //
 //   - Regular expressions use Go's RE2 syntax after translating Python's
-//     \Z; lookaround and backreferences inside patterns are not supported.
+//     \Z; lookaround and backreferences inside patterns are not supported,
+//     \d and \w are ASCII-only, and $ (without multiline) matches only at
+//     the very end, not also before a final newline as Python's does.
 //   - Integers are 64-bit (Python's are unbounded).
 //   - type_debug reports plain Python type names (str, dict, …), never
 //     AnsibleUnicode or AnsibleUnsafeText.
