@@ -226,7 +226,9 @@ func TestFileModulesLocal(t *testing.T) {
 }
 
 // labConn dials the first host of a lab of real sshd hosts.
-func labConn(t *testing.T) (*ssh.Conn, *testlab.Host) {
+func labConn(t *testing.T) (*ssh.Conn, *testlab.Host) { return labConnB(t) }
+
+func labConnB(t testing.TB) (*ssh.Conn, *testlab.Host) {
 	lab := testlab.Start(t, testlab.Options{Hosts: 1, OwnUsers: os.Geteuid() == 0})
 	h := lab.Hosts[0]
 	cfg := ssh.Config{Host: h.Name, HostName: h.Addr, Port: h.Port, User: h.User,
