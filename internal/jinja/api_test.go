@@ -501,3 +501,16 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestToPlainUnwraps(t *testing.T) {
+	d := NewDict(1)
+	d.Set("k", Unsafe{"{{ raw }}"})
+	in := Unsafe{map[string]any{"d": d, "l": []string{"a"}, "n": int64(3)}}
+	got := fmt.Sprint(ToPlain(in))
+	if got != "map[d:map[k:{{ raw }}] l:[a] n:3]" {
+		t.Errorf("ToPlain = %s", got)
+	}
+	if got := fmt.Sprint(ToPlain(hostvars{"h": {"ip": "1"}})); got != "map[h:map[ip:1]]" {
+		t.Errorf("ToPlain(Mapping) = %s", got)
+	}
+}

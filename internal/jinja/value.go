@@ -194,6 +194,9 @@ func (d *Dict) Copy() *Dict {
 // map[string]any (keys stringified as Python's str would), Tuple becomes
 // []any, recursively.
 func ToPlain(v any) any {
+	if u, ok := v.(Unsafe); ok {
+		return ToPlain(u.V)
+	}
 	switch x := v.(type) {
 	case *Dict:
 		m := make(map[string]any, x.Len())
@@ -220,7 +223,16 @@ func ToPlain(v any) any {
 		}
 		return out
 	}
-	return norm(v)
+	switch n := norm(v).(type) {
+	case *Dict, []any, Tuple, map[string]any:
+		return ToPlain(n)
+	case Mapping:
+		return ToPlain(toDict(n))
+	case *Namespace:
+		return ToPlain(n.d)
+	default:
+		return n
+	}
 }
 
 // norm widens scalar kinds and converts foreign slices and maps to the
