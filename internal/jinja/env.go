@@ -254,7 +254,8 @@ func (e *Env) resetCache() {
 func (e *Env) AddFilter(name string, f Filter) {
 	e.addFilter(name, &filterDef{fn: func(s *state, v any, a *argList) (any, error) {
 		pos, kw := a.public()
-		return f(v, pos, kw)
+		r, err := f(v, pos, kw)
+		return norm(r), err
 	}})
 }
 
@@ -277,7 +278,8 @@ func (e *Env) AddGlobal(name string, v any) {
 				return nil, u.err()
 			}
 			pos, kw := a.public()
-			return f(pos, kw)
+			r, err := f(pos, kw)
+			return norm(r), err
 		}}
 	case CtxFunc:
 		v = &callable{name: name, fn: func(s *state, a *argList) (any, error) {
@@ -285,10 +287,11 @@ func (e *Env) AddGlobal(name string, v any) {
 				return nil, u.err()
 			}
 			pos, kw := a.public()
-			return f(&Call{s: s}, pos, kw)
+			r, err := f(&Call{s: s}, pos, kw)
+			return norm(r), err
 		}}
 	}
-	e.setGlobal(name, v)
+	e.setGlobal(name, norm(v))
 }
 
 // setGlobal installs a new globals map with name set (copy on write, so
