@@ -30,6 +30,12 @@ func truth(v any) (bool, error) {
 		return len(x.Keys()) > 0, nil
 	case *Undefined:
 		return false, x.err()
+	case *callable, *Namespace, *loopObj:
+		return true, nil
+	}
+	switch n := norm(v).(type) {
+	case nil, bool, int, float64, string, []any, Tuple, *Dict:
+		return truth(n)
 	}
 	return true, nil
 }
