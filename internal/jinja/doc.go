@@ -74,9 +74,10 @@
 //   - type_debug reports plain Python type names (str, dict, …), never
 //     AnsibleUnicode or AnsibleUnsafeText.
 //   - The pep440 version type compares like loose versions.
-//   - The to_datetime filter and {% extends %}/{% block %} are not
-//     implemented ({% include %}, {% import %} and {% from %} are, through
-//     Options.Loader).
+//   - {% extends %}/{% block %} are not implemented ({% include %},
+//     {% import %} and {% from %} are, through Options.Loader).
+//   - Datetimes (now(), to_datetime) are naive; strftime's %z and %Z print
+//     +0000 and UTC where Python prints nothing.
 //   - Loops, macro calls and recursion are bounded (maxSteps, maxDepth,
 //     maxNesting) and string/list repetition is capped at 16 MiB, so a
 //     template cannot hang or exhaust memory.

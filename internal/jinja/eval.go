@@ -264,6 +264,11 @@ func getattr(s *state, obj any, name string, pos int) any {
 			return v
 		}
 		return undefinedAttr(obj, name, pos)
+	case dateTime, timeDelta:
+		if v, ok := dateAttr(o, name); ok {
+			return v
+		}
+		return undefinedAttr(obj, name, pos)
 	case map[string]any:
 		if !dictMethods[name] {
 			if v, ok := o[name]; ok {

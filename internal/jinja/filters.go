@@ -97,6 +97,7 @@ func registerFilters(e *Env) {
 	reg(fPprint, "pprint")
 	reg(fPasswordHash, "password_hash")
 	reg(fToUUID, "to_uuid")
+	reg(fToDatetime, "to_datetime")
 	reg(fStrftime, "strftime")
 	registerDataFilters(e)
 	registerStringFilters(e)

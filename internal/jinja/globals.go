@@ -53,7 +53,8 @@ func registerGlobals(e *Env) {
 		if f, ok := b[1].(string); ok {
 			return strftime(f, t, true), nil
 		}
-		return t.Format("2006-01-02 15:04:05.000000"), nil
+		naive := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond()/1000*1000, time.UTC)
+		return dateTime{naive}, nil
 	})
 	g("undef", func(s *state, a *argList) (any, error) {
 		hint := "Mandatory variable has not been overridden"

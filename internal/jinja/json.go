@@ -137,6 +137,8 @@ func jsonWrite(b *strings.Builder, v any, o jsonOpts, level int) error {
 		b.WriteByte('}')
 	case *Undefined:
 		return x.err()
+	case dateTime:
+		jsonString(b, strings.Replace(x.String(), " ", "T", 1), o.ascii, o.htmlSafe)
 	default:
 		return typeErrorf("Object of type %s is not JSON serializable", typeName(v))
 	}

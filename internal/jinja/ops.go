@@ -30,8 +30,10 @@ func truth(v any) (bool, error) {
 		return len(x.Keys()) > 0, nil
 	case *Undefined:
 		return false, x.err()
-	case *callable, *Namespace, *loopObj:
+	case *callable, *Namespace, *loopObj, dateTime:
 		return true, nil
+	case timeDelta:
+		return x.d != 0, nil
 	}
 	switch n := norm(v).(type) {
 	case nil, bool, int, float64, string, []any, Tuple, *Dict:
@@ -86,6 +88,9 @@ func equal(a, b any) bool {
 		}
 		return af == bf
 	}
+	if c, ok := dateCompare(a, b); ok {
+		return c == 0
+	}
 	switch x := a.(type) {
 	case nil:
 		return b == nil
@@ -133,6 +138,9 @@ func equalSlices(a, b []any) bool {
 // compare orders a and b like Python's <, returning -1, 0 or 1.
 func compare(a, b any) (int, error) {
 	a, b = norm(a), norm(b)
+	if c, ok := dateCompare(a, b); ok {
+		return c, nil
+	}
 	if af, ok := asFloat(a); ok {
 		if bf, ok := asFloat(b); ok {
 			ai, _, aF, _ := numeric(a)
@@ -225,6 +233,9 @@ func unsupported(op string, a, b any) error {
 func arith(op string, a, b any) (any, error) {
 	if u := firstUndefined(a, b); u != nil {
 		return nil, u.err()
+	}
+	if v, ok := dateArith(op, a, b); ok {
+		return v, nil
 	}
 	ai, af, aF, aok := numeric(a)
 	bi, bf, bF, bok := numeric(b)

@@ -24,6 +24,10 @@ func str(v any) string {
 		return strconv.Itoa(x)
 	case float64:
 		return floatRepr(x)
+	case dateTime:
+		return x.String()
+	case timeDelta:
+		return x.String()
 	}
 	var b strings.Builder
 	writeRepr(&b, v)
@@ -86,6 +90,10 @@ func writeRepr(b *strings.Builder, v any) {
 		b.WriteString("<LoopContext>")
 	case nil, bool, int, float64:
 		b.WriteString(str(x))
+	case dateTime:
+		b.WriteString(x.repr())
+	case timeDelta:
+		b.WriteString(x.repr())
 	default:
 		b.WriteString("<" + typeName(x) + " object>")
 	}

@@ -239,7 +239,7 @@ func ToPlain(v any) any {
 // engine's types. It is cheap for the common types.
 func norm(v any) any {
 	switch x := v.(type) {
-	case nil, bool, int, float64, string, []any, Tuple, *Dict, map[string]any, *Undefined, Mapping, *Namespace, *callable, *loopObj:
+	case nil, bool, int, float64, string, []any, Tuple, *Dict, map[string]any, *Undefined, Mapping, *Namespace, *callable, *loopObj, dateTime, timeDelta:
 		return v
 	case Unsafe:
 		return norm(x.V)
@@ -494,6 +494,10 @@ func typeName(v any) string {
 		return "LoopContext"
 	case missingT:
 		return "missing"
+	case dateTime:
+		return "datetime"
+	case timeDelta:
+		return "timedelta"
 	}
 	return strings.TrimPrefix(reflect.TypeOf(v).String(), "*")
 }

@@ -95,6 +95,8 @@ func yamlRepresent(v any, o *yamlDumpOpts) (*ynode, error) {
 		return n, nil
 	case *Undefined:
 		return nil, x.err()
+	case dateTime:
+		return &ynode{scalar: true, value: x.String(), plainOK: true}, nil
 	}
 	return nil, runtimeErrorf("cannot represent an object: %s", typeName(v))
 }
