@@ -24,7 +24,6 @@ import (
 	"github.com/drover/drover/playbooks"
 	"github.com/drover/drover/tasks"
 	"github.com/drover/drover/transport"
-	"github.com/drover/drover/transport/become"
 	"github.com/drover/drover/transport/local"
 )
 
@@ -152,7 +151,6 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 		red.Add(pw)
 		opts.BecomePassword = pw
 	}
-	opts.Redactor = red
 	opener, err := f.conn.opener()
 	if err != nil {
 		return err
@@ -160,12 +158,6 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	defer opener.Close()
 	opts.Connect = func(ctx context.Context, host string, vars map[string]any) (transport.Conn, error) {
 		return opener.Open(ctx, host, vars)
-	}
-	opts.WrapBecome = func(conn transport.Conn, b tasks.Become) (transport.Conn, error) {
-		if b.Password != "" {
-			red.Add(b.Password)
-		}
-		return become.Wrap(conn, become.Options{Method: b.Method, User: b.User, Flags: b.Flags, Password: b.Password, Exe: b.Exe})
 	}
 	if term.IsTerminal(int(os.Stdin.Fd())) {
 		opts.Prompt = terminalPrompt
