@@ -1,0 +1,249 @@
+// Package become runs commands and file operations on a host as another
+// user (Ansible's become): a transport.Conn wrapped by Wrap works as
+// Options.User through sudo or su.
+//
+// # Commands
+//
+// Every command runs as
+//
+//	sudo -H -S -n -u USER /bin/sh -c 'echo MARKER; echo MARKER >&2; …command…'
+//
+// (or su USER -c '/bin/sh -c …'), with Env, Dir and Argv/Shell rendered by
+// transport.ShellLine inside the inner shell, so sudo's env_reset cannot drop
+// them. Without a Dir the command starts in the become user's home, as its
+// login directory. The marker, a random key printed by the inner shell once
+// sudo or su let it run, tells that become succeeded; everything before it
+// is the become program's own chatter and is cut from the output.
+//
+// # Passwords
+//
+// The password is never on a command line, in an environment variable or in
+// a file on the host. With a password sudo runs with -S and a unique prompt
+// (-p '[sudo via drover, key=…] password:'); when that prompt appears on
+// the command's stderr the password is written, once, to the command's
+// standard input, and the caller's input follows only after the marker, so
+// sudo never reads it. su (util-linux) reads its password from standard input
+// the same way. A second prompt means the password was wrong: the input is
+// closed and the call fails with ErrIncorrectPassword, and the connection
+// fails every later call the same way instead of trying again (which could
+// lock the account).
+//
+// Unlike Ansible, which answers the prompt on a pseudo-terminal, stdout and
+// stderr stay separate and standard input keeps its end-of-file, also with a
+// password. When the caller asks for a PTY (transport.Command.PTY), the
+// prompt is answered on that terminal instead; stderr then arrives merged
+// into stdout as for any PTY command.
+//
+// # Files
+//
+// File operations go through an SFTP server (OpenSSH's sftp-server) started
+// under sudo or su as the become user, over standard input and output of one
+// long-running command per wrapped connection: started on first use,
+// authenticated like any command (the password answers the prompt on that
+// command's own standard input, because Debian's sudo keeps its timestamp per
+// terminal, so an earlier authentication does not carry over), and reused
+// until Close. Put is atomic (temporary name, then rename) and errors satisfy
+// fs.ErrNotExist and fs.ErrPermission as transport.Conn requires.
+//
+// Dial is the wrapped connection's: the host's network is the same.
+package become
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"slices"
+	"sync"
+
+	"github.com/pkg/sftp"
+
+	"github.com/drover/drover/internal/shlex"
+	"github.com/drover/drover/transport"
+)
+
+// Options say whom to become and how.
+type Options struct {
+	// Method is "sudo" (the default) or "su".
+	Method string
+	// User is the user to become; "root" when empty.
+	User string
+	// Password answers the become program's password prompt; empty when none
+	// is needed.
+	Password string
+	// Exe is the become program when it is not the method's name (for
+	// example /usr/local/bin/sudo).
+	Exe string
+	// Flags are the become program's flags (become_flags); for sudo "-H -S -n"
+	// when empty, as in Ansible (-n is dropped when a password is given).
+	Flags string
+	// Redact, when set, is given the password once so that it can be
+	// registered as a secret and masked in every output.
+	Redact func(secret string)
+}
+
+// Conn is a transport.Conn whose commands and file operations run as the
+// become user. It does not own the wrapped connection: Close ends only what
+// Conn started on it.
+type Conn struct {
+	conn  transport.Conn
+	opts  Options
+	flags []string
+	key   string // random, unique to this Conn: the marker and sudo prompt
+
+	ctx    context.Context // ends when Close is called
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	authErr error // a definitive authentication failure, returned from then on
+
+	sftpMu sync.Mutex
+	files  *filesSession
+	closed bool
+}
+
+var _ transport.Conn = (*Conn)(nil)
+
+// Wrap returns a connection that works on conn's host as opts.User.
+func Wrap(conn transport.Conn, opts Options) (transport.Conn, error) {
+	if opts.Method == "" {
+		opts.Method = "sudo"
+	}
+	if opts.User == "" {
+		opts.User = "root"
+	}
+	if opts.Method != "sudo" && opts.Method != "su" {
+		return nil, fmt.Errorf("become method %q is not supported (sudo, su)", opts.Method)
+	}
+	flags, err := shlex.Split(opts.Flags)
+	if err != nil {
+		return nil, fmt.Errorf("become_flags %q: %v", opts.Flags, err)
+	}
+	if opts.Password != "" && opts.Redact != nil {
+		opts.Redact(opts.Password)
+	}
+	c := &Conn{conn: conn, opts: opts, key: randomKey()}
+	c.flags = c.methodFlags(flags, opts.Flags == "")
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	return c, nil
+}
+
+// methodFlags are the flags given to the become program: Ansible's sudo
+// defaults when none were set, without -n but with -S when a password must
+// be read from standard input.
+func (c *Conn) methodFlags(flags []string, defaults bool) []string {
+	if c.opts.Method != "sudo" {
+		return flags
+	}
+	if defaults {
+		flags = []string{"-H", "-S", "-n"}
+	}
+	if c.opts.Password == "" {
+		return flags
+	}
+	flags = slices.DeleteFunc(slices.Clone(flags), func(f string) bool { return f == "-n" || f == "--non-interactive" })
+	if !slices.Contains(flags, "-S") && !slices.Contains(flags, "--stdin") {
+		flags = append(flags, "-S")
+	}
+	return flags
+}
+
+func randomKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Options are the settings the connection was made with (the password
+// included).
+func (c *Conn) Options() Options { return c.opts }
+
+// Unwrap is the wrapped connection.
+func (c *Conn) Unwrap() transport.Conn { return c.conn }
+
+// marker is the line the inner shell prints once become succeeded.
+func (c *Conn) marker() string { return "BECOME-SUCCESS-drover-" + c.key }
+
+// sudoPrompt is the unique prompt sudo is told to print.
+func (c *Conn) sudoPrompt() string { return "[sudo via drover, key=" + c.key + "] password:" }
+
+// argv is the command line that runs the shell script inner as the become
+// user.
+func (c *Conn) argv(inner string) []string {
+	exe := c.opts.Exe
+	if exe == "" {
+		exe = c.opts.Method
+	}
+	argv := append([]string{exe}, c.flags...)
+	if c.opts.Method == "su" {
+		return append(argv, c.opts.User, "-c", "/bin/sh -c "+transport.Quote(inner))
+	}
+	if c.opts.Password != "" {
+		argv = append(argv, "-p", c.sudoPrompt())
+	}
+	return append(argv, "-u", c.opts.User, "/bin/sh", "-c", inner)
+}
+
+// script is the inner shell script that announces success on stdout (and
+// on stderr when both) and then runs cmd.
+func (c *Conn) script(cmd transport.Command, stderrMarker bool) string {
+	s := "echo " + c.marker() + " $$; "
+	if stderrMarker {
+		s += "echo " + c.marker() + " $$ >&2; "
+	}
+	if cmd.Dir == "" {
+		s += `cd "$HOME" 2>/dev/null; `
+	}
+	return s + "eval " + transport.Quote(transport.ShellLine(cmd))
+}
+
+// Dial opens a connection from the host, as the wrapped connection does.
+func (c *Conn) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	return c.conn.Dial(ctx, network, addr)
+}
+
+// Close ends the file session and every command still running as the
+// become user. The wrapped connection stays open.
+func (c *Conn) Close() error {
+	c.cancel()
+	c.sftpMu.Lock()
+	s := c.files
+	c.files, c.closed = nil, true
+	c.sftpMu.Unlock()
+	if s != nil {
+		s.close()
+	}
+	return nil
+}
+
+// failAuth remembers a definitive authentication failure.
+func (c *Conn) failAuth(err error) {
+	c.mu.Lock()
+	if c.authErr == nil {
+		c.authErr = err
+	}
+	c.mu.Unlock()
+}
+
+// authFailed is the remembered authentication failure, if any.
+func (c *Conn) authFailed() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.authErr
+}
+
+// filesSession is a running sftp-server as the become user and the client
+// speaking to it.
+type filesSession struct {
+	client *sftp.Client
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the server's command ended
+	err    error         // how it ended, once done is closed
+}
+
+func (s *filesSession) close() {
+	s.client.Close()
+	s.cancel()
+	<-s.done
+}
