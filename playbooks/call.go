@@ -19,9 +19,12 @@ var localNames = map[string]bool{"localhost": true, "127.0.0.1": true, "::1": tr
 // ("" when not delegated).
 func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope, args tasks.Args) (*tasks.Call, string, error) {
 	r := ps.run
-	c := &tasks.Call{Module: t.Action, Task: t.DisplayName(), Host: hr.h.name, Args: args, Local: r.opts.Local,
-		Verbosity: r.opts.Verbosity, LoadFile: r.loadFile, Prompt: r.opts.Prompt}
+	c := &tasks.Call{Module: t.Action, ModuleAs: t.ActionAs, Task: t.DisplayName(), Host: hr.h.name, Args: args, Local: r.opts.Local,
+		Verbosity: r.opts.Verbosity, LoadFile: r.loadFile, Prompt: r.opts.Prompt, Redactor: r.opts.Redactor}
 	var err error
+	if c.NoLog, err = ps.kwBool(t, s, "no_log", false); err != nil {
+		return nil, "", err
+	}
 	if c.Check, err = ps.kwBool(t, s, "check_mode", r.opts.Check); err != nil {
 		return nil, "", err
 	}

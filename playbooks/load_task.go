@@ -300,7 +300,7 @@ func (l *Loader) setAction(f *yamlx.File, n *yaml.Node, t *Task, action *yamlx.F
 		}
 		return f.Errorf(action.Value, "couldn't resolve module/action %q%s", name, hint)
 	}
-	t.Action, t.Spec = spec.Name, spec
+	t.Action, t.ActionAs, t.Spec = spec.Name, name, spec
 	args, err := moduleArgs(f, argsNode, spec, raw)
 	if err != nil {
 		return err
@@ -393,6 +393,57 @@ func finishArgs(f *yamlx.File, n *yaml.Node, t *Task, args map[string]any, argsN
 			at = n
 		}
 		return f.Errorf(at, "%v", err)
+	}
+	if t.Spec.Validate != nil && t.ArgsTemplate == "" {
+		if err := t.Spec.Validate(args); err != nil {
+			return f.Errorf(argErrorNode(argsNode, n, err), "%v", err)
+		}
+	}
+	return nil
+}
+
+// argErrorNode is the node an argument error points at: the value its Arg
+// and Path lead to, as deep as the YAML goes, or the task.
+func argErrorNode(argsNode, task *yaml.Node, err error) *yaml.Node {
+	var ae *tasks.ArgError
+	if !errors.As(err, &ae) || ae.Arg == "" || argsNode == nil {
+		return task
+	}
+	at := childNode(argsNode, ae.Arg)
+	if at == nil {
+		return keyNode(argsNode, ae.Arg)
+	}
+	for _, p := range ae.Path {
+		next := childNode(at, p)
+		if next == nil {
+			break
+		}
+		at = next
+	}
+	return at
+}
+
+// childNode is the value under a mapping key (a string) or at a list
+// position (an int) of n; nil when n has none.
+func childNode(n *yaml.Node, p any) *yaml.Node {
+	n = yamlx.Resolve(n)
+	if n == nil {
+		return nil
+	}
+	switch p := p.(type) {
+	case string:
+		if n.Kind != yaml.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == p {
+				return n.Content[i+1]
+			}
+		}
+	case int:
+		if n.Kind == yaml.SequenceNode && p >= 0 && p < len(n.Content) {
+			return n.Content[p]
+		}
 	}
 	return nil
 }

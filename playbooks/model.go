@@ -73,7 +73,10 @@ type Task struct {
 
 	// Action is the module's short name ("command"); "" for a block.
 	Action string
-	Spec   *tasks.Spec
+	// ActionAs is the module's name as the task wrote it
+	// ("ansible.builtin.command").
+	ActionAs string
+	Spec     *tasks.Spec
 	// Args are the module's arguments as written; a free form is under
 	// "_raw_params". ArgsTemplate is set when args: is a template string
 	// that yields the whole mapping.

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/redact"
 	"github.com/drover/drover/inventory"
 	"github.com/drover/drover/tasks"
 	"github.com/drover/drover/transport"
@@ -43,6 +44,9 @@ type Options struct {
 	// Prompt asks the person at the terminal (vars_prompt, pause); nil when
 	// there is no terminal.
 	Prompt func(ctx context.Context, prompt string, echo bool) (string, error)
+	// Redactor holds the run's secrets; modules add those they learn (see
+	// tasks.Call.Redactor). Output masks with it separately.
+	Redactor *redact.Redactor
 
 	Output Output
 	Loader *Loader // reads include_tasks files; a new one when nil

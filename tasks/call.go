@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 
+	"github.com/drover/drover/internal/redact"
 	"github.com/drover/drover/transport"
 )
 
@@ -13,6 +14,9 @@ import (
 type Call struct {
 	// Module is the module's short name; Task the task's name.
 	Module, Task string
+	// ModuleAs is the module's name as the task wrote it
+	// ("ansible.builtin.expect"), for messages that quote it.
+	ModuleAs string
 	// Host is the inventory name of the host the task runs for.
 	Host string
 	// Args are the templated, converted arguments (see Spec.Prepare).
@@ -59,6 +63,13 @@ type Call struct {
 	LoadFile func(path string) (any, error)
 	// Prompt asks the person at the terminal; nil when there is none.
 	Prompt func(ctx context.Context, prompt string, echo bool) (string, error)
+
+	// Redactor holds the run's secrets (vault values, passwords); a module
+	// that learns more secrets (expect's secret answers) adds them so that
+	// output masks them too. Nil when the caller masks nothing.
+	Redactor *redact.Redactor
+	// NoLog is the task's no_log: the module treats what it sends as secret.
+	NoLog bool
 }
 
 // Become are privilege escalation settings (become, become_user,

@@ -101,6 +101,11 @@ type Spec struct {
 	// Engine marks a keyword the playbook engine carries out itself (meta,
 	// include_tasks, import_tasks, import_playbook); Run is nil.
 	Engine bool
+	// Validate, when set, checks the arguments as written when the playbook
+	// is loaded, before templating: a string holding Jinja ({{ }} or {% %})
+	// is not a value yet and must not be judged. An *ArgError naming Arg (and
+	// Path inside it) lets the loader point at the value's line and column.
+	Validate func(args map[string]any) error
 	// Run carries out the module on one host with arguments already templated
 	// and converted. A returned error is either a *transport.UnreachableError
 	// (the host is unreachable) or ends the task as failed with the error as
@@ -174,6 +179,9 @@ type ArgError struct {
 	Arg        string
 	Msg        string
 	Suggestion string
+	// Path leads from Arg to the value at fault inside it: mapping keys as
+	// strings, list positions as ints (set by Spec.Validate).
+	Path []any
 }
 
 func (e *ArgError) Error() string {

@@ -151,6 +151,7 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 		red.Add(pw)
 		opts.BecomePassword = pw
 	}
+	opts.Redactor = red
 	opener, err := f.conn.opener()
 	if err != nil {
 		return err
