@@ -61,14 +61,14 @@ const aptGetZero = "\n0 upgraded, 0 newly installed"
 
 // apt is one apt call: its arguments and what the host told.
 type apt struct {
-	c          *Call
-	aptGet     string // apt-get's path
-	aptitude   string // aptitude's path, "" when absent
-	dpkg       map[string]dpkgPkg
-	policy     map[string]*aptPolicy
-	auto       []string // requested packages marked automatically installed
-	specs      []string // the package specs read
-	cacheTime  int
+	c         *Call
+	aptGet    string // apt-get's path
+	aptitude  string // aptitude's path, "" when absent
+	dpkg      map[string]dpkgPkg
+	policy    map[string]*aptPolicy
+	auto      []string // requested packages marked automatically installed
+	specs     []string // the package specs read
+	cacheTime int
 }
 
 // expandDpkgOptions is Ansible's expand_dpkg_options.
