@@ -168,6 +168,13 @@ func (c *Conn) marker() string { return "BECOME-SUCCESS-drover-" + c.key }
 // sudoPrompt is the unique prompt sudo is told to print.
 func (c *Conn) sudoPrompt() string { return "[sudo via drover, key=" + c.key + "] password:" }
 
+// outer is the command that runs the shell script inner as the become
+// user. The login shell execs the become program, so that a signal that
+// kills the command (which sudo passes on to itself) is the result's.
+func (c *Conn) outer(inner string) transport.Command {
+	return transport.Command{Shell: "exec " + transport.QuoteArgv(c.argv(inner))}
+}
+
 // argv is the command line that runs the shell script inner as the become
 // user.
 func (c *Conn) argv(inner string) []string {
@@ -179,10 +186,7 @@ func (c *Conn) argv(inner string) []string {
 	if c.opts.Method == "su" {
 		return append(argv, c.opts.User, "-c", "/bin/sh -c "+transport.Quote(inner))
 	}
-	if c.opts.Password != "" {
-		argv = append(argv, "-p", c.sudoPrompt())
-	}
-	return append(argv, "-u", c.opts.User, "/bin/sh", "-c", inner)
+	return append(argv, "-p", c.sudoPrompt(), "-u", c.opts.User, "/bin/sh", "-c", inner)
 }
 
 // script is the inner shell script that announces success on stdout (and

@@ -68,8 +68,9 @@ func (c *Conn) client(ctx context.Context) (*sftp.Client, error) {
 func (c *Conn) startFiles(ctx context.Context) (*filesSession, error) {
 	h := newHandshake(c.marker(), c.opts.Password, c.promptFunc())
 	fromR, fromW := io.Pipe()
-	cmd := transport.Command{Argv: c.argv(c.sftpScript()), Stdin: h.stdinR,
-		Stdout: &cutter{h: h, dst: fromW, stdout: true}, Stderr: &cutter{h: h, dst: io.Discard, watch: true}}
+	cmd := c.outer(c.sftpScript())
+	cmd.Stdin = h.stdinR
+	cmd.Stdout, cmd.Stderr = &cutter{h: h, dst: fromW, stdout: true}, &cutter{h: h, dst: io.Discard, watch: true}
 	sctx, cancel := context.WithCancel(c.ctx)
 	s := &filesSession{cancel: cancel, done: make(chan struct{})}
 	go h.feed(func(*io.PipeWriter) {})

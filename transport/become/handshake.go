@@ -162,9 +162,15 @@ var sorryLine = regexp.MustCompile(`(?i)sorry, try again|incorrect password|auth
 // su's own errors.
 var finalLine = regexp.MustCompile(`^(sudo|su): |sudoers|(?i)authentication failure|must be run from a terminal|not allowed to`)
 
-// suPrompt is an unfinished line ending in a colon, the way su and PAM
-// ask for a password in any language ("Password: ", "Passwort:", "密码：").
-var suPrompt = regexp.MustCompile(`\S\s*[:：]\s*$`)
+// suPrompt is su's password prompt in the languages Ansible knows it in
+// ("Password: ", "Passwort:", "密码：", "alice's Password:").
+var suPrompt = regexp.MustCompile(`(?i)(\w+'s )?(` + strings.Join(suPromptWords, "|") + `) ?(:|：) ?$`)
+
+// suPromptWords are "password" in the languages of Ansible's su plugin.
+var suPromptWords = []string{"Password", "암호", "パスワード", "Adgangskode", "Contraseña", "Contrasenya", "Hasło",
+	"Heslo", "Jelszó", "Lösenord", "Mật khẩu", "Mot de passe", "Parola", "Parool", "Pasahitza", "Passord",
+	"Passwort", "Salasana", "Sandi", "Senha", "Wachtwoord", "ססמה", "Лозинка", "Парола", "Пароль", "गुप्तशब्द",
+	"शब्दकूट", "సంకేతపదము", "හස්පදය", "密码", "密碼", "口令"}
 
 // cutter is the writer one output stream of the command goes through:
 // before the marker it holds the text back (watching it for the prompt when

@@ -37,9 +37,10 @@ func (c *Conn) Run(ctx context.Context, cmd transport.Command) (transport.Result
 		lw := &lockedWriter{w: out}
 		out, errw = lw, lw
 	}
-	outer := transport.Command{Argv: c.argv(c.script(cmd, !pty)), Stdin: h.stdinR, PTY: cmd.PTY,
-		Stdout: &cutter{h: h, dst: out, watch: pty, stdout: true},
-		Stderr: &cutter{h: h, dst: errw, watch: !pty}}
+	outer := c.outer(c.script(cmd, !pty))
+	outer.Stdin, outer.PTY = h.stdinR, cmd.PTY
+	outer.Stdout = &cutter{h: h, dst: out, watch: pty, stdout: true}
+	outer.Stderr = &cutter{h: h, dst: errw, watch: !pty}
 	go h.feed(func(w *io.PipeWriter) {
 		if cmd.Stdin != nil {
 			_, _ = io.Copy(w, cmd.Stdin)
@@ -64,11 +65,7 @@ func (c *Conn) promptFunc() func([]byte) bool {
 		return suPrompt.Match
 	}
 	prompt := []byte(c.sudoPrompt())
-	return func(b []byte) bool {
-		// Without -p (a password with custom flags lacking it is still
-		// given -p), sudo's default prompt also ends in a colon.
-		return bytes.Contains(b, prompt) || (c.opts.Password == "" && suPrompt.Match(b))
-	}
+	return func(b []byte) bool { return bytes.Contains(b, prompt) }
 }
 
 // becomeError explains why the become program did not run the command;
