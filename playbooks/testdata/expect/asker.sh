@@ -1,0 +1,17 @@
+#!/bin/sh
+# Asks for a name, a hidden password and a confirmation, like an installer.
+printf 'Name: '
+read -r name
+printf 'Password: '
+old=$(stty -g)
+stty -echo
+read -r pw
+stty "$old"
+printf '\nConfirm %s [y/N]? ' "$name"
+read -r ok
+if [ "$ok" = y ]; then
+	echo "hello $name, your password has ${#pw} characters"
+	exit 0
+fi
+echo aborted
+exit 3
