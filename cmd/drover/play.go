@@ -24,6 +24,7 @@ import (
 	"github.com/drover/drover/playbooks"
 	"github.com/drover/drover/tasks"
 	"github.com/drover/drover/transport"
+	"github.com/drover/drover/transport/become"
 	"github.com/drover/drover/transport/local"
 )
 
@@ -159,6 +160,12 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	defer opener.Close()
 	opts.Connect = func(ctx context.Context, host string, vars map[string]any) (transport.Conn, error) {
 		return opener.Open(ctx, host, vars)
+	}
+	becomes := become.NewCache()
+	defer becomes.Close()
+	opts.WrapBecome = func(conn transport.Conn, b tasks.Become) (transport.Conn, error) {
+		return becomes.Wrap(conn, become.Options{Method: b.Method, User: b.User, Password: b.Password,
+			Exe: b.Exe, Flags: b.Flags, Redact: red.Add})
 	}
 	if term.IsTerminal(int(os.Stdin.Fd())) {
 		opts.Prompt = terminalPrompt

@@ -229,7 +229,7 @@ func TestWrongPasswordTriedOnce(t *testing.T) {
 			t.Fatalf("run %d: %v", i, err)
 		}
 	}
-	if after := f.guarded.Log(); strings.Count(after, "session") != strings.Count(before, "session") {
+	if after := f.guarded.Log(); strings.Count(after, "Starting session") != strings.Count(before, "Starting session") {
 		t.Errorf("later runs opened sessions on the host:\n%s", strings.TrimPrefix(after, before))
 	}
 }
