@@ -52,9 +52,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/pkg/sftp"
@@ -97,6 +99,7 @@ type Conn struct {
 
 	mu      sync.Mutex
 	authErr error // a definitive authentication failure, returned from then on
+	tty     bool  // the become program insists on a terminal (requiretty)
 
 	sftpMu sync.Mutex
 	files  *filesSession
@@ -115,6 +118,9 @@ func Wrap(conn transport.Conn, opts Options) (transport.Conn, error) {
 	}
 	if opts.Method != "sudo" && opts.Method != "su" {
 		return nil, fmt.Errorf("become method %q is not supported (sudo, su)", opts.Method)
+	}
+	if strings.ContainsAny(opts.Password, "\n\r") {
+		return nil, errors.New("the become password contains a line break, which sudo and su cannot read")
 	}
 	flags, err := shlex.Split(opts.Flags)
 	if err != nil {

@@ -208,9 +208,6 @@ func TestBecomeFails(t *testing.T) {
 			}
 		})
 	}
-	if _, err := become.Wrap(f.dial(t, f.free), become.Options{Method: "doas"}); err == nil || !strings.Contains(err.Error(), `"doas" is not supported`) {
-		t.Errorf("method doas: %v", err)
-	}
 }
 
 // TestWrongPasswordTriedOnce checks that after a wrong password no further
@@ -334,5 +331,54 @@ func TestLocalOtherUser(t *testing.T) {
 				t.Errorf("stat under /root as %s: %v, want permission denied", other.Name, err)
 			}
 		})
+	}
+}
+
+// TestRequireTTY becomes root on a host whose sudoers demand a terminal:
+// commands then run on one; file operations fail saying why.
+func TestRequireTTY(t *testing.T) {
+	f := newFixture(t)
+	sudoers(t, f.free.User+"-tty", "Defaults:"+f.free.User+" requiretty\n")
+	ctx := context.Background()
+	c := wrap(t, f.dial(t, f.free), become.Options{})
+	for i := 0; i < 2; i++ {
+		res, err := c.Run(ctx, transport.Command{Argv: []string{"id", "-u"}})
+		if err != nil || strings.TrimSpace(string(res.Stdout)) != "0" {
+			t.Errorf("run %d with requiretty: %q %v", i, res.Stdout, err)
+		}
+	}
+	if _, err := c.Stat(ctx, "/"); err == nil || !strings.Contains(err.Error(), "requiretty") {
+		t.Errorf("file operation with requiretty: %v, want an error naming requiretty", err)
+	}
+}
+
+// TestSuNoLogin becomes, locally with su, a user whose shell refuses to
+// run anything: the call ends with the shell's message instead of waiting.
+func TestSuNoLogin(t *testing.T) {
+	needRootSudo(t)
+	other := testlab.AddUser(t)
+	if out, err := exec.Command("usermod", "-s", "/usr/sbin/nologin", other.Name).CombinedOutput(); err != nil {
+		t.Fatalf("usermod: %v %s", err, out)
+	}
+	c := wrap(t, local.New(), become.Options{Method: "su", User: other.Name, Password: other.Password})
+	_, err := c.Run(context.Background(), transport.Command{Argv: []string{"true"}, Stdin: strings.NewReader("input")})
+	if err == nil || !strings.Contains(err.Error(), "not available") {
+		t.Errorf("su to a nologin user: %v", err)
+	}
+}
+
+// TestWrapRejects lists settings Wrap refuses before touching the host.
+func TestWrapRejects(t *testing.T) {
+	for _, tc := range []struct {
+		opts become.Options
+		want string
+	}{
+		{become.Options{Method: "doas"}, `"doas" is not supported`},
+		{become.Options{Password: "a\nb"}, "line break"},
+		{become.Options{Flags: "-H 'unclosed"}, "become_flags"},
+	} {
+		if _, err := become.Wrap(local.New(), tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.opts.Method, err, tc.want)
+		}
 	}
 }

@@ -66,14 +66,17 @@ func (c *Conn) client(ctx context.Context) (*sftp.Client, error) {
 // wrapped connection, answering the password prompt on its standard input
 // first (sudo -S and su read exactly one line).
 func (c *Conn) startFiles(ctx context.Context) (*filesSession, error) {
-	h := newHandshake(c.marker(), c.opts.Password, c.promptFunc())
+	h, err := newHandshake(c.marker(), c.opts.Password, c.promptFunc())
+	if err != nil {
+		return nil, err
+	}
 	fromR, fromW := io.Pipe()
 	cmd := c.outer(c.sftpScript())
 	cmd.Stdin = h.stdinR
 	cmd.Stdout, cmd.Stderr = &cutter{h: h, dst: fromW, stdout: true}, &cutter{h: h, dst: io.Discard, watch: true}
 	sctx, cancel := context.WithCancel(c.ctx)
 	s := &filesSession{cancel: cancel, done: make(chan struct{})}
-	go h.feed(func(*io.PipeWriter) {})
+	go h.feed(func(*os.File) {})
 	go func() {
 		res, err := c.conn.Run(sctx, cmd)
 		h.end()
@@ -91,6 +94,9 @@ func (c *Conn) startFiles(ctx context.Context) (*filesSession, error) {
 	case <-h.ready:
 	case <-s.done:
 		cancel()
+		if errors.Is(s.err, errNeedsTTY) {
+			return nil, fmt.Errorf("%w; file operations need it without one (sudoers: Defaults:LOGIN_USER !requiretty)", s.err)
+		}
 		return nil, s.err
 	case <-ctx.Done():
 		cancel()

@@ -2,7 +2,9 @@ package become
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,8 +19,11 @@ type handshake struct {
 	password string
 	isPrompt func(partial []byte) bool
 
-	stdinR *io.PipeReader // the command's standard input
-	stdinW *io.PipeWriter
+	// The command's standard input is an OS pipe: the local transport hands
+	// it to the process as it is, so that its end never waits for our
+	// writer (as it would with a goroutine copying from an io.Reader).
+	stdinR *os.File
+	stdinW *os.File
 
 	prompt chan struct{} // a password prompt appeared
 	fail   chan struct{} // the become program gave up
@@ -36,19 +41,22 @@ type handshake struct {
 	endOnce  sync.Once
 }
 
-func newHandshake(marker, password string, isPrompt func([]byte) bool) *handshake {
+func newHandshake(marker, password string, isPrompt func([]byte) bool) (*handshake, error) {
 	h := &handshake{marker: []byte(marker), password: password, isPrompt: isPrompt,
 		prompt: make(chan struct{}, 4), fail: make(chan struct{}), ready: make(chan struct{}),
 		ended: make(chan struct{})}
-	h.stdinR, h.stdinW = io.Pipe()
-	return h
+	var err error
+	if h.stdinR, h.stdinW, err = os.Pipe(); err != nil {
+		return nil, fmt.Errorf("become: %w", err)
+	}
+	return h, nil
 }
 
 // feed writes the command's standard input: the password once asked for,
 // then, after the marker, what then does (copy the caller's input, or keep
 // the pipe for an SFTP client). It closes the input when the become program
 // asks twice or gives up, so that it ends instead of waiting.
-func (h *handshake) feed(then func(w *io.PipeWriter)) {
+func (h *handshake) feed(then func(w *os.File)) {
 	for {
 		select {
 		case <-h.prompt:
@@ -206,15 +214,22 @@ func (c *cutter) Write(p []byte) (int, error) {
 			_, err := c.pass(rest)
 			return len(p), err
 		}
-		if c.watch {
-			c.h.line(line)
-		}
+		c.h.line(line)
 	}
 	if c.watch && len(c.buf) > 0 && c.h.isPrompt(c.buf) {
 		c.h.prompted()
 		c.buf = c.buf[:0]
 	}
 	return len(p), nil
+}
+
+// flush notes an unfinished last line the command left before any
+// marker.
+func (c *cutter) flush() {
+	if !c.passed && len(c.buf) > 0 {
+		c.h.line(c.buf)
+		c.buf = nil
+	}
 }
 
 // pass hands output after the marker on.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -16,6 +18,12 @@ import (
 // for its password: none given where one is needed, or a wrong one.
 var ErrPassword = errors.New("become password missing or incorrect")
 
+// errNeedsTTY is a become program that refused to run without a terminal.
+var errNeedsTTY = errors.New("the become program requires a terminal")
+
+// ttyLine is how sudo (requiretty) and some su say they need a terminal.
+var ttyLine = regexp.MustCompile(`(?i)must have a tty|must be run from a terminal|no tty present|a terminal is required`)
+
 // passwordError is a become that failed for its password.
 type passwordError struct{ msg string }
 
@@ -24,13 +32,41 @@ func (e *passwordError) Is(target error) bool { return target == ErrPassword }
 
 // Run runs cmd as the become user. Its exit status, signal and output are
 // the command's; a become that failed (wrong password, user not allowed to
-// sudo) is an error.
+// sudo) is an error. On a host whose sudo or su insists on a terminal
+// (requiretty) commands run on a pseudo-terminal, learnt from the first
+// refusal; their stderr then arrives merged into stdout.
 func (c *Conn) Run(ctx context.Context, cmd transport.Command) (transport.Result, error) {
 	if err := c.authFailed(); err != nil {
 		return transport.Result{ExitCode: -1}, err
 	}
+	if cmd.PTY == nil && c.wantsTTY() {
+		cmd.PTY = &transport.PTY{}
+	}
+	res, err := c.run(ctx, cmd)
+	if errors.Is(err, errNeedsTTY) && cmd.PTY == nil {
+		c.mu.Lock()
+		c.tty = true
+		c.mu.Unlock()
+		cmd.PTY = &transport.PTY{}
+		res, err = c.run(ctx, cmd)
+	}
+	return res, err
+}
+
+// wantsTTY reports whether the host's become program needs a terminal.
+func (c *Conn) wantsTTY() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tty
+}
+
+// run runs cmd once through the become program.
+func (c *Conn) run(ctx context.Context, cmd transport.Command) (transport.Result, error) {
 	pty := cmd.PTY != nil
-	h := newHandshake(c.marker(), c.opts.Password, c.promptFunc())
+	h, err := newHandshake(c.marker(), c.opts.Password, c.promptFunc())
+	if err != nil {
+		return transport.Result{ExitCode: -1}, err
+	}
 	var stdout, stderr bytes.Buffer
 	out, errw := pick(cmd.Stdout, &stdout), pick(cmd.Stderr, &stderr)
 	if cmd.Stdout != nil && sameWriter(cmd.Stdout, cmd.Stderr) {
@@ -39,9 +75,9 @@ func (c *Conn) Run(ctx context.Context, cmd transport.Command) (transport.Result
 	}
 	outer := c.outer(c.script(cmd, !pty))
 	outer.Stdin, outer.PTY = h.stdinR, cmd.PTY
-	outer.Stdout = &cutter{h: h, dst: out, watch: pty, stdout: true}
-	outer.Stderr = &cutter{h: h, dst: errw, watch: !pty}
-	go h.feed(func(w *io.PipeWriter) {
+	cutOut, cutErr := &cutter{h: h, dst: out, watch: pty, stdout: true}, &cutter{h: h, dst: errw, watch: !pty}
+	outer.Stdout, outer.Stderr = cutOut, cutErr
+	go h.feed(func(w *os.File) {
 		if cmd.Stdin != nil {
 			_, _ = io.Copy(w, cmd.Stdin)
 		}
@@ -53,6 +89,8 @@ func (c *Conn) Run(ctx context.Context, cmd transport.Command) (transport.Result
 		c.reap(h.innerPID())
 	}
 	if err == nil && !h.succeeded() {
+		cutErr.flush()
+		cutOut.flush()
 		return res, c.becomeError(h, res)
 	}
 	res.Stdout, res.Stderr = collected(cmd.Stdout, &stdout), collected(cmd.Stderr, &stderr)
@@ -76,6 +114,8 @@ func (c *Conn) becomeError(h *handshake, res transport.Result) error {
 	switch {
 	case strings.Contains(said, noSFTPServer):
 		return fmt.Errorf("%s: %s", what, noSFTPServer)
+	case ttyLine.MatchString(said):
+		return fmt.Errorf("%s: %w (%s)", what, errNeedsTTY, said)
 	case answered && (sorry || prompts > 1):
 		err := &passwordError{msg: what + ": incorrect " + c.opts.Method + " password"}
 		c.failAuth(err)
