@@ -24,7 +24,7 @@ import (
 
 // needRootSudo skips (or fails under CI=true) unless the test runs as root
 // with sudo installed.
-func needRootSudo(t *testing.T) {
+func needRootSudo(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("become tests create users and sudoers rules: run as root")
@@ -160,6 +160,16 @@ func TestRootFiles(t *testing.T) {
 			sum, err := c.Checksum(ctx, p)
 			if err != nil || sum != sha1hex("x=1\n") {
 				t.Errorf("checksum: %s %v", sum, err)
+			}
+			big := strings.Repeat("0123456789abcdef", 20<<10)
+			if err := c.Put(ctx, p, strings.NewReader(big), transport.PutOptions{Mode: 0o600}); err != nil {
+				t.Fatal(err)
+			}
+			if sum, err := c.Checksum(ctx, p); err != nil || sum != sha1hex(big) {
+				t.Errorf("checksum of 320 KiB (hashed on the host): %s %v", sum, err)
+			}
+			if err := c.Mkdir(ctx, dir, 0o700); !errors.Is(err, fs.ErrExist) {
+				t.Errorf("mkdir over a directory: %v, want ErrExist", err)
 			}
 			if _, err := c.Stat(ctx, filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
 				t.Errorf("missing file: %v, want not exist", err)

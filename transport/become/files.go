@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -128,7 +129,7 @@ func fsErr(op, p string, err error) error {
 			return &fs.PathError{Op: op, Path: p, Err: fs.ErrPermission}
 		}
 	}
-	if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrExist) {
 		return &fs.PathError{Op: op, Path: p, Err: err}
 	}
 	return fmt.Errorf("%s %s: %w", op, p, err)
@@ -210,13 +211,38 @@ func (c *Conn) Get(ctx context.Context, p string, w io.Writer) error {
 	return fsErr("read", p, err)
 }
 
-// Checksum hashes the file here, read as the become user.
+// smallFile is the size up to which Checksum reads the file over SFTP and
+// hashes it here; larger files are hashed on the host, as the ssh
+// transport does.
+const smallFile = 256 << 10
+
+// checksumScript hashes "$1" with the first SHA-1 tool the host has.
+const checksumScript = `if command -v sha1sum >/dev/null 2>&1; then sha1sum < "$1"
+elif command -v shasum >/dev/null 2>&1; then shasum -a 1 < "$1"
+else openssl sha1 -r < "$1"; fi`
+
+// Checksum returns the SHA-1 of the file at p, read as the become user.
 func (c *Conn) Checksum(ctx context.Context, p string) (string, error) {
-	h := sha1.New()
-	if err := c.Get(ctx, p, h); err != nil {
+	fi, err := c.Stat(ctx, p)
+	if err != nil {
 		return "", err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	if !fi.Mode.IsRegular() || fi.Size <= smallFile {
+		h := sha1.New()
+		if err := c.Get(ctx, p, h); err != nil {
+			return "", err
+		}
+		return hex.EncodeToString(h.Sum(nil)), nil
+	}
+	res, err := c.Run(ctx, transport.Command{Argv: []string{"sh", "-c", checksumScript, "sh", p}})
+	if err != nil {
+		return "", err
+	}
+	fields := strings.Fields(string(res.Stdout))
+	if res.ExitCode != 0 || len(fields) == 0 || len(fields[0]) != 40 {
+		return "", fmt.Errorf("checksum %s: exit %d: %s", p, res.ExitCode, strings.TrimSpace(string(res.Stderr)))
+	}
+	return strings.ToLower(fields[0]), nil
 }
 
 // Stat describes p, following links.
@@ -291,6 +317,9 @@ func (c *Conn) Readlink(ctx context.Context, p string) (string, error) {
 func (c *Conn) Mkdir(ctx context.Context, p string, mode fs.FileMode) error {
 	return c.op(ctx, "mkdir", p, func(cl *sftp.Client) error {
 		if err := cl.Mkdir(p); err != nil {
+			if _, serr := cl.Lstat(p); serr == nil {
+				return fs.ErrExist
+			}
 			return err
 		}
 		return cl.Chmod(p, mode)

@@ -35,7 +35,7 @@ type fixture struct {
 
 // newFixture starts the lab and writes the sudoers rules, removed when the
 // test ends.
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	needRootSudo(t)
 	lab := testlab.Start(t, testlab.Options{Hosts: 2, OwnUsers: true})
@@ -67,7 +67,7 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func chpasswd(t *testing.T, user, password string) {
+func chpasswd(t testing.TB, user, password string) {
 	t.Helper()
 	cmd := exec.Command("chpasswd")
 	cmd.Stdin = strings.NewReader(user + ":" + password + "\n")
@@ -78,7 +78,7 @@ func chpasswd(t *testing.T, user, password string) {
 
 // sudoers writes a rule file for user under /etc/sudoers.d, checked with
 // visudo, and removes it when the test ends.
-func sudoers(t *testing.T, user, rule string) {
+func sudoers(t testing.TB, user, rule string) {
 	t.Helper()
 	path := filepath.Join("/etc/sudoers.d", "drover-test-"+user)
 	if err := os.WriteFile(path, []byte(rule), 0o440); err != nil {
@@ -92,7 +92,7 @@ func sudoers(t *testing.T, user, rule string) {
 
 // dial opens an SSH connection to h as its user, closed when the test
 // ends.
-func (f *fixture) dial(t *testing.T, h *testlab.Host) transport.Conn {
+func (f *fixture) dial(t testing.TB, h *testlab.Host) transport.Conn {
 	t.Helper()
 	c, err := ssh.Dial(context.Background(), ssh.Config{Host: h.Name, HostName: h.Addr, Port: h.Port, User: h.User,
 		IdentityFiles: []string{f.lab.Key}, KnownHostsFiles: []string{f.lab.KnownHosts},
@@ -105,7 +105,7 @@ func (f *fixture) dial(t *testing.T, h *testlab.Host) transport.Conn {
 }
 
 // wrap wraps conn, closed when the test ends.
-func wrap(t *testing.T, conn transport.Conn, opts become.Options) transport.Conn {
+func wrap(t testing.TB, conn transport.Conn, opts become.Options) transport.Conn {
 	t.Helper()
 	c, err := become.Wrap(conn, opts)
 	if err != nil {
