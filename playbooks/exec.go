@@ -129,6 +129,9 @@ func (ps *playState) runTask(ctx context.Context, t *Task, hosts []*hostRun) {
 	}
 	outcomes := ps.executeAll(ctx, t, targets, info)
 	r.out.TaskEnd(info)
+	if ctx.Err() != nil {
+		return // interrupted: what did not finish is not counted, as in Ansible
+	}
 	for i, hr := range targets {
 		apply := []*hostRun{hr}
 		if runOnce {

@@ -141,7 +141,7 @@ type line struct {
 }
 
 func (o *TextOutput) printTask(tr *taskRun) {
-	sort.SliceStable(tr.results, func(i, j int) bool { return tr.results[i].Host < tr.results[j].Host })
+	sort.SliceStable(tr.results, func(i, j int) bool { return naturalLess(tr.results[i].Host, tr.results[j].Host) })
 	groups := map[string]*line{}
 	var order []*line
 	for _, r := range tr.results {
@@ -173,6 +173,38 @@ func (o *TextOutput) printTask(tr *taskRun) {
 			o.println(indent(g.detail, "      "))
 		}
 	}
+}
+
+// naturalLess orders host names with their numbers compared as numbers:
+// h2 before h10.
+func naturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		da, db := digitRun(a), digitRun(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if len(na) != len(nb) {
+				return len(na) < len(nb)
+			}
+			if na != nb {
+				return na < nb
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+func digitRun(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
 }
 
 func hostLabel(r *HostResult) string {
