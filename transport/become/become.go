@@ -1,49 +1,65 @@
 // Package become runs commands and file operations on a host as another
 // user (Ansible's become): a transport.Conn wrapped by Wrap works as
-// Options.User through sudo or su.
+// Options.User through sudo or su. Cache keeps one wrapped connection per
+// connection and settings for a run.
 //
 // # Commands
 //
 // Every command runs as
 //
-//	sudo -H -S -n -u USER /bin/sh -c 'echo MARKER; echo MARKER >&2; …command…'
+//	exec sudo -H -S -n -p PROMPT -u USER /bin/sh -c 'echo MARKER $$; echo MARKER $$ >&2; …command…'
 //
-// (or su USER -c '/bin/sh -c …'), with Env, Dir and Argv/Shell rendered by
-// transport.ShellLine inside the inner shell, so sudo's env_reset cannot drop
-// them. Without a Dir the command starts in the become user's home, as its
-// login directory. The marker, a random key printed by the inner shell once
-// sudo or su let it run, tells that become succeeded; everything before it
-// is the become program's own chatter and is cut from the output.
+// (or exec su USER -c '/bin/sh -c …', without "-", as Ansible runs su), with
+// Env, Dir and Argv/Shell rendered by transport.ShellLine inside the inner
+// shell, so that sudo's env_reset cannot drop them. Without a Dir the
+// command starts in the become user's home, its login directory. The
+// marker, a random key printed by the inner shell once sudo or su let it
+// run, tells that become succeeded; everything before it is the become
+// program's own output and is cut. Exit statuses and signals are the
+// command's. A cancelled command is killed with everything it started: the
+// wrapped connection's cancel kills only sudo, which cannot pass SIGKILL on,
+// so the inner shell's process tree is killed as the become user afterwards.
 //
 // # Passwords
 //
 // The password is never on a command line, in an environment variable or in
-// a file on the host. With a password sudo runs with -S and a unique prompt
-// (-p '[sudo via drover, key=…] password:'); when that prompt appears on
-// the command's stderr the password is written, once, to the command's
-// standard input, and the caller's input follows only after the marker, so
-// sudo never reads it. su (util-linux) reads its password from standard input
-// the same way. A second prompt means the password was wrong: the input is
-// closed and the call fails with ErrIncorrectPassword, and the connection
-// fails every later call the same way instead of trying again (which could
-// lock the account).
+// a file on the host. sudo runs with -S and a unique prompt
+// ('[sudo via drover, key=…] password:'); when that prompt appears on the
+// command's stderr the password is written, once, to the command's standard
+// input, and the caller's input follows only after the marker, so sudo never
+// reads it. su (util-linux) reads its password from standard input the same
+// way; its prompt is recognised in the languages Ansible knows. A second
+// prompt, or sudo's "Sorry, try again", means the password was wrong: the
+// input is closed, the call fails with an error matching ErrPassword that
+// does not contain the password, and the connection fails every later call
+// the same way instead of trying again (each try counts against the
+// account's lock-out). Options.Redact registers the password as a secret.
 //
 // Unlike Ansible, which answers the prompt on a pseudo-terminal, stdout and
-// stderr stay separate and standard input keeps its end-of-file, also with a
-// password. When the caller asks for a PTY (transport.Command.PTY), the
-// prompt is answered on that terminal instead; stderr then arrives merged
-// into stdout as for any PTY command.
+// stderr stay separate and standard input keeps its end of file, also with
+// a password (with a PTY the two streams merge and input has no end). A
+// terminal is used only when the caller asks for one
+// (transport.Command.PTY), where the prompt is answered on it, or when sudo
+// refuses to run without one (requiretty), which the connection learns from
+// the first refusal; stderr then arrives merged into stdout.
+//
+// Every command authenticates anew: Debian's sudo keeps its timestamp per
+// terminal (timestamp_type=tty, or per parent process without one), so an
+// authentication never carries over to the next SSH session. With a
+// password this costs the host's password hashing on each command.
 //
 // # Files
 //
-// File operations go through an SFTP server (OpenSSH's sftp-server) started
-// under sudo or su as the become user, over standard input and output of one
-// long-running command per wrapped connection: started on first use,
-// authenticated like any command (the password answers the prompt on that
-// command's own standard input, because Debian's sudo keeps its timestamp per
-// terminal, so an earlier authentication does not carry over), and reused
-// until Close. Put is atomic (temporary name, then rename) and errors satisfy
-// fs.ErrNotExist and fs.ErrPermission as transport.Conn requires.
+// File operations go through OpenSSH's sftp-server, started as the become
+// user by the same sudo or su command line and spoken to with
+// github.com/pkg/sftp over that command's standard input and output: one
+// such session per wrapped connection, started on first use (the password
+// answers the prompt on the session's own standard input before any SFTP
+// byte flows; sudo -S and su read exactly one line), restarted if it ends,
+// and stopped by Close. Put is atomic (temporary name, then rename) and
+// errors satisfy fs.ErrNotExist, fs.ErrPermission and fs.ErrExist as
+// transport.Conn requires. A host without sftp-server, or whose sudo
+// requires a terminal, fails file operations with an error saying so.
 //
 // Dial is the wrapped connection's: the host's network is the same.
 package become

@@ -392,3 +392,22 @@ func TestWrapRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectionLost checks that when the SSH connection under a become
+// goes away, commands and file operations report the host unreachable.
+func TestConnectionLost(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	base := f.dial(t, f.free)
+	c := wrap(t, base, become.Options{})
+	if _, err := c.Stat(ctx, "/"); err != nil {
+		t.Fatal(err)
+	}
+	base.Close()
+	if _, err := c.Stat(ctx, "/"); !transport.IsUnreachable(err) {
+		t.Errorf("stat after the connection closed: %v, want unreachable", err)
+	}
+	if _, err := c.Run(ctx, transport.Command{Argv: []string{"true"}}); !transport.IsUnreachable(err) {
+		t.Errorf("run after the connection closed: %v, want unreachable", err)
+	}
+}

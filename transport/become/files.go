@@ -100,6 +100,7 @@ func (c *Conn) startFiles(ctx context.Context) (*filesSession, error) {
 		}
 		return nil, s.err
 	case <-ctx.Done():
+		h.stdinW.Close()
 		cancel()
 		<-s.done
 		return nil, ctx.Err()
@@ -107,6 +108,7 @@ func (c *Conn) startFiles(ctx context.Context) (*filesSession, error) {
 	cl, err := sftp.NewClientPipe(fromR, h.stdinW, sftp.UseConcurrentWrites(true), sftp.UseConcurrentReads(true),
 		sftp.MaxConcurrentRequestsPerFile(64))
 	if err != nil {
+		h.stdinW.Close()
 		cancel()
 		<-s.done
 		return nil, fmt.Errorf("become %s: start sftp-server: %v", c.opts.User, err)
@@ -115,10 +117,17 @@ func (c *Conn) startFiles(ctx context.Context) (*filesSession, error) {
 	return s, nil
 }
 
-// fsErr maps SFTP errors onto io/fs errors.
-func fsErr(op, p string, err error) error {
-	if err == nil {
-		return nil
+// fsErr maps SFTP errors onto io/fs errors, and an error of a file
+// session that ended because the connection failed onto that failure (an
+// *UnreachableError).
+func (c *Conn) fsErr(op, p string, err error) error {
+	if err == nil || transport.IsUnreachable(err) {
+		return err
+	}
+	if errors.Is(err, sftp.ErrSSHFxConnectionLost) {
+		if lost := c.sessionLost(); lost != nil {
+			return lost
+		}
 	}
 	var se *sftp.StatusError
 	if errors.As(err, &se) {
@@ -135,6 +144,23 @@ func fsErr(op, p string, err error) error {
 	return fmt.Errorf("%s %s: %w", op, p, err)
 }
 
+// sessionLost waits for the file session, whose SFTP stream broke, to
+// end, and returns the failure of the connection that ended it, if that is
+// how it ended.
+func (c *Conn) sessionLost() error {
+	c.sftpMu.Lock()
+	s := c.files
+	c.sftpMu.Unlock()
+	if s == nil {
+		return nil
+	}
+	<-s.done
+	if transport.IsUnreachable(s.err) {
+		return s.err
+	}
+	return nil
+}
+
 // Put writes r to a temporary file beside dst and renames it over dst.
 func (c *Conn) Put(ctx context.Context, dst string, r io.Reader, opts transport.PutOptions) error {
 	cl, err := c.client(ctx)
@@ -142,9 +168,9 @@ func (c *Conn) Put(ctx context.Context, dst string, r io.Reader, opts transport.
 		return err
 	}
 	tmp := path.Join(path.Dir(dst), "."+path.Base(dst)+".drover-"+randomKey()[:12])
-	err = writeTemp(ctx, cl, tmp, r, opts)
+	err = c.writeTemp(ctx, cl, tmp, r, opts)
 	if err == nil {
-		err = fsErr("rename", dst, cl.PosixRename(tmp, dst))
+		err = c.fsErr("rename", dst, cl.PosixRename(tmp, dst))
 	}
 	if err != nil {
 		_ = cl.Remove(tmp)
@@ -152,10 +178,10 @@ func (c *Conn) Put(ctx context.Context, dst string, r io.Reader, opts transport.
 	return err
 }
 
-func writeTemp(ctx context.Context, cl *sftp.Client, tmp string, r io.Reader, opts transport.PutOptions) error {
+func (c *Conn) writeTemp(ctx context.Context, cl *sftp.Client, tmp string, r io.Reader, opts transport.PutOptions) error {
 	f, err := cl.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	if err != nil {
-		return fsErr("create", tmp, err)
+		return c.fsErr("create", tmp, err)
 	}
 	mode := opts.Mode
 	if mode == 0 {
@@ -178,7 +204,7 @@ func writeTemp(ctx context.Context, cl *sftp.Client, tmp string, r io.Reader, op
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return fsErr("write", tmp, err)
+	return c.fsErr("write", tmp, err)
 }
 
 type ctxReader struct {
@@ -201,14 +227,14 @@ func (c *Conn) Get(ctx context.Context, p string, w io.Writer) error {
 	}
 	f, err := cl.Open(p)
 	if err != nil {
-		return fsErr("open", p, err)
+		return c.fsErr("open", p, err)
 	}
 	defer f.Close()
 	_, err = io.Copy(w, ctxReader{ctx, f})
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return fsErr("read", p, err)
+	return c.fsErr("read", p, err)
 }
 
 // smallFile is the size up to which Checksum reads the file over SFTP and
@@ -262,7 +288,7 @@ func (c *Conn) stat(ctx context.Context, op, p string, f func(*sftp.Client, stri
 	}
 	fi, err := f(cl, p)
 	if err != nil {
-		return transport.FileInfo{}, fsErr(op, p, err)
+		return transport.FileInfo{}, c.fsErr(op, p, err)
 	}
 	return info(fi), nil
 }
@@ -283,7 +309,7 @@ func (c *Conn) ReadDir(ctx context.Context, p string) ([]transport.FileInfo, err
 	}
 	list, err := cl.ReadDirContext(ctx, p)
 	if err != nil {
-		return nil, fsErr("readdir", p, err)
+		return nil, c.fsErr("readdir", p, err)
 	}
 	out := make([]transport.FileInfo, 0, len(list))
 	for _, fi := range list {
@@ -299,7 +325,7 @@ func (c *Conn) op(ctx context.Context, name, p string, f func(cl *sftp.Client) e
 	if err != nil {
 		return err
 	}
-	return fsErr(name, p, f(cl))
+	return c.fsErr(name, p, f(cl))
 }
 
 // Readlink returns the target of the link at p.
