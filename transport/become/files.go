@@ -12,6 +12,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -124,7 +125,7 @@ func (c *Conn) fsErr(op, p string, err error) error {
 	if err == nil || transport.IsUnreachable(err) {
 		return err
 	}
-	if errors.Is(err, sftp.ErrSSHFxConnectionLost) {
+	if brokenStream(err) {
 		if lost := c.sessionLost(); lost != nil {
 			return lost
 		}
@@ -142,6 +143,13 @@ func (c *Conn) fsErr(op, p string, err error) error {
 		return &fs.PathError{Op: op, Path: p, Err: err}
 	}
 	return fmt.Errorf("%s %s: %w", op, p, err)
+}
+
+// brokenStream reports whether err says the SFTP stream to sftp-server
+// broke: its output ended or its input was closed, which happens only as
+// its command ends.
+func brokenStream(err error) bool {
+	return errors.Is(err, sftp.ErrSSHFxConnectionLost) || errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed)
 }
 
 // sessionLost waits for the file session, whose SFTP stream broke, to
