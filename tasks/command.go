@@ -67,6 +67,7 @@ func runCommand(ctx context.Context, c *Call, shell bool) (*Result, error) {
 
 // execute runs tc and fills r with Ansible's command return values.
 func execute(ctx context.Context, c *Call, tc transport.Command, r *Result) (*Result, error) {
+	tc, probed := withIdentityProbe(c.Conn, tc)
 	start := time.Now()
 	res, err := c.Run(ctx, tc)
 	end := time.Now()
@@ -75,6 +76,9 @@ func execute(ctx context.Context, c *Call, tc transport.Command, r *Result) (*Re
 			return nil, err
 		}
 		return Failf("%v", err), nil
+	}
+	if probed {
+		res.Stdout = takeIdentity(c.Conn, res.Stdout)
 	}
 	stdout, stderr := string(res.Stdout), string(res.Stderr)
 	if c.Args.Bool("strip_empty_ends") {
