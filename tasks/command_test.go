@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/drover/drover/transport/local"
@@ -80,5 +81,39 @@ func TestCommandShellRaw(t *testing.T) {
 	}
 	if _, err := os.Stat(marker + ".check"); err == nil {
 		t.Error("check mode ran the command")
+	}
+}
+
+// TestIdentityProbe checks that the first command on a connection primes
+// the identity the file modules need, with the command's output untouched.
+func TestIdentityProbe(t *testing.T) {
+	conn := local.New()
+	s, _ := Lookup("command")
+	args, err := s.Prepare(map[string]any{RawParams: "printf 'a\\nb\\n'"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Run(context.Background(), &Call{Module: "command", Args: args, Conn: conn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Registered()["stdout"]; got != "a\nb" {
+		t.Errorf("stdout %q, want %q", got, "a\nb")
+	}
+	h := idsFor(conn)
+	primed := true
+	h.identOnce.Do(func() { primed = false })
+	if !primed || h.ident.UID != os.Getuid() || h.ident.GID != os.Getgid() {
+		t.Errorf("identity not primed: %+v (primed %v)", h.ident, primed)
+	}
+	home, _ := os.UserHomeDir()
+	if h.ident.Home != home {
+		t.Errorf("home %q, want %q", h.ident.Home, home)
+	}
+	// A second command runs unwrapped; a failing chdir leaves no prologue.
+	args, _ = s.Prepare(map[string]any{RawParams: "pwd", "chdir": "/nonexistent-drover"})
+	r, _ = s.Run(context.Background(), &Call{Module: "command", Args: args, Conn: local.New()})
+	if reg := r.Registered(); reg["rc"] == 0 || strings.Contains(reg["stdout"].(string), identityMarker) {
+		t.Errorf("failing chdir: %v", reg)
 	}
 }
