@@ -376,6 +376,9 @@ func uriResult(ctx context.Context, c *Call, resp *HTTPResponse, dest string, de
 	}
 	if resp.Status != -1 && dest != "" {
 		r.Values["path"] = dest
+		if err := PathInfo(ctx, c, r, dest, nil); err != nil {
+			return nil, err
+		}
 	}
 	var text any
 	if haveContent {
