@@ -215,6 +215,9 @@ func (ps *playState) bindTemplates(c *tasks.Call, t *Task, s *scope) {
 	c.Truth = func(expr string) (bool, error) { return env.Truth(expr, s) }
 	c.Template = func(v any) (any, error) {
 		out, err := env.TemplateValue(v, s)
+		if err != nil && jinja.IsUndefined(err) {
+			return nil, fmt.Errorf("%w: %v", tasks.ErrUndefined, err)
+		}
 		return jinja.ToPlain(out), err
 	}
 	c.Render = func(text string, extra map[string]any) (string, error) {

@@ -216,7 +216,7 @@ func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *task
 			f := failItem(err.Error())
 			return nil, &f
 		}
-		retries = max(n, 0) + 1
+		retries = max(n, 1) // ansible-core 2.14: retries counts every attempt
 		if delay, err = ps.kwInt(t, s, "delay", 5); err != nil {
 			f := failItem(err.Error())
 			return nil, &f

@@ -3,6 +3,7 @@ package tasks
 import (
 	"context"
 	"errors"
+	"strings"
 )
 
 // ErrUndefined is matched (errors.Is) by the error Call.Eval returns for an
@@ -37,7 +38,11 @@ func runDebug(_ context.Context, c *Call) (*Result, error) {
 		return OK().Set("msg", msg), nil
 	}
 	name := c.Args.Str("var")
-	v, err := c.Eval(name)
+	expr := name
+	if !strings.Contains(expr, "{{") {
+		expr = "{{ " + name + " }}" // Ansible's convert_bare: rendered as a template, not evaluated
+	}
+	v, err := c.Template(expr)
 	switch {
 	case errors.Is(err, ErrUndefined):
 		v = "VARIABLE IS NOT DEFINED!"
