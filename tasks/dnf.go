@@ -23,6 +23,7 @@ func init() {
 // and remove, and the failures found before running anything.
 type rpmPlan struct {
 	install, upgrade, remove []string
+	skipped                  []string // not installed, left alone by update_only
 }
 
 func (p rpmPlan) empty() bool { return len(p.install)+len(p.upgrade)+len(p.remove) == 0 }
@@ -49,7 +50,7 @@ func rpmState(ctx context.Context, c *Call, specs []string) (map[string][]string
 // rpmPlanFor decides, from rpm's answers, what the state asks for; specs
 // rpm cannot check are always handed to the package manager, which skips
 // what is already done.
-func rpmPlanFor(state string, specs []string, installed map[string][]string) rpmPlan {
+func rpmPlanFor(state string, specs []string, installed map[string][]string, updateOnly bool) rpmPlan {
 	var p rpmPlan
 	for _, s := range specs {
 		_, have := installed[s]
@@ -60,9 +61,12 @@ func rpmPlanFor(state string, specs []string, installed map[string][]string) rpm
 				p.remove = append(p.remove, s)
 			}
 		case "latest":
-			if have {
+			switch {
+			case have || updateOnly && !plain:
 				p.upgrade = append(p.upgrade, s)
-			} else {
+			case updateOnly:
+				p.skipped = append(p.skipped, s)
+			default:
 				p.install = append(p.install, s)
 			}
 		default:
@@ -72,6 +76,15 @@ func rpmPlanFor(state string, specs []string, installed map[string][]string) rpm
 		}
 	}
 	return p
+}
+
+// rpmSkipped are Ansible's results for packages update_only left alone.
+func rpmSkipped(p rpmPlan) []any {
+	out := []any{}
+	for _, s := range p.skipped {
+		out = append(out, "Packages providing "+s+" not installed due to update_only specified")
+	}
+	return out
 }
 
 // dnfState is the state argument with Ansible's defaults.
@@ -116,11 +129,17 @@ func runRPMTool(ctx context.Context, c *Call, tool string) (*Result, error) {
 	if err != nil {
 		return sysErr(err)
 	}
-	plan := rpmPlanFor(state, names, installed)
+	plan := rpmPlanFor(state, names, installed, c.Args.Bool("update_only"))
 	if plan.empty() && !(c.Args.Bool("autoremove") && (state == "absent" || state == "removed")) {
-		return (&Result{Msg: "Nothing to do"}).Set("results", []any{}).Set("rc", 0), nil
+		return (&Result{Msg: "Nothing to do"}).Set("results", rpmSkipped(plan)).Set("rc", 0), nil
 	}
-	return rpmRun(ctx, c, tool, plan, state)
+	r, err := rpmRun(ctx, c, tool, plan, state)
+	if r != nil && !r.Failed {
+		if l, ok := r.Values["results"].([]any); ok {
+			r.Values["results"] = append(rpmSkipped(plan), l...)
+		}
+	}
+	return r, err
 }
 
 // rpmCommands are the command lines (one sh script) a plan runs.

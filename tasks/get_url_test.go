@@ -123,6 +123,14 @@ func TestGetURLMore(t *testing.T) {
 		t.Fatalf("auth headers seen %q", web.authSeen)
 	}
 
+	netrc := filepath.Join(dir, "netrc")
+	os.WriteFile(netrc, []byte("machine other login bob password x\nmachine 127.0.0.1\n  login alice\n  password s3cret\n"), 0o600)
+	web.authSeen = nil
+	r = sysRun(t, "get_url", map[string]any{"url": web.URL + "/auth", "dest": filepath.Join(dir, "netrc-auth")}, sysOpts{env: map[string]string{"NETRC": netrc}})
+	if wantChanged(t, r, true, "credentials from netrc"); len(web.authSeen) != 1 {
+		t.Fatalf("netrc: auth headers seen %q", web.authSeen)
+	}
+
 	r = sysRun(t, "get_url", map[string]any{"url": web.URL + "/status/404", "dest": filepath.Join(dir, "x")}, sysOpts{})
 	if !r.Failed || r.Msg != "Request failed" || r.Get("status_code") != 404 || r.Get("response") != "HTTP Error 404: Not Found" {
 		t.Fatalf("404: %+v", r)

@@ -102,10 +102,14 @@ var hostCAs sync.Map // transport.Conn -> *x509.CertPool (nil when none was foun
 var hostCABundles = []string{"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
 	"/etc/ssl/ca-bundle.pem", "/etc/pki/tls/cacert.pem", "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem"}
 
-// hostFile reads a file on the host.
+// hostFile reads a file on the host (~ is the connection user's home).
 func hostFile(ctx context.Context, conn transport.Conn, p string) ([]byte, error) {
+	p, err := ExpandUser(ctx, conn, p)
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
-	err := conn.Get(ctx, HostPath(p), &buf)
+	err = conn.Get(ctx, p, &buf)
 	return buf.Bytes(), err
 }
 
@@ -273,20 +277,34 @@ func httpCredentials(ctx context.Context, c *Call, req *HTTPRequest, u *url.URL)
 	return nil
 }
 
+// hostNetrcs caches each connection's netrc files by path ("" content for
+// a missing file).
+var hostNetrcs sync.Map // netrcKey -> string
+
+type netrcKey struct {
+	conn transport.Conn
+	path string
+}
+
 // netrcLogin finds the login for a machine in the host's netrc (NETRC, else
-// ~/.netrc).
+// ~/.netrc), read once per connection.
 func netrcLogin(ctx context.Context, c *Call, host string) (string, string, error) {
 	p := httpEnv(c, "NETRC")
 	if p == "" {
-		p = ".netrc"
+		p = "~/.netrc"
+	}
+	key := netrcKey{c.Conn, p}
+	if v, ok := hostNetrcs.Load(key); ok {
+		return parseNetrc(v.(string), host)
 	}
 	data, err := hostFile(ctx, c.Conn, p)
 	if err != nil {
 		if hostErr(err) {
 			return "", "", err
 		}
-		return "", "", nil
+		data = nil
 	}
+	hostNetrcs.Store(key, string(data))
 	return parseNetrc(string(data), host)
 }
 

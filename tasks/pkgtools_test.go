@@ -190,14 +190,19 @@ func TestRPMCommands(t *testing.T) {
 	}
 	for _, c := range cases {
 		call := prep(t, c.module, c.args, c.check)
-		plan := rpmPlanFor(c.state, call.Args.Strings("name"), c.installed)
+		plan := rpmPlanFor(c.state, call.Args.Strings("name"), c.installed, call.Args.Bool("update_only"))
 		got := rpmCommands(call, c.module, plan, c.state)
 		if got != c.want {
 			t.Errorf("%s %s %v:\n got %s\nwant %s", c.module, c.state, c.args, got, c.want)
 		}
 	}
-	if !rpmPlanFor("installed", []string{"tree"}, map[string][]string{"tree": {"tree-1"}}).empty() {
+	if !rpmPlanFor("installed", []string{"tree"}, map[string][]string{"tree": {"tree-1"}}, false).empty() {
 		t.Fatal("an installed package planned again")
+	}
+	p := rpmPlanFor("latest", []string{"tree", "curl"}, map[string][]string{"curl": {"curl-1"}}, true)
+	if !reflect.DeepEqual(p.upgrade, []string{"curl"}) || p.install != nil || !reflect.DeepEqual(rpmSkipped(p),
+		[]any{"Packages providing tree not installed due to update_only specified"}) {
+		t.Fatalf("update_only: %+v", p)
 	}
 	for spec, plain := range map[string]bool{"tree": true, "tree-1.8": true, "@web": false, "/usr/bin/x": false, "x.rpm": false, "py*": false} {
 		if rpmPlainSpec(spec) != plain {

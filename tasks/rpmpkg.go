@@ -18,7 +18,6 @@ func yumDnfArgs() []Arg {
 	return []Arg{
 		{Name: "name", Aliases: []string{"pkg"}, Type: List, Elements: Str, Default: []any{}},
 		{Name: "state", Type: Str, Choices: []string{"absent", "installed", "latest", "present", "removed"}},
-		{Name: "allow_downgrade", Type: Bool, Default: false},
 		{Name: "autoremove", Type: Bool, Default: false},
 		{Name: "bugfix", Type: Bool, Default: false},
 		{Name: "cacheonly", Type: Bool, Default: false},

@@ -3,6 +3,7 @@ package tasks
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -27,6 +28,9 @@ func init() {
 		Run:      runScript,
 	})
 }
+
+// vaultHeader starts a file encrypted with ansible-vault.
+const vaultHeader = "$ANSIBLE_VAULT;"
 
 // scriptTmpBase is where the private directory of an uploaded script is
 // made, as Ansible's remote_tmp (relative to the login directory).
@@ -88,6 +92,14 @@ func scriptRun(ctx context.Context, c *Call, src, line, name string) (*Result, e
 		return Failf("%v", err), nil
 	}
 	defer f.Close()
+	head := make([]byte, len(vaultHeader))
+	n, _ := io.ReadFull(f, head)
+	if c.Args.Bool("decrypt") && string(head[:n]) == vaultHeader {
+		return Failf("%s is vault-encrypted: drover does not decrypt script files (decrypt: false uploads it as it is)", src), nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return Failf("%v", err), nil
+	}
 	dir, err := scriptTmpDir(ctx, c)
 	if err != nil {
 		return sysErr(err)

@@ -14,6 +14,7 @@ func scriptFiles(t *testing.T) string {
 		"hello.sh": "#!/bin/sh\necho \"hello $1 $2\"\necho warn >&2\npwd\n",
 		"fail.sh":  "#!/bin/sh\necho partial\nexit 3\n",
 		"show.py":  "import sys\nprint('args', sys.argv[1:])\n",
+		"vault.sh": "$ANSIBLE_VAULT;1.1;AES256\n6162\n",
 	}
 	for n, c := range files {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644); err != nil {
@@ -71,6 +72,14 @@ func TestScript(t *testing.T) {
 	r = sysRun(t, "script", map[string]any{RawParams: "missing.sh"}, o)
 	if !r.Failed || !strings.Contains(r.Msg, "missing.sh") {
 		t.Fatalf("missing script: %+v", r)
+	}
+	r = sysRun(t, "script", map[string]any{RawParams: "vault.sh"}, o)
+	if !r.Failed || !strings.Contains(r.Msg, "vault-encrypted") {
+		t.Fatalf("vault script: %+v", r)
+	}
+	r = sysRun(t, "script", map[string]any{RawParams: "vault.sh", "decrypt": false, "executable": "cat"}, o)
+	if wantChanged(t, r, true, "decrypt: false"); !strings.HasPrefix(r.Get("stdout").(string), "$ANSIBLE_VAULT;") {
+		t.Fatalf("uploaded as is: %v", r.Values)
 	}
 	if after := len(ansibleTmpDirs(t)); after != before {
 		t.Fatalf("temporary directories left: %d before, %d after", before, after)

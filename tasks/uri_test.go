@@ -1,9 +1,15 @@
 package tasks
 
 import (
+	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -90,4 +96,24 @@ func TestURI(t *testing.T) {
 	if fi, _ := os.Stat(dest); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %o", fi.Mode().Perm())
 	}
+}
+
+// TestURITLS checks certificates with the host's CA bundle, a ca_path
+// file on the host, or not at all (validate_certs: no).
+func TestURITLS(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "tls ok") }))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+	r := sysRun(t, "uri", map[string]any{"url": srv.URL}, sysOpts{})
+	if !r.Failed || !strings.Contains(r.Msg, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed") {
+		t.Fatalf("unknown authority: %+v", r)
+	}
+	r = sysRun(t, "uri", map[string]any{"url": srv.URL, "validate_certs": false, "return_content": true}, sysOpts{})
+	if mustOK(t, r, "validate_certs: no"); r.Get("content") != "tls ok" {
+		t.Fatalf("content %v", r.Get("content"))
+	}
+	mustOK(t, sysRun(t, "uri", map[string]any{"url": srv.URL, "ca_path": ca}, sysOpts{}), "ca_path")
 }

@@ -68,8 +68,8 @@ func runYumCLI(ctx context.Context, c *Call) (*Result, error) {
 	if err != nil {
 		return sysErr(err)
 	}
-	plan := rpmPlanFor(state, names, installed)
-	results := []any{}
+	plan := rpmPlanFor(state, names, installed, c.Args.Bool("update_only"))
+	results := rpmSkipped(plan)
 	for _, n := range names {
 		nevras, have := installed[n]
 		switch {
