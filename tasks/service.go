@@ -78,32 +78,43 @@ func factOf(c *Call, name string) (string, bool) {
 }
 
 // runService runs the module for the host's service manager, as
-// Ansible's service action does: systemd hosts get the systemd module (the
-// arguments it does not know are dropped with a warning), others Linux's
-// service module over init scripts.
+// Ansible's service action does: systemd hosts get the systemd module,
+// sysvinit hosts the sysvinit module (the arguments they do not take are
+// dropped with a warning), others (containers whose PID 1 is not an init,
+// OpenRC, upstart) Linux's service module.
 func runService(ctx context.Context, c *Call) (*Result, error) {
 	mgr, err := serviceMgr(ctx, c)
 	if err != nil {
 		return sysErr(err)
 	}
-	if mgr != "systemd" {
-		return runLinuxService(ctx, c)
+	switch mgr {
+	case "systemd":
+		return runModuleWithout(ctx, c, "systemd", []string{"pattern", "runlevel", "sleep", "arguments"})
+	case "sysvinit":
+		return runModuleWithout(ctx, c, "sysvinit", []string{"runlevel"})
 	}
+	return runLinuxService(ctx, c)
+}
+
+// runModuleWithout runs another module with the task's arguments less use
+// and the ones it does not take (dropped with Ansible's warning).
+func runModuleWithout(ctx context.Context, c *Call, name string, unused []string) (*Result, error) {
 	raw := map[string]any{}
 	var warnings []string
 	for k, v := range c.Args {
 		switch {
 		case k == "use" || v == nil:
-		case slices.Contains([]string{"pattern", "runlevel", "sleep", "arguments"}, k):
-			if c.Args.Str(k) != "" && !(k == "runlevel" && c.Args.Str(k) == "default") {
-				warnings = append(warnings, fmt.Sprintf(`Ignoring "%s" as it is not used in "systemd"`, k))
+		case slices.Contains(unused, k):
+			if c.Args.Str(k) == "" || k == "runlevel" && c.Args.Str(k) == "default" {
+				continue
 			}
+			warnings = append(warnings, fmt.Sprintf(`Ignoring "%s" as it is not used in "%s"`, k, name))
 		default:
 			raw[k] = v
 		}
 	}
 	slices.Sort(warnings)
-	r, err := RunModule(ctx, c, "systemd", raw)
+	r, err := RunModule(ctx, c, name, raw)
 	if r != nil {
 		r.Warnings = append(warnings, r.Warnings...)
 	}
