@@ -33,6 +33,14 @@
 // that run only on the controller (debug, set_fact, assert) set Controller,
 // so no connection to the host is opened for them.
 //
+// Set NoFiles on a module that never uses the connection's file operations
+// (as command, shell, raw, setup and ping do): for plays using any other
+// module the engine opens the file channel as soon as a host connects.
+// Facts says where returned ansible_facts go (host facts, set_fact or
+// include_vars precedence); BypassHostLoop runs an action once for the play
+// (pause); Engine marks keywords the engine carries out itself (meta,
+// include_tasks, import_tasks, include_role).
+//
 // # What a module receives: Call
 //
 // Args are already templated and converted to the declared types, under the
@@ -46,7 +54,10 @@
 // nothing) and fills Result.Diff when Diff is set. Eval, Truth, Template and
 // Render evaluate Jinja with the task's variables; Find locates a controller
 // file (src:) beside the playbook or role, in its files/ or templates/
-// directory; Var reads one variable.
+// directory; Var reads one variable. Eval and Template errors for undefined
+// variables match errors.Is(err, ErrUndefined). LoadFile reads a YAML/JSON
+// file on the controller (vault aware); Prompt asks at the terminal (nil
+// without one). Become holds the become settings already applied to Conn.
 //
 // # Speed rules
 //
@@ -57,6 +68,9 @@
 // run as a process should be one exec (command/shell/raw are exactly one).
 // Put is atomic (temporary name + rename) and takes the final mode, so a
 // copy is Checksum + Put, two round trips, with no follow-up chmod.
+// HostIdentity (umask, uid, gid, home) is learnt by the first command or
+// shell task of a connection at no extra cost; other modules needing it
+// before that pay one command.
 //
 // # What a module returns: Result
 //

@@ -1,0 +1,32 @@
+// Package playbooks loads and runs Ansible playbooks.
+//
+// Load reads a playbook with strict YAML (package yamlx): every play, block
+// and task key is checked, modules and their arguments are checked against
+// the module registry of package tasks, import_playbook and import_tasks are
+// expanded (include_tasks files are read too, when their name is static),
+// and roles are read from roles/NAME. Every problem is reported with
+// FILE:LINE:COL, the offending lines and a "did you mean". Check then finds
+// what needs no host: notify naming no handler, Jinja syntax errors.
+//
+// Run runs the plays on an inventory: hosts by pattern and --limit, serial
+// batches, forks hosts at a time, the linear strategy (task by task across
+// hosts; blocks, rescue and always per host) or free; loops (loop, with_X,
+// loop_control), conditionals, register, changed_when/failed_when,
+// until/retries, ignore_errors/ignore_unreachable, handlers (notify, listen,
+// flush_handlers, once at the end of each section), tags, check and diff
+// modes, delegate_to, run_once, no_log, environment, become (through
+// Options.WrapBecome), any_errors_fatal and max_fail_percentage. Variables
+// follow Ansible's precedence (see vars.go) and are templated lazily by
+// package jinja. Each host gets one connection for the whole run
+// (Options.Connect is called once per host).
+//
+// What happens is reported to an Output: TextOutput prints for people
+// (a live progress line per task on a terminal, results folded by host,
+// PLAY RECAP), JSONOutput streams one JSON event per line. Stats are the
+// recap counters, counted as Ansible counts them; Stats.ExitCode is the exit
+// status they call for.
+//
+// The differential harness (difftest_test.go) runs every playbook of
+// testdata/diff with ansible-playbook and with Run and compares recaps,
+// debug output and files; drop a playbook there to have it compared.
+package playbooks
