@@ -117,3 +117,34 @@ func TestURITLS(t *testing.T) {
 	}
 	mustOK(t, sysRun(t, "uri", map[string]any{"url": srv.URL, "ca_path": ca}, sysOpts{}), "ca_path")
 }
+
+// TestURIBodies sends form-multipart bodies (fields and controller files)
+// and a src file from the controller or, with remote_src, the host.
+func TestURIBodies(t *testing.T) {
+	web := newTestWeb(t)
+	files := t.TempDir()
+	os.WriteFile(filepath.Join(files, "upload.txt"), []byte("file body\n"), 0o644)
+	r := sysRun(t, "uri", map[string]any{"url": web.URL + "/echo", "method": "POST", "body_format": "form-multipart",
+		"body": map[string]any{"field": "value", "doc": map[string]any{"filename": "upload.txt"},
+			"inline": map[string]any{"content": "inline text", "filename": "x.json", "mime_type": "text/plain"}}}, sysOpts{files: files})
+	mustOK(t, r, "multipart")
+	js := r.Values["json"].(map[string]any)
+	body, ct := js["body"].(string), js["content_type"].(string)
+	for _, want := range []string{`name="field"`, "value", `name="doc"; filename="upload.txt"`, "file body", `filename="x.json"`,
+		"Content-Type: text/plain", "inline text"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("multipart body lacks %q:\n%s", want, body)
+		}
+	}
+	if !strings.HasPrefix(ct, "multipart/form-data; boundary=") {
+		t.Errorf("content type %q", ct)
+	}
+	r = sysRun(t, "uri", map[string]any{"url": web.URL + "/echo", "method": "PUT", "src": "upload.txt"}, sysOpts{files: files})
+	if js := r.Values["json"].(map[string]any); js["body"] != "file body\n" || js["method"] != "PUT" {
+		t.Fatalf("src: %v", js)
+	}
+	r = sysRun(t, "uri", map[string]any{"url": web.URL + "/echo", "method": "PUT", "src": filepath.Join(files, "upload.txt"), "remote_src": true}, sysOpts{})
+	if js := r.Values["json"].(map[string]any); js["body"] != "file body\n" {
+		t.Fatalf("remote_src: %v", js)
+	}
+}
