@@ -15,6 +15,7 @@ func scriptFiles(t *testing.T) string {
 		"fail.sh":  "#!/bin/sh\necho partial\nexit 3\n",
 		"show.py":  "import sys\nprint('args', sys.argv[1:])\n",
 		"vault.sh": "$ANSIBLE_VAULT;1.1;AES256\n6162\n",
+		"where.sh": "#!/bin/sh\necho \"$0\"\n",
 	}
 	for n, c := range files {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644); err != nil {
@@ -24,23 +25,22 @@ func scriptFiles(t *testing.T) string {
 	return dir
 }
 
-// ansibleTmpDirs lists the temporary directories left under the login
-// directory's .ansible/tmp.
-func ansibleTmpDirs(t *testing.T) []string {
-	home, _ := os.UserHomeDir()
-	m, _ := filepath.Glob(filepath.Join(home, ".ansible", "tmp", "ansible-tmp-*"))
-	return m
-}
-
 // TestScript uploads controller scripts into a private temporary
 // directory, runs them with their arguments through the host's shell and
 // removes the directory; creates/removes skip, check mode skips.
 func TestScript(t *testing.T) {
 	files := scriptFiles(t)
 	work := t.TempDir()
-	before := len(ansibleTmpDirs(t))
 	o := sysOpts{files: files}
-	r := sysRun(t, "script", map[string]any{RawParams: `hello.sh "big world" 2`, "chdir": work}, o)
+	r := sysRun(t, "script", map[string]any{RawParams: "where.sh"}, o)
+	where := strings.TrimSpace(r.Get("stdout").(string))
+	if !strings.Contains(where, "/.ansible/tmp/ansible-tmp-") || !strings.HasSuffix(where, "/where.sh") {
+		t.Fatalf("script ran from %q", where)
+	}
+	if _, err := os.Stat(filepath.Dir(where)); err == nil {
+		t.Fatalf("temporary directory %s left", filepath.Dir(where))
+	}
+	r = sysRun(t, "script", map[string]any{RawParams: `hello.sh "big world" 2`, "chdir": work}, o)
 	wantChanged(t, r, true, "run")
 	if r.Get("stdout") != "hello big world 2\n"+work+"\n" || r.Get("stderr") != "warn\n" || r.Get("rc") != 0 {
 		t.Fatalf("output: %v", r.Values)
@@ -80,8 +80,5 @@ func TestScript(t *testing.T) {
 	r = sysRun(t, "script", map[string]any{RawParams: "vault.sh", "decrypt": false, "executable": "cat"}, o)
 	if wantChanged(t, r, true, "decrypt: false"); !strings.HasPrefix(r.Get("stdout").(string), "$ANSIBLE_VAULT;") {
 		t.Fatalf("uploaded as is: %v", r.Values)
-	}
-	if after := len(ansibleTmpDirs(t)); after != before {
-		t.Fatalf("temporary directories left: %d before, %d after", before, after)
 	}
 }
