@@ -2,9 +2,6 @@ package tasks
 
 import (
 	"context"
-	"strings"
-
-	"github.com/drover/drover/transport"
 )
 
 func init() {
@@ -25,11 +22,7 @@ func hostPkgMgr(ctx context.Context, c *Call) (string, error) {
 	if v, ok := factOf(c, "pkg_mgr"); ok {
 		return v, nil
 	}
-	res, err := c.Run(ctx, transport.Command{Argv: []string{"/bin/sh", "-c", pkgMgrScript}})
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimSpace(string(res.Stdout)), nil
+	return probeOnce(ctx, c, pkgMgrScript)
 }
 
 // pkgMgrScript prints the package manager as the setup module finds it:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/drover/drover/transport"
 )
@@ -36,11 +37,32 @@ func serviceMgr(ctx context.Context, c *Call) (string, error) {
 	if v, ok := factOf(c, "service_mgr"); ok {
 		return v, nil
 	}
-	res, err := c.Run(ctx, transport.Command{Argv: []string{"/bin/sh", "-c", serviceMgrScript}})
+	return probeOnce(ctx, c, serviceMgrScript)
+}
+
+// hostProbes caches what a probe script printed, per connection.
+var hostProbes sync.Map // probeKey -> string
+
+type probeKey struct {
+	conn   transport.Conn
+	script string
+}
+
+// probeOnce runs a probe script the first time a connection needs it and
+// returns its trimmed output (the service or package manager, which do
+// not change during a run).
+func probeOnce(ctx context.Context, c *Call, script string) (string, error) {
+	key := probeKey{c.Conn, script}
+	if v, ok := hostProbes.Load(key); ok {
+		return v.(string), nil
+	}
+	res, err := c.Run(ctx, transport.Command{Argv: []string{"/bin/sh", "-c", script}})
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(string(res.Stdout)), nil
+	out := strings.TrimSpace(string(res.Stdout))
+	hostProbes.Store(key, out)
+	return out, nil
 }
 
 // serviceMgrScript prints the service manager as the setup module finds it.
