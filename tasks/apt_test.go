@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // aptRepo is a local apt repository and an APT_CONFIG that makes apt
@@ -88,6 +89,19 @@ func (r *aptRepo) publish(t *testing.T) {
 	write(t, filepath.Join(r.repo, "Packages"), strings.Join(r.entries, "\n"))
 }
 
+// purgeDebs removes test packages, waiting while another test holds
+// dpkg's lock.
+func purgeDebs(t *testing.T, names ...string) {
+	for i := 0; i < 120; i++ {
+		out, err := exec.Command("dpkg", append([]string{"--purge"}, names...)...).CombinedOutput()
+		if err == nil || !dpkgLocked.Match(out) {
+			return
+		}
+		time.Sleep(time.Second)
+	}
+	t.Errorf("could not purge %v: dpkg stayed locked", names)
+}
+
 // dpkgVersion is the installed version of a package, "" when not
 // installed.
 func dpkgVersion(name string) string {
@@ -107,7 +121,7 @@ func TestApt(t *testing.T) {
 	id := os.Getpid() % 100000
 	a, b, c := fmt.Sprintf("drover-test-a%d", id), fmt.Sprintf("drover-test-b%d", id), fmt.Sprintf("drover-test-c%d", id)
 	repo := newAptRepo(t)
-	t.Cleanup(func() { exec.Command("dpkg", "--purge", c, b, a).Run() })
+	t.Cleanup(func() { purgeDebs(t, c, b, a) })
 	repo.build(t, a, "1.0", "", true, true)
 	o := sysOpts{env: repo.env()}
 	co := sysOpts{env: repo.env(), check: true}
