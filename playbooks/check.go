@@ -44,6 +44,9 @@ func walkTasks(p *Play, f func(*Task) bool) {
 	for _, r := range p.Roles {
 		lists = append(lists, r.Tasks, r.Handlers)
 	}
+	for _, r := range p.ImportedRoles {
+		lists = append(lists, r.Handlers)
+	}
 	for _, l := range lists {
 		if !walk(l) {
 			return
@@ -75,7 +78,7 @@ func handlerNames(p *Play) map[string]bool {
 		}
 		walk(list)
 	}
-	for _, r := range p.Roles {
+	for _, r := range append(append([]*Role{}, p.Roles...), p.ImportedRoles...) {
 		add(r.Handlers)
 	}
 	add(p.Handlers)

@@ -172,6 +172,9 @@ func (ps *playState) once(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 	if t.Action == "include_tasks" || t.Action == "import_tasks" {
 		return ps.includeOnce(t, s, o)
 	}
+	if t.Spec.Run == nil {
+		return failItem(fmt.Sprintf("%s is not supported here", t.Action))
+	}
 	args, err := ps.taskArgs(t, s)
 	if err != nil {
 		return failItem(err.Error())

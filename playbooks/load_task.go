@@ -451,6 +451,9 @@ func childNode(n *yaml.Node, p any) *yaml.Node {
 // expandImport replaces an import_tasks task by a block holding the tasks of
 // the file, which inherit the import's keywords.
 func (l *Loader) expandImport(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx) (*Task, error) {
+	if t.Action == "import_role" || t.Action == "include_role" {
+		return l.expandRole(f, n, t, tc)
+	}
 	if t.Action != "import_tasks" && t.Action != "include_tasks" && t.Action != "include" {
 		return t, nil
 	}

@@ -48,6 +48,10 @@ type Play struct {
 
 	PreTasks, Tasks, PostTasks, Handlers []*Task
 	Roles                                []*Role
+	// ImportedRoles are roles brought in by import_role/include_role tasks:
+	// their tasks are in those tasks' blocks; their handlers and variables
+	// belong to the play.
+	ImportedRoles []*Role
 
 	// Kw are the keywords inherited by tasks: become*, remote_user,
 	// connection, environment, tags, when (from import_playbook),
@@ -123,6 +127,7 @@ type Role struct {
 	Tasks    []*Task
 	Handlers []*Task
 	Kw       map[string]any // when, tags, become ... given in roles:
+	from     *Task          // the import_role/include_role task, nil for roles:
 }
 
 // DisplayName is the task's name as output shows it: its name, or the module

@@ -443,9 +443,13 @@ func (ps *playState) collectHandlers() {
 		}
 	}
 	seen := map[string]bool{}
-	for _, r := range ps.play.Roles {
-		if !seen[r.Path] { // a role applied twice has its handlers once
-			seen[r.Path] = true
+	for _, r := range append(append([]*Role{}, ps.play.Roles...), ps.play.ImportedRoles...) {
+		key := r.Path
+		if r.from != nil {
+			key += fmt.Sprint("\x00", r.from.ID)
+		}
+		if !seen[key] { // a role listed twice in roles: has its handlers once
+			seen[key] = true
 			walk(r.Handlers)
 		}
 	}

@@ -3,6 +3,7 @@ package playbooks
 import (
 	"os"
 	"path/filepath"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -109,31 +110,43 @@ func findRole(dir, name string) string {
 	return ""
 }
 
+// roleFiles names the files of a role to read: "main" unless
+// tasks_from/handlers_from/vars_from/defaults_from say otherwise.
+type roleFiles struct{ tasks, handlers, vars, defaults string }
+
+var mainFiles = roleFiles{"main", "main", "main", "main"}
+
 // loadRole reads the role's defaults, vars, tasks and handlers.
 func (l *Loader) loadRole(f *yamlx.File, n *yaml.Node, r *Role, p *Play) error {
+	return l.loadRoleFiles(f, n, r, p, mainFiles, nil)
+}
+
+func (l *Loader) loadRoleFiles(f *yamlx.File, n *yaml.Node, r *Role, p *Play, rf roleFiles, parent *Task) error {
 	var err error
-	if r.Defaults, err = l.roleVars(r, "defaults"); err != nil {
+	if r.Defaults, err = l.roleVars(r, "defaults", rf.defaults); err != nil {
 		return err
 	}
-	if r.Vars, err = l.roleVars(r, "vars"); err != nil {
+	if r.Vars, err = l.roleVars(r, "vars", rf.vars); err != nil {
 		return err
 	}
-	tc := &taskCtx{play: p, role: r, dir: filepath.Join(r.Path, "tasks")}
-	if main := roleMain(r.Path, "tasks"); main != "" {
-		if r.Tasks, err = l.TaskFile(main, tc, f, n); err != nil {
+	tc := &taskCtx{play: p, role: r, parent: parent, dir: filepath.Join(r.Path, "tasks")}
+	if file := roleFile(r.Path, "tasks", rf.tasks); file != "" {
+		if r.Tasks, err = l.TaskFile(file, tc, f, n); err != nil {
 			return err
 		}
+	} else if rf.tasks != "main" {
+		return f.Errorf(n, "the role %q has no tasks file %q", r.Name, rf.tasks)
 	}
-	hc := &taskCtx{play: p, role: r, dir: filepath.Join(r.Path, "handlers"), handler: true}
-	if main := roleMain(r.Path, "handlers"); main != "" {
-		r.Handlers, err = l.TaskFile(main, hc, f, n)
+	hc := &taskCtx{play: p, role: r, parent: parent, dir: filepath.Join(r.Path, "handlers"), handler: true}
+	if file := roleFile(r.Path, "handlers", rf.handlers); file != "" {
+		r.Handlers, err = l.TaskFile(file, hc, f, n)
 	}
 	return err
 }
 
-// roleMain finds DIR/main.yml (or .yaml, or main) in a role.
-func roleMain(role, dir string) string {
-	for _, n := range []string{"main.yml", "main.yaml", "main"} {
+// roleFile finds DIR/NAME.yml (or .yaml, or NAME) in a role.
+func roleFile(role, dir, name string) string {
+	for _, n := range []string{name + ".yml", name + ".yaml", name} {
 		if p := filepath.Join(role, dir, n); fileExists(p) {
 			return p
 		}
@@ -141,8 +154,8 @@ func roleMain(role, dir string) string {
 	return ""
 }
 
-func (l *Loader) roleVars(r *Role, dir string) (map[string]any, error) {
-	main := roleMain(r.Path, dir)
+func (l *Loader) roleVars(r *Role, dir, name string) (map[string]any, error) {
+	main := roleFile(r.Path, dir, name)
 	if main == "" {
 		return nil, nil
 	}
@@ -159,7 +172,42 @@ func (l *Loader) roleVars(r *Role, dir string) (map[string]any, error) {
 	}
 	m, ok := v.(map[string]any)
 	if v != nil && !ok {
-		return nil, f.Errorf(f.Docs[0], "%s/main.yml of role %s must be a mapping", dir, r.Name)
+		return nil, f.Errorf(f.Docs[0], "%s/%s of role %s must be a mapping", dir, name, r.Name)
 	}
 	return m, nil
+}
+
+// expandRole replaces an import_role (or include_role with a static name)
+// task by a block holding the role's tasks; the role's handlers and
+// variables join the play.
+func (l *Loader) expandRole(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx) (*Task, error) {
+	name, _ := t.Args["name"].(string)
+	if name == "" || strings.Contains(name, "{{") || t.HasLoop {
+		return nil, f.Errorf(n, "%s needs a static role name and no loop here (a templated or looped include_role is not supported)", t.Action)
+	}
+	if tc.play == nil {
+		return nil, f.Errorf(n, "%s outside a play", t.Action)
+	}
+	r := &Role{Name: name, Pos: pos(f, n), Kw: map[string]any{}, Params: map[string]any{}}
+	if r.Path = findRole(tc.play.Dir, name); r.Path == "" && tc.role != nil {
+		r.Path = findRole(filepath.Dir(tc.role.Path), name)
+	}
+	if r.Path == "" {
+		return nil, f.Errorf(n, "the role %q was not found in %s", name, filepath.Join(tc.play.Dir, "roles"))
+	}
+	rf := mainFiles
+	for k, dst := range map[string]*string{"tasks_from": &rf.tasks, "handlers_from": &rf.handlers,
+		"vars_from": &rf.vars, "defaults_from": &rf.defaults} {
+		if v, ok := t.Args[k].(string); ok && v != "" {
+			*dst = strings.TrimSuffix(strings.TrimSuffix(v, ".yml"), ".yaml")
+		}
+	}
+	if err := l.loadRoleFiles(f, n, r, tc.play, rf, t); err != nil {
+		return nil, err
+	}
+	r.from = t
+	tc.play.ImportedRoles = append(tc.play.ImportedRoles, r)
+	t.IsBlock, t.Block, t.Import = true, r.Tasks, r.Path
+	t.Action, t.Spec, t.Args = "", nil, nil
+	return t, nil
 }

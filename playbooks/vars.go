@@ -175,7 +175,7 @@ func (s *scope) fromRoles(name string, m func(*Role) map[string]any) (any, bool)
 			return v, true
 		}
 	}
-	roles := s.ps.play.Roles
+	roles := append(append([]*Role{}, s.ps.play.Roles...), s.ps.play.ImportedRoles...)
 	for i := len(roles) - 1; i >= 0; i-- {
 		if v, ok := m(roles[i])[name]; ok {
 			return v, true
