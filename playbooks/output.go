@@ -20,6 +20,12 @@ type Output interface {
 	Recap(s *Stats)
 }
 
+// ConnectReporter is implemented by outputs that show connections (-vvv):
+// Connected is called once per host, when its connection is opened.
+type ConnectReporter interface {
+	Connected(host string, vars map[string]any, took time.Duration, err error)
+}
+
 // PlayInfo describes a play starting.
 type PlayInfo struct {
 	Name  string

@@ -365,6 +365,35 @@ func toYAML(v any) string {
 	return strings.TrimRight(string(b), "\n")
 }
 
+// Connected shows each connection with -vvv: where to, as whom, how long
+// it took.
+func (o *TextOutput) Connected(host string, vars map[string]any, took time.Duration, err error) {
+	if o.verbosity < 3 {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	kind, _ := vars["ansible_connection"].(string)
+	if kind == "" {
+		kind = "ssh"
+	}
+	target := host
+	if h, ok := vars["ansible_host"].(string); ok && h != "" {
+		target = h
+	}
+	if p := vars["ansible_port"]; p != nil {
+		target += fmt.Sprintf(":%v", p)
+	}
+	if u, ok := vars["ansible_user"].(string); ok && u != "" {
+		target = u + "@" + target
+	}
+	line := fmt.Sprintf("<%s> %s connection to %s in %s", host, kind, target, took.Round(time.Millisecond))
+	if err != nil {
+		line += ": " + err.Error()
+	}
+	fmt.Fprintln(o.p.Err, o.show(o.p.Paint(ui.Dim, line)))
+}
+
 // Retry prints an until retry.
 func (o *TextOutput) Retry(r *RetryInfo) {
 	o.mu.Lock()

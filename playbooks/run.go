@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/redact"
@@ -277,7 +278,11 @@ func (r *run) conn(ctx context.Context, host string, varsOf func() (map[string]a
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	c, err := r.opts.Connect(ctx, host, vars)
+	if cr, ok := r.out.(ConnectReporter); ok {
+		cr.Connected(host, vars, time.Since(start), err)
+	}
 	if err != nil {
 		if !transport.IsUnreachable(err) {
 			err = &transport.UnreachableError{Host: host, Err: err}
