@@ -25,10 +25,11 @@ type HostScript struct {
 }
 
 // Section adds a command (a sh command line) whose standard output and exit
-// status are recorded under name. Its standard error is discarded unless
-// the command redirects it.
+// status are recorded under name. It runs in a subshell (exit ends only
+// the section; variables it sets do not outlive it). Its standard error is
+// discarded unless the command redirects it.
 func (s *HostScript) Section(name, cmd string) *HostScript {
-	fmt.Fprintf(&s.b, "printf '%s%%s\\n' %s\n{ %s\n} 2>/dev/null\nprintf '\\n%src %%s\\n' \"$?\"\n",
+	fmt.Fprintf(&s.b, "printf '%s%%s\\n' %s\n( %s\n) 2>/dev/null\nprintf '\\n%src %%s\\n' \"$?\"\n",
 		hsMark, transport.Quote(name), cmd, hsMark)
 	return s
 }
