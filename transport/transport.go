@@ -80,7 +80,10 @@ type Command struct {
 	Shell string
 	// Env adds variables to the command's environment.
 	Env map[string]string
-	// Dir is the working directory; empty means the login directory.
+	// Dir is the working directory; empty means the connection's own: the
+	// login directory on a remote host, drover's working directory on the
+	// local one (as Ansible's local connection), which is also where
+	// relative paths given to file operations resolve.
 	Dir string
 	// Stdin feeds the command's standard input; nil means empty input.
 	Stdin io.Reader

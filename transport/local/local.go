@@ -56,10 +56,7 @@ func command(cmd transport.Command) *exec.Cmd {
 	} else {
 		ec = exec.Command("/bin/sh", "-c", cmd.Shell)
 	}
-	ec.Dir = cmd.Dir
-	if ec.Dir == "" {
-		ec.Dir, _ = os.UserHomeDir()
-	}
+	ec.Dir = cmd.Dir // empty: drover's own working directory, as Ansible's local connection
 	ec.Env = os.Environ()
 	keys := make([]string, 0, len(cmd.Env))
 	for k := range cmd.Env {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -66,10 +68,7 @@ func testDir(t *testing.T, h *harness) {
 			t.Errorf("%q%q in %s: pwd %q, want %q", c.Argv, c.Shell, h.dir, got, want)
 		}
 	}
-	home := h.out(transport.Command{Shell: `cd "$HOME" && pwd -P`})
-	if got := h.out(transport.Command{Shell: "pwd -P"}); got != home {
-		t.Errorf("no Dir: pwd %q, want the login directory %q", got, home)
-	}
+	testDefaultDir(t, h)
 	res := h.run(transport.Command{Shell: "true", Dir: h.path("missing")})
 	if res.ExitCode == 0 {
 		t.Errorf("a missing Dir ran the command")
@@ -220,3 +219,21 @@ func (f *failingReader) Read(p []byte) (int, error) {
 }
 
 var _ io.Reader = (*failingReader)(nil)
+
+// testDefaultDir checks that a command without Dir runs where relative file
+// paths resolve: the login directory on remote hosts, drover's working
+// directory on the local one.
+func testDefaultDir(t *testing.T, h *harness) {
+	name := "drover-conformance-" + strconv.Itoa(os.Getpid()) + ".rel"
+	err := h.c.Put(h.ctx, name, strings.NewReader("x"), transport.PutOptions{})
+	if errors.Is(err, transport.ErrNotSupported) {
+		return
+	}
+	if err != nil {
+		t.Fatalf("put relative %s: %v", name, err)
+	}
+	defer func() { _ = h.c.Remove(h.ctx, name) }()
+	if res := h.run(transport.Command{Shell: "test -f " + transport.Quote(name)}); res.ExitCode != 0 {
+		t.Errorf("a command without Dir does not see %s, which Put wrote by its relative name", name)
+	}
+}
