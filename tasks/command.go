@@ -3,11 +3,14 @@ package tasks
 import (
 	"context"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/drover/drover/transport"
+	"github.com/drover/drover/transport/local"
 )
 
 // commandArgs are the arguments shared by command and shell.
@@ -183,7 +186,7 @@ func (c *Call) relative(p string) string {
 // Exists reports whether a path, or any match of a glob pattern, exists on
 // the host. A plain path costs one file operation and no process.
 func Exists(ctx context.Context, c *Call, p string) (bool, error) {
-	p = HostPath(p)
+	p = HostPath(c.Conn, p)
 	if !strings.ContainsAny(p, "*?[") {
 		_, err := c.Conn.Stat(ctx, p)
 		if err == nil {
@@ -221,16 +224,23 @@ func globWords(p string) string {
 	return b.String()
 }
 
-// HostPath makes a path starting with ~/ relative to the login directory,
-// where both commands and file operations start.
-func HostPath(p string) string {
-	switch {
-	case p == "~":
-		return "."
-	case strings.HasPrefix(p, "~/"):
-		return strings.TrimPrefix(p, "~/")
+// HostPath expands a leading ~ of a path argument without a round trip: to
+// the controller's home on a local connection, else to a path relative to
+// the login directory, where the host resolves relative paths.
+func HostPath(conn transport.Conn, p string) string {
+	if p != "~" && !strings.HasPrefix(p, "~/") {
+		return p
 	}
-	return p
+	rest := strings.TrimPrefix(p[1:], "/")
+	if _, ok := conn.(*local.Conn); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	if rest == "" {
+		return "."
+	}
+	return rest
 }
 
 // SetOutput stores stdout and stderr and their _lines forms, as Ansible adds

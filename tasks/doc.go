@@ -20,7 +20,7 @@
 //	}
 //
 //	func runStat(ctx context.Context, c *tasks.Call) (*tasks.Result, error) {
-//		fi, err := c.Conn.Stat(ctx, tasks.HostPath(c.Args.Str("path")))
+//		fi, err := c.Conn.Stat(ctx, tasks.HostPath(c.Conn, c.Args.Str("path")))
 //		...
 //		return tasks.OK().Set("stat", map[string]any{"exists": true, ...}), nil
 //	}

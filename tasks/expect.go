@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -64,7 +63,7 @@ func runExpect(ctx context.Context, c *Call) (*Result, error) {
 	}
 	_, isLocal := c.Conn.(*local.Conn)
 	if spec.Chdir != "" {
-		spec.Chdir = expectPath(spec.Chdir, isLocal)
+		spec.Chdir = HostPath(c.Conn, spec.Chdir)
 	}
 	opts := expect.ExecOptions{Exists: expectExists(c, isLocal), Secrets: hostSecrets(c), Redactor: c.Redactor}
 	o, err := expect.Execute(ctx, spec, expectStarter(c, isLocal), opts)
@@ -192,25 +191,11 @@ func (e envConn) Run(ctx context.Context, cmd transport.Command) (transport.Resu
 	return e.Conn.Run(ctx, cmd)
 }
 
-// expectPath expands ~ in a path argument: with the controller's home
-// for a local connection, relative to the login directory on a host.
-func expectPath(p string, isLocal bool) string {
-	if !isLocal {
-		return HostPath(p)
-	}
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, strings.TrimPrefix(p[1:], "/"))
-		}
-	}
-	return p
-}
-
 // expectExists tells whether creates/removes exist on the host: a stat over
 // the connection, or `test -e` where it has no file operations (telnet).
 func expectExists(c *Call, isLocal bool) func(context.Context, string) (bool, error) {
 	return func(ctx context.Context, p string) (bool, error) {
-		p = expectPath(p, isLocal)
+		p = HostPath(c.Conn, p)
 		_, err := c.Conn.Stat(ctx, p)
 		switch {
 		case err == nil:
