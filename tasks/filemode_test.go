@@ -12,7 +12,7 @@ import (
 // there to compare with.
 func requirePython(t *testing.T) {
 	t.Helper()
-	if err := exec.Command("python3", "-c", "import ansible.module_utils.basic").Run(); err != nil {
+	if err := exec.Command("/usr/bin/python3", "-c", "import ansible.module_utils.basic").Run(); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("python3 with ansible-core is needed for the differential tests")
 		}
@@ -25,7 +25,7 @@ func requirePython(t *testing.T) {
 func pythonJSON(t *testing.T, script string, in, out any) {
 	t.Helper()
 	b, _ := json.Marshal(in)
-	cmd := exec.Command("python3", "-c", script)
+	cmd := exec.Command("/usr/bin/python3", "-c", script)
 	cmd.Stdin = strings.NewReader(string(b))
 	res, err := cmd.Output()
 	if err != nil {
