@@ -31,8 +31,10 @@ type Redactor struct {
 // New returns an empty Redactor.
 func New() *Redactor { return &Redactor{} }
 
-// Add registers a secret. Empty values, values shorter than MinLen and
-// values made only of '*' (which the mask itself would reveal) are ignored.
+// Add registers a secret, and the spellings it takes when quoted as a JSON
+// string, a Python repr or a shell word. Empty values, values shorter than
+// MinLen and values made only of '*' (which the mask itself would reveal)
+// are ignored.
 func (r *Redactor) Add(secret string) {
 	if len(secret) < MinLen || strings.Trim(secret, "*") == "" {
 		return
@@ -46,10 +48,14 @@ func (r *Redactor) Add(secret string) {
 		r.set = map[string]struct{}{}
 	}
 	r.set[secret] = struct{}{}
+	for _, v := range variants(secret) {
+		r.set[v] = struct{}{}
+	}
 	r.m = nil
 }
 
-// Len is the number of secrets registered.
+// Len is the number of distinct texts masked: the secrets registered and
+// their quoted spellings.
 func (r *Redactor) Len() int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()

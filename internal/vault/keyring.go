@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Secret is one vault password and the vault id it is known by.
@@ -270,4 +271,20 @@ func (k *Keyring) DecryptInline(name, text string) (string, error) {
 		registerText(r, string(plain))
 	}
 	return string(plain), nil
+}
+
+// DecryptText decrypts a vault-encrypted file whose whole content is
+// secret (a copy, template or script source read on the controller) and
+// registers its text with the redaction hook: the content, and each of its
+// lines without surrounding white space. The plaintext is returned in
+// memory only. name says where the data came from, for errors.
+func (k *Keyring) DecryptText(name string, data []byte) ([]byte, error) {
+	plain, _, err := k.DecryptNamed(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if r := k.registrar(); r != nil && utf8.Valid(plain) {
+		registerText(r, string(plain))
+	}
+	return plain, nil
 }
