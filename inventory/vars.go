@@ -297,6 +297,7 @@ func (inv *Inventory) readVarsFile(path string) (map[string]any, error) {
 		return nil, f.Errorf(f.Docs[1], "expected a single document in the stream")
 	}
 	v, err := f.Value(f.Docs[0], inv.valueOptions())
+	inv.warnFile(f)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ func (inv *Inventory) parseYAMLFile(path string, src []byte, _ bool) error {
 // parseYAML reads a YAML inventory: a mapping of group names to groups, each
 // with optional hosts, vars and children (groups again, any depth).
 func (inv *Inventory) parseYAML(f *yamlx.File) error {
+	defer inv.warnFile(f)
 	if len(f.Docs) == 0 {
 		return nil
 	}
@@ -230,4 +231,11 @@ func noDuplicates(f *yamlx.File, pairs []yamlx.Pair, what string) error {
 		seen[k.Value] = k
 	}
 	return nil
+}
+
+// warnFile passes on the warnings met converting f (keys given twice).
+func (inv *Inventory) warnFile(f *yamlx.File) {
+	for _, w := range f.Warnings() {
+		inv.warn("%s", w)
+	}
 }

@@ -25,7 +25,8 @@ type LoadOptions struct {
 type Loader struct {
 	opts   LoadOptions
 	files  map[string]*yamlx.File
-	stack  []string // files being imported, to detect cycles
+	order  []*yamlx.File // files in the order first read, for Warnings
+	stack  []string      // files being imported, to detect cycles
 	nextID int
 }
 
@@ -68,7 +69,18 @@ func (l *Loader) file(path string) (*yamlx.File, error) {
 		return nil, err
 	}
 	l.files[path] = f
+	l.order = append(l.order, f)
 	return f, nil
+}
+
+// Warnings are the warnings met in the files read so far (a key given twice
+// in a mapping), in Ansible's wording, file by file.
+func (l *Loader) Warnings() []string {
+	var out []string
+	for _, f := range l.order {
+		out = append(out, f.Warnings()...)
+	}
+	return out
 }
 
 // value converts a node to plain values, marking !unsafe strings.

@@ -192,3 +192,25 @@ func TestLoadKeywords(t *testing.T) {
 		t.Errorf("handler: %+v", h)
 	}
 }
+
+// TestLoadDuplicateKeys checks that keys given twice in a playbook load
+// with the last value and Ansible's warning, as ansible-playbook does.
+func TestLoadDuplicateKeys(t *testing.T) {
+	book := writeBook(t, map[string]string{"site.yml": "- hosts: all\n  vars:\n    a: 1\n    a: 2\n  tasks:\n    - name: one\n      debug: msg=x\n      name: two\n"})
+	l := NewLoader(LoadOptions{})
+	pb, err := l.Playbook(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pb.Plays[0]
+	if p.Vars["a"] != 2 || p.Tasks[0].Name != "two" {
+		t.Errorf("vars %v, task name %q: want the last values", p.Vars, p.Tasks[0].Name)
+	}
+	want := []string{
+		"While constructing a mapping from " + book + ", line 3, column 5, found a duplicate dict key (a). Using last defined value only.",
+		"While constructing a mapping from " + book + ", line 6, column 7, found a duplicate dict key (name). Using last defined value only.",
+	}
+	if got := l.Warnings(); !reflect.DeepEqual(got, want) {
+		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
+	}
+}

@@ -576,7 +576,11 @@ func (r *run) loadFile(path string) (any, error) {
 	if len(f.Docs) == 0 {
 		return nil, nil
 	}
-	return f.Value(f.Docs[0], yamlx.Options{Vault: r.loader.opts.Vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+	v, err := f.Value(f.Docs[0], yamlx.Options{Vault: r.loader.opts.Vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+	for _, w := range f.Warnings() {
+		r.out.Warn(w)
+	}
+	return v, err
 }
 
 // findFile locates a controller file for a task: absolute, or in kind/

@@ -177,6 +177,9 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 		text.Redact = redactFunc(red)
 		opts.Output = text
 	}
+	for _, w := range append(opts.Inventory.Warnings(), opts.Loader.Warnings()...) {
+		opts.Output.Warn(w)
+	}
 	code := exitcode.OK
 	for _, pb := range books {
 		stats, err := playbooks.Run(ctx, pb, opts)

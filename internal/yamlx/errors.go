@@ -2,6 +2,9 @@ package yamlx
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -85,7 +88,49 @@ type File struct {
 	Src  []byte
 	Docs []*yaml.Node // one content node per document (never a DocumentNode)
 
-	built map[*yaml.Node]any // values of collection nodes already converted
+	built    map[*yaml.Node]any // values of collection nodes already converted
+	warnings []warning
+	warned   map[string]bool
+}
+
+type warning struct {
+	line, col int
+	msg       string
+}
+
+// Warnings are the warnings met while converting f's nodes (duplicate
+// mapping keys), each once, in Ansible's wording, in file order.
+func (f *File) Warnings() []string {
+	ws := append([]warning(nil), f.warnings...)
+	sort.SliceStable(ws, func(i, j int) bool {
+		return ws[i].line < ws[j].line || ws[i].line == ws[j].line && ws[i].col < ws[j].col
+	})
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.msg
+	}
+	return out
+}
+
+// warnDuplicate records Ansible's warning for key given twice in mapping
+// node m; as in Ansible the last value is used.
+func (f *File) warnDuplicate(m *yaml.Node, key any) {
+	name := f.Name
+	if abs, err := filepath.Abs(name); err == nil {
+		if _, serr := os.Stat(name); serr == nil {
+			name = abs
+		}
+	}
+	msg := fmt.Sprintf("While constructing a mapping from %s, line %d, column %d, found a duplicate dict key (%s). Using last defined value only.",
+		name, m.Line, m.Column, PyStr(key))
+	if f.warned[msg] {
+		return
+	}
+	if f.warned == nil {
+		f.warned = map[string]bool{}
+	}
+	f.warned[msg] = true
+	f.warnings = append(f.warnings, warning{m.Line, m.Column, msg})
 }
 
 // Errorf builds an Error located at node n of f.

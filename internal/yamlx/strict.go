@@ -16,9 +16,9 @@ type Field struct {
 }
 
 // Fields lists the entries of mapping node n, requiring every key to be a
-// string among allowed (none given: any key) and none to repeat. An unknown
-// key is an error naming its position, with a "did you mean" hint when a
-// known key is close.
+// string among allowed (none given: any key). A repeated key keeps its last
+// value, with Ansible's warning (File.Warnings). An unknown key is an error
+// naming its position, with a "did you mean" hint when a known key is close.
 func (f *File) Fields(n *yaml.Node, what string, allowed ...string) ([]Field, error) {
 	n = Resolve(n)
 	if n == nil || n.Kind != yaml.MappingNode {
@@ -34,7 +34,6 @@ func (f *File) Fields(n *yaml.Node, what string, allowed ...string) ([]Field, er
 	}
 	out := make([]Field, 0, len(pairs))
 	index := map[string]int{}
-	seen := map[string]*yaml.Node{}
 	for _, p := range pairs {
 		k := Resolve(p.Key)
 		if k.Kind != yaml.ScalarNode {
@@ -44,11 +43,8 @@ func (f *File) Fields(n *yaml.Node, what string, allowed ...string) ([]Field, er
 			return nil, f.Errorf(k, "unknown key %q in %s%s; expected one of: %s",
 				k.Value, what, suggest.Hint(k.Value, allowed), strings.Join(allowed, ", "))
 		}
-		if first, dup := seen[k.Value]; dup && !p.Merged {
-			return nil, f.Errorf(k, "duplicate key %q in %s (first defined at line %d)", k.Value, what, first.Line)
-		}
-		if !p.Merged {
-			seen[k.Value] = k
+		if _, dup := index[k.Value]; dup {
+			f.warnDuplicate(n, k.Value)
 		}
 		field := Field{Key: k.Value, KeyNode: k, Value: p.Value}
 		if i, ok := index[k.Value]; ok {

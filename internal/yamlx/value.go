@@ -45,9 +45,10 @@ const maxValues = 10_000_000
 // Value converts node n of f into Go values as Ansible's YAML loader does:
 // scalars become string, int, float64, bool or nil by YAML 1.1 rules
 // (timestamps become their ISO 8601 string), sequences []any and mappings
-// map[string]any (keys in their JSON spelling). Merge keys (<<) are applied,
-// a key given twice in one mapping is an error, !vault values go through
-// opts.Vault and !unsafe scalars through opts.Unsafe.
+// map[string]any (keys in their JSON spelling). Merge keys (<<) are applied;
+// a key given twice in one mapping keeps its last value with Ansible's
+// warning (see File.Warnings); !vault values go through opts.Vault and
+// !unsafe scalars through opts.Unsafe.
 func (f *File) Value(n *yaml.Node, opts Options) (any, error) {
 	c := &converter{f: f, opts: opts, budget: maxValues}
 	return c.value(n)
@@ -255,7 +256,6 @@ func (c *converter) mapping(n *yaml.Node) (map[string]any, error) {
 		return nil, err
 	}
 	out := make(map[string]any, len(pairs))
-	seen := make(map[string]*yaml.Node, len(pairs))
 	for _, p := range pairs {
 		kv, err := c.value(p.Key)
 		if err != nil {
@@ -265,11 +265,8 @@ func (c *converter) mapping(n *yaml.Node) (map[string]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !p.Merged {
-			if first, dup := seen[key]; dup {
-				return nil, c.f.Errorf(p.Key, "duplicate key %q (first defined at line %d)", key, first.Line)
-			}
-			seen[key] = p.Key
+		if _, dup := out[key]; dup {
+			c.f.warnDuplicate(Resolve(n), kv)
 		}
 		v, err := c.value(p.Value)
 		if err != nil {

@@ -63,7 +63,6 @@ func TestMergeKeysAndAliases(t *testing.T) {
 
 func TestValueErrors(t *testing.T) {
 	tests := []struct{ src, want string }{
-		{"a: 1\na: 2\n", `t.yml:2:1: duplicate key "a" (first defined at line 1)`},
 		{"a: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162\n", "t.yml:1:4: vault password needed"},
 		{"a: !custom x\n", `t.yml:1:4: could not determine a constructor for the tag "!custom"`},
 		{"a:\n  <<: 5\n", "t.yml:2:7: expected a mapping or list of mappings for merging"},
@@ -182,5 +181,43 @@ func TestPyRepr(t *testing.T) {
 	}
 	if got := PyStr("bare"); got != "bare" {
 		t.Errorf("PyStr(string) = %s", got)
+	}
+}
+
+// TestDuplicateKeys checks that a key given twice keeps its last value with
+// Ansible 2.14's warning, naming the mapping's first position, also for a
+// key that overrides one brought in by a merge key.
+func TestDuplicateKeys(t *testing.T) {
+	tests := []struct {
+		src  string
+		want map[string]any
+		warn []string
+	}{
+		{"a: 1\na: 2\n", map[string]any{"a": 2},
+			[]string{"While constructing a mapping from t.yml, line 1, column 1, found a duplicate dict key (a). Using last defined value only."}},
+		{"x:\n  1: a\n  1: b\n", map[string]any{"x": map[string]any{"1": "b"}},
+			[]string{"While constructing a mapping from t.yml, line 2, column 3, found a duplicate dict key (1). Using last defined value only."}},
+		{"b: &b {k: 1}\nm:\n  <<: *b\n  k: 2\n", map[string]any{"b": map[string]any{"k": 1}, "m": map[string]any{"k": 2}},
+			[]string{"While constructing a mapping from t.yml, line 3, column 3, found a duplicate dict key (k). Using last defined value only."}},
+		{"a: 1\nb: 2\n", map[string]any{"a": 1, "b": 2}, []string{}},
+	}
+	for _, tt := range tests {
+		f, err := Load("t.yml", []byte(tt.src), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := f.Value(f.Docs[0], Options{})
+		if err != nil {
+			t.Fatalf("%q: %v", tt.src, err)
+		}
+		if _, err := f.Fields(f.Docs[0], "test"); err != nil {
+			t.Fatalf("%q: %v", tt.src, err)
+		}
+		if !reflect.DeepEqual(v, tt.want) {
+			t.Errorf("%q: value %v, want %v", tt.src, v, tt.want)
+		}
+		if got := f.Warnings(); !reflect.DeepEqual(got, tt.warn) {
+			t.Errorf("%q: warnings %q, want %q", tt.src, got, tt.warn)
+		}
 	}
 }
