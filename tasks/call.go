@@ -61,6 +61,12 @@ type Call struct {
 	// LoadFile reads a YAML or JSON file on the controller (decrypting vault
 	// data) into plain values.
 	LoadFile func(path string) (any, error)
+	// Vault decrypts the content of a vault-encrypted controller file (a
+	// copy, template, script or unarchive source) in memory, registering
+	// the plaintext as secret; name is the file, for errors. Nil when the
+	// run has no vault password. Modules read such files with
+	// ReadControllerFile.
+	Vault func(name string, data []byte) ([]byte, error)
 	// Prompt asks the person at the terminal; nil when there is none.
 	Prompt func(ctx context.Context, prompt string, echo bool) (string, error)
 

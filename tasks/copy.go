@@ -39,27 +39,31 @@ func init() {
 // content argument.
 type copySource struct {
 	path    string // controller path; "" for content
-	content []byte // the content argument
+	content []byte // the content argument, or the decrypted file when vaulted
+	vaulted bool   // path is vault-encrypted: content holds its plaintext
 	rel     string // path relative to dest
 	header  string // the diff's after_header, when not path
 }
 
+// inMemory reports whether the bytes to copy are content, not path's.
+func (s copySource) inMemory() bool { return s.path == "" || s.vaulted }
+
 func (s copySource) open() (io.ReadCloser, error) {
-	if s.path == "" {
+	if s.inMemory() {
 		return io.NopCloser(bytes.NewReader(s.content)), nil
 	}
 	return os.Open(s.path)
 }
 
 func (s copySource) read() ([]byte, error) {
-	if s.path == "" {
+	if s.inMemory() {
 		return s.content, nil
 	}
 	return os.ReadFile(s.path)
 }
 
 func (s copySource) size() int64 {
-	if s.path == "" {
+	if s.inMemory() {
 		return int64(len(s.content))
 	}
 	fi, err := os.Stat(s.path)
@@ -70,11 +74,33 @@ func (s copySource) size() int64 {
 }
 
 func (s copySource) sums() (string, string, error) {
-	if s.path == "" {
+	if s.inMemory() {
 		sha, md := BytesChecksums(s.content)
 		return sha, md, nil
 	}
 	return LocalChecksums(s.path)
+}
+
+// decryptSources reads the vault-encrypted files of a source tree into
+// memory, decrypted, as the copy action's get_real_file does for each file
+// (unless decrypt is false). The plaintext never touches the controller's
+// disk. Files that cannot be read are left for copyOne to report.
+func decryptSources(c *Call, tree copyTree) *Result {
+	if !c.Args.Bool("decrypt") {
+		return nil
+	}
+	for i := range tree.files {
+		f := &tree.files[i]
+		if vaulted, err := IsVaultFile(f.path); err != nil || !vaulted {
+			continue
+		}
+		plain, _, failure := readSource(c, f.path, true)
+		if failure != nil {
+			return failure
+		}
+		f.content, f.vaulted = plain, true
+	}
+	return nil
 }
 
 // copyArgsError checks copy's arguments as the copy action does.
@@ -118,6 +144,9 @@ func runCopy(ctx context.Context, c *Call) (*Result, error) {
 	tree, err := walkSource(found, c.Args.Bool("local_follow"))
 	if err != nil {
 		return Failf("could not find src=%s, %v", found, err), nil
+	}
+	if failure := decryptSources(c, tree); failure != nil {
+		return failure, nil
 	}
 	if tree.isDir && !strings.HasSuffix(dest, "/") {
 		dest += "/"

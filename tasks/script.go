@@ -1,11 +1,10 @@
 package tasks
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"io"
 	"io/fs"
-	"os"
 	"path"
 	"strings"
 	"time"
@@ -28,9 +27,6 @@ func init() {
 		Run:      runScript,
 	})
 }
-
-// vaultHeader starts a file encrypted with ansible-vault.
-const vaultHeader = "$ANSIBLE_VAULT;"
 
 // scriptTmpBase is where the private directory of an uploaded script is
 // made, as Ansible's remote_tmp (relative to the login directory).
@@ -85,19 +81,11 @@ func scriptSkip(msg string, err error) (*Result, error) {
 
 // scriptRun uploads src and runs line, the task's command line with the
 // script's path on the host in place of name (everywhere, as Ansible
-// replaces it).
+// replaces it). A vault-encrypted script is decrypted in memory first,
+// unless decrypt is false.
 func scriptRun(ctx context.Context, c *Call, src, line, name string) (*Result, error) {
-	f, err := os.Open(src)
+	body, _, err := c.ReadControllerFile(src, c.Args.Bool("decrypt"))
 	if err != nil {
-		return Failf("%v", err), nil
-	}
-	defer f.Close()
-	head := make([]byte, len(vaultHeader))
-	n, _ := io.ReadFull(f, head)
-	if c.Args.Bool("decrypt") && string(head[:n]) == vaultHeader {
-		return Failf("%s is vault-encrypted: drover does not decrypt script files (decrypt: false uploads it as it is)", src), nil
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return Failf("%v", err), nil
 	}
 	dir, err := scriptTmpDir(ctx, c)
@@ -111,7 +99,7 @@ func scriptRun(ctx context.Context, c *Call, src, line, name string) (*Result, e
 		_ = c.Conn.Remove(cctx, remote)
 		_ = c.Conn.Remove(cctx, dir)
 	}
-	if err := c.Conn.Put(ctx, remote, f, transport.PutOptions{Mode: 0o700}); err != nil {
+	if err := c.Conn.Put(ctx, remote, bytes.NewReader(body), transport.PutOptions{Mode: 0o700}); err != nil {
 		cleanup()
 		return sysErr(err)
 	}

@@ -72,9 +72,9 @@ func runTemplate(ctx context.Context, c *Call) (*Result, error) {
 	if err != nil {
 		return Failf("%v", err), nil
 	}
-	text, err := os.ReadFile(found)
-	if err != nil {
-		return Failf("could not find src=%s, %v", found, err), nil
+	text, _, failure := readSource(c, found, true)
+	if failure != nil {
+		return failure, nil
 	}
 	if !utf8.Valid(text) {
 		return Failf("Template source files must be utf-8 encoded"), nil

@@ -41,6 +41,7 @@ func init() {
 // tar's standard input, or put on the host for unzip) or on the host.
 type archive struct {
 	local   string // controller path; "" when on the host
+	plain   []byte // the decrypted content of a vault-encrypted local archive
 	remote  string // host path
 	handler string // Ansible's handler class name
 	zipflag string // tar's compression flag
@@ -75,6 +76,15 @@ func (a *archive) detect(head []byte) error {
 		return nil
 	}
 	return fmt.Errorf("Failed to find handler for \"%s\". Make sure the required command to extract the file is installed.", a.name())
+}
+
+// openLocal opens the controller archive: the decrypted bytes of a
+// vaulted one, else the file.
+func (a *archive) openLocal() (io.ReadCloser, error) {
+	if a.plain != nil {
+		return io.NopCloser(bytes.NewReader(a.plain)), nil
+	}
+	return os.Open(a.local)
 }
 
 func (a *archive) name() string {
@@ -145,7 +155,10 @@ func openArchive(ctx context.Context, c *Call) (*archive, *Result, error) {
 			return nil, Failf("%v", err), nil
 		}
 		a.local = found
-		f, err := os.Open(found)
+		if failure := a.decrypt(c); failure != nil {
+			return nil, failure, nil
+		}
+		f, err := a.openLocal()
 		if err != nil {
 			return nil, Failf("could not find src=%s, %v", found, err), nil
 		}
@@ -159,6 +172,24 @@ func openArchive(ctx context.Context, c *Call) (*archive, *Result, error) {
 		return nil, Failf("%v", err), nil
 	}
 	return a, nil, nil
+}
+
+// decrypt reads a vault-encrypted controller archive into memory,
+// decrypted, as the unarchive action's get_real_file does (unless decrypt
+// is false); the plaintext never touches the controller's disk.
+func (a *archive) decrypt(c *Call) *Result {
+	if !c.Args.Bool("decrypt") {
+		return nil
+	}
+	if vaulted, err := IsVaultFile(a.local); err != nil || !vaulted {
+		return nil
+	}
+	plain, _, failure := readSource(c, a.local, true)
+	if failure != nil {
+		return failure
+	}
+	a.plain = plain
+	return nil
 }
 
 // tarArgs are the options shared by tar's list, diff and extract runs.
@@ -199,7 +230,7 @@ func tarArgs(c *Call, a *archive, op, dest string, withOwner bool) []string {
 func runTar(ctx context.Context, c *Call, a *archive, argv []string) (transport.Result, error) {
 	cmd := transport.Command{Argv: argv, Env: map[string]string{"LANG": "C", "LC_ALL": "C", "LC_MESSAGES": "C", "LANGUAGE": "C"}}
 	if a.local != "" {
-		f, err := os.Open(a.local)
+		f, err := a.openLocal()
 		if err != nil {
 			return transport.Result{}, err
 		}
@@ -217,8 +248,13 @@ func (a *archive) list(ctx context.Context, c *Call) ([]string, error) {
 	var out []byte
 	if a.local != "" {
 		argv := tarArgs(c, a, "--list", "", false)
-		argv[len(argv)-len(c.Args.Strings("include"))-1] = a.local
+		if a.plain == nil {
+			argv[len(argv)-len(c.Args.Strings("include"))-1] = a.local
+		}
 		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+		if a.plain != nil {
+			cmd.Stdin = bytes.NewReader(a.plain)
+		}
 		cmd.Env = append(os.Environ(), "LANG=C", "LC_ALL=C")
 		var err error
 		if out, err = cmd.Output(); err != nil {

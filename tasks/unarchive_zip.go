@@ -18,6 +18,9 @@ import (
 // openZip reads the zip's directory: from the controller file, or from
 // the host file read over the connection.
 func (a *archive) openZip(ctx context.Context, c *Call) (*zip.Reader, error) {
+	if a.plain != nil {
+		return zip.NewReader(bytes.NewReader(a.plain), int64(len(a.plain)))
+	}
 	if a.local != "" {
 		f, err := os.Open(a.local)
 		if err != nil {
@@ -169,7 +172,7 @@ func (a *archive) extractZip(ctx context.Context, c *Call, dest string) (transpo
 	src := a.remote
 	if a.local != "" {
 		src = path.Join(dest, ".drover-unarchive-"+randomHex()+".zip")
-		f, err := os.Open(a.local)
+		f, err := a.openLocal()
 		if err != nil {
 			return transport.Result{}, nil, err
 		}
