@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/tasks"
 )
 
@@ -154,7 +155,9 @@ func (ps *playState) executeAll(ctx context.Context, t *Task, hosts []*hostRun, 
 			defer wg.Done()
 			ps.run.sem <- struct{}{}
 			defer func() { <-ps.run.sem }()
+			end := trace.Start(hr.h.name, "task", info.Name)
 			o := ps.execute(ctx, t, hr, info)
+			end(nil)
 			out[i] = o
 			ps.run.out.HostDone(info, o.hostResult(hr.h.name))
 		}(i, hr)

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/transport"
 )
 
@@ -26,7 +27,8 @@ const smallFile = 256 << 10
 // Checksum returns the SHA-1 of the file at p: small files are read over
 // SFTP and hashed here, larger ones hashed on the host with sha1sum (or
 // shasum, or openssl).
-func (c *Conn) Checksum(ctx context.Context, p string) (string, error) {
+func (c *Conn) Checksum(ctx context.Context, p string) (_ string, err error) {
+	defer trace.Start(c.cfg.Host, "checksum", p)(err)
 	if sum, ok, err := c.checksumSmall(ctx, p); ok || err != nil {
 		return sum, err
 	}

@@ -124,6 +124,11 @@ func joinHostPort(host string, port int) string {
 // set. Values in c win over ssh_config, except IdentityFiles which add up as
 // OpenSSH's do.
 func (c Config) Resolve() (Config, error) {
+	return c.resolve(nil)
+}
+
+// resolve is Resolve reading ssh_config through pc.
+func (c Config) resolve(pc *parseCache) (Config, error) {
 	if c.resolved {
 		return c, nil
 	}
@@ -133,7 +138,7 @@ func (c Config) Resolve() (Config, error) {
 	c.IdentityFiles = slices.Clone(c.IdentityFiles)
 	c.KnownHostsFiles = slices.Clone(c.KnownHostsFiles)
 	c.GlobalKnownHostsFiles = slices.Clone(c.GlobalKnownHostsFiles)
-	files, err := loadSSHConfig(c.ConfigFile)
+	files, err := pc.sshConfig(c.ConfigFile)
 	if err != nil {
 		return c, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/transport"
 )
 
@@ -192,7 +193,9 @@ func (c *Conn) acquire(ctx context.Context) error {
 func (c *Conn) release() { <-c.slots }
 
 // Run executes cmd in a session of its own.
-func (c *Conn) Run(ctx context.Context, cmd transport.Command) (transport.Result, error) {
+func (c *Conn) Run(ctx context.Context, cmd transport.Command) (res transport.Result, err error) {
+	line := transport.ShellLine(cmd)
+	defer trace.Start(c.cfg.Host, "run", line)(err)
 	if err := c.acquire(ctx); err != nil {
 		return transport.Result{}, err
 	}
@@ -211,7 +214,7 @@ func (c *Conn) Run(ctx context.Context, cmd transport.Command) (transport.Result
 	if err := c.setup(sess, cmd); err != nil {
 		return transport.Result{}, c.lost(err)
 	}
-	res, err := c.wait(ctx, sess, transport.ShellLine(cmd), cmd.Stdin)
+	res, err = c.wait(ctx, sess, line, cmd.Stdin)
 	out.shut()
 	errw.shut()
 	res.Stdout, res.Stderr = collected(cmd.Stdout, &stdout), collected(cmd.Stderr, &stderr)

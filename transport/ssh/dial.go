@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/transport"
 )
 
@@ -21,15 +22,16 @@ const maxJumpDepth = 8
 // goes through belong to the returned Conn and close with it. Failures to
 // reach the host are *transport.UnreachableError.
 func Dial(ctx context.Context, cfg Config) (*Conn, error) {
-	d := &dialer{keys: newSignerCache()}
+	d := &dialer{keys: newSignerCache(), parsed: newParseCache()}
 	d.jump = func(ctx context.Context, jc Config, depth int) (*Conn, error) { return d.dial(ctx, jc, depth) }
 	return d.dial(ctx, cfg, 0)
 }
 
 // dialer makes connections; a Pool shares one so that keys are decrypted
-// once and jump hosts are reused.
+// and ssh_config and known_hosts parsed once, and jump hosts are reused.
 type dialer struct {
-	keys *signerCache
+	keys   *signerCache
+	parsed *parseCache
 	// jump returns a connection to a jump host; shared reports whether
 	// others use it too (then the Conn behind it must not close it).
 	jump   func(ctx context.Context, cfg Config, depth int) (*Conn, error)
@@ -37,12 +39,17 @@ type dialer struct {
 }
 
 func (d *dialer) dial(ctx context.Context, cfg Config, depth int) (*Conn, error) {
-	if depth > maxJumpDepth {
-		return nil, unreachable(cfg.Host, errors.New("ProxyJump chain is longer than 8 hops (a loop in ssh_config?)"))
-	}
-	rc, err := cfg.Resolve()
+	rc, err := cfg.resolve(d.parsed)
 	if err != nil {
 		return nil, err
+	}
+	return d.dialResolved(ctx, cfg, rc, depth)
+}
+
+// dialResolved dials cfg, whose resolved form is rc.
+func (d *dialer) dialResolved(ctx context.Context, cfg, rc Config, depth int) (*Conn, error) {
+	if depth > maxJumpDepth {
+		return nil, unreachable(cfg.Host, errors.New("ProxyJump chain is longer than 8 hops (a loop in ssh_config?)"))
 	}
 	hops, err := parseJumps(rc.ProxyJump)
 	if err != nil {
@@ -83,11 +90,13 @@ func unreachable(host string, err error) error {
 // SSH handshake, all within the connect timeout.
 func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, error) {
 	// Keys are loaded (and passphrases asked) before the clock starts.
-	cb, algos, err := hostKeyCheck(rc)
+	end := trace.Start(rc.Host, "keys", "")
+	cb, algos, err := hostKeyCheck(rc, d.parsed)
 	if err != nil {
 		return nil, err
 	}
 	a, err := authFor(rc, d.keys)
+	end(err)
 	if err != nil {
 		return nil, err
 	}
@@ -98,13 +107,17 @@ func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, err
 	if via != nil {
 		stage.name += " via jump host " + via.cfg.Host
 	}
+	end = trace.Start(rc.Host, "tcp-connect", rc.Addr())
 	raw, err := d.openTCP(ctx, rc, via)
+	end(err)
 	if err != nil {
 		return nil, stage.explain(ctx, rc, err)
 	}
 	stage.set("SSH handshake with " + rc.Addr())
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	end = trace.Start(rc.Host, "handshake", rc.Addr())
 	c, err := handshake(raw, rc, stage, cb, algos, a)
+	end(err)
 	if !stop() && err == nil {
 		c.Close()
 		err = ctx.Err()

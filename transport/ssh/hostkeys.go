@@ -18,13 +18,14 @@ import (
 )
 
 // hostKeyCheck builds the host key callback and the host key algorithms to
-// offer for cfg, following its HostKeyPolicy.
-func hostKeyCheck(cfg *Config) (ssh.HostKeyCallback, []string, error) {
+// offer for cfg, following its HostKeyPolicy; known_hosts files are read
+// through pc.
+func hostKeyCheck(cfg *Config, pc *parseCache) (ssh.HostKeyCallback, []string, error) {
 	if cfg.HostKeyPolicy == Off {
 		return ssh.InsecureIgnoreHostKey(), nil, nil
 	}
 	files := append(append([]string(nil), cfg.KnownHostsFiles...), cfg.GlobalKnownHostsFiles...)
-	db, err := loadKnownHosts(files)
+	db, err := pc.knownHosts(files)
 	if err != nil {
 		return nil, nil, err
 	}

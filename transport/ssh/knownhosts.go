@@ -41,16 +41,26 @@ type knownHosts struct {
 func loadKnownHosts(files []string) (*knownHosts, error) {
 	db := &knownHosts{files: files}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if errors.Is(err, fs.ErrNotExist) || f == "/dev/null" {
-			continue
-		}
+		entries, err := readKnownHostsFile(f)
 		if err != nil {
-			return nil, fmt.Errorf("known_hosts: %w", err)
+			return nil, err
 		}
-		db.entries = append(db.entries, parseKnownHosts(f, data)...)
+		db.entries = append(db.entries, entries...)
 	}
 	return db, nil
+}
+
+// readKnownHostsFile parses one known_hosts file; a missing one has no
+// entries.
+func readKnownHostsFile(f string) ([]khEntry, error) {
+	data, err := os.ReadFile(f)
+	if errors.Is(err, fs.ErrNotExist) || f == "/dev/null" {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("known_hosts: %w", err)
+	}
+	return parseKnownHosts(f, data), nil
 }
 
 func parseKnownHosts(file string, data []byte) []khEntry {

@@ -35,7 +35,7 @@ type PoolStats struct {
 // NewPool returns an empty pool.
 func NewPool() *Pool {
 	p := &Pool{conns: map[string]*poolEntry{}}
-	p.d = dialer{keys: newSignerCache(), shared: true, jump: p.get}
+	p.d = dialer{keys: newSignerCache(), parsed: newParseCache(), shared: true, jump: p.get}
 	return p
 }
 
@@ -46,7 +46,7 @@ func (p *Pool) Get(ctx context.Context, cfg Config) (*Conn, error) {
 }
 
 func (p *Pool) get(ctx context.Context, cfg Config, depth int) (*Conn, error) {
-	rc, err := cfg.Resolve()
+	rc, err := cfg.resolve(p.d.parsed)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (p *Pool) get(ctx context.Context, cfg Config, depth int) (*Conn, error) {
 		p.conns[key] = e
 		p.dials++
 		p.mu.Unlock()
-		e.conn, e.err = p.d.dial(ctx, cfg, depth)
+		e.conn, e.err = p.d.dialResolved(ctx, cfg, rc, depth)
 		close(e.ready)
 		return e.conn, e.err
 	}

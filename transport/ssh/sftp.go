@@ -15,6 +15,7 @@ import (
 
 	"github.com/pkg/sftp"
 
+	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/transport"
 )
 
@@ -28,8 +29,10 @@ func (c *Conn) files() (*sftp.Client, error) {
 	if !c.Alive() {
 		return nil, c.lost(errors.New("connection closed"))
 	}
+	end := trace.Start(c.cfg.Host, "sftp-start", "")
 	cl, err := sftp.NewClient(c.client, sftp.UseConcurrentWrites(true), sftp.UseConcurrentReads(true),
 		sftp.MaxConcurrentRequestsPerFile(64))
+	end(err)
 	if err != nil {
 		return nil, c.lost(fmt.Errorf("start sftp: %w", err))
 	}
@@ -81,7 +84,8 @@ func (c *Conn) resetFiles() {
 // Put streams r to a temporary file beside dst, sets its mode and times and
 // renames it over dst (posix-rename@openssh.com). On failure or
 // cancellation the temporary file is removed and dst is untouched.
-func (c *Conn) Put(ctx context.Context, dst string, r io.Reader, opts transport.PutOptions) error {
+func (c *Conn) Put(ctx context.Context, dst string, r io.Reader, opts transport.PutOptions) (err error) {
+	defer trace.Start(c.cfg.Host, "put", dst)(err)
 	cl, err := c.files()
 	if err != nil {
 		return err
@@ -159,7 +163,8 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 }
 
 // Get streams the file at p into w.
-func (c *Conn) Get(ctx context.Context, p string, w io.Writer) error {
+func (c *Conn) Get(ctx context.Context, p string, w io.Writer) (err error) {
+	defer trace.Start(c.cfg.Host, "get", p)(err)
 	cl, err := c.files()
 	if err != nil {
 		return err
@@ -186,7 +191,8 @@ func (c *Conn) Lstat(ctx context.Context, p string) (transport.FileInfo, error) 
 	return c.stat(ctx, "lstat", p, (*sftp.Client).Lstat)
 }
 
-func (c *Conn) stat(_ context.Context, op, p string, f func(*sftp.Client, string) (os.FileInfo, error)) (transport.FileInfo, error) {
+func (c *Conn) stat(_ context.Context, op, p string, f func(*sftp.Client, string) (os.FileInfo, error)) (_ transport.FileInfo, err error) {
+	defer trace.Start(c.cfg.Host, op, p)(err)
 	cl, err := c.files()
 	if err != nil {
 		return transport.FileInfo{}, err
@@ -207,7 +213,8 @@ func info(fi fs.FileInfo) transport.FileInfo {
 }
 
 // ReadDir lists the directory at p, sorted by name.
-func (c *Conn) ReadDir(ctx context.Context, p string) ([]transport.FileInfo, error) {
+func (c *Conn) ReadDir(ctx context.Context, p string) (_ []transport.FileInfo, err error) {
+	defer trace.Start(c.cfg.Host, "readdir", p)(err)
 	cl, err := c.files()
 	if err != nil {
 		return nil, err
@@ -225,7 +232,8 @@ func (c *Conn) ReadDir(ctx context.Context, p string) ([]transport.FileInfo, err
 }
 
 // Readlink returns the target of the link at p.
-func (c *Conn) Readlink(_ context.Context, p string) (string, error) {
+func (c *Conn) Readlink(_ context.Context, p string) (_ string, err error) {
+	defer trace.Start(c.cfg.Host, "readlink", p)(err)
 	cl, err := c.files()
 	if err != nil {
 		return "", err
@@ -236,7 +244,8 @@ func (c *Conn) Readlink(_ context.Context, p string) (string, error) {
 
 // Mkdir creates a directory and then sets its mode, since the server
 // applies its umask on creation.
-func (c *Conn) Mkdir(_ context.Context, p string, mode fs.FileMode) error {
+func (c *Conn) Mkdir(_ context.Context, p string, mode fs.FileMode) (err error) {
+	defer trace.Start(c.cfg.Host, "mkdir", p)(err)
 	cl, err := c.files()
 	if err != nil {
 		return err
@@ -301,7 +310,8 @@ func (c *Conn) Remove(_ context.Context, p string) error {
 }
 
 // do runs one SFTP operation and maps its error.
-func (c *Conn) do(op, p string, f func(*sftp.Client) error) error {
+func (c *Conn) do(op, p string, f func(*sftp.Client) error) (err error) {
+	defer trace.Start(c.cfg.Host, op, p)(err)
 	cl, err := c.files()
 	if err != nil {
 		return err

@@ -1,0 +1,69 @@
+// Package trace records when each connection, command, file operation and
+// task starts and ends, for finding where a run's time goes. It is off
+// unless the environment variable DROVER_TRACE names a file; then every
+// event appends one line to it:
+//
+//	START_MS DURATION_MS HOST WHAT [DETAIL] [error: ...]
+//
+// with START_MS counted from the moment the process started tracing.
+// Sorting the file (sort -n) gives each host's timeline. Tracing costs one
+// nil check when off.
+package trace
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"time"
+)
+
+// tracer is the open trace file; nil when tracing is off.
+var tracer = open(os.Getenv("DROVER_TRACE"))
+
+type file struct {
+	mu sync.Mutex
+	f  *os.File
+	t0 time.Time
+}
+
+func open(path string) *file {
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "drover: DROVER_TRACE:", err)
+		return nil
+	}
+	return &file{f: f, t0: time.Now()}
+}
+
+// On reports whether tracing is on.
+func On() bool { return tracer != nil }
+
+// Start begins an event of host; the returned function ends it with an
+// optional error. With tracing off it does nothing.
+func Start(host, what, detail string) func(err error) {
+	if tracer == nil {
+		return noop
+	}
+	start := time.Now()
+	return func(err error) { tracer.write(start, host, what, detail, err) }
+}
+
+func noop(error) {}
+
+func (t *file) write(start time.Time, host, what, detail string, err error) {
+	line := fmt.Sprintf("%9.3f %8.3f %s %s", ms(start.Sub(t.t0)), ms(time.Since(start)), host, what)
+	if detail != "" {
+		line += " " + detail
+	}
+	if err != nil {
+		line += " error: " + err.Error()
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, _ = t.f.WriteString(line + "\n")
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
