@@ -87,7 +87,7 @@ func (ps *playState) connFor(ctx context.Context, t *Task, hr *hostRun, s *scope
 // port keywords and -u as defaults.
 func (ps *playState) connVars(t *Task, s *scope) (map[string]any, error) {
 	names := map[string]bool{}
-	for _, m := range []map[string]any{s.h.inv, ps.run.extraVars, ps.play.Vars} {
+	for _, m := range []map[string]any{s.inv(), ps.run.extraVars, ps.play.Vars} {
 		for k := range m {
 			if strings.HasPrefix(k, "ansible_") {
 				names[k] = true

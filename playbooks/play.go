@@ -190,6 +190,9 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 		r.out.Warn("no hosts matched (or all of them failed in an earlier play): skipping the play")
 		return nil
 	}
+	if err := r.playbookVars(p, hosts); err != nil {
+		return err
+	}
 	if err := r.prompt(ctx, ps0); err != nil {
 		return err
 	}
@@ -210,6 +213,19 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 		ps.runBatch(ctx)
 		if ps.batchFailed() {
 			r.stopAll = true
+		}
+	}
+	return nil
+}
+
+// playbookVars reads the group_vars/ and host_vars/ beside the play's
+// playbook for its hosts, so that a bad file stops the run before the play.
+func (r *run) playbookVars(p *Play, hosts []string) error {
+	for _, name := range hosts {
+		if h := r.host(name); h != nil {
+			if _, err := h.invVars(p.Dir); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -525,7 +541,7 @@ func (ps *playState) loadVarsFiles(host string) []map[string]any {
 	ps.mu.Unlock()
 	vars := jinja.ChainVars{jinja.MapVars(ps.run.extraVars), jinja.MapVars(ps.play.Vars)}
 	if h := ps.run.host(host); h != nil {
-		vars = append(vars, jinja.MapVars(h.inv))
+		vars = append(vars, jinja.MapVars((&scope{h: h, ps: ps}).inv()))
 	}
 	var out []map[string]any
 	for _, entry := range ps.play.VarsFiles {

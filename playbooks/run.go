@@ -213,6 +213,8 @@ func (r *run) host(name string) *hostState {
 		return nil
 	}
 	h := newHostState(ih.Name, ih.Vars, ih.Groups)
+	inv := r.opts.Inventory
+	h.playInv = func(dir string) (map[string]any, error) { return inv.VarsWithPlaybookDir(ih, dir) }
 	r.hosts[name] = h
 	return h
 }

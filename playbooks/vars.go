@@ -19,7 +19,10 @@ import (
 //     role variables play-wide when private_role_vars is off (its default)
 //  2. inventory variables: group vars (all, then parents before children)
 //     and host vars, inline and from group_vars/ and host_vars/ beside the
-//     inventory, as package inventory merges them
+//     inventory, as package inventory merges them, with the group_vars/ and
+//     host_vars/ beside the play's playbook (an imported playbook's own
+//     directory) each just above the inventory's of the same level
+//     (inventory.VarsWithPlaybookDir)
 //  3. host facts (gathered by setup, or set_fact cacheable): every fact
 //     under its own name (ansible_hostname) and all of them as ansible_facts
 //  4. play vars
@@ -45,6 +48,10 @@ type hostState struct {
 	name   string
 	inv    map[string]any // inventory vars
 	groups []string       // group_names
+	// playInv computes the inventory vars with the group_vars/ and
+	// host_vars/ of a playbook's directory; nil when there is none.
+	playInv func(dir string) (map[string]any, error)
+	invDirs map[string]map[string]any // playInv's results by directory
 
 	mu          sync.RWMutex
 	facts       map[string]any // as setup returns them: ansible_hostname, ...
@@ -56,6 +63,41 @@ type hostState struct {
 func newHostState(name string, inv map[string]any, groups []string) *hostState {
 	return &hostState{name: name, inv: inv, groups: groups,
 		facts: map[string]any{}, includeVars: map[string]any{}, hostVars: map[string]any{}}
+}
+
+// invVars are the host's inventory variables as a play from dir sees them:
+// with the group_vars/ and host_vars/ beside the playbook.
+func (h *hostState) invVars(dir string) (map[string]any, error) {
+	if h.playInv == nil {
+		return h.inv, nil
+	}
+	h.mu.RLock()
+	m, ok := h.invDirs[dir]
+	h.mu.RUnlock()
+	if ok {
+		return m, nil
+	}
+	m, err := h.playInv(dir)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	if h.invDirs == nil {
+		h.invDirs = map[string]map[string]any{}
+	}
+	h.invDirs[dir] = m
+	h.mu.Unlock()
+	return m, nil
+}
+
+// inv returns the inventory variables the scope's play sees (errors were
+// reported when the play started).
+func (s *scope) inv() map[string]any {
+	m, err := s.h.invVars(s.ps.play.Dir)
+	if err != nil {
+		return s.h.inv
+	}
+	return m
 }
 
 // setFacts merges facts returned by setup (or cacheable set_fact).
@@ -158,7 +200,7 @@ func (s *scope) playVar(name string) (any, bool) {
 	if v, ok := s.fact(name); ok {
 		return v, true
 	}
-	if v, ok := s.h.inv[name]; ok {
+	if v, ok := s.inv()[name]; ok {
 		return v, true
 	}
 	if v, ok := s.fromRoles(name, func(r *Role) map[string]any { return r.Defaults }); ok {
@@ -305,7 +347,7 @@ func (v *hostVarsOf) Keys() []string {
 			seen[k] = true
 		}
 	}
-	add(s.h.inv)
+	add(s.inv())
 	s.h.mu.RLock()
 	add(s.h.facts)
 	add(s.h.includeVars)
