@@ -36,6 +36,17 @@ type hostIDs struct {
 	identOnce sync.Once
 	identErr  error
 	ident     Identity
+	// idUsers and idGroups are the names id reported with the identity
+	// (guarded by mu): enough to name the files the user owns without
+	// reading the tables.
+	idUsers, idGroups map[int]string
+}
+
+// learnNames keeps the names id reported.
+func (h *hostIDs) learnNames(n idNames) {
+	h.mu.Lock()
+	h.idUsers, h.idGroups = n.users, n.groups
+	h.mu.Unlock()
 }
 
 // Identity is who a connection acts as on its host.
@@ -64,27 +75,24 @@ func ForgetHostIDs(conn transport.Conn) { hostIDCache.Delete(conn) }
 // with, running one command on the host the first time.
 func HostIdentity(ctx context.Context, conn transport.Conn) (Identity, error) {
 	h := idsFor(conn)
-	h.identOnce.Do(func() { h.ident, h.identErr = readIdentity(ctx, conn) })
+	h.identOnce.Do(func() { h.ident, h.identErr = h.readIdentity(ctx, conn) })
 	return h.ident, h.identErr
 }
 
-func readIdentity(ctx context.Context, conn transport.Conn) (Identity, error) {
-	res, err := conn.Run(ctx, transport.Command{Argv: []string{"sh", "-c", `umask; id -u; id -g; printf '%s\n' ~`}})
+func (h *hostIDs) readIdentity(ctx context.Context, conn transport.Conn) (Identity, error) {
+	res, err := conn.Run(ctx, transport.Command{Argv: []string{"sh", "-c", identityScript}})
 	if err != nil {
 		return Identity{}, err
 	}
 	lines := strings.Split(strings.TrimRight(string(res.Stdout), "\n"), "\n")
-	if res.ExitCode != 0 || len(lines) < 4 {
+	if res.ExitCode != 0 || len(lines) < 3 {
 		return Identity{}, fmt.Errorf("reading the umask and ids on the host: %s", strings.TrimSpace(string(res.Stderr)))
 	}
-	var id Identity
-	um, err1 := strconv.ParseUint(strings.TrimSpace(lines[0]), 8, 32)
-	uid, err2 := strconv.Atoi(strings.TrimSpace(lines[1]))
-	gid, err3 := strconv.Atoi(strings.TrimSpace(lines[2]))
-	if err := errors.Join(err1, err2, err3); err != nil {
+	id, names, err := parseIdentity(lines)
+	if err != nil {
 		return Identity{}, fmt.Errorf("reading the umask and ids on the host: %v", err)
 	}
-	id.Umask, id.UID, id.GID, id.Home = uint32(um), uid, gid, lines[3]
+	h.learnNames(names)
 	return id, nil
 }
 
@@ -231,6 +239,16 @@ func GroupName(ctx context.Context, conn transport.Conn, gid int) (string, error
 
 func idName(ctx context.Context, conn transport.Conn, db string, id int) (string, bool, error) {
 	h := idsFor(conn)
+	h.mu.Lock()
+	known := h.idUsers
+	if db == "group" {
+		known = h.idGroups
+	}
+	n, ok := known[id]
+	h.mu.Unlock()
+	if ok {
+		return n, true, nil
+	}
 	if err := h.loadTables(ctx, conn); err != nil {
 		return "", false, err
 	}
@@ -239,7 +257,7 @@ func idName(ctx context.Context, conn transport.Conn, db string, id int) (string
 	if db == "group" {
 		table = h.groupByID
 	}
-	n, ok := table[id]
+	n, ok = table[id]
 	h.mu.Unlock()
 	return n, ok, nil
 }

@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,8 +19,13 @@ import (
 // identityMarker ends the prologue's output.
 const identityMarker = "--drover-identity-end--"
 
+// identityScript prints the umask, id's report (ids and names of the user
+// and its groups, in the POSIX locale) and the home directory, one line
+// each.
+const identityScript = `umask; LC_ALL=C id 2>/dev/null; printf '%s\n' ~`
+
 // identityPrologue prints the identity, then runs "$@" in place of the shell.
-const identityPrologue = `umask; id -u; id -g; printf '%s\n' ~ ` + identityMarker + `; exec "$@"`
+const identityPrologue = identityScript + ` ` + identityMarker + `; exec "$@"`
 
 var identityTried sync.Map // transport.Conn -> true once a command tried
 
@@ -46,16 +52,113 @@ func takeIdentity(conn transport.Conn, stdout []byte) []byte {
 		return stdout
 	}
 	lines := strings.Split(s[:end], "\n")
-	if len(lines) < 4 {
-		return stdout
-	}
-	um, err1 := strconv.ParseUint(strings.TrimSpace(lines[0]), 8, 32)
-	uid, err2 := strconv.Atoi(strings.TrimSpace(lines[1]))
-	gid, err3 := strconv.Atoi(strings.TrimSpace(lines[2]))
-	home := strings.TrimSuffix(lines[3], " ")
-	if err1 == nil && err2 == nil && err3 == nil {
-		h := idsFor(conn)
-		h.identOnce.Do(func() { h.ident = Identity{Umask: uint32(um), UID: uid, GID: gid, Home: home} })
+	if len(lines) >= 3 {
+		lines[2] = strings.TrimSuffix(lines[2], " ")
+		if id, names, err := parseIdentity(lines); err == nil {
+			h := idsFor(conn)
+			h.identOnce.Do(func() { h.ident = id; h.learnNames(names) })
+		}
 	}
 	return stdout[end+len(identityMarker)+1:]
+}
+
+// idNames are the names id reported: of the user and of its groups.
+type idNames struct {
+	users, groups map[int]string
+}
+
+// parseIdentity reads identityScript's lines: umask, id's report, home.
+func parseIdentity(lines []string) (Identity, idNames, error) {
+	if len(lines) < 3 {
+		return Identity{}, idNames{}, fmt.Errorf("%d lines", len(lines))
+	}
+	um, err := strconv.ParseUint(strings.TrimSpace(lines[0]), 8, 32)
+	if err != nil {
+		return Identity{}, idNames{}, err
+	}
+	id, names, err := parseID(lines[1])
+	id.Umask, id.Home = uint32(um), lines[2]
+	return id, names, err
+}
+
+// parseID reads id's report, "uid=1000(ann) gid=1000(ann)
+// groups=1000(ann),27(sudo)" with euid= and egid= when they differ: the
+// effective ids, and every name given.
+func parseID(line string) (Identity, idNames, error) {
+	var id Identity
+	names := idNames{users: map[int]string{}, groups: map[int]string{}}
+	vals := map[string][]idEntry{}
+	for s := strings.TrimSpace(line); s != ""; s = strings.TrimLeft(s, " ") {
+		key, rest, ok := strings.Cut(s, "=")
+		if !ok || strings.Contains(key, " ") {
+			break
+		}
+		var list []idEntry
+		list, s = parseIDList(rest)
+		vals[key] = list
+	}
+	uid, gid := vals["uid"], vals["gid"]
+	if e := vals["euid"]; len(e) > 0 {
+		uid = e
+	}
+	if e := vals["egid"]; len(e) > 0 {
+		gid = e
+	}
+	if len(uid) == 0 || len(gid) == 0 {
+		return id, names, fmt.Errorf("unexpected id output %q", line)
+	}
+	id.UID, id.GID = uid[0].id, gid[0].id
+	for _, k := range []string{"uid", "euid"} {
+		for _, e := range vals[k] {
+			names.add(names.users, e)
+		}
+	}
+	for _, k := range []string{"gid", "egid", "groups"} {
+		for _, e := range vals[k] {
+			names.add(names.groups, e)
+		}
+	}
+	return id, names, nil
+}
+
+// idEntry is one "1000(ann)" of id's report; name is "" when id gave none.
+type idEntry struct {
+	id   int
+	name string
+}
+
+func (n idNames) add(m map[int]string, e idEntry) {
+	if _, ok := m[e.id]; !ok && e.name != "" {
+		m[e.id] = e.name
+	}
+}
+
+// parseIDList reads "1000(ann),27(sudo)" up to the next space outside
+// parentheses, and returns what follows.
+func parseIDList(s string) ([]idEntry, string) {
+	var out []idEntry
+	for {
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		n, err := strconv.Atoi(s[:i])
+		if err != nil {
+			return out, ""
+		}
+		e := idEntry{id: n}
+		s = s[i:]
+		if strings.HasPrefix(s, "(") {
+			end := strings.IndexByte(s, ')')
+			if end < 0 {
+				return out, ""
+			}
+			e.name, s = s[1:end], s[end+1:]
+		}
+		out = append(out, e)
+		if !strings.HasPrefix(s, ",") {
+			return out, s
+		}
+		s = s[1:]
+	}
 }

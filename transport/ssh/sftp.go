@@ -81,9 +81,10 @@ func (c *Conn) resetFiles() {
 	}
 }
 
-// Put streams r to a temporary file beside dst, sets its mode and times and
-// renames it over dst (posix-rename@openssh.com). On failure or
-// cancellation the temporary file is removed and dst is untouched.
+// Put streams r to a temporary file beside dst, sets its mode (and times,
+// when opts give them) and renames it over dst (posix-rename@openssh.com).
+// On failure or cancellation the temporary file is removed and dst is
+// untouched. Without opts.ModTime the file keeps the time it was written.
 func (c *Conn) Put(ctx context.Context, dst string, r io.Reader, opts transport.PutOptions) (err error) {
 	defer trace.Start(c.cfg.Host, "put", dst)(err)
 	cl, err := c.files()
@@ -110,19 +111,26 @@ func (c *Conn) writeTemp(ctx context.Context, cl *sftp.Client, tmp string, r io.
 	if mode == 0 {
 		mode = 0o644
 	}
+	// The mode is set while the content is being written, saving a round
+	// trip, unless it has setuid or setgid, which a write clears.
+	chmod := make(chan error, 1)
+	early := mode&(fs.ModeSetuid|fs.ModeSetgid) == 0
+	if early {
+		go func() { chmod <- cl.Chmod(tmp, mode) }()
+	}
 	_, err = f.ReadFromWithConcurrency(ctxReader{ctx, r}, 0)
-	if err == nil {
+	if early {
+		if cerr := <-chmod; err == nil {
+			err = cerr
+		}
+	} else if err == nil {
 		err = f.Chmod(mode)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		mt := opts.ModTime
-		if mt.IsZero() {
-			mt = time.Now()
-		}
-		err = cl.Chtimes(tmp, mt, mt)
+	if err == nil && !opts.ModTime.IsZero() {
+		err = cl.Chtimes(tmp, opts.ModTime, opts.ModTime)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -173,12 +181,48 @@ func (c *Conn) Get(ctx context.Context, p string, w io.Writer) (err error) {
 	if err != nil {
 		return c.fsErr("open", p, err)
 	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return c.fsErr("read", p, err)
+	}
+	if small(fi) {
+		return c.fsErr("read", p, readWhole(ctx, f, fi.Size(), w))
+	}
 	defer f.Close()
 	_, err = f.WriteTo(ctxWriter{ctx, w})
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return c.fsErr("read", p, err)
+}
+
+// smallFile is the size up to which a file is read in one go (and, for
+// Checksum, hashed here rather than on the host).
+const smallFile = 256 << 10
+
+// small reports whether fi is a regular file readWhole may read: not empty
+// (files in /proc say 0 and have content) and at most smallFile bytes.
+func small(fi fs.FileInfo) bool {
+	return fi.Mode().IsRegular() && fi.Size() > 0 && fi.Size() <= smallFile
+}
+
+// readWhole reads the size bytes of f into w with all its read requests
+// sent at once, and closes f without waiting for the answer: one round
+// trip for a file up to 32 KiB, where reading up to EOF and closing take
+// three. A file that grew since it was described is read as it was.
+func readWhole(ctx context.Context, f *sftp.File, size int64, w io.Writer) error {
+	defer func() { go f.Close() }()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	buf := make([]byte, size)
+	n, err := f.ReadAt(buf, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	_, err = w.Write(buf[:n])
+	return err
 }
 
 // Stat describes p, following links.
