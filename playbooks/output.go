@@ -96,6 +96,9 @@ func NewJSONOutput(w io.Writer, redact func(string) string) *JSONOutput {
 }
 
 func (j *JSONOutput) emit(v map[string]any) {
+	if j.Redact != nil {
+		v = maskValue(j.Redact, v).(map[string]any)
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		b, _ = json.Marshal(map[string]any{"event": "error", "msg": err.Error()})
@@ -157,4 +160,69 @@ func (j *JSONOutput) Recap(s *Stats) {
 		hosts[h] = s.Host(h)
 	}
 	j.emit(map[string]any{"event": "recap", "stats": hosts, "interrupted": s.Interrupted})
+}
+
+// maskValue returns v with redact applied to every string it holds (keys
+// included), in mappings and lists to any depth; v is not changed. Values
+// are masked before they are encoded because an encoder may escape a
+// secret's bytes (JSON's \u0026, YAML's quoting and line folding), which
+// masking the encoded text could then miss.
+func maskValue(redact func(string) string, v any) any {
+	switch x := v.(type) {
+	case string:
+		return redact(x)
+	case map[string]any:
+		if x == nil {
+			return x
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[redact(k)] = maskValue(redact, e)
+		}
+		return out
+	case []any:
+		if x == nil {
+			return x
+		}
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = maskValue(redact, e)
+		}
+		return out
+	case []string:
+		if x == nil {
+			return x
+		}
+		out := make([]string, len(x))
+		for i, e := range x {
+			out[i] = redact(e)
+		}
+		return out
+	case []map[string]any:
+		if x == nil {
+			return x
+		}
+		out := make([]map[string]any, len(x))
+		for i, e := range x {
+			out[i] = maskValue(redact, e).(map[string]any)
+		}
+		return out
+	}
+	return v
+}
+
+// maskResult is a host's result with its values masked (see maskValue).
+func maskResult(redact func(string) string, r *HostResult) *HostResult {
+	if redact == nil {
+		return r
+	}
+	m := *r
+	m.Result, _ = maskValue(redact, r.Result).(map[string]any)
+	m.Items = nil
+	for _, it := range r.Items {
+		res, _ := maskValue(redact, it.Result).(map[string]any)
+		m.Items = append(m.Items, ItemResult{Label: redact(it.Label), Status: it.Status, Result: res})
+	}
+	m.Included = maskValue(redact, r.Included).([]string)
+	return &m
 }

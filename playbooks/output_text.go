@@ -238,16 +238,19 @@ func (o *TextOutput) describe(t *TaskInfo, r *HostResult) *line {
 		l.detail = strings.Join(r.Included, "\n")
 	}
 	l.rank = statusOrder[l.label]
+	// Values are masked before they are rendered as YAML, which may quote
+	// or escape them (maskResult); diffs and warnings are masked line by
+	// line when printed.
 	var parts []string
 	switch {
 	case r.Result["censored"] != nil:
 		parts = append(parts, fmt.Sprint(r.Result["censored"]))
 	case o.verbosity > 0 && r.Status != statusSkipped:
-		parts = append(parts, toYAML(verboseResult(r.Result)))
+		parts = append(parts, toYAML(verboseResult(maskResult(o.Redact, r).Result)))
 	case r.Status == statusFailed || r.Status == statusUnreachable:
-		parts = append(parts, failureDetail(r))
+		parts = append(parts, failureDetail(maskResult(o.Redact, r)))
 	case (t.Action == "debug" || t.Action == "assert") && r.Status == statusOK:
-		parts = append(parts, toYAML(debugShown(r.Result)))
+		parts = append(parts, toYAML(debugShown(maskResult(o.Redact, r).Result)))
 	}
 	if o.diff {
 		parts = append(parts, o.diffText(r.Result))
