@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,6 +39,20 @@ func open(path string) *file {
 	return &file{f: f, t0: time.Now()}
 }
 
+// redact masks secrets in each line before it is written; see SetRedact.
+var redact atomic.Pointer[func(string) string]
+
+// SetRedact makes every later line pass through mask (the run's redactor:
+// vault values and passwords in a traced command line are masked in the
+// file too). Nil writes lines as they are.
+func SetRedact(mask func(string) string) {
+	if mask == nil {
+		redact.Store(nil)
+		return
+	}
+	redact.Store(&mask)
+}
+
 // On reports whether tracing is on.
 func On() bool { return tracer != nil }
 
@@ -60,6 +75,9 @@ func (t *file) write(start time.Time, host, what, detail string, err error) {
 	}
 	if err != nil {
 		line += " error: " + err.Error()
+	}
+	if mask := redact.Load(); mask != nil {
+		line = (*mask)(line)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
