@@ -20,7 +20,8 @@ var localNames = map[string]bool{"localhost": true, "127.0.0.1": true, "::1": tr
 func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope, args tasks.Args) (*tasks.Call, string, error) {
 	r := ps.run
 	c := &tasks.Call{Module: t.Action, ModuleAs: t.ActionAs, Task: t.DisplayName(), Host: hr.h.name, Args: args, Local: r.opts.Local,
-		Verbosity: r.opts.Verbosity, LoadFile: r.loadFile, Prompt: r.opts.Prompt, Redactor: r.opts.Redactor}
+		Verbosity: r.opts.Verbosity, LoadFile: r.loadFile, Prompt: r.opts.Prompt, Redactor: r.opts.Redactor,
+		Vault: r.opts.Vault}
 	var err error
 	if c.NoLog, err = ps.kwBool(t, s, "no_log", false); err != nil {
 		return nil, "", err

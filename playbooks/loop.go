@@ -190,11 +190,12 @@ func (ps *playState) loopItems(t *Task, s *scope) ([]any, error) {
 		}
 		return l, nil
 	}
-	return withItems(t, t.LoopWith, val)
+	return withItems(t, t.LoopWith, val, ps.run.opts.Vault)
 }
 
-// withItems implements the with_X lookups.
-func withItems(t *Task, kind string, v any) ([]any, error) {
+// withItems implements the with_X lookups; vault decrypts the files
+// with_file reads.
+func withItems(t *Task, kind string, v any, vault func(string, []byte) ([]byte, error)) ([]any, error) {
 	switch kind {
 	case "items":
 		return flatten(asList(v), 1), nil
@@ -229,7 +230,7 @@ func withItems(t *Task, kind string, v any) ([]any, error) {
 	case "first_found":
 		return firstFound(t, asList(v))
 	case "file":
-		return fileContents(t, asList(v))
+		return fileContents(t, asList(v), vault)
 	case "env":
 		var out []any
 		for _, x := range asList(v) {
@@ -399,7 +400,7 @@ func firstFound(t *Task, names []any) ([]any, error) {
 	return nil, fmt.Errorf("No file was found when using first_found.")
 }
 
-func fileContents(t *Task, names []any) ([]any, error) {
+func fileContents(t *Task, names []any, vault func(string, []byte) ([]byte, error)) ([]any, error) {
 	var out []any
 	for _, n := range names {
 		p, err := findFile(t, "files", fmt.Sprint(n))
@@ -410,9 +411,25 @@ func fileContents(t *Task, names []any) ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if b, err = decryptFile(p, b, vault); err != nil {
+			return nil, err
+		}
 		out = append(out, strings.TrimRight(string(b), "\n"))
 	}
 	return out, nil
+}
+
+// decryptFile decrypts the content of a vault-encrypted file that
+// with_file read, in memory, as Ansible's file lookup does; other content
+// is returned as it is.
+func decryptFile(path string, b []byte, vault func(string, []byte) ([]byte, error)) ([]byte, error) {
+	if !strings.HasPrefix(string(b[:min(len(b), 16)]), "$ANSIBLE_VAULT;") {
+		return b, nil
+	}
+	if vault == nil {
+		return nil, fmt.Errorf("%s: vault: no vault password given to decrypt this file (use --vault-id, --vault-password-file or --ask-vault-pass)", path)
+	}
+	return vault(path, b)
 }
 
 // runIncludes runs the task files include_tasks asked for, grouping hosts

@@ -48,6 +48,11 @@ type Options struct {
 	// Redactor holds the run's secrets; modules add those they learn (see
 	// tasks.Call.Redactor). Output masks with it separately.
 	Redactor *redact.Redactor
+	// Vault decrypts vault-encrypted controller files that modules and
+	// with_file read (copy, template, script and unarchive sources), in
+	// memory, registering their content as secret; nil when no vault
+	// password was given. See tasks.Call.Vault.
+	Vault func(name string, data []byte) ([]byte, error)
 
 	Output Output
 	Loader *Loader // reads include_tasks files; a new one when nil
