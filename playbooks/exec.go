@@ -119,6 +119,9 @@ func (ps *playState) runTask(ctx context.Context, t *Task, hosts []*hostRun) {
 		return
 	}
 	info := ps.taskInfo(t, hosts)
+	if r.opts.Step && !r.takeStep(ctx, info.Name, ps.stepHost(hosts)) {
+		return
+	}
 	r.out.TaskStart(info)
 	targets := hosts
 	runOnce := t.Spec != nil && t.Spec.BypassHostLoop
@@ -148,11 +151,16 @@ func (ps *playState) runTask(ctx context.Context, t *Task, hosts []*hostRun) {
 // it arrives.
 func (ps *playState) executeAll(ctx context.Context, t *Task, hosts []*hostRun, info *TaskInfo) []*outcome {
 	out := make([]*outcome, len(hosts))
+	throttle := ps.throttle(t, hosts)
 	var wg sync.WaitGroup
 	for i, hr := range hosts {
 		wg.Add(1)
 		go func(i int, hr *hostRun) {
 			defer wg.Done()
+			if throttle != nil {
+				throttle <- struct{}{}
+				defer func() { <-throttle }()
+			}
 			ps.run.sem <- struct{}{}
 			defer func() { <-ps.run.sem }()
 			end := trace.Start(hr.h.name, "task", info.Name)

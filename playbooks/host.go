@@ -338,7 +338,7 @@ func (ps *playState) collectFacts(t *Task, s *scope, o *outcome, res map[string]
 
 // taskArgs templates the task's arguments and drops those equal to omit.
 func (ps *playState) taskArgs(t *Task, s *scope) (map[string]any, error) {
-	var raw any = t.Args
+	given := t.Args
 	if t.ArgsTemplate != "" {
 		v, err := ps.run.env.Template(t.ArgsTemplate, s)
 		if err != nil {
@@ -349,9 +349,14 @@ func (ps *playState) taskArgs(t *Task, s *scope) (map[string]any, error) {
 			return nil, fmt.Errorf("args must be a mapping, the template gave %v", tasks.PyRepr(jinja.ToPlain(v)))
 		}
 		maps.Copy(m, t.Args)
-		raw = m
+		given = m
 	}
-	v, err := ps.run.env.TemplateValue(raw, s)
+	if d := moduleDefaults(t); d != nil {
+		m := maps.Clone(d)
+		maps.Copy(m, given)
+		given = m
+	}
+	v, err := ps.run.env.TemplateValue(given, s)
 	if err != nil {
 		return nil, err
 	}

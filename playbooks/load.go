@@ -305,9 +305,17 @@ func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 		p.ForceHandlers, _ = tasks.ToBool(v)
 	case "order":
 		p.Order, _ = tasks.ToStr(v)
+		if !strings.Contains(p.Order, "{{") && !contains(hostOrders, p.Order) {
+			return f.Errorf(fl.Value, "Invalid 'order' specified for inventory hosts: %s (expected one of: %s)", p.Order, strings.Join(hostOrders, ", "))
+		}
 	case "tags":
 		p.Kw["tags"], err = tagList(f, fl.Value, v)
 	case "gather_timeout", "fact_path":
+	case "module_defaults":
+		if err := checkModuleDefaults(f, fl.Value, v); err != nil {
+			return err
+		}
+		p.Kw[fl.Key] = v
 	default:
 		p.Kw[fl.Key] = v
 	}

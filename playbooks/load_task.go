@@ -201,6 +201,10 @@ func (l *Loader) taskKeyword(f *yamlx.File, t *Task, fl *yamlx.Field, tc *taskCt
 		return setArgsKeyword(f, t, fl, v)
 	case fl.Key == "action" || fl.Key == "local_action":
 		t.Kw["_"+fl.Key] = fl
+	case fl.Key == "module_defaults":
+		if err = checkModuleDefaults(f, fl.Value, v); err == nil {
+			t.Kw[fl.Key] = v
+		}
 	default:
 		t.Kw[fl.Key] = v
 	}

@@ -51,6 +51,9 @@ func TestLoadErrors(t *testing.T) {
 		{"listen outside handlers", "- hosts: all\n  tasks:\n    - command: ls\n      listen: x\n", nil, `site.yml:4:7: listen is only valid in handlers`},
 		{"bad var name", "- hosts: all\n  vars:\n    bad-name: 1\n", nil, `site.yml:3:5: invalid variable name "bad-name"`},
 		{"bad strategy", "- hosts: all\n  strategy: linaer\n", nil, `site.yml:2:13: unknown strategy "linaer"`},
+		{"bad order", "- hosts: all\n  order: random\n", nil, `site.yml:2:10: Invalid 'order' specified for inventory hosts: random`},
+		{"bad module_defaults module", "- hosts: all\n  module_defaults:\n    fiel: {path: x}\n", nil, `site.yml:3:5: Could not resolve action fiel in module_defaults (did you mean "file"?)`},
+		{"bad module_defaults argument", "- hosts: all\n  tasks:\n    - debug: msg=x\n      module_defaults: {file: {pth: x}}\n", nil, `site.yml:4:25: module_defaults: unsupported argument "pth"`},
 		{"missing role", "- hosts: all\n  roles: [web]\n", nil, `the role "web" was not found`},
 	}
 	for _, c := range cases {

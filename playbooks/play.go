@@ -25,6 +25,7 @@ type playState struct {
 	varsFiles map[string][]map[string]any // per host: the vars_files loaded
 	ended     bool                        // end_play, any_errors_fatal
 	handlers  []*Task
+	throttles map[*Task]chan struct{} // per-task limits (throttle keyword)
 }
 
 // hostRun is one host's state within a play.
@@ -185,6 +186,11 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 		return err
 	}
 	hosts = r.withoutFailed(hosts)
+	// order sorts the batches; ansible_play_hosts_all keeps inventory order.
+	ordered, err := r.orderHosts(ps0, hosts)
+	if err != nil {
+		return err
+	}
 	r.out.PlayStart(&PlayInfo{Name: name, Hosts: hosts, Pos: p.Pos})
 	if len(hosts) == 0 {
 		r.out.Warn("no hosts matched (or all of them failed in an earlier play): skipping the play")
@@ -196,7 +202,7 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 	if err := r.prompt(ctx, ps0); err != nil {
 		return err
 	}
-	batches, err := r.batches(ps0, hosts)
+	batches, err := r.batches(ps0, ordered)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,9 @@ type Options struct {
 	Verbosity      int
 	StartAtTask    string
 	ForceHandlers  bool
+	// Step asks before each task whether to run it (--step), through
+	// Prompt.
+	Step           bool
 	RemoteUser     string // -u
 	Become         bool   // -b
 	BecomeUser     string
@@ -152,6 +155,9 @@ type run struct {
 	becomes   map[string]transport.Conn
 	omit      string
 	homeDirs  map[string]string
+
+	stepMu   sync.Mutex
+	stepDone bool // --step ended by "continue"
 }
 
 type connEntry struct {

@@ -33,7 +33,6 @@ func init() { register(newPlayCmd) }
 // playFlags are drover play's flags, in Ansible's spelling.
 type playFlags struct {
 	conn           connFlags
-	vault          vault.Sources
 	limit          string
 	tags, skipTags []string
 	extraVars      []string
@@ -67,7 +66,6 @@ func newPlayCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	f.conn.register(fl)
-	f.vault.AddFlags(fl)
 	fl.StringVarP(&f.limit, "limit", "l", "", "further limit the hosts to this pattern")
 	fl.StringArrayVarP(&f.tags, "tags", "t", nil, "only run tasks tagged with these tags (comma separated, repeatable)")
 	fl.StringArrayVar(&f.skipTags, "skip-tags", nil, "skip tasks tagged with these tags (comma separated, repeatable)")
@@ -84,7 +82,7 @@ func newPlayCmd() *cobra.Command {
 	fl.BoolVar(&f.listTags, "list-tags", false, "list the tags of each play, then exit")
 	fl.BoolVar(&f.syntaxCheck, "syntax-check", false, "check the playbooks, then exit")
 	fl.StringVar(&f.startAt, "start-at-task", "", "start the playbook at the task with this name")
-	fl.BoolVar(&f.step, "step", false, "confirm each task before running it (not supported: runs every task)")
+	fl.BoolVar(&f.step, "step", false, "confirm each task before running it: (N)o/(y)es/(c)ontinue on the terminal")
 	fl.BoolVar(&f.forceHandlers, "force-handlers", false, "run handlers even on hosts that failed")
 	fl.CountVarP(&f.verbose, "verbose", "v", "show each host's result (-v), connection details (-vvv)")
 	fl.BoolVar(&f.json, "json", false, "stream one JSON event per line")
@@ -92,16 +90,18 @@ func newPlayCmd() *cobra.Command {
 }
 
 // runPlay loads every playbook (so that any error is found before a host
-// is touched), then runs them in turn.
-func runPlay(ctx context.Context, f *playFlags, paths []string) error {
+// is touched), then runs them in turn. Its error is masked: no secret of
+// the run reaches the message main prints.
+func runPlay(ctx context.Context, f *playFlags, paths []string) (err error) {
 	if f.forks <= 0 {
 		return exitcode.Errorf(exitcode.Usage, "--forks must be positive, not %d", f.forks)
 	}
-	if f.step {
-		return exitcode.Errorf(exitcode.Usage, "--step is not supported")
+	if f.step && !term.IsTerminal(int(os.Stdin.Fd())) {
+		return exitcode.Errorf(exitcode.Usage, "--step asks before each task and needs a terminal on standard input")
 	}
-	red := redact.New()
-	keyring, err := openVault(ctx, &f.vault, red)
+	red := f.conn.secrets()
+	defer func() { err = maskError(red, err) }()
+	keyring, err := openVault(ctx, &f.conn.vault, red)
 	if err != nil {
 		return err
 	}
@@ -133,12 +133,21 @@ func runPlay(ctx context.Context, f *playFlags, paths []string) error {
 	if err != nil {
 		return exitcode.New(exitcode.BadInput, err)
 	}
+	for _, h := range inv.Hosts() {
+		registerHostSecrets(red, h.Vars)
+	}
+	registerHostSecrets(red, extra)
 	opts := playbooks.Options{Inventory: inv, Limit: f.limit, Forks: f.forks, Tags: splitTags(f.tags),
 		SkipTags: splitTags(f.skipTags), ExtraVars: extra, Check: f.check, Diff: f.diff, Verbosity: f.verbose,
-		StartAtTask: f.startAt, ForceHandlers: f.forceHandlers, RemoteUser: f.conn.user, Become: f.become,
+		StartAtTask: f.startAt, ForceHandlers: f.forceHandlers, Step: f.step, RemoteUser: f.conn.user, Become: f.become,
 		BecomeUser: f.becomeUser, BecomeMethod: f.becomeMethod, Loader: loader, Local: local.New()}
+	if keyring != nil {
+		opts.Vault = keyring.DecryptText
+	}
 	if f.listTasks || f.listHosts || f.listTags {
-		return listPlaybooks(os.Stdout, books, opts, f)
+		w := red.Writer(os.Stdout)
+		defer w.Close()
+		return listPlaybooks(w, books, opts, f)
 	}
 	return runBooks(ctx, f, books, opts, red)
 }
@@ -159,6 +168,7 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	}
 	defer opener.Close()
 	opts.Connect = func(ctx context.Context, host string, vars map[string]any) (transport.Conn, error) {
+		registerHostSecrets(red, vars)
 		return opener.Open(ctx, host, vars)
 	}
 	becomes := become.NewCache()
@@ -168,7 +178,7 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 			Exe: b.Exe, Flags: b.Flags, Redact: red.Add})
 	}
 	if term.IsTerminal(int(os.Stdin.Fd())) {
-		opts.Prompt = terminalPrompt
+		opts.Prompt = secretPrompt(red, terminalPrompt)
 	}
 	if f.json {
 		opts.Output = playbooks.NewJSONOutput(os.Stdout, redactFunc(red))

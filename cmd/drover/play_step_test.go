@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/creack/pty"
+)
+
+// TestPlayStep answers ansible-playbook's --step question on a real
+// pseudo-terminal: n skips a task, y runs it, c runs it and every later
+// task without asking again.
+func TestPlayStep(t *testing.T) {
+	dir := vaultDir(t)
+	vaultPut(t, dir, "hosts.yml", "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n", 0o644)
+	vaultPut(t, dir, "site.yml", "- hosts: all\n  gather_facts: false\n  tasks:\n"+
+		"    - {name: one, debug: {msg: ran-one}}\n    - {name: two, debug: {msg: ran-two}}\n"+
+		"    - {name: three, debug: {msg: ran-three}}\n    - {name: four, debug: {msg: ran-four}}\n", 0o644)
+	cmd := vaultDroverCmd(dir, nil, "play", "--step", "-i", "hosts.yml", "site.yml")
+	tty, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		tty.Close()
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	screen := &vaultScreen{}
+	done := make(chan error, 1)
+	go func() { _, err := io.Copy(screen, tty); done <- err }()
+	for _, step := range []struct{ task, answer string }{{"one", "n"}, {"two", "y"}, {"three", "c"}} {
+		vaultWaitFor(t, screen, "Perform task: TASK: "+step.task+" (N)o/(y)es/(c)ontinue: ")
+		fmt.Fprint(tty, step.answer+"\r")
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("drover: %v\n%s", err, screen.String())
+	}
+	tty.Close()
+	<-done
+	out := screen.String()
+	for _, want := range []string{"ran-two", "ran-three", "ran-four", "ok=3 "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, unwanted := range []string{"ran-one", "TASK: four"} {
+		if strings.Contains(out, unwanted) {
+			t.Errorf("output has %q:\n%s", unwanted, out)
+		}
+	}
+}
+
+// TestPlayStepNeedsTerminal: --step without a terminal to ask on is a usage
+// error, before any host is touched.
+func TestPlayStepNeedsTerminal(t *testing.T) {
+	dir := vaultDir(t)
+	vaultPut(t, dir, "site.yml", "- hosts: all\n  tasks:\n    - debug: msg=x\n", 0o644)
+	_, errOut, code := vaultRun(t, dir, "", nil, "play", "--step", "-i", "localhost,", "site.yml")
+	if code != 5 || !strings.Contains(errOut, "--step") {
+		t.Errorf("exit %d, stderr %q; want 5 and a message about --step", code, errOut)
+	}
+}

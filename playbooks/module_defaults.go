@@ -1,0 +1,77 @@
+package playbooks
+
+import (
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/drover/drover/internal/yamlx"
+	"github.com/drover/drover/tasks"
+)
+
+// moduleDefaults returns the module_defaults that apply to t's module, or
+// nil. As in Ansible, the module_defaults of the play, role, blocks and task
+// are one list of mappings, outermost first; a later mapping's entry for a
+// module replaces an earlier one whole, and entries name a module by short
+// or ansible.builtin. name. group/NAME entries hold the defaults of an
+// action group; no builtin module belongs to one, so they never apply here.
+// The task's own arguments override the defaults (see taskArgs).
+func moduleDefaults(t *Task) map[string]any {
+	if t.Spec == nil {
+		return nil
+	}
+	var out map[string]any
+	for _, v := range t.chain("module_defaults") {
+		for _, d := range asList(v) {
+			m, _ := d.(map[string]any)
+			for k, args := range m {
+				if spec, ok := tasks.Lookup(k); ok && spec == t.Spec {
+					out, _ = args.(map[string]any)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// checkModuleDefaults checks a module_defaults value when the playbook
+// loads: a mapping (or a list of mappings) from module names or group/NAME
+// to mappings of arguments, each argument known to the module.
+func checkModuleDefaults(f *yamlx.File, n *yaml.Node, v any) error {
+	for _, d := range asList(v) {
+		m, ok := d.(map[string]any)
+		if !ok {
+			return f.Errorf(n, "module_defaults must be a mapping (or a list of mappings) of module names to arguments")
+		}
+		for k, args := range m {
+			kn := keyNode(n, k)
+			if strings.HasPrefix(k, "group/") {
+				continue
+			}
+			spec, ok := tasks.Lookup(k)
+			if !ok {
+				return f.Errorf(kn, "Could not resolve action %s in module_defaults%s", k, suggestModule(k))
+			}
+			a, ok := args.(map[string]any)
+			if args != nil && !ok {
+				return f.Errorf(kn, "the module_defaults of %s must be a mapping of arguments", k)
+			}
+			names := make([]string, 0, len(a))
+			for name := range a {
+				names = append(names, name)
+			}
+			if err := spec.CheckNames(names); err != nil {
+				return f.Errorf(kn, "module_defaults: %v", err)
+			}
+		}
+	}
+	return nil
+}
+
+// suggestModule is a " (did you mean …?)" for a misspelled module name.
+func suggestModule(name string) string {
+	if s, ok := closest(name, tasks.Names()); ok {
+		return " (did you mean \"" + s + "\"?)"
+	}
+	return ""
+}
