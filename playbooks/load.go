@@ -421,13 +421,19 @@ func (l *Loader) varsPrompt(f *yamlx.File, n *yaml.Node) ([]Prompt, error) {
 			case "prompt":
 				pr.Prompt = s
 			case "default":
-				pr.Default = s
+				pr.Default, pr.HasDefault = s, v != nil
 			case "private":
 				pr.Private, _ = tasks.ToBool(v)
 			case "confirm":
 				pr.Confirm, _ = tasks.ToBool(v)
 			case "encrypt":
 				pr.Encrypt = s
+			case "salt":
+				pr.Salt = s
+			case "salt_size":
+				if pr.SaltSize, err = tasks.ToInt(v); err != nil || pr.SaltSize < 0 {
+					return nil, f.Errorf(fl.Value, "salt_size must be a positive number")
+				}
 			case "unsafe":
 				pr.Unsafe, _ = tasks.ToBool(v)
 			}

@@ -63,9 +63,12 @@ type Play struct {
 // Prompt is one vars_prompt entry.
 type Prompt struct {
 	Name, Prompt, Default string
+	HasDefault            bool // default: was given (Default may be "")
 	Private               bool
 	Confirm               bool
-	Encrypt               string
+	Encrypt               string // a password_hash hash type
+	SaltSize              int    // 0: the hash type's default
+	Salt                  string
 	Unsafe                bool
 }
 

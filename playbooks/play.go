@@ -269,36 +269,6 @@ func (ps *playState) playScope() jinja.Vars {
 	return jinja.ChainVars{jinja.MapVars(ps.run.extraVars), jinja.MapVars(ps.play.Vars)}
 }
 
-// prompt asks vars_prompt questions not answered by extra vars.
-func (r *run) prompt(ctx context.Context, ps *playState) error {
-	ps.prompted = map[string]any{}
-	for _, pr := range ps.play.VarsPrompt {
-		if _, ok := r.extraVars[pr.Name]; ok {
-			continue
-		}
-		if r.opts.Prompt == nil {
-			ps.prompted[pr.Name] = pr.Default
-			continue
-		}
-		q := pr.Prompt
-		if q == "" {
-			q = pr.Name
-		}
-		if pr.Default != "" {
-			q += " [" + pr.Default + "]"
-		}
-		ans, err := r.opts.Prompt(ctx, q+": ", !pr.Private)
-		if err != nil {
-			return err
-		}
-		if ans == "" {
-			ans = pr.Default
-		}
-		ps.prompted[pr.Name] = ans
-	}
-	return nil
-}
-
 // batches splits hosts by the play's serial: a number, a percentage, or a
 // list of them (the last repeating).
 func (r *run) batches(ps *playState, hosts []string) ([][]string, error) {
