@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/drover/drover/internal/suggest"
 )
 
 // Args are a module's arguments after templating and conversion: every
@@ -102,7 +104,7 @@ func checkChoice(module string, a *Arg, v any) error {
 		if !slices.Contains(a.Choices, s) {
 			return &ArgError{Module: module, Arg: a.Name, Msg: fmt.Sprintf(
 				"value of %s must be one of: %s, got: %s", a.Name, strings.Join(a.Choices, ", "), s),
-				Suggestion: Suggest(s, a.Choices)}
+				Suggestion: suggest.Name(s, a.Choices)}
 		}
 	}
 	return nil

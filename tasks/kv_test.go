@@ -58,8 +58,8 @@ func TestSuggest(t *testing.T) {
 		{"comand", "command"}, {"shel", "shell"}, {"debgu", "debug"}, {"zzzzzz", ""}, {"command", ""},
 	}
 	for _, c := range cases {
-		if got := Suggest(c.name, Names()); got != c.want {
-			t.Errorf("Suggest(%q) = %q, want %q", c.name, got, c.want)
+		if got := SuggestModule(c.name); got != c.want {
+			t.Errorf("SuggestModule(%q) = %q, want %q", c.name, got, c.want)
 		}
 	}
 }

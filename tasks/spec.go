@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/drover/drover/internal/suggest"
 )
 
 // Type is the type an argument is converted to before the module sees it,
@@ -169,7 +171,7 @@ func IsModule(name string) bool {
 
 // SuggestModule returns the registered module name closest to a misspelled
 // name, or "".
-func SuggestModule(name string) string { return Suggest(name, Names()) }
+func SuggestModule(name string) string { return suggest.Name(name, Names()) }
 
 // ArgError is an argument problem found in a task: an unknown or missing
 // argument, a wrong type or choice. Arg names the argument ("" when the
@@ -238,7 +240,7 @@ func (s *Spec) CheckNames(names []string) error {
 		a, ok := s.arg(n)
 		if !ok {
 			return &ArgError{Module: s.Name, Arg: n, Msg: fmt.Sprintf("unsupported argument %q for module %s", n, s.Name),
-				Suggestion: Suggest(n, s.argNames())}
+				Suggestion: suggest.Name(n, s.argNames())}
 		}
 		if prev, dup := seen[a.Name]; dup {
 			return &ArgError{Module: s.Name, Arg: n, Msg: fmt.Sprintf("arguments %q and %q of module %s are the same", prev, n, s.Name)}

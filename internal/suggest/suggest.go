@@ -36,15 +36,35 @@ func Distance(a, b string) int {
 // a plausible misspelling: at most a third of the word's length (and at least
 // one edit) away. Comparison ignores case. Ties go to the earlier candidate.
 func Closest(word string, candidates []string) (string, bool) {
-	lw := strings.ToLower(word)
-	limit := max(1, len([]rune(word))/3)
+	best := nearest(word, candidates, max(1, len([]rune(word))/3), true, false)
+	return best, best != ""
+}
+
+// Name returns the candidate other than name itself nearest to name, when
+// it is at most a third of name's length (and at least two edits) away, or
+// "". Comparison keeps case; ties go to the earlier candidate. It suits
+// short identifiers such as module and argument names.
+func Name(name string, candidates []string) string {
+	return nearest(name, candidates, max(2, len([]rune(name))/3), false, true)
+}
+
+// nearest returns the candidate nearest to word within limit edits, or "";
+// fold compares lower-cased, skipSame passes over candidates equal to word.
+func nearest(word string, candidates []string, limit int, fold, skipSame bool) string {
+	if fold {
+		word = strings.ToLower(word)
+	}
 	best, bestDist := "", limit+1
 	for _, c := range candidates {
-		if d := Distance(lw, strings.ToLower(c)); d < bestDist {
+		cmp := c
+		if fold {
+			cmp = strings.ToLower(c)
+		}
+		if d := Distance(word, cmp); d < bestDist && (d > 0 || !skipSame) {
 			best, bestDist = c, d
 		}
 	}
-	return best, best != ""
+	return best
 }
 
 // Hint returns ` (did you mean "X"?)` for the closest candidate, or "".

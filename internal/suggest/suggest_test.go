@@ -59,3 +59,22 @@ func TestHint(t *testing.T) {
 		t.Errorf("Hint of a far word = %q, want empty", got)
 	}
 }
+
+func TestName(t *testing.T) {
+	names := []string{"command", "shell", "debug", "copy", "Copy"}
+	tests := []struct{ name, want string }{
+		{"comand", "command"},
+		{"shel", "shell"},
+		{"debgu", "debug"},
+		{"zzzzzz", ""},
+		{"command", ""},
+		{"cpoy", "copy"},
+		{"Cpoy", "Copy"},
+		{"cp", "copy"},
+	}
+	for _, tt := range tests {
+		if got := Name(tt.name, names); got != tt.want {
+			t.Errorf("Name(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
