@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/drover/drover/internal/shlex"
 )
 
 var (
@@ -185,7 +187,7 @@ func (p *iniParser) checkPending() error {
 }
 
 func (p *iniParser) hostLine(group, line string) error {
-	tokens, err := shlexSplit(line)
+	tokens, err := shlex.Python(line, true)
 	if err != nil {
 		return p.errAt(p.indentCol(), "error parsing host definition %q: %v", line, err)
 	}
@@ -267,66 +269,4 @@ func (p *iniParser) childLine(group, line string) error {
 		return p.errAt(p.indentCol(), "%v", err)
 	}
 	return nil
-}
-
-// shlexSplit splits a line as Python's shlex.split(line, comments=True):
-// POSIX quoting, backslash escapes, and '#' starting a comment outside
-// quotes.
-func shlexSplit(s string) ([]string, error) {
-	var out []string
-	var tok strings.Builder
-	inTok, quoted := false, false
-	state := ' '
-	escState := ' '
-	emit := func() {
-		if inTok || quoted {
-			out = append(out, tok.String())
-		}
-		tok.Reset()
-		inTok, quoted = false, false
-	}
-	for _, c := range s {
-		switch state {
-		case ' ', 'a':
-			switch {
-			case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-				emit()
-				state = ' '
-			case c == '#':
-				emit()
-				return out, nil
-			case c == '\'' || c == '"':
-				state, quoted = c, true
-			case c == '\\':
-				escState, state = 'a', '\\'
-			default:
-				tok.WriteRune(c)
-				inTok, state = true, 'a'
-			}
-		case '\'', '"':
-			switch {
-			case c == state:
-				state = 'a'
-			case c == '\\' && state == '"':
-				escState, state = '"', '\\'
-			default:
-				tok.WriteRune(c)
-			}
-		case '\\':
-			if escState == '"' && c != '\\' && c != '"' {
-				tok.WriteRune('\\')
-			}
-			tok.WriteRune(c)
-			inTok = true
-			state = escState
-		}
-	}
-	switch state {
-	case '\'', '"':
-		return nil, fmt.Errorf("no closing quotation")
-	case '\\':
-		return nil, fmt.Errorf("no escaped character")
-	}
-	emit()
-	return out, nil
 }

@@ -99,33 +99,6 @@ func TestParseINIValue(t *testing.T) {
 	}
 }
 
-func TestShlexSplit(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-	}{
-		{"a b  c", []string{"a", "b", "c"}},
-		{`a x="1 2" y='3 4'`, []string{"a", "x=1 2", "y=3 4"}},
-		{`a x=1#c d`, []string{"a", "x=1"}},
-		{`a # comment`, []string{"a"}},
-		{`a "#not"`, []string{"a", "#not"}},
-		{`a b\ c`, []string{"a", "b c"}},
-		{`a "q\"uote" "back\\slash" "keep\n"`, []string{"a", `q"uote`, `back\slash`, `keep\n`}},
-		{`a ''`, []string{"a", ""}},
-	}
-	for _, tt := range tests {
-		got, err := shlexSplit(tt.in)
-		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("shlexSplit(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
-		}
-	}
-	for _, in := range []string{`a "open`, `a 'open`, `a b\`} {
-		if _, err := shlexSplit(in); err == nil {
-			t.Errorf("shlexSplit(%q): want an error", in)
-		}
-	}
-}
-
 func TestSplitPattern(t *testing.T) {
 	tests := []struct {
 		in   string

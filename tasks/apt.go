@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/internal/shlex"
 	"github.com/drover/drover/transport"
 )
 
@@ -496,7 +497,7 @@ func aptParseDiff(out string) map[string]any {
 // /usr/sbin/policy-rc.d answering policy_rc_d while it runs when asked,
 // and apt's lock waited for up to lock_timeout.
 func (a *apt) runPolicy(ctx context.Context, cmd string) (int, string, string, error) {
-	argv, err := ShellSplit(cmd)
+	argv, err := shlex.Python(cmd, false)
 	if err != nil {
 		return 1, "", err.Error(), nil
 	}

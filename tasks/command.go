@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/internal/shlex"
 	"github.com/drover/drover/transport"
 	"github.com/drover/drover/transport/local"
 )
@@ -130,7 +131,7 @@ func commandLine(c *Call, shell bool) (transport.Command, any, error) {
 	}
 	if len(argv) == 0 {
 		var err error
-		if argv, err = ShellSplit(raw); err != nil {
+		if argv, err = shlex.Python(raw, false); err != nil {
 			return tc, nil, err
 		}
 	}

@@ -85,7 +85,8 @@
 //
 // # Helpers
 //
-// ParseKV splits Ansible's k=v free form; ShellSplit is Python's shlex.split;
+// ParseKV splits Ansible's k=v free form (command lines split as Python's
+// shlex.split with internal/shlex.Python);
 // ToStr, ToBool, ToInt, ToList, ToDict convert values with Ansible's rules;
 // PyRepr formats values as Python would in messages; Lines is
 // str.splitlines; AnsibleTime and AnsibleDelta format start/end/delta;

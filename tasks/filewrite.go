@@ -9,6 +9,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/drover/drover/internal/shlex"
 	"github.com/drover/drover/transport"
 )
 
@@ -164,7 +165,7 @@ func (w *FileWrite) fixOwner(ctx context.Context, c *Call, target string, plan A
 // runValidate runs a validate command with %s replaced by file, split as
 // Python's shlex (no shell), as Ansible's run_command does.
 func runValidate(ctx context.Context, c *Call, validate, file string) (transport.Result, error) {
-	argv, err := ShellSplit(strings.ReplaceAll(validate, "%s", file))
+	argv, err := shlex.Python(strings.ReplaceAll(validate, "%s", file), false)
 	if err != nil {
 		return transport.Result{ExitCode: 2, Stderr: []byte(err.Error())}, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/drover/drover/internal/shlex"
 	"github.com/drover/drover/transport"
 )
 
@@ -126,7 +127,7 @@ func runArgv(ctx context.Context, c *Call, argv []string, env map[string]string)
 // runLine runs an Ansible-style command line (split as shlex does, no
 // shell), as run_command does with a string.
 func runLine(ctx context.Context, c *Call, line string, env map[string]string) (rc int, stdout, stderr string, err error) {
-	argv, err := ShellSplit(line)
+	argv, err := shlex.Python(line, false)
 	if err != nil {
 		return 1, "", err.Error(), nil
 	}

@@ -35,24 +35,6 @@ func TestParseKV(t *testing.T) {
 	}
 }
 
-func TestShellSplit(t *testing.T) {
-	cases := map[string][]string{
-		`uname -r`:                   {"uname", "-r"},
-		`echo "a b" 'c d' e\ f`:      {"echo", "a b", "c d", "e f"},
-		`printf "%s\n" "x\"y"`:       {"printf", `%s\n`, `x"y`},
-		`  spaced   out  `:           {"spaced", "out"},
-		`sh -c 'echo $HOME; exit 3'`: {"sh", "-c", "echo $HOME; exit 3"},
-		`a""b`:                       {"ab"},
-		`''`:                         {""},
-	}
-	for in, want := range cases {
-		got, err := ShellSplit(in)
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("ShellSplit(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-}
-
 func TestSuggest(t *testing.T) {
 	cases := []struct{ name, want string }{
 		{"comand", "command"}, {"shel", "shell"}, {"debgu", "debug"}, {"zzzzzz", ""}, {"command", ""},

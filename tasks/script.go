@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/internal/shlex"
 	"github.com/drover/drover/transport"
 )
 
@@ -55,7 +56,7 @@ func runScript(ctx context.Context, c *Call) (*Result, error) {
 	if raw == "" {
 		raw = strings.TrimSpace(c.Args.Str("cmd"))
 	}
-	parts, err := ShellSplit(raw)
+	parts, err := shlex.Python(raw, false)
 	if err != nil || len(parts) == 0 {
 		return Failf("no script given"), nil
 	}

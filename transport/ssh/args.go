@@ -1,8 +1,11 @@
 package ssh
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/drover/drover/internal/shlex"
 )
 
 // Args are the settings an ssh command line carries, as Ansible's
@@ -181,61 +184,15 @@ func applyOption(cfg *Config, keyword, value string) error {
 	return fmt.Errorf("option %s is not supported by drover", keyword)
 }
 
-// splitWords splits s into words with POSIX shell quoting: single quotes,
-// double quotes with backslash escapes, backslash outside quotes.
+// splitWords splits s into words as Ansible splits ssh arguments (Python's
+// shlex.split), an error naming s.
 func splitWords(s string) ([]string, error) {
-	var words []string
-	var cur strings.Builder
-	inWord := false
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case ch == ' ' || ch == '\t' || ch == '\n':
-			if inWord {
-				words, inWord = append(words, cur.String()), false
-				cur.Reset()
-			}
-		case ch == '\'':
-			end := strings.IndexByte(s[i+1:], '\'')
-			if end < 0 {
-				return nil, fmt.Errorf("unterminated single quote in %q", s)
-			}
-			cur.WriteString(s[i+1 : i+1+end])
-			i, inWord = i+1+end, true
-		case ch == '"':
-			n, err := doubleQuoted(s[i+1:], &cur)
-			if err != nil {
-				return nil, fmt.Errorf("%w in %q", err, s)
-			}
-			i, inWord = i+1+n, true
-		case ch == '\\' && i+1 < len(s):
-			i++
-			cur.WriteByte(s[i])
-			inWord = true
-		default:
-			cur.WriteByte(ch)
-			inWord = true
-		}
-	}
-	if inWord {
-		words = append(words, cur.String())
+	words, err := shlex.Python(s, false)
+	switch {
+	case errors.Is(err, shlex.ErrNoClosingQuotation):
+		return nil, fmt.Errorf("unterminated quote in %q", s)
+	case err != nil:
+		return nil, fmt.Errorf("%w in %q", err, s)
 	}
 	return words, nil
-}
-
-// doubleQuoted copies the inside of a double-quoted string (s starts after
-// the opening quote) into b and returns the index of the closing quote.
-func doubleQuoted(s string, b *strings.Builder) (int, error) {
-	for i := 0; i < len(s); i++ {
-		switch {
-		case s[i] == '"':
-			return i, nil
-		case s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\"\\$`\n", s[i+1]) >= 0:
-			i++
-			b.WriteByte(s[i])
-		default:
-			b.WriteByte(s[i])
-		}
-	}
-	return 0, fmt.Errorf("unterminated double quote")
 }
