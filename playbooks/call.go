@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/drover/drover/internal/jinja"
@@ -228,6 +229,14 @@ func (ps *playState) bindTemplates(c *tasks.Call, t *Task, s *scope) {
 		}
 		return env.RenderFile("", []byte(text), vars)
 	}
+	c.RenderTemplate = func(name, text string, extra map[string]any, o tasks.TemplateOptions) (string, error) {
+		vars := jinja.Vars(s)
+		if len(extra) > 0 {
+			vars = jinja.ChainVars{jinja.MapVars(extra), s}
+		}
+		return env.RenderFileWith(name, []byte(text), vars, jinja.Options{TrimBlocks: o.TrimBlocks,
+			LstripBlocks: o.LstripBlocks, NewlineSequence: o.NewlineSequence, Loader: templateSearchPath(t, name)})
+	}
 	c.Find = func(kind, name string) (string, error) { return findFile(t, kind, name) }
 }
 
@@ -251,4 +260,33 @@ func (r *run) becomeConn(host string, conn transport.Conn, b tasks.Become) (tran
 	r.becomes[key] = c
 	r.mu.Unlock()
 	return c, nil
+}
+
+// templateSearchPath is where a template's {% include %} and {% import %}
+// look, as Ansible's template action searches: the task's role, the task
+// file's directory, the playbook's directory and the template's own
+// directory, each's templates/ first.
+func templateSearchPath(t *Task, source string) jinja.DirLoader {
+	var dirs []string
+	add := func(d string) {
+		if d != "" && !contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	for x := t; x != nil; x = x.Parent {
+		if x.Role != nil {
+			add(x.Role.Path)
+			break
+		}
+	}
+	add(t.Dir)
+	if t.Play != nil {
+		add(t.Play.Dir)
+	}
+	add(filepath.Dir(source))
+	out := make(jinja.DirLoader, 0, 2*len(dirs))
+	for _, d := range dirs {
+		out = append(out, filepath.Join(d, "templates"), d)
+	}
+	return out
 }

@@ -54,6 +54,12 @@ type Call struct {
 	// Render renders a template file's text (the template module), with
 	// extra variables on top of the task's.
 	Render func(text string, extra map[string]any) (string, error)
+	// RenderTemplate renders a template file for the template module: name
+	// is its path on the controller (errors read name:line:col, and
+	// {% include %} and {% import %} find templates beside it and in the
+	// role's and playbook's templates/ directories), with the Jinja
+	// settings opts and extra variables on top of the task's.
+	RenderTemplate func(name, text string, extra map[string]any, opts TemplateOptions) (string, error)
 	// Find locates a controller file named by a task: kind "files",
 	// "templates" or "vars" also searches those directories beside the
 	// playbook (and role). It returns an absolute path.
@@ -76,6 +82,13 @@ type Call struct {
 	Redactor *redact.Redactor
 	// NoLog is the task's no_log: the module treats what it sends as secret.
 	NoLog bool
+}
+
+// TemplateOptions are the Jinja settings of the template module.
+type TemplateOptions struct {
+	TrimBlocks, LstripBlocks bool
+	// NewlineSequence ends every line of the output: "\n", "\r" or "\r\n".
+	NewlineSequence string
 }
 
 // Become are privilege escalation settings (become, become_user,

@@ -39,32 +39,155 @@ func init() {
 	})
 }
 
-// templateOptionError rejects what the template action rejects, and the
-// Jinja settings this build renders only with their defaults.
-func templateOptionError(c *Call) string {
-	nl := c.Args.Str("newline_sequence")
-	switch {
-	case c.Args.Has("state"):
-		return "'state' cannot be specified on a template"
-	case nl != "\n" && nl != `\n`:
-		return "newline_sequence other than \\n is not supported by drover's template module"
-	case !c.Args.Bool("trim_blocks") || c.Args.Bool("lstrip_blocks"):
-		return "trim_blocks: false and lstrip_blocks: true are not supported by drover's template module"
+// newlineSequences are the newline_sequence values the template action
+// takes, also written with backslash escapes ('\r\n').
+var newlineSequences = map[string]string{"\n": "\n", "\r": "\r", "\r\n": "\r\n",
+	`\n`: "\n", `\r`: "\r", `\r\n`: "\r\n"}
+
+// templateOptions reads the template module's Jinja settings, rejecting
+// what the template action rejects (and output encodings other than
+// UTF-8, the only one drover writes).
+func templateOptions(c *Call) (TemplateOptions, templateDelims, string) {
+	var d templateDelims
+	if c.Args.Has("state") {
+		return TemplateOptions{}, d, "'state' cannot be specified on a template"
 	}
-	for _, k := range []string{"variable_start_string", "variable_end_string", "block_start_string",
-		"block_end_string", "comment_start_string", "comment_end_string"} {
-		if c.Args.Has(k) {
-			return k + " is not supported by drover's template module"
-		}
+	nl, ok := newlineSequences[c.Args.Str("newline_sequence")]
+	if !ok {
+		return TemplateOptions{}, d, "newline_sequence needs to be one of: \n, \r or \r\n"
 	}
 	if enc := strings.ToLower(strings.ReplaceAll(c.Args.Str("output_encoding"), "_", "-")); enc != "utf-8" && enc != "utf8" {
-		return "output_encoding other than utf-8 is not supported by drover's template module"
+		return TemplateOptions{}, d, "output_encoding other than utf-8 is not supported by drover's template module"
 	}
-	return ""
+	d = templateDelims{
+		{c.Args.Str("variable_start_string"), c.Args.Str("variable_end_string"), "{{", "}}"},
+		{c.Args.Str("block_start_string"), c.Args.Str("block_end_string"), "{%", "%}"},
+		{c.Args.Str("comment_start_string"), c.Args.Str("comment_end_string"), "{#", "#}"},
+	}
+	for i := range d {
+		if d[i].start == "" {
+			d[i].start = d[i].stdStart
+		}
+		if d[i].end == "" {
+			d[i].end = d[i].stdEnd
+		}
+	}
+	return TemplateOptions{TrimBlocks: c.Args.Bool("trim_blocks"), LstripBlocks: c.Args.Bool("lstrip_blocks"), NewlineSequence: nl}, d, ""
+}
+
+// templateDelim is one kind of Jinja tag: its delimiters as the task set
+// them and Jinja's standard ones.
+type templateDelim struct{ start, end, stdStart, stdEnd string }
+
+// templateDelims are the variable, block and comment delimiters.
+type templateDelims [3]templateDelim
+
+func (d templateDelims) standard() bool {
+	for _, x := range d {
+		if x.start != x.stdStart || x.end != x.stdEnd {
+			return false
+		}
+	}
+	return true
+}
+
+// translate rewrites a template written with custom delimiters
+// (variable_start_string, …) into standard Jinja: each custom tag gets the
+// standard delimiters, and standard delimiters that are now plain text are
+// escaped ({{ '{{' }}); raw blocks are kept verbatim. Line breaks are
+// unchanged, so errors keep their line numbers.
+func (d templateDelims) translate(src string) string {
+	if d.standard() {
+		return src
+	}
+	var pairs []string
+	for _, x := range d {
+		if x.start != x.stdStart {
+			pairs = append(pairs, x.stdStart, "{{ '"+x.stdStart+"' }}")
+		}
+	}
+	escape := strings.NewReplacer(pairs...)
+	var b strings.Builder
+	for len(src) > 0 {
+		at, kind := d.next(src)
+		if at < 0 {
+			b.WriteString(escape.Replace(src))
+			break
+		}
+		b.WriteString(escape.Replace(src[:at]))
+		src = src[at+len(d[kind].start):]
+		end := tagEnd(src, d[kind].end, kind != 2)
+		if end < 0 {
+			b.WriteString(d[kind].stdStart + src)
+			break
+		}
+		inner := src[:end]
+		src = src[end+len(d[kind].end):]
+		b.WriteString(d[kind].stdStart + inner + d[kind].stdEnd)
+		if kind == 1 && strings.Trim(inner, " \t-+") == "raw" {
+			src = d.rawBody(&b, src)
+		}
+	}
+	return b.String()
+}
+
+// next finds the first custom start delimiter in src: its offset (-1 for
+// none) and kind (0 variable, 1 block, 2 comment).
+func (d templateDelims) next(src string) (int, int) {
+	at, kind := -1, 0
+	for k, x := range d {
+		if i := strings.Index(src, x.start); i >= 0 && (at < 0 || i < at || i == at && len(x.start) > len(d[kind].start)) {
+			at, kind = i, k
+		}
+	}
+	return at, kind
+}
+
+// rawBody copies a raw block's text verbatim up to its endraw tag, which
+// it writes with the standard delimiters; it returns the rest of src.
+func (d templateDelims) rawBody(b *strings.Builder, src string) string {
+	bs, be := d[1].start, d[1].end
+	for off := 0; ; {
+		i := strings.Index(src[off:], bs)
+		if i < 0 {
+			b.WriteString(src)
+			return ""
+		}
+		i += off
+		rest := src[i+len(bs):]
+		j := strings.Index(rest, be)
+		if j >= 0 && strings.Trim(rest[:j], " \t-+") == "endraw" {
+			b.WriteString(src[:i] + "{%" + rest[:j] + "%}")
+			return rest[j+len(be):]
+		}
+		off = i + len(bs)
+	}
+}
+
+// tagEnd finds end in src, skipping quoted strings in expressions.
+func tagEnd(src, end string, expr bool) int {
+	var quote byte
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case expr && (c == '\'' || c == '"'):
+			quote = c
+		case strings.HasPrefix(src[i:], end):
+			return i
+		}
+	}
+	return -1
 }
 
 func runTemplate(ctx context.Context, c *Call) (*Result, error) {
-	if msg := templateOptionError(c); msg != "" {
+	opts, delims, msg := templateOptions(c)
+	if msg != "" {
 		return Failf("%s", msg), nil
 	}
 	src := c.Args.Str("src")
@@ -83,7 +206,7 @@ func runTemplate(ctx context.Context, c *Call) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.Render(string(text), templateVars(src, found, dest))
+	out, err := render(c, found, delims.translate(string(text)), templateVars(src, found, dest), opts)
 	if err != nil {
 		return Failf("%s", templateErr(err)), nil
 	}
@@ -94,6 +217,15 @@ func runTemplate(ctx context.Context, c *Call) (*Result, error) {
 	}
 	source := copySource{content: []byte(out), rel: filepath.Base(found), header: found}
 	return copyFiles(ctx, c, dest, "", copyTree{files: []copySource{source}})
+}
+
+// render renders with Call.RenderTemplate, or with Call.Render (the
+// default Jinja settings) for callers that give only that.
+func render(c *Call, name, text string, vars map[string]any, opts TemplateOptions) (string, error) {
+	if c.RenderTemplate == nil {
+		return c.Render(text, vars)
+	}
+	return c.RenderTemplate(name, text, vars, opts)
 }
 
 // templateErr words a rendering error as the template action does
