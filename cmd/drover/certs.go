@@ -72,7 +72,12 @@ EXPIRED, NOT_YET_VALID, NAME_MISMATCH or UNTRUSTED, 3 some could not be checked
 	return cmd
 }
 
-func (o *certsOptions) run(ctx context.Context, out io.Writer, args []string) error {
+func (o *certsOptions) run(ctx context.Context, out io.Writer, args []string) (err error) {
+	red := o.conn.secrets()
+	defer func() { err = maskError(red, err) }()
+	masked := red.Writer(out)
+	defer masked.Close()
+	out = masked
 	if err := o.validate(); err != nil {
 		return exitcode.New(exitcode.Usage, err)
 	}
@@ -80,7 +85,7 @@ func (o *certsOptions) run(ctx context.Context, out io.Writer, args []string) er
 	if len(args) == 1 {
 		pattern = args[0]
 	}
-	hosts, err := selectHosts(ctx, o.conn.inventories, pattern, o.limit)
+	hosts, err := o.conn.selectHosts(ctx, pattern, o.limit)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"time"
@@ -10,6 +11,10 @@ import (
 
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/hostconn"
+	"github.com/drover/drover/internal/redact"
+	"github.com/drover/drover/internal/trace"
+	"github.com/drover/drover/internal/vault"
+	"github.com/drover/drover/inventory"
 )
 
 // connFlags are the inventory and connection flags shared by every command
@@ -21,6 +26,39 @@ type connFlags struct {
 	timeout         int
 	hostKeyChecking string
 	askPass         bool
+	vault           vault.Sources
+
+	// red holds the command's secrets: the password asked with -k, vault
+	// passwords and values, the hosts' passwords. See secrets.
+	red *redact.Redactor
+}
+
+// secrets returns the command's redactor, made on first use.
+func (c *connFlags) secrets() *redact.Redactor {
+	if c.red == nil {
+		c.red = redact.New()
+		trace.SetRedact(c.red.String)
+	}
+	return c.red
+}
+
+// selectHosts loads the inventories, decrypting vault data with the vault
+// flags' passwords, and returns the hosts pattern selects (narrowed by
+// limit); the hosts' passwords and the vault values are registered as
+// secrets.
+func (c *connFlags) selectHosts(ctx context.Context, pattern, limit string) ([]*inventory.Host, error) {
+	kr, err := openVault(ctx, &c.vault, c.secrets())
+	if err != nil {
+		return nil, err
+	}
+	hosts, err := selectHosts(ctx, c.inventories, pattern, limit, inventory.Options{Decrypt: vaultFunc(kr)})
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hosts {
+		registerHostSecrets(c.secrets(), h.Vars)
+	}
+	return hosts, nil
 }
 
 func (c *connFlags) register(f *pflag.FlagSet) {
@@ -30,6 +68,7 @@ func (c *connFlags) register(f *pflag.FlagSet) {
 	f.IntVarP(&c.timeout, "timeout", "T", 10, "connect timeout in seconds")
 	f.StringVar(&c.hostKeyChecking, "host-key-checking", "", "strict (default), accept-new or off")
 	f.BoolVarP(&c.askPass, "ask-pass", "k", false, "ask for the SSH password")
+	c.vault.AddFlags(f)
 }
 
 // opener validates the flags and returns the connection opener they describe.
@@ -48,6 +87,7 @@ func (c *connFlags) opener() (*hostconn.Opener, error) {
 		if err != nil {
 			return nil, exitcode.New(exitcode.Usage, err)
 		}
+		c.secrets().Add(pw)
 		opts.Password = pw
 	}
 	o, err := hostconn.New(opts)

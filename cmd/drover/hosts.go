@@ -9,11 +9,11 @@ import (
 	"github.com/drover/drover/inventory"
 )
 
-// selectHosts loads the inventories and returns the hosts pattern selects,
-// narrowed by limit when it is set. Pattern warnings go to stderr, as Ansible
-// prints them.
-func selectHosts(ctx context.Context, sources []string, pattern, limit string) ([]*inventory.Host, error) {
-	inv, err := inventory.Load(ctx, sources, inventory.Options{})
+// selectHosts loads the inventories with opts and returns the hosts
+// pattern selects, narrowed by limit when it is set. Pattern warnings go to
+// stderr, as Ansible prints them.
+func selectHosts(ctx context.Context, sources []string, pattern, limit string, opts inventory.Options) ([]*inventory.Host, error) {
+	inv, err := inventory.Load(ctx, sources, opts)
 	if err != nil {
 		return nil, exitcode.New(exitcode.BadInput, err)
 	}

@@ -105,7 +105,9 @@ func tlsClientFlags(f *pflag.FlagSet, c *probe.TLSClient) {
 	f.BoolVar(&c.Insecure, "insecure", false, "inspect the certificate without verifying it")
 }
 
-func (o *probeOptions) run(ctx context.Context, k probeKind, args []string) error {
+func (o *probeOptions) run(ctx context.Context, k probeKind, args []string) (err error) {
+	red := o.conn.secrets()
+	defer func() { err = maskError(red, err) }()
 	if err := o.validate(k); err != nil {
 		return exitcode.New(exitcode.Usage, err)
 	}
@@ -113,7 +115,7 @@ func (o *probeOptions) run(ctx context.Context, k probeKind, args []string) erro
 	if len(args) == 1 {
 		pattern = args[0]
 	}
-	hosts, err := selectHosts(ctx, o.conn.inventories, pattern, o.limit)
+	hosts, err := o.conn.selectHosts(ctx, pattern, o.limit)
 	if err != nil {
 		return err
 	}
@@ -127,7 +129,7 @@ func (o *probeOptions) run(ctx context.Context, k probeKind, args []string) erro
 	p := ui.New()
 	start := time.Now()
 	results := runAll(ctx, hosts, o.forks, o.sink(p, len(hosts)), func(ctx context.Context, h *inventory.Host) ui.HostResult {
-		return o.probeHost(ctx, k, opener, h)
+		return maskHostResult(red, o.probeHost(ctx, k, opener, h))
 	})
 	if !o.json && len(hosts) > 0 {
 		p.PrintFolded(results)

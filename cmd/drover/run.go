@@ -61,7 +61,11 @@ With -m command (the default) -a is split into words and run without a shell;
 	return cmd
 }
 
-func (o *runOptions) run(ctx context.Context, cmd *cobra.Command, args []string) error {
+// run runs the command on every host; secrets (vault values, the hosts'
+// passwords) are masked in all it prints, its error included.
+func (o *runOptions) run(ctx context.Context, cmd *cobra.Command, args []string) (err error) {
+	red := o.conn.secrets()
+	defer func() { err = maskError(red, err) }()
 	command, err := o.command(cmd, args)
 	if err != nil {
 		return exitcode.New(exitcode.Usage, err)
@@ -69,7 +73,7 @@ func (o *runOptions) run(ctx context.Context, cmd *cobra.Command, args []string)
 	if o.forks < 1 {
 		return exitcode.Errorf(exitcode.Usage, "--forks must be at least 1, not %d", o.forks)
 	}
-	hosts, err := selectHosts(ctx, o.conn.inventories, args[0], o.limit)
+	hosts, err := o.conn.selectHosts(ctx, args[0], o.limit)
 	if err != nil {
 		return err
 	}
@@ -81,7 +85,7 @@ func (o *runOptions) run(ctx context.Context, cmd *cobra.Command, args []string)
 	p := ui.New()
 	start := time.Now()
 	results := runAll(ctx, hosts, o.forks, o.sink(p, len(hosts)), func(ctx context.Context, h *inventory.Host) ui.HostResult {
-		return runOnHost(ctx, opener, h, command)
+		return maskHostResult(red, runOnHost(ctx, opener, h, command))
 	})
 	if !o.json && len(hosts) > 0 {
 		p.PrintFolded(results)

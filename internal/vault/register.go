@@ -6,19 +6,18 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// registerText registers a decrypted value: the value itself, the value
-// without surrounding white space and, for a multi-line value, each of its
-// lines without surrounding white space (so a key printed line by line is
-// masked too). The Registrar decides what is too short to mask.
+// registerText registers a decrypted value: the value without surrounding
+// white space and, for a multi-line value, each of its lines without
+// surrounding white space (so a key printed line by line is masked too).
+// The surrounding white space is left out so that masking a value that
+// ends a line ("token\n") keeps the line break in output. The Registrar
+// decides what is too short to mask.
 func registerText(r Registrar, s string) {
-	if strings.TrimSpace(s) == "" {
+	trimmed := strings.TrimSpace(s)
+	if trimmed == "" {
 		return
 	}
-	r.Add(s)
-	trimmed := strings.TrimSpace(s)
-	if trimmed != s {
-		r.Add(trimmed)
-	}
+	r.Add(trimmed)
 	if !strings.Contains(trimmed, "\n") {
 		return
 	}
