@@ -102,6 +102,21 @@ type Become struct {
 	Exe      string // the program, when not the method's name
 }
 
+// RegisterSecretArgs registers with the Redactor the values of the
+// arguments spec declares NoLog (url_password, a user's password ...), so
+// that they are masked wherever they show, as Ansible hides no_log
+// parameters.
+func (c *Call) RegisterSecretArgs(spec *Spec) {
+	if c.Redactor == nil || spec == nil {
+		return
+	}
+	for _, name := range spec.SecretArgs() {
+		if s, ok := c.Args[name].(string); ok {
+			c.Redactor.Add(s)
+		}
+	}
+}
+
 // Run runs cmd on the host with the task's environment added.
 func (c *Call) Run(ctx context.Context, cmd transport.Command) (transport.Result, error) {
 	if len(c.Environment) > 0 {
