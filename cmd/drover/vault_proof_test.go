@@ -333,3 +333,53 @@ func TestVaultProofPrompts(t *testing.T) {
 		}
 	}
 }
+
+// TestVaultProofVarsPaths checks every other place vault data is read,
+// each file made by ansible-vault: a whole vaulted host_vars file beside
+// the inventory, vars_files, include_vars (whole file and inline value),
+// -e @file with an inline value and with_file of a vaulted file. A task
+// uses them all; the run passes and prints none of them.
+func TestVaultProofVarsPaths(t *testing.T) {
+	vaultNeedTool(t, "ansible-vault")
+	dir := t.TempDir()
+	values := map[string]string{"hv": "Host-" + hexString(6), "vf": "VarsFile-" + hexString(6), "iv": "IncWhole-" + hexString(6),
+		"iv2": "IncInline-" + hexString(6), "ev": "Extra-" + hexString(6), "fl": "WithFile-" + hexString(6)}
+	vaultPut(t, dir, "pw", "paths-"+hexString(6)+"\n", 0o600)
+	vaultPut(t, dir, "inv.yml", "all:\n  hosts:\n    h1: {ansible_connection: local}\n", 0o644)
+	whole := map[string]string{"host_vars/h1.yml": "hv", "vf.yml": "vf", "vars/inc.yml": "iv"}
+	for p, k := range whole {
+		vaultPut(t, dir, p, k+": "+values[k]+"\n", 0o600)
+	}
+	vaultPut(t, dir, "fl.txt", values["fl"]+"\n", 0o600)
+	vaultAnsible(t, dir, "ansible-vault", "encrypt", "--vault-password-file", "pw", "host_vars/h1.yml", "vf.yml", "vars/inc.yml", "fl.txt")
+	for p, k := range map[string]string{"vars/inc2.yml": "iv2", "extra.yml": "ev"} {
+		out := vaultAnsible(t, dir, "ansible-vault", "encrypt_string", "--vault-password-file", "pw", "--name", k, values[k])
+		vaultPut(t, dir, p, strings.TrimRight(out, "\n")+"\n", 0o600)
+	}
+	want := strings.Join([]string{values["hv"], values["iv"], values["iv2"], values["ev"], values["vf"], values["fl"]}, " ")
+	vaultPut(t, dir, "book.yml", `- hosts: all
+  gather_facts: false
+  vars_files: [vf.yml]
+  tasks:
+    - include_vars: vars/inc.yml
+    - include_vars: vars/inc2.yml
+    - command: echo {{ hv }} {{ iv }} {{ iv2 }} {{ ev }} {{ vf }} {{ item }}
+      with_file: fl.txt
+      register: r
+    - debug: var=r.results[0].stdout
+    - assert:
+        that: r.results[0].stdout == '`+want+`'
+`, 0o644)
+	for _, args := range [][]string{{"-vvv"}, {"--json"}} {
+		r := execDrover(t, []string{"ANSIBLE_VAULT_PASSWORD_FILE="}, append(append([]string{"play", "-i", filepath.Join(dir, "inv.yml"),
+			"--vault-password-file", filepath.Join(dir, "pw"), "-e", "@" + filepath.Join(dir, "extra.yml")}, args...), filepath.Join(dir, "book.yml"))...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d:\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+		for k, v := range values {
+			if strings.Contains(r.stdout+r.stderr, v) {
+				t.Errorf("%v: %s's value printed:\n%s%s", args, k, r.stdout, r.stderr)
+			}
+		}
+	}
+}
