@@ -143,7 +143,7 @@ func proofNoPlaintextIn(t *testing.T, dir string, s proofSecrets) {
 // appear in any output, while the files written on the host hold the
 // decrypted values. A wrong vault password ends with exit 4 and the
 // file's name, touching nothing; no run leaves plaintext on the
-// controller's disk (its TMPDIR and the project).
+// controller's disk (its TMPDIR, the project and the DROVER_TRACE log).
 func TestVaultProofPlay(t *testing.T) {
 	vaultNeedTool(t, "ansible-vault")
 	lab := testlab.Start(t, testlab.Options{Hosts: 1, OwnUsers: os.Geteuid() == 0})
@@ -152,7 +152,8 @@ func TestVaultProofPlay(t *testing.T) {
 		file: "File-" + hexString(8), password: "proof-pass-" + hexString(6)}
 	dir := proofProject(t, lab, s)
 	tmp := t.TempDir()
-	env := []string{"TMPDIR=" + tmp, "ANSIBLE_VAULT_PASSWORD_FILE="}
+	traceFile := filepath.Join(tmp, "trace.log")
+	env := []string{"TMPDIR=" + tmp, "ANSIBLE_VAULT_PASSWORD_FILE=", "DROVER_TRACE=" + traceFile}
 	play := func(args ...string) result {
 		base := []string{"play", "-i", filepath.Join(dir, "inventory", "hosts.yml")}
 		return execDrover(t, env, append(append(base, args...), filepath.Join(dir, "proof.yml"))...)
@@ -231,6 +232,9 @@ func TestVaultProofPlay(t *testing.T) {
 		}
 	})
 
+	if trace := vaultRead(t, traceFile); !strings.Contains(trace, "run ") || !strings.Contains(trace, "********") {
+		t.Errorf("the DROVER_TRACE file shows no masked command line:\n%s", trace)
+	}
 	proofNoPlaintextIn(t, tmp, s)
 	proofNoPlaintextIn(t, dir, s)
 }
