@@ -311,12 +311,16 @@ func (r *run) conn(ctx context.Context, host string, varsOf func() (map[string]a
 	return c, nil
 }
 
+// closeConns closes every connection, all at once: closing one may wait
+// for its host.
 func (r *run) closeConns() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, e := range r.conns {
 		if e.conn != nil {
-			_ = e.conn.Close()
+			wg.Go(func() { _ = e.conn.Close() })
 		}
 	}
+	wg.Wait()
 }

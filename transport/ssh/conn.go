@@ -140,13 +140,16 @@ func (c *Conn) Close() error {
 
 func (c *Conn) shutdown() {
 	c.closeOnce.Do(func() {
+		defer trace.Start(c.cfg.Host, "close", "")(nil)
 		close(c.closed)
+		// The connection goes first: closing the SFTP client alone waits a
+		// round trip for the server to end the subsystem.
+		c.client.Close()
 		c.sftpMu.Lock()
 		if c.sftp != nil {
 			c.sftp.Close()
 		}
 		c.sftpMu.Unlock()
-		c.client.Close()
 		if c.owned != nil {
 			c.owned.Close()
 		}
@@ -328,6 +331,37 @@ func (g *gate) Write(p []byte) (int, error) {
 	}
 	return g.w.Write(p)
 }
+
+// ReadFrom copies r to the gate. The session's output goes through here:
+// the buffer starts small and grows only while reads fill it, so the many
+// commands whose output is a few lines do not each hold 64 KiB (what
+// io.Copy takes for stdout and stderr) while they run.
+func (g *gate) ReadFrom(r io.Reader) (int64, error) {
+	buf := make([]byte, 512)
+	var total int64
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			total += int64(n)
+			if _, werr := g.Write(buf[:n]); werr != nil {
+				return total, werr
+			}
+			if n == len(buf) && len(buf) < maxOutputRead {
+				buf = make([]byte, 2*len(buf))
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// maxOutputRead is the largest read of a command's output: a channel
+// packet.
+const maxOutputRead = 32 << 10
 
 // shut stops all further writes.
 func (g *gate) shut() {

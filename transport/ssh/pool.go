@@ -130,11 +130,15 @@ func (p *Pool) Close() error {
 	entries := p.conns
 	p.conns = map[string]*poolEntry{}
 	p.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, e := range entries {
-		<-e.ready
-		if e.conn != nil {
-			e.conn.Close()
-		}
+		wg.Go(func() {
+			<-e.ready
+			if e.conn != nil {
+				e.conn.Close()
+			}
+		})
 	}
+	wg.Wait()
 	return nil
 }
