@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/drover/drover/internal/exitcode"
@@ -22,8 +23,13 @@ var hostSecretVars = []string{"ansible_password", "ansible_ssh_pass", "ansible_b
 // variable when the host is connected).
 func registerHostSecrets(red *redact.Redactor, vars map[string]any) {
 	for _, k := range hostSecretVars {
-		if s, ok := vars[k].(string); ok && !strings.Contains(s, "{{") {
-			red.Add(s)
+		switch v := vars[k].(type) {
+		case string:
+			if !strings.Contains(v, "{{") {
+				red.Add(v)
+			}
+		case int, int64, uint64, float64:
+			red.Add(fmt.Sprint(v))
 		}
 	}
 }
