@@ -276,15 +276,17 @@ func (k *Keyring) DecryptInline(name, text string) (string, error) {
 // DecryptText decrypts a vault-encrypted file whose whole content is
 // secret (a copy, template or script source read on the controller) and
 // registers its text with the redaction hook: the content, and each of its
-// lines without surrounding white space. The plaintext is returned in
-// memory only. name says where the data came from, for errors.
+// lines of 8 bytes or more that holds a letter or a digit (shorter lines,
+// "fi" or "---", would mask the same text all over the output). The
+// plaintext is returned in memory only. name says where the data came
+// from, for errors.
 func (k *Keyring) DecryptText(name string, data []byte) ([]byte, error) {
 	plain, _, err := k.DecryptNamed(name, data)
 	if err != nil {
 		return nil, err
 	}
 	if r := k.registrar(); r != nil && utf8.Valid(plain) {
-		registerText(r, string(plain))
+		registerFileText(r, string(plain))
 	}
 	return plain, nil
 }

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -13,6 +14,25 @@ import (
 // ends a line ("token\n") keeps the line break in output. The Registrar
 // decides what is too short to mask.
 func registerText(r Registrar, s string) {
+	registerLines(r, s, 0)
+}
+
+// fileLineMin is the shortest line of a decrypted file (a copy or script
+// source) registered on its own: shorter lines ("fi", "[db]", "---") say
+// little and would mask the same text everywhere else in output.
+const fileLineMin = 8
+
+// registerFileText registers the content of a decrypted file: the whole
+// content, and each line of at least fileLineMin bytes that holds a letter
+// or a digit.
+func registerFileText(r Registrar, s string) {
+	registerLines(r, s, fileLineMin)
+}
+
+// registerLines registers s without surrounding white space and, when it
+// has several lines, each line of at least minLine bytes (without
+// surrounding white space) that holds a letter or a digit.
+func registerLines(r Registrar, s string, minLine int) {
 	trimmed := strings.TrimSpace(s)
 	if trimmed == "" {
 		return
@@ -22,11 +42,13 @@ func registerText(r Registrar, s string) {
 		return
 	}
 	for line := range strings.SplitSeq(trimmed, "\n") {
-		if line = strings.TrimSpace(line); line != "" {
+		if line = strings.TrimSpace(line); len(line) >= minLine && strings.IndexFunc(line, isAlnum) >= 0 {
 			r.Add(line)
 		}
 	}
 }
+
+func isAlnum(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }
 
 // registerVars registers the scalar values of a decrypted YAML document.
 // Content that is not YAML is registered as text.

@@ -15,8 +15,11 @@ func TestDecryptTextRegistersLines(t *testing.T) {
 	}{
 		{"config file", []byte("[db]\n  password = Pa55-word  \nhost = db1\n"),
 			[]string{"[db]\n  password = Pa55-word  \nhost = db1", "password = Pa55-word", "host = db1"},
-			[]string{"[db]\n  password = Pa55-word  \nhost = db1\n"}},
+			[]string{"[db]\n  password = Pa55-word  \nhost = db1\n", "[db]"}},
 		{"one line", []byte("t0ken-value\n"), []string{"t0ken-value"}, []string{"t0ken-value\n"}},
+		{"short one line", []byte("pw1\n"), []string{"pw1"}, nil},
+		{"script", []byte("---\nif true; then\n  echo deploying\nfi\n"),
+			[]string{"if true; then", "echo deploying"}, []string{"---", "fi"}},
 		{"binary", []byte{0x1f, 0x8b, 0xff, 0x00, 'a', 'b', 'c'}, nil, []string{"abc"}},
 	}
 	for _, tt := range tests {
@@ -39,7 +42,7 @@ func TestDecryptTextRegistersLines(t *testing.T) {
 			}
 			for _, v := range tt.not {
 				if rec.has(v) {
-					t.Errorf("%q registered (binary content, or a line break a mask would swallow)", v)
+					t.Errorf("%q registered (binary content, a short line or a line break a mask would swallow)", v)
 				}
 			}
 		})
