@@ -24,6 +24,7 @@
 //	kr.SetRedactor(redactor)            // decrypted values and passwords are masked in output
 //	plain, err := kr.DecryptVars(path, data)         // a whole vaulted vars file
 //	value, err := kr.DecryptInline("file.yml:3:7", text) // an inline !vault value
+//	src, err := kr.DecryptText(path, data)            // a vaulted copy/template/script source
 //	results, err := kr.DecryptAll(ctx, items)        // many at once, in parallel
 //
 // Errors are *Error values naming the file ("group_vars/all.yml: vault:

@@ -26,8 +26,9 @@ type Registrar interface {
 // Redaction hook: after SetRedactor, every password added to the keyring,
 // every value decrypted by DecryptInline and every scalar value of a file
 // decrypted by DecryptVars is passed to the Registrar, so that it never
-// shows in output. Decrypt (raw data, such as a copy source) registers
-// nothing: its plaintext is file content, not a variable.
+// shows in output; DecryptText registers the text of a secret file (a
+// copy, template or script source). Decrypt and DecryptFile register
+// nothing.
 type Keyring struct {
 	mu       sync.RWMutex
 	secrets  []Secret
