@@ -227,7 +227,7 @@ func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *task
 	}
 	var res map[string]any
 	for attempt := 1; attempt <= retries; attempt++ {
-		r, err := t.Spec.Run(ctx, call)
+		r, err := ps.runModule(ctx, t, s, call)
 		if err != nil {
 			it := moduleError(ctx, err)
 			return nil, &it
