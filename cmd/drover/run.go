@@ -30,6 +30,7 @@ type runOptions struct {
 	limit   string
 	json    bool
 	verbose int
+	adhoc   adhocFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -41,10 +42,14 @@ func newRunCmd() *cobra.Command {
 
 After --, the words form one command line for each host's shell, as ssh runs it.
 With -m command (the default) -a is split into words and run without a shell;
--m shell and -m raw pass -a to the shell.`,
+-m shell and -m raw pass -a to the shell. Any other module (-m copy, -m ping, ...)
+runs as one ad-hoc task through the playbook engine, as ansible -m does, with -a
+as key=value words or a JSON object; so do command, shell and raw with -b, -e,
+-C or -D.`,
 		Example: `  drover run localhost -- uname -a
   drover run -i /tmp/lab/inventory.yml lab -- uname -r
-  drover run -i 'web1,web2:2222,' all -m shell -a 'df -h / | tail -1'`,
+  drover run -i 'web1,web2:2222,' all -m shell -a 'df -h / | tail -1'
+  drover run -i inventory.yml web -b -m copy -a 'src=motd dest=/etc/motd mode=0644'`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd.Context(), cmd, args)
@@ -52,20 +57,27 @@ With -m command (the default) -a is split into words and run without a shell;
 	}
 	f := cmd.Flags()
 	o.conn.register(f)
-	f.StringVarP(&o.module, "module-name", "m", "command", "module: command, shell or raw")
+	f.StringVarP(&o.module, "module-name", "m", "command", "module to run (command, shell and raw run directly)")
 	f.StringVarP(&o.args, "args", "a", "", "module arguments")
 	f.IntVarP(&o.forks, "forks", "f", 50, "hosts to work on at once")
 	f.StringVarP(&o.limit, "limit", "l", "", "further limit the selected hosts to this pattern")
 	f.BoolVar(&o.json, "json", false, "print one JSON object per host result")
 	f.CountVarP(&o.verbose, "verbose", "v", "show more (-vvv: connection details)")
+	o.adhoc.register(f)
 	return cmd
 }
 
 // run runs the command on every host; secrets (vault values, the hosts'
 // passwords) are masked in all it prints, its error included.
 func (o *runOptions) run(ctx context.Context, cmd *cobra.Command, args []string) (err error) {
+	if o.viaEngine(cmd, args) {
+		return o.runModule(ctx, args[0])
+	}
 	red := o.conn.secrets()
 	defer func() { err = maskError(red, err) }()
+	if o.adhoc.given() {
+		return exitcode.Errorf(exitcode.Usage, "-b, -K, -e, -C and -D apply to -m/-a, not to a command after --")
+	}
 	command, err := o.command(cmd, args)
 	if err != nil {
 		return exitcode.New(exitcode.Usage, err)

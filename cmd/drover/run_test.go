@@ -275,7 +275,7 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"run"}, 5, "requires at least 1 arg"},
 		{[]string{"run", "localhost"}, 5, "needs arguments"},
 		{[]string{"run", "localhost", "-m", "shell", "-a", "true", "--", "true"}, 5, "not both"},
-		{[]string{"run", "localhost", "-m", "nosuch", "-a", "x"}, 5, `does not know module "nosuch"`},
+		{[]string{"run", "localhost", "-m", "nosuch", "-a", "x"}, 5, `couldn't resolve module/action "nosuch"`},
 		{[]string{"run", "localhost", "-f", "0", "--", "true"}, 5, "--forks"},
 		{[]string{"run", "localhost", "--bogus"}, 5, "unknown flag"},
 		{[]string{"run", "localhost", "--host-key-checking", "maybe", "--", "true"}, 5, "host-key-checking"},
