@@ -155,7 +155,7 @@ func (ps *playState) executeAll(ctx context.Context, t *Task, hosts []*hostRun, 
 	var wg sync.WaitGroup
 	for i, hr := range hosts {
 		wg.Add(1)
-		go func(i int, hr *hostRun) {
+		ps.run.workers.Go(func() {
 			defer wg.Done()
 			if throttle != nil {
 				throttle <- struct{}{}
@@ -168,7 +168,7 @@ func (ps *playState) executeAll(ctx context.Context, t *Task, hosts []*hostRun, 
 			end(nil)
 			out[i] = o
 			ps.run.out.HostDone(info, o.hostResult(hr.h.name))
-		}(i, hr)
+		})
 	}
 	wg.Wait()
 	return out

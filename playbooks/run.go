@@ -143,6 +143,7 @@ type run struct {
 	stats     *Stats
 	extraVars map[string]any
 	sem       chan struct{}
+	workers   *workers // goroutines that run tasks on hosts
 
 	mu        sync.Mutex
 	hosts     map[string]*hostState
@@ -170,6 +171,7 @@ type connEntry struct {
 func Run(ctx context.Context, pb *Playbook, opts Options) (*Stats, error) {
 	r := newRun(opts)
 	defer r.closeConns()
+	defer r.workers.stop()
 	for _, p := range pb.Plays {
 		if ctx.Err() != nil || r.stopAll {
 			break
@@ -197,7 +199,7 @@ func newRun(opts Options) *run {
 		opts.Output = nopOutput{}
 	}
 	r := &run{opts: opts, env: opts.Env, loader: opts.Loader, out: opts.Output, stats: newStats(),
-		extraVars: opts.ExtraVars, sem: make(chan struct{}, opts.Forks),
+		extraVars: opts.ExtraVars, sem: make(chan struct{}, opts.Forks), workers: newWorkers(),
 		hosts: map[string]*hostState{}, conns: map[string]*connEntry{}, failed: map[string]bool{},
 		becomes: map[string]transport.Conn{},
 		started: opts.StartAtTask == "", homeDirs: map[string]string{},

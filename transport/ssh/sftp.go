@@ -2,6 +2,7 @@ package ssh
 
 import (
 	"context"
+	"encoding/binary"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -30,8 +32,7 @@ func (c *Conn) files() (*sftp.Client, error) {
 		return nil, c.lost(errors.New("connection closed"))
 	}
 	end := trace.Start(c.cfg.Host, "sftp-start", "")
-	cl, err := sftp.NewClient(c.client, sftp.UseConcurrentWrites(true), sftp.UseConcurrentReads(true),
-		sftp.MaxConcurrentRequestsPerFile(64))
+	cl, err := c.startSFTP()
 	end(err)
 	if err != nil {
 		return nil, c.lost(fmt.Errorf("start sftp: %w", err))
@@ -39,6 +40,76 @@ func (c *Conn) files() (*sftp.Client, error) {
 	c.sftp = cl
 	return cl, nil
 }
+
+// sftpData is the most file data one SFTP read or write request carries:
+// with its header it fits one SSH channel packet (32 KiB for OpenSSH), so
+// that each request and each answer is one packet, not two.
+const sftpData = 32<<10 - 64
+
+// startSFTP starts the SFTP subsystem in a session of its own, its
+// requests written through a packetWriter.
+func (c *Conn) startSFTP() (*sftp.Client, error) {
+	s, err := c.client.NewSession()
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.StdinPipe()
+	if err == nil {
+		var r io.Reader
+		if r, err = s.StdoutPipe(); err == nil {
+			if err = s.RequestSubsystem("sftp"); err == nil {
+				return sftp.NewClientPipe(r, &packetWriter{w: w}, sftp.UseConcurrentWrites(true),
+					sftp.UseConcurrentReads(true), sftp.MaxConcurrentRequestsPerFile(64), sftp.MaxPacket(sftpData))
+			}
+		}
+	}
+	s.Close()
+	return nil, err
+}
+
+// packetWriter hands each SFTP packet to the channel in one Write. The
+// SFTP client writes a request's header and its data separately, and every
+// Write to a channel is an SSH packet (and a system call) of its own.
+type packetWriter struct {
+	w   io.WriteCloser
+	buf *[]byte // the packet being assembled; nil between packets
+}
+
+// packetBufs are the buffers packets are assembled in, shared by all
+// connections: a packet is assembled only while its request is sent.
+var packetBufs = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
+
+func (p *packetWriter) Write(b []byte) (int, error) {
+	if p.buf == nil && packetLen(b) == len(b) {
+		return p.w.Write(b)
+	}
+	if p.buf == nil {
+		p.buf = packetBufs.Get().(*[]byte)
+	}
+	*p.buf = append(*p.buf, b...)
+	for n := packetLen(*p.buf); n > 0 && n <= len(*p.buf); n = packetLen(*p.buf) {
+		if _, err := p.w.Write((*p.buf)[:n]); err != nil {
+			return 0, err
+		}
+		*p.buf = append((*p.buf)[:0], (*p.buf)[n:]...)
+	}
+	if len(*p.buf) == 0 {
+		packetBufs.Put(p.buf)
+		p.buf = nil
+	}
+	return len(b), nil
+}
+
+// packetLen is the length of the SFTP packet b starts with (its uint32
+// length and the bytes it counts); 0 when b is too short to say.
+func packetLen(b []byte) int {
+	if len(b) < 4 {
+		return 0
+	}
+	return 4 + int(binary.BigEndian.Uint32(b))
+}
+
+func (p *packetWriter) Close() error { return p.w.Close() }
 
 // fsErr maps SFTP status codes onto io/fs errors, and a lost connection
 // onto an UnreachableError.
