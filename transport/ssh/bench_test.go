@@ -80,3 +80,28 @@ func BenchmarkChecksumOnHost1K(b *testing.B)   { benchmarkChecksum(b, 1<<10, tru
 func BenchmarkChecksumOverSFTP1K(b *testing.B) { benchmarkChecksum(b, 1<<10, false) }
 func BenchmarkChecksumOnHost1M(b *testing.B)   { benchmarkChecksum(b, 1<<20, true) }
 func BenchmarkChecksumOverSFTP1M(b *testing.B) { benchmarkChecksum(b, 1<<20, false) }
+
+// benchmarkPut writes size bytes to one file over and over: a copy or
+// template task's write (the file is new each time, as after a reset).
+func benchmarkPut(b *testing.B, size int) {
+	lab := testlab.Shared(b, testlab.Options{Hosts: 3, OwnUsers: true})
+	h := lab.Hosts[0]
+	c, err := ssh.Dial(context.Background(), hostConfig(lab, h))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	content := bytes.Repeat([]byte("payload line of the benchmark\n"), size/30+1)[:size]
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		err := c.Put(context.Background(), h.Dir+"/bench-put", bytes.NewReader(content), transport.PutOptions{Mode: 0o644})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPut100(b *testing.B) { benchmarkPut(b, 100) }
+func BenchmarkPut87K(b *testing.B) { benchmarkPut(b, 87<<10) }
+func BenchmarkPut1M(b *testing.B)  { benchmarkPut(b, 1<<20) }

@@ -1,6 +1,7 @@
 package ssh
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -189,7 +190,7 @@ func (c *Conn) writeTemp(ctx context.Context, cl *sftp.Client, tmp string, r io.
 	if early {
 		go func() { chmod <- cl.Chmod(tmp, mode) }()
 	}
-	_, err = f.ReadFromWithConcurrency(ctxReader{ctx, r}, 0)
+	err = writeContent(f, ctxReader{ctx, r}, sizeOf(r))
 	if early {
 		if cerr := <-chmod; err == nil {
 			err = cerr
@@ -207,6 +208,48 @@ func (c *Conn) writeTemp(ctx context.Context, cl *sftp.Client, tmp string, r io.
 		return ctx.Err()
 	}
 	return c.fsErr("write", tmp, err)
+}
+
+// writeContent writes everything r gives to the new file f. What fits
+// one request is written with one, and no more goroutines; more is written
+// with as many requests in flight as it needs, up to 64 (for a stream of
+// unknown size).
+func writeContent(f *sftp.File, r io.Reader, size int64) error {
+	bp := packetBufs.Get().(*[]byte)
+	defer packetBufs.Put(bp)
+	first := (*bp)[:sftpData]
+	n, err := io.ReadFull(r, first)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if n > 0 {
+			_, err = f.Write(first[:n])
+			return err
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	inFlight := 64
+	if size >= 0 {
+		inFlight = int(min(64, (size-int64(n))/sftpData+1))
+	}
+	_, err = f.ReadFromWithConcurrency(io.MultiReader(bytes.NewReader(first), r), inFlight)
+	return err
+}
+
+// sizeOf is the number of bytes r holds, -1 when it does not say.
+func sizeOf(r io.Reader) int64 {
+	switch x := r.(type) {
+	case interface{ Len() int }:
+		return int64(x.Len())
+	case interface{ Size() int64 }:
+		return x.Size()
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := x.Stat(); err == nil && fi.Mode().IsRegular() {
+			return fi.Size()
+		}
+	}
+	return -1
 }
 
 func randomSuffix() string {
