@@ -3,6 +3,8 @@ package tasks
 import (
 	"context"
 	"strings"
+
+	"github.com/drover/drover/internal/pyregex"
 )
 
 func init() {
@@ -129,7 +131,7 @@ func finishBlockEdit(ctx context.Context, c *Call, f *textFile, result string, c
 func blockSpecOf(c *Call, present bool) (blockSpec, *Result) {
 	s := blockSpec{present: present, block: c.Args.Str("block"),
 		insertAfter: strArg(c, "insertafter"), insertBefore: strArg(c, "insertbefore")}
-	markRe, _ := CompilePyRegex(`{mark}`, PyFlags{})
+	markRe, _ := compileRegex(`{mark}`, pyregex.Flags{})
 	marker := c.Args.Str("marker")
 	var err error
 	if s.marker0, _, err = markRe.Subn(marker, c.Args.Str("marker_begin"), 0); err != nil {
@@ -176,13 +178,13 @@ func BlockLines(original *string, s blockSpec) (string, error) {
 		eof := "EOF"
 		s.insertAfter = &eof
 	}
-	var insertRe *PyRegexp
+	var insertRe *pyregex.Regexp
 	var err error
 	switch {
 	case s.insertAfter != nil && *s.insertAfter != "EOF":
-		insertRe, err = CompilePyRegex(*s.insertAfter, PyFlags{})
+		insertRe, err = compileRegex(*s.insertAfter, pyregex.Flags{})
 	case s.insertBefore != nil && *s.insertBefore != "BOF":
-		insertRe, err = CompilePyRegex(*s.insertBefore, PyFlags{})
+		insertRe, err = compileRegex(*s.insertBefore, pyregex.Flags{})
 	}
 	if err != nil {
 		return "", err
@@ -222,7 +224,7 @@ func BlockLines(original *string, s blockSpec) (string, error) {
 }
 
 // blockInsertPoint is where a block without markers in the file goes.
-func blockInsertPoint(lines []string, orig string, insertRe *PyRegexp, s blockSpec) (int, error) {
+func blockInsertPoint(lines []string, orig string, insertRe *pyregex.Regexp, s blockSpec) (int, error) {
 	if insertRe == nil {
 		if s.insertBefore != nil {
 			return 0, nil
@@ -230,7 +232,7 @@ func blockInsertPoint(lines []string, orig string, insertRe *PyRegexp, s blockSp
 		return len(lines), nil
 	}
 	n0 := -1
-	if strings.Contains(insertRe.pattern, "(?m") || strings.HasPrefix(insertRe.pattern, "(?") && strings.Contains(insertRe.pattern[:strings.IndexByte(insertRe.pattern+")", ')')], "m") {
+	if p := insertRe.String(); strings.Contains(p, "(?m") || strings.HasPrefix(p, "(?") && strings.Contains(p[:strings.IndexByte(p+")", ')')], "m") {
 		m, err := insertRe.Search(orig)
 		if err != nil {
 			return 0, err

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/drover/drover/internal/pyregex"
 )
 
 func init() {
@@ -42,7 +44,7 @@ type findSpec struct {
 	age, size          *int64
 	ageStamp           string
 	fileType           string
-	contains           *PyRegexp
+	contains           *pyregex.Regexp
 	wholeFile          bool
 	now                float64
 }
@@ -90,7 +92,7 @@ func findSpecOf(c *Call) (findSpec, *Result) {
 		s.size = v
 	}
 	if c.Args.Has("contains") {
-		re, err := CompilePyRegex(c.Args.Str("contains"), PyFlags{})
+		re, err := compileRegex(c.Args.Str("contains"), pyregex.Flags{})
 		if err != nil {
 			return s, Failf("%v", err)
 		}
@@ -250,7 +252,7 @@ func (s findSpec) ageOK(e hostEntry) bool {
 func (s findSpec) nameOK(name string) bool {
 	match := func(p string) bool {
 		if s.useRegex {
-			re, err := CompilePyRegex(p, PyFlags{})
+			re, err := compileRegex(p, pyregex.Flags{})
 			if err != nil {
 				return false
 			}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/drover/drover/internal/pyregex"
 )
 
 func init() {
@@ -31,7 +33,7 @@ func init() {
 // lineSpec is what lineinfile looks for and writes; nil pointers are
 // Python's None.
 type lineSpec struct {
-	regexp       *PyRegexp
+	regexp       *pyregex.Regexp
 	searchString *string
 	line         *string
 	insertAfter  *string
@@ -61,7 +63,7 @@ func runLineinfile(ctx context.Context, c *Call) (*Result, error) {
 		if *re == "" {
 			warnings = append(warnings, emptyMatchWarning("regular expression"))
 		}
-		if spec.regexp, err = CompilePyRegex(*re, PyFlags{}); err != nil {
+		if spec.regexp, err = compileRegex(*re, pyregex.Flags{}); err != nil {
 			return Failf("%v", err), nil
 		}
 	} else if spec.searchString != nil && *spec.searchString == "" {
@@ -182,20 +184,20 @@ func finishLineEdit(ctx context.Context, c *Call, f *textFile, content []byte, c
 // PresentLines is lineinfile's state=present on a file's lines (each with
 // its newline): the new lines, the message and whether they changed.
 func PresentLines(lines []string, spec lineSpec) ([]string, string, bool, error) {
-	var insRe *PyRegexp
+	var insRe *pyregex.Regexp
 	var err error
 	switch {
 	case spec.insertAfter != nil && *spec.insertAfter != "BOF" && *spec.insertAfter != "EOF":
-		insRe, err = CompilePyRegex(*spec.insertAfter, PyFlags{})
+		insRe, err = compileRegex(*spec.insertAfter, pyregex.Flags{})
 	case spec.insertBefore != nil && *spec.insertBefore != "BOF":
-		insRe, err = CompilePyRegex(*spec.insertBefore, PyFlags{})
+		insRe, err = compileRegex(*spec.insertBefore, pyregex.Flags{})
 	}
 	if err != nil {
 		return nil, "", false, err
 	}
 	line := *spec.line
 	index := [2]int{-1, -1}
-	var match *PyMatch
+	var match *pyregex.Match
 	matched, exact := false, false
 	if spec.regexp != nil {
 		for i, cur := range lines {
@@ -260,7 +262,7 @@ func isStr(s *string, v string) bool { return s != nil && *s == v }
 
 // placeLine is the second half of lineinfile's present(): replace the
 // matched line or insert the line where it belongs.
-func placeLine(lines []string, spec lineSpec, line string, index [2]int, match *PyMatch, matched, exact bool) ([]string, string, bool, error) {
+func placeLine(lines []string, spec lineSpec, line string, index [2]int, match *pyregex.Match, matched, exact bool) ([]string, string, bool, error) {
 	added := func() ([]string, string, bool, error) { return lines, "line added", true, nil }
 	switch {
 	case index[0] != -1:

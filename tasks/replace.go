@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/drover/drover/internal/pyregex"
 )
 
 func init() {
@@ -98,7 +100,7 @@ func ReplaceText(contents, regexp, repl, after, before string) (string, int, *Re
 	}
 	section, start, end := contents, 0, len(contents)
 	if pattern != "" {
-		sre, err := CompilePyRegex(pattern, PyFlags{DotAll: true})
+		sre, err := compileRegex(pattern, pyregex.Flags{DotAll: true})
 		if err != nil {
 			return "", 0, Failf("%v", err)
 		}
@@ -110,10 +112,10 @@ func ReplaceText(contents, regexp, repl, after, before string) (string, int, *Re
 			return contents, 0, &Result{Msg: "Pattern for before/after params did not match the given file: " + pattern}
 		}
 		g := sre.GroupIndex("subsection")
-		start, end = m.idx[2*g], m.idx[2*g+1]
+		start, end = m.Span(g)
 		section = contents[start:end]
 	}
-	mre, err := CompilePyRegex(regexp, PyFlags{Multiline: true})
+	mre, err := compileRegex(regexp, pyregex.Flags{Multiline: true})
 	if err != nil {
 		return "", 0, Failf("%v", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drover/drover/internal/pyregex"
 )
 
 func init() {
@@ -43,7 +45,7 @@ type waitFor struct {
 	c       *Call
 	start   time.Time
 	end     time.Time
-	re      *PyRegexp
+	re      *pyregex.Regexp
 	groups  []any
 	named   map[string]any
 	hostIPs []string // /proc/net/tcp forms of host (drained)
@@ -115,7 +117,7 @@ func (w *waitFor) validate() *Result {
 		}
 	}
 	if a.Has("search_regex") {
-		re, err := CompilePyRegex(a.Str("search_regex"), PyFlags{Multiline: true})
+		re, err := compileRegex(a.Str("search_regex"), pyregex.Flags{Multiline: true})
 		if err != nil {
 			return Failf("Invalid regular expression: %v", err)
 		}
@@ -285,14 +287,14 @@ func (w *waitFor) match(s string) bool {
 		return false
 	}
 	groups := []any{}
-	for i := 1; i <= w.re.groups; i++ {
+	for i := 1; i <= w.re.Groups(); i++ {
 		if g, ok := m.Group(i); ok {
 			groups = append(groups, g)
 		} else {
 			groups = append(groups, nil)
 		}
 	}
-	for name, i := range w.re.names {
+	for name, i := range w.re.GroupNames() {
 		w.named[name] = groups[i-1]
 	}
 	w.groups = groups

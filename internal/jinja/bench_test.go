@@ -150,3 +150,18 @@ func TestBenchFileRenders(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRegexFilters templates the regex filters and tests as task
+// arguments and conditions use them (patterns compiled once, then cached).
+func BenchmarkRegexFilters(b *testing.B) {
+	e := New()
+	vars := MapVars{"host": "web-01.example.com"}
+	src := `{{ host | regex_replace("^(\w+)-(\d+)\..*$", "\2_\1") }} {{ host is match("web") }} {{ host | regex_search("\d+") }} {{ host is search("example\.com$") }} {{ host | regex_findall("[a-z]+") | length }}`
+	b.ReportAllocs()
+	for b.Loop() {
+		v, err := e.Template(src, vars)
+		if err != nil || v != "01_web True 01 True 3" {
+			b.Fatal(v, err)
+		}
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/drover/drover/internal/pyregex"
 )
 
 func registerDataFilters(e *Env) {
@@ -370,7 +372,11 @@ func fRegexReplace(s *state, v any, a *argList) (any, error) {
 		return nil, err
 	}
 	count, _ := b[4].(int)
-	return pySub(re, repl, str(v), count)
+	out, _, err := re.Subn(str(v), repl, count)
+	if err != nil {
+		return nil, runtimeErrorf("%v", err)
+	}
+	return out, nil
 }
 
 func fRegexSearch(s *state, v any, a *argList) (any, error) {
@@ -393,7 +399,7 @@ func fRegexSearch(s *state, v any, a *argList) (any, error) {
 			if n, ok := pyInt(name, 10); ok {
 				idx = n
 			} else {
-				idx = re.SubexpIndex(name)
+				idx = re.GroupIndex(name)
 			}
 		case strings.HasPrefix(gs, `\`):
 			if n, ok := pyInt(gs[1:], 10); ok {
@@ -407,22 +413,25 @@ func fRegexSearch(s *state, v any, a *argList) (any, error) {
 		}
 		groups = append(groups, idx)
 	}
-	m := re.FindStringSubmatchIndex(text)
+	m, err := re.Search(text)
+	if err != nil {
+		return nil, regexError(err)
+	}
 	if m == nil {
 		return nil, nil
 	}
 	if len(groups) == 0 {
-		return text[m[0]:m[1]], nil
+		return text[m.Start():m.End()], nil
 	}
 	out := []any{}
 	for _, idx := range groups {
-		if idx > re.NumSubexp() {
+		if idx > re.Groups() {
 			return nil, runtimeErrorf("no such group")
 		}
-		if m[2*idx] < 0 {
-			out = append(out, nil)
+		if g, ok := m.Group(idx); ok {
+			out = append(out, g)
 		} else {
-			out = append(out, text[m[2*idx]:m[2*idx+1]])
+			out = append(out, nil)
 		}
 	}
 	return out, nil
@@ -443,29 +452,27 @@ func fRegexFindall(s *state, v any, a *argList) (any, error) {
 		return nil, err
 	}
 	text := str(v)
+	matches, err := re.FindAll(text)
+	if err != nil {
+		return nil, regexError(err)
+	}
 	out := []any{}
-	for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
-		switch re.NumSubexp() {
+	for _, m := range matches {
+		switch re.Groups() {
 		case 0:
-			out = append(out, text[m[0]:m[1]])
+			out = append(out, text[m.Start():m.End()])
 		case 1:
-			out = append(out, groupText(text, m, 1))
+			g, _ := m.Group(1)
+			out = append(out, g)
 		default:
-			t := make(Tuple, re.NumSubexp())
-			for g := 1; g <= re.NumSubexp(); g++ {
-				t[g-1] = groupText(text, m, g)
+			t := make(Tuple, re.Groups())
+			for g := 1; g <= re.Groups(); g++ {
+				t[g-1], _ = m.Group(g)
 			}
 			out = append(out, t)
 		}
 	}
 	return out, nil
-}
-
-func groupText(text string, m []int, g int) string {
-	if m[2*g] < 0 {
-		return ""
-	}
-	return text[m[2*g]:m[2*g+1]]
 }
 
 func fRegexEscape(s *state, v any, a *argList) (any, error) {
@@ -479,7 +486,7 @@ func fRegexEscape(s *state, v any, a *argList) (any, error) {
 	}
 	switch typ {
 	case "python":
-		return pyEscape(str(v)), nil
+		return pyregex.Escape(str(v)), nil
 	case "posix_basic":
 		var sb strings.Builder
 		for _, r := range str(v) {

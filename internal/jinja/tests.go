@@ -243,20 +243,17 @@ func pyRegexTest(v any, pattern string, ic, ml bool, matchType string) (bool, er
 	}
 	text := str(v)
 	if matchType == "match" {
-		loc := re.FindStringIndex(text)
-		if loc == nil {
-			return false, nil
-		}
-		if loc[0] == 0 {
-			return true, nil
-		}
-		anchored, err := compilePyRegex(`\A(?:`+pattern+`)`, ic, ml)
+		m, err := re.Match(text)
 		if err != nil {
-			return false, err
+			return false, regexError(err)
 		}
-		return anchored.MatchString(text), nil
+		return m != nil, nil
 	}
-	return re.MatchString(text), nil
+	ok, err := re.MatchString(text)
+	if err != nil {
+		return false, regexError(err)
+	}
+	return ok, nil
 }
 
 func regexTest(matchType string) testFn {
