@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/drover/drover/internal/yamlx"
+	"github.com/drover/drover/internal/pyfmt"
 )
 
 // needProgram skips the test when prog is missing, except in CI, where a
@@ -150,7 +150,7 @@ func TestAnsibleInventoryList(t *testing.T) {
 			t.Parallel()
 			inv := c.load(t)
 			want, _ := ansible(t, c.dir, "ansible-inventory", append(c.sourceArgs(), "--list")...)
-			got := yamlx.MarshalPyJSON(inv.List(), 4) + "\n"
+			got := pyfmt.JSON(inv.List(), 4) + "\n"
 			var wantDoc, gotDoc any
 			if err := json.Unmarshal([]byte(quoteNonFinite(want)), &wantDoc); err != nil {
 				t.Fatalf("ansible-inventory output: %v\n%s", err, want)
@@ -165,7 +165,7 @@ func TestAnsibleInventoryList(t *testing.T) {
 				t.Errorf("--list equal as JSON but not byte for byte\n%s", lineDiff(want, got))
 			}
 			wantYAML, _ := ansible(t, c.dir, "ansible-inventory", append(c.sourceArgs(), "--list", "--yaml")...)
-			if gotYAML := yamlx.DumpPyYAML(inv.ListYAML()); gotYAML != wantYAML {
+			if gotYAML := pyfmt.YAML(inv.ListYAML()); gotYAML != wantYAML {
 				t.Errorf("--list --yaml differs\n%s", lineDiff(wantYAML, gotYAML))
 			}
 			wantGraph, _ := ansible(t, c.dir, "ansible-inventory", append(c.sourceArgs(), "--graph", "--vars")...)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/drover/drover/internal/yamlx"
+	"github.com/drover/drover/internal/pyfmt"
 )
 
 // Size of the generated benchmark inventory.
@@ -93,7 +93,7 @@ func BenchmarkDroverList10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if out := yamlx.MarshalPyJSON(inv.List(), 4); len(out) == 0 {
+		if out := pyfmt.JSON(inv.List(), 4); len(out) == 0 {
 			b.Fatal("empty output")
 		}
 	}
@@ -148,7 +148,7 @@ func TestBenchInventoryMatchesAnsible(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := ansible(t, dir, "ansible-inventory", "-i", path, "--list")
-	if got := yamlx.MarshalPyJSON(inv.List(), 4) + "\n"; got != want {
+	if got := pyfmt.JSON(inv.List(), 4) + "\n"; got != want {
 		t.Errorf("--list differs\n%s", lineDiff(want, got))
 	}
 	stdout, _ := ansible(t, dir, "ansible", "-i", path, benchPattern, "--list-hosts")

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/drover/drover/internal/yamlx"
+	"github.com/drover/drover/internal/pyfmt"
 )
 
 // internalVars are the variables ansible-inventory leaves out of its output.
@@ -151,8 +151,8 @@ func (inv *Inventory) graphGroup(g *group, depth int, withVars bool, lines *[]st
 }
 
 func graphVars(vars map[string]any, depth int, lines *[]string) {
-	for _, k := range yamlx.SortedKeys(vars) {
-		*lines = append(*lines, graphName("{"+k+" = "+yamlx.PyStr(vars[k])+"}", depth))
+	for _, k := range pyfmt.SortedKeys(vars) {
+		*lines = append(*lines, graphName("{"+k+" = "+pyfmt.Str(vars[k])+"}", depth))
 	}
 }
 

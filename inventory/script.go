@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/drover/drover/internal/pyfmt"
 	"github.com/drover/drover/internal/yamlx"
 )
 
@@ -120,7 +121,7 @@ func (inv *Inventory) scriptGroup(f *yamlx.File, name string, data *yaml.Node) (
 		if !ok {
 			return nil, f.Errorf(vn, "group %q has bad data for variables: expected an object", name)
 		}
-		for _, k := range yamlx.SortedKeys(m) {
+		for _, k := range pyfmt.SortedKeys(m) {
 			if err := inv.setGroupVar(inv.groups[name], k, m[k]); err != nil {
 				return nil, f.Errorf(vn, "%v", err)
 			}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/drover/drover/internal/pyfmt"
 	"github.com/drover/drover/internal/suggest"
 )
 
@@ -148,46 +149,13 @@ func pyType(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// ToStr converts a scalar to a string as Python's str() would: True, 1, 1.5.
+// ToStr converts a scalar to a string as Python's str() would: True, 1, 1.5
+// (nil is "").
 func ToStr(v any) (string, error) {
-	switch x := v.(type) {
-	case nil:
+	if v == nil {
 		return "", nil
-	case string:
-		return x, nil
-	case bool:
-		if x {
-			return "True", nil
-		}
-		return "False", nil
-	case int:
-		return strconv.Itoa(x), nil
-	case int64:
-		return strconv.FormatInt(x, 10), nil
-	case uint64:
-		return strconv.FormatUint(x, 10), nil
-	case float64:
-		return PyFloat(x), nil
-	case fmt.Stringer:
-		return x.String(), nil
 	}
-	return PyRepr(v), nil
-}
-
-// PyFloat formats f as Python's repr of a float: 1.0, 0.5, 1e+20.
-func PyFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	if f == math.Trunc(f) && math.Abs(f) < 1e16 {
-		return strconv.FormatFloat(f, 'f', 1, 64)
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
+	return pyfmt.Str(v), nil
 }
 
 // ToBool converts with Ansible's boolean rules.

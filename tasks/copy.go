@@ -10,7 +10,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/drover/drover/internal/yamlx"
+	"github.com/drover/drover/internal/pyfmt"
 	"github.com/drover/drover/transport"
 )
 
@@ -159,7 +159,7 @@ func runCopy(ctx context.Context, c *Call) (*Result, error) {
 func contentBytes(v any) []byte {
 	switch v.(type) {
 	case map[string]any, []any:
-		return []byte(yamlx.MarshalPyJSON(v, 0))
+		return []byte(pyfmt.JSON(v, 0))
 	}
 	s, _ := ToStr(v)
 	return []byte(s)

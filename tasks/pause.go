@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/drover/drover/internal/pyfmt"
 )
 
 func init() {
@@ -37,9 +39,9 @@ func runPause(ctx context.Context, c *Call) (*Result, error) {
 			return nil, ctx.Err()
 		case <-t.C:
 		}
-		r.Values["stdout"] = fmt.Sprintf("Paused for %s seconds", PyFloat(secs))
+		r.Values["stdout"] = fmt.Sprintf("Paused for %s seconds", pyfmt.Float(secs))
 		if c.Args.Has("minutes") {
-			r.Values["stdout"] = fmt.Sprintf("Paused for %s minutes", PyFloat(c.Args.Float("minutes")))
+			r.Values["stdout"] = fmt.Sprintf("Paused for %s minutes", pyfmt.Float(c.Args.Float("minutes")))
 		}
 	case c.Prompt != nil:
 		prompt := c.Args.Str("prompt")
@@ -51,7 +53,7 @@ func runPause(ctx context.Context, c *Call) (*Result, error) {
 			return nil, err
 		}
 		r.Values["user_input"] = in
-		r.Values["stdout"] = "Paused for " + PyFloat(time.Since(start).Minutes()) + " minutes"
+		r.Values["stdout"] = "Paused for " + pyfmt.Float(time.Since(start).Minutes()) + " minutes"
 	default:
 		r.Warnings = append(r.Warnings, "Not waiting for response to prompt as stdin is not interactive")
 		r.Values["stdout"] = "Paused for 0.0 minutes"

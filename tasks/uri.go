@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drover/drover/internal/yamlx"
+	"github.com/drover/drover/internal/pyfmt"
 	"github.com/drover/drover/transport"
 )
 
@@ -100,7 +100,7 @@ func uriBody(c *Call, req *HTTPRequest) *Result {
 		if s, ok := body.(string); ok {
 			req.Body = []byte(s)
 		} else {
-			req.Body = []byte(yamlx.MarshalPyJSON(body, 0))
+			req.Body = []byte(pyfmt.JSON(body, 0))
 		}
 		if !hasCT {
 			req.Headers["Content-Type"] = "application/json"

@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drover/drover/internal/exitcode"
+	"github.com/drover/drover/internal/pyfmt"
 	"github.com/drover/drover/internal/vault"
-	"github.com/drover/drover/internal/yamlx"
 	"github.com/drover/drover/inventory"
 )
 
@@ -133,9 +133,9 @@ func (o *inventoryOpts) render(inv *inventory.Inventory, stderr io.Writer, args 
 	switch {
 	case o.list:
 		if o.yaml {
-			return yamlx.DumpPyYAML(inv.ListYAML()), nil
+			return pyfmt.YAML(inv.ListYAML()), nil
 		}
-		return yamlx.MarshalPyJSON(inv.List(), 4) + "\n", nil
+		return pyfmt.JSON(inv.List(), 4) + "\n", nil
 	case o.host != "":
 		return o.renderHost(inv, stderr)
 	case o.graph:
@@ -163,9 +163,9 @@ func (o *inventoryOpts) renderHost(inv *inventory.Inventory, stderr io.Writer) (
 	}
 	vars := inv.ExportVars(hosts[0])
 	if o.yaml {
-		return yamlx.DumpPyYAML(vars), nil
+		return pyfmt.YAML(vars), nil
 	}
-	return yamlx.MarshalPyJSON(vars, 4) + "\n", nil
+	return pyfmt.JSON(vars, 4) + "\n", nil
 }
 
 // renderListHosts prints the hosts a pattern selects in the format of

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/drover/drover/internal/pyfmt"
 )
 
 // password_hash: SHA-crypt ($5$, $6$) and MD5-crypt ($1$) as passlib
@@ -295,7 +297,7 @@ func fToUUID(s *state, v any, a *argList) (any, error) {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
 			out.WriteByte('-')
 		}
-		writeHex(&out, uint64(c), 2)
+		pyfmt.WriteHex(&out, uint64(c), 2)
 	}
 	return out.String(), nil
 }

@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/drover/drover/internal/pyfmt"
 )
 
 // jsonOpts are the json.dumps arguments the filters use.
@@ -58,18 +58,9 @@ func jsonWrite(b *strings.Builder, v any, o jsonOpts, level int) error {
 	case int:
 		b.WriteString(strconv.Itoa(x))
 	case float64:
-		switch {
-		case math.IsNaN(x):
-			b.WriteString("NaN")
-		case math.IsInf(x, 1):
-			b.WriteString("Infinity")
-		case math.IsInf(x, -1):
-			b.WriteString("-Infinity")
-		default:
-			b.WriteString(floatRepr(x))
-		}
+		b.WriteString(pyfmt.JSONFloat(x))
 	case string:
-		jsonString(b, x, o.ascii, o.htmlSafe)
+		pyfmt.WriteJSONString(b, x, o.ascii, o.htmlSafe)
 	case []any, Tuple:
 		items, _ := listOf(x)
 		if len(items) == 0 {
@@ -127,7 +118,7 @@ func jsonWrite(b *strings.Builder, v any, o jsonOpts, level int) error {
 				b.WriteString(o.itemSep)
 			}
 			jsonNewline(b, o, level+1)
-			jsonString(b, p.k, o.ascii, o.htmlSafe)
+			pyfmt.WriteJSONString(b, p.k, o.ascii, o.htmlSafe)
 			b.WriteString(o.keySep)
 			if err := jsonWrite(b, norm(p.v), o, level+1); err != nil {
 				return err
@@ -138,7 +129,7 @@ func jsonWrite(b *strings.Builder, v any, o jsonOpts, level int) error {
 	case *Undefined:
 		return x.err()
 	case dateTime:
-		jsonString(b, strings.Replace(x.String(), " ", "T", 1), o.ascii, o.htmlSafe)
+		pyfmt.WriteJSONString(b, strings.Replace(x.String(), " ", "T", 1), o.ascii, o.htmlSafe)
 	default:
 		return typeErrorf("Object of type %s is not JSON serializable", typeName(v))
 	}
@@ -159,57 +150,9 @@ func jsonKey(k any) (string, error) {
 	case int:
 		return strconv.Itoa(x), nil
 	case float64:
-		return floatRepr(x), nil
+		return pyfmt.Float(x), nil
 	}
 	return "", typeErrorf("keys must be str, int, float, bool or None, not %s", typeName(k))
-}
-
-func jsonString(b *strings.Builder, s string, ascii, htmlSafe bool) {
-	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case htmlSafe && (r == '<' || r == '>' || r == '&' || r == '\''):
-			b.WriteString(`\u00`)
-			writeHex(b, uint64(r), 2)
-		case r < 0x20:
-			b.WriteString(`\u`)
-			writeHex(b, uint64(r), 4)
-		case r < 0x7f || (!ascii && r != 0x7f):
-			b.WriteRune(r)
-		case r == 0x7f:
-			if ascii {
-				b.WriteString(`\u007f`)
-			} else {
-				b.WriteRune(r)
-			}
-		case r > 0xffff:
-			r -= 0x10000
-			b.WriteString(`\u`)
-			writeHex(b, uint64(0xd800+(r>>10)), 4)
-			b.WriteString(`\u`)
-			writeHex(b, uint64(0xdc00+(r&0x3ff)), 4)
-		default:
-			b.WriteString(`\u`)
-			writeHex(b, uint64(r), 4)
-		}
-	}
-	b.WriteByte('"')
 }
 
 // jsonLoads parses JSON like Python's json.loads: objects keep their key

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/drover/drover/internal/pyfmt"
 )
 
 // FromYAML converts a parsed YAML node into engine values with PyYAML's
@@ -101,7 +103,7 @@ func yamlScalar(n *yaml.Node) any {
 	if n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		return n.Value
 	}
-	kind := yamlImplicitTag(n.Value)
+	kind := pyfmt.YAMLResolve(n.Value)
 	if n.Style&yaml.TaggedStyle != 0 {
 		kind = strings.TrimPrefix(n.ShortTag(), "!!")
 	}

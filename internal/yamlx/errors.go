@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/drover/drover/internal/pyfmt"
 )
 
 // Error is a problem located in a source file: it prints as
@@ -122,7 +124,7 @@ func (f *File) warnDuplicate(m *yaml.Node, key any) {
 		}
 	}
 	msg := fmt.Sprintf("While constructing a mapping from %s, line %d, column %d, found a duplicate dict key (%s). Using last defined value only.",
-		name, m.Line, m.Column, PyStr(key))
+		name, m.Line, m.Column, pyfmt.Str(key))
 	if f.warned[msg] {
 		return
 	}

@@ -1,6 +1,10 @@
 package yamlx
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/drover/drover/internal/pyfmt"
+)
 
 // FuzzLoad checks that any input gives values or a located error, never a
 // panic.
@@ -16,8 +20,8 @@ func FuzzLoad(f *testing.F) {
 		for _, d := range file.Docs {
 			v, err := file.Value(d, Options{})
 			if err == nil {
-				_ = MarshalPyJSON(v, 4)
-				_ = DumpPyYAML(v)
+				_ = pyfmt.JSON(v, 4)
+				_ = pyfmt.YAML(v)
 			}
 		}
 	})

@@ -3,10 +3,11 @@ package yamlx
 import (
 	"encoding/base64"
 	"fmt"
-	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/drover/drover/internal/pyfmt"
 )
 
 // VaultFunc decrypts ansible-vault ciphertext; where names its origin
@@ -299,7 +300,7 @@ func KeyString(v any) string {
 		}
 		return "false"
 	case float64:
-		return PyFloat(t)
+		return pyfmt.JSONFloat(t)
 	}
 	return fmt.Sprint(v)
 }
@@ -388,14 +389,4 @@ func (c *converter) vault(n *yaml.Node) (any, error) {
 		return nil, c.f.Errorf(n, "cannot decrypt !vault value: %v", err)
 	}
 	return string(plain), nil
-}
-
-// SortedKeys returns the keys of m in order.
-func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -145,45 +145,6 @@ func TestJSONKeepsOrderAndTypes(t *testing.T) {
 	}
 }
 
-func TestPyFloat(t *testing.T) {
-	tests := map[float64]string{1: "1.0", 1.5: "1.5", 1e16: "1e+16", 1e15: "1000000000000000.0", 0.0001: "0.0001",
-		0.00001: "1e-05", -2.5e-7: "-2.5e-07", 1e100: "1e+100", math.Inf(1): "Infinity"}
-	a, b := 0.1, 0.2
-	tests[a+b] = "0.30000000000000004"
-	for f, want := range tests {
-		if got := PyFloat(f); got != want {
-			t.Errorf("PyFloat(%v) = %q, want %q", f, got, want)
-		}
-	}
-}
-
-func TestMarshalPyJSON(t *testing.T) {
-	v := map[string]any{"b": []any{1, 2.0, "é\n\"", nil, true}, "a": map[string]any{}, "c": []any{}}
-	want := "{\n    \"a\": {},\n    \"b\": [\n        1,\n        2.0,\n        \"é\\n\\\"\",\n        null,\n        true\n    ],\n    \"c\": []\n}"
-	if got := MarshalPyJSON(v, 4); got != want {
-		t.Errorf("MarshalPyJSON =\n%s\nwant\n%s", got, want)
-	}
-}
-
-func TestDumpPyYAML(t *testing.T) {
-	shared := []any{1, 2}
-	v := map[string]any{"s": map[string]any{"k": "yes", "e": "", "n": "12", "p": "plain text", "l": shared, "m": shared, "q": "it's: x"}}
-	want := "s:\n  e: ''\n  k: 'yes'\n  l: &id001\n  - 1\n  - 2\n  m: *id001\n  n: '12'\n  p: plain text\n  q: 'it''s: x'\n"
-	if got := DumpPyYAML(v); got != want {
-		t.Errorf("DumpPyYAML =\n%s\nwant\n%s", got, want)
-	}
-}
-
-func TestPyRepr(t *testing.T) {
-	v := map[string]any{"a": []any{"x", 1, true, nil, 1.5}, "b": "it's"}
-	if got := PyStr(v); got != `{'a': ['x', 1, True, None, 1.5], 'b': "it's"}` {
-		t.Errorf("PyStr = %s", got)
-	}
-	if got := PyStr("bare"); got != "bare" {
-		t.Errorf("PyStr(string) = %s", got)
-	}
-}
-
 // TestDuplicateKeys checks that a key given twice keeps its last value with
 // Ansible 2.14's warning, naming the mapping's first position, also for a
 // key that overrides one brought in by a merge key.
