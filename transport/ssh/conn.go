@@ -37,6 +37,18 @@ type Conn struct {
 	closed    chan struct{}
 	mu        sync.Mutex
 	cause     error // why the connection ended, when it was not Close
+
+	alive keepalive
+}
+
+// keepalive is the state of a connection's keepalive probes.
+type keepalive struct {
+	mu       sync.Mutex
+	timer    *time.Timer
+	interval time.Duration
+	countMax int
+	pending  bool // a probe awaits its answer
+	missed   int  // probes sent while one was pending
 }
 
 var _ transport.Conn = (*Conn)(nil)
@@ -45,7 +57,10 @@ func newConn(rc Config, client *ssh.Client) *Conn {
 	c := &Conn{cfg: rc, client: client, slots: make(chan struct{}, maxSessions), closed: make(chan struct{})}
 	go c.watch()
 	if rc.ServerAliveInterval > 0 {
-		go c.keepalive(rc.ServerAliveInterval, rc.ServerAliveCountMax)
+		c.alive.interval, c.alive.countMax = rc.ServerAliveInterval, rc.ServerAliveCountMax
+		c.alive.mu.Lock()
+		c.alive.timer = time.AfterFunc(rc.ServerAliveInterval, c.probe)
+		c.alive.mu.Unlock()
 	}
 	return c
 }
@@ -79,35 +94,32 @@ func (c *Conn) fail(cause error) {
 	c.shutdown()
 }
 
-// keepalive probes the server every interval; countMax probes without an
-// answer close the connection.
-func (c *Conn) keepalive(interval time.Duration, countMax int) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	replies := make(chan struct{}, 1)
-	pending, missed := false, 0
-	for {
-		select {
-		case <-c.closed:
-			return
-		case <-replies:
-			pending, missed = false, 0
-		case <-t.C:
-			if pending {
-				if missed++; missed >= countMax {
-					c.fail(fmt.Errorf("no answer to %d keepalives %s apart: host is gone", countMax, interval))
-					return
-				}
-				continue
-			}
-			pending = true
-			go func() {
-				_, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil)
-				if err == nil {
-					replies <- struct{}{}
-				}
-			}()
+// probe runs every keepalive interval (on a timer, not a goroutine of its
+// own): it sends a keepalive unless one still awaits its answer, and closes
+// the connection when countMax intervals passed without one.
+func (c *Conn) probe() {
+	k := &c.alive
+	k.mu.Lock()
+	if !c.Alive() {
+		k.mu.Unlock()
+		return
+	}
+	k.timer.Reset(k.interval)
+	if k.pending {
+		k.missed++
+		gone := k.missed >= k.countMax
+		k.mu.Unlock()
+		if gone {
+			c.fail(fmt.Errorf("no answer to %d keepalives %s apart: host is gone", k.countMax, k.interval))
 		}
+		return
+	}
+	k.pending = true
+	k.mu.Unlock()
+	if _, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil); err == nil {
+		k.mu.Lock()
+		k.pending, k.missed = false, 0
+		k.mu.Unlock()
 	}
 }
 
@@ -142,6 +154,11 @@ func (c *Conn) shutdown() {
 	c.closeOnce.Do(func() {
 		defer trace.Start(c.cfg.Host, "close", "")(nil)
 		close(c.closed)
+		c.alive.mu.Lock()
+		if c.alive.timer != nil {
+			c.alive.timer.Stop()
+		}
+		c.alive.mu.Unlock()
 		// The connection goes first: closing the SFTP client alone waits a
 		// round trip for the server to end the subsystem.
 		c.client.Close()
