@@ -266,7 +266,11 @@ func (c *Conn) wait(ctx context.Context, sess *ssh.Session, line string, stdin i
 	if err := sess.Start(line); err != nil {
 		return transport.Result{}, c.lost(fmt.Errorf("start command: %w", err))
 	}
-	go feed(in, stdin)
+	if stdin == nil {
+		in.Close()
+	} else {
+		go feed(in, stdin)
+	}
 	done := make(chan error, 1)
 	go func() { done <- sess.Wait() }()
 	select {
@@ -283,9 +287,7 @@ func (c *Conn) wait(ctx context.Context, sess *ssh.Session, line string, stdin i
 
 // feed copies stdin to the command and closes its input at the end.
 func feed(in io.WriteCloser, stdin io.Reader) {
-	if stdin != nil {
-		_, _ = io.Copy(in, stdin)
-	}
+	_, _ = io.Copy(in, stdin)
 	in.Close()
 }
 
