@@ -3,9 +3,9 @@ package redact
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"strings"
-	"unicode"
+
+	"github.com/drover/drover/internal/pyfmt"
 )
 
 // variants are the spellings a secret takes once quoted by the formats
@@ -17,8 +17,8 @@ func variants(secret string) []string {
 	out := []string{
 		jsonBody(secret, true),
 		jsonBody(secret, false),
-		pyBody(secret, '\''),
-		pyBody(secret, '"'),
+		pyfmt.ReprBody(secret, '\''),
+		pyfmt.ReprBody(secret, '"'),
 		strings.ReplaceAll(secret, "'", `'\''`),
 		strings.ReplaceAll(secret, "'", `'"'"'`),
 	}
@@ -40,35 +40,4 @@ func jsonBody(s string, escapeHTML bool) string {
 		return s
 	}
 	return strings.TrimSuffix(strings.TrimSuffix(b.String(), "\n")[1:], `"`)
-}
-
-// pyBody is s as Python's repr writes it between quote characters q.
-func pyBody(s string, q rune) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\\' || r == q:
-			b.WriteRune('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r > 0x7f && !unicode.IsPrint(r):
-			if r <= 0xff {
-				fmt.Fprintf(&b, `\x%02x`, r)
-			} else if r <= 0xffff {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			} else {
-				fmt.Fprintf(&b, `\U%08x`, r)
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/internal/pyfmt"
 )
 
 // TestQuotedSpellings checks that a secret is masked once quoted by JSON
@@ -30,6 +32,19 @@ func TestQuotedSpellings(t *testing.T) {
 				t.Errorf("String(%s) = %s, want the secret masked", tt.text, got)
 			}
 		})
+	}
+}
+
+// TestReprOfNonPrintable checks a secret with what repr escapes (a format
+// character, a non-breaking space, a control character, a byte that is not
+// UTF-8) inside the repr of a value that holds it.
+func TestReprOfNonPrintable(t *testing.T) {
+	const secret = "s3cr\u200bet\u00a0x\x01y\xffz"
+	r := New()
+	r.Add(secret)
+	shown := pyfmt.Repr(map[string]any{"password": "it's " + secret})
+	if got := r.String(shown); strings.Contains(got, "s3cr") || !strings.Contains(got, Mask) {
+		t.Errorf("String(%s) = %s, want the secret masked", shown, got)
 	}
 }
 
