@@ -124,6 +124,8 @@ func checkStrings(env *jinja.Env, pos Pos, v any) error {
 				return err
 			}
 		}
+	case *jinja.Dict:
+		return checkStrings(env, pos, x.Values())
 	}
 	return nil
 }

@@ -15,10 +15,14 @@
 // until/retries, ignore_errors/ignore_unreachable, handlers (notify, listen,
 // flush_handlers, once at the end of each section), tags, check and diff
 // modes, delegate_to, run_once, no_log, environment, become (through
-// Options.WrapBecome), any_errors_fatal and max_fail_percentage. Variables
-// follow Ansible's precedence (see vars.go) and are templated lazily by
-// package jinja. Each host gets one connection for the whole run
-// (Options.Connect is called once per host).
+// Options.WrapBecome), any_errors_fatal and max_fail_percentage, the order
+// play keyword, throttle, module_defaults, async/poll (async.go; poll: 0
+// with the async_status module), --step (Options.Step) and ad-hoc tasks
+// (Loader.AdHoc, for drover run -m). Variables follow Ansible's precedence
+// (see vars.go; group_vars/ and host_vars/ beside the playbook too) and are
+// templated lazily by package jinja; mappings read from YAML keep their
+// order (*jinja.Dict), as Python's dicts do. Each host gets one connection
+// for the whole run (Options.Connect is called once per host).
 //
 // What happens is reported to an Output: TextOutput prints for people
 // (a live progress line per task on a terminal, results folded by host,

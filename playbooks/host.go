@@ -361,6 +361,7 @@ func (ps *playState) taskArgs(t *Task, s *scope) (map[string]any, error) {
 		return nil, err
 	}
 	args, _ := jinja.ToPlain(v).(map[string]any)
+	keepOrder(t.Action, v, args)
 	omitValue(args, ps.run.omit)
 	return args, nil
 }

@@ -88,6 +88,44 @@ func (l *Loader) value(f *yamlx.File, n *yaml.Node) (any, error) {
 	return f.Value(n, yamlx.Options{Vault: l.opts.Vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
 }
 
+// ordered converts a node as value does, but mappings become *jinja.Dict
+// in the file's order, as Python keeps them: variable values and module
+// arguments are read this way, so that printing a dict, to_json,
+// dict2items and with_dict show the order the file gave.
+func (l *Loader) ordered(f *yamlx.File, n *yaml.Node) (any, error) {
+	return f.Value(n, orderedOptions(l.opts.Vault))
+}
+
+func orderedOptions(vault yamlx.VaultFunc) yamlx.Options {
+	return yamlx.Options{Vault: vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }, Ordered: newDict}
+}
+
+// newDict builds a *jinja.Dict for yamlx.Options.Ordered.
+func newDict(keys []string, values []any) any {
+	d := jinja.NewDict(len(keys))
+	for i, k := range keys {
+		d.Set(k, values[i])
+	}
+	return d
+}
+
+// topMap turns the top level of an ordered mapping into a map (variable
+// names or argument names, whose order does not matter), its values kept.
+func topMap(v any) (map[string]any, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		return x, true
+	case *jinja.Dict:
+		m := make(map[string]any, x.Len())
+		for _, k := range x.Keys() {
+			ks, _ := k.(string)
+			m[ks], _ = x.Get(k)
+		}
+		return m, true
+	}
+	return nil, false
+}
+
 func (l *Loader) enter(path string, f *yamlx.File, at *yaml.Node) error {
 	for _, p := range l.stack {
 		if p == path {
@@ -344,14 +382,20 @@ func setHosts(f *yamlx.File, n *yaml.Node, p *Play, v any) error {
 // valid variable names.
 func (l *Loader) varsMap(f *yamlx.File, n *yaml.Node, v any) (map[string]any, error) {
 	out := map[string]any{}
+	if v != nil {
+		var err error
+		if v, err = l.ordered(f, n); err != nil {
+			return nil, err
+		}
+	}
 	switch x := v.(type) {
 	case nil:
 		return out, nil
-	case map[string]any:
-		out = x
+	case *jinja.Dict:
+		out, _ = topMap(x)
 	case []any:
 		for _, e := range x {
-			m, ok := e.(map[string]any)
+			m, ok := topMap(e)
 			if !ok {
 				return nil, f.Errorf(n, "vars must be a mapping (or a list of mappings)")
 			}

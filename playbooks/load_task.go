@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/yamlx"
 	"github.com/drover/drover/tasks"
 )
@@ -288,7 +289,8 @@ func (l *Loader) setAction(f *yamlx.File, n *yaml.Node, t *Task, action *yamlx.F
 	if action == nil {
 		return f.Errorf(n, "no module/action detected in task (give a module such as command: or debug:)")
 	}
-	if name == "" {
+	direct := name == "" // module: ARGS, not action: or local_action:
+	if direct {
 		name, argsNode = action.Key, action.Value
 		v, err := l.value(f, action.Value)
 		if err != nil {
@@ -308,6 +310,13 @@ func (l *Loader) setAction(f *yamlx.File, n *yaml.Node, t *Task, action *yamlx.F
 	args, err := moduleArgs(f, argsNode, spec, raw)
 	if err != nil {
 		return err
+	}
+	if _, isMap := raw.(map[string]any); isMap && direct {
+		ov, err := l.ordered(f, argsNode)
+		if err != nil {
+			return err
+		}
+		args, _ = topMap(ov)
 	}
 	return finishArgs(f, n, t, args, argsNode)
 }
@@ -399,7 +408,7 @@ func finishArgs(f *yamlx.File, n *yaml.Node, t *Task, args map[string]any, argsN
 		return f.Errorf(at, "%v", err)
 	}
 	if t.Spec.Validate != nil && t.ArgsTemplate == "" {
-		if err := t.Spec.Validate(args); err != nil {
+		if err := t.Spec.Validate(jinja.ToPlain(args).(map[string]any)); err != nil {
 			return f.Errorf(argErrorNode(argsNode, n, err), "%v", err)
 		}
 	}

@@ -86,7 +86,7 @@ func (ps *playState) loop(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 				carry[k] = v
 			}
 		}
-		it.result["item"] = item
+		it.result["item"] = jinja.ToPlain(item)
 		it.result["ansible_loop_var"] = lc.loopVar
 		if lc.indexVar != "" {
 			it.result["ansible_index_var"] = lc.indexVar
@@ -118,7 +118,7 @@ func (ps *playState) loopItem(ctx context.Context, t *Task, hr *hostRun, is *sco
 }
 
 func (ps *playState) itemLabel(lc loopControl, s *scope, item any) string {
-	v := item
+	v := jinja.ToPlain(item)
 	if lc.label != nil {
 		if l, err := ps.run.env.TemplateValue(lc.label, s); err == nil {
 			v = jinja.ToPlain(l)
@@ -181,6 +181,9 @@ func (ps *playState) loopItems(t *Task, s *scope) ([]any, error) {
 	v, err := ps.run.env.TemplateValue(t.Loop, s)
 	if err != nil {
 		return nil, err
+	}
+	if d, ok := v.(*jinja.Dict); ok && t.LoopWith == "dict" {
+		return orderedDictItems(d), nil
 	}
 	val := jinja.ToPlain(v)
 	if t.LoopWith == "" {
@@ -488,6 +491,18 @@ func includeVars(t *Task, loop map[string]any) map[string]any {
 	}
 	for k, v := range loop {
 		out[k] = v
+	}
+	return out
+}
+
+// orderedDictItems are with_dict's items of a dict in its order, as Python
+// iterates it; values keep their own order (the registered item is made
+// plain).
+func orderedDictItems(d *jinja.Dict) []any {
+	out := make([]any, 0, d.Len())
+	for _, k := range d.Keys() {
+		v, _ := d.Get(k)
+		out = append(out, map[string]any{"key": jinja.ToPlain(k), "value": v})
 	}
 	return out
 }

@@ -546,13 +546,14 @@ func (ps *playState) loadVarsFiles(host string) []map[string]any {
 	return out
 }
 
-// readVars reads a YAML/JSON variables file on the controller.
+// readVars reads a YAML/JSON variables file on the controller, its
+// mappings kept in the file's order.
 func (r *run) readVars(path string) (map[string]any, error) {
-	v, err := r.loadFile(path)
+	v, err := r.loadFileWith(path, orderedOptions(r.loader.opts.Vault))
 	if err != nil {
 		return nil, err
 	}
-	m, ok := v.(map[string]any)
+	m, ok := topMap(v)
 	if v != nil && !ok {
 		return nil, fmt.Errorf("%s: a vars file must be a mapping", path)
 	}
@@ -561,6 +562,10 @@ func (r *run) readVars(path string) (map[string]any, error) {
 
 // loadFile reads a YAML or JSON file into plain values, !unsafe marked.
 func (r *run) loadFile(path string) (any, error) {
+	return r.loadFileWith(path, yamlx.Options{Vault: r.loader.opts.Vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+}
+
+func (r *run) loadFileWith(path string, opts yamlx.Options) (any, error) {
 	f, err := yamlx.LoadFile(path, r.loader.opts.Vault)
 	if err != nil {
 		return nil, err
@@ -568,7 +573,7 @@ func (r *run) loadFile(path string) (any, error) {
 	if len(f.Docs) == 0 {
 		return nil, nil
 	}
-	v, err := f.Value(f.Docs[0], yamlx.Options{Vault: r.loader.opts.Vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+	v, err := f.Value(f.Docs[0], opts)
 	for _, w := range f.Warnings() {
 		r.out.Warn(w)
 	}

@@ -166,11 +166,11 @@ func (l *Loader) roleVars(r *Role, dir, name string) (map[string]any, error) {
 	if len(f.Docs) == 0 {
 		return nil, nil
 	}
-	v, err := l.value(f, f.Docs[0])
+	v, err := l.ordered(f, f.Docs[0])
 	if err != nil {
 		return nil, err
 	}
-	m, ok := v.(map[string]any)
+	m, ok := topMap(v)
 	if v != nil && !ok {
 		return nil, f.Errorf(f.Docs[0], "%s/%s of role %s must be a mapping", dir, name, r.Name)
 	}

@@ -52,9 +52,10 @@
 // command: it adds the task's `environment:`. Check and Diff are the run
 // modes; a module honours check mode itself (report what would change, change
 // nothing) and fills Result.Diff when Diff is set. Eval, Truth, Template and
-// Render evaluate Jinja with the task's variables; Find locates a controller
-// file (src:) beside the playbook or role, in its files/ or templates/
-// directory; Var reads one variable. Eval and Template errors for undefined
+// Render evaluate Jinja with the task's variables (RenderTemplate renders a
+// template file with the template module's Jinja settings and search
+// path); Find locates a controller file (src:) beside the playbook or
+// role, in its files/ or templates/ directory; Var reads one variable. Eval and Template errors for undefined
 // variables match errors.Is(err, ErrUndefined). LoadFile reads a YAML/JSON
 // file on the controller (vault aware); Prompt asks at the terminal (nil
 // without one). Become holds the become settings already applied to Conn.
@@ -91,5 +92,7 @@
 // PyRepr formats values as Python would in messages; Lines is
 // str.splitlines; AnsibleTime and AnsibleDelta format start/end/delta;
 // HostPath makes ~/ paths relative to the login directory; Exists checks a
-// path or glob on the host.
+// path or glob on the host. StartAsync starts a command or shell task
+// detached on the host (async with poll: 0); the async_status module reads
+// its job file.
 package tasks

@@ -277,15 +277,32 @@ func parseExtra(e string, vaultFn yamlx.VaultFunc) (map[string]any, error) {
 	if len(f.Docs) == 0 {
 		return nil, nil
 	}
-	v, err := f.Value(f.Docs[0], yamlx.Options{Vault: vaultFn, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+	v, err := f.Value(f.Docs[0], yamlx.Options{Vault: vaultFn, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }, Ordered: orderedDict})
 	if err != nil {
 		return nil, err
 	}
-	m, ok := v.(map[string]any)
+	d, ok := v.(*jinja.Dict)
 	if !ok && v != nil {
 		return nil, errors.New("extra vars must be a mapping")
 	}
+	m := map[string]any{}
+	if d != nil {
+		for _, k := range d.Keys() {
+			ks, _ := k.(string)
+			m[ks], _ = d.Get(k)
+		}
+	}
 	return m, nil
+}
+
+// orderedDict keeps the order of the mappings of extra vars (as Python's
+// dicts do) for yamlx.Options.Ordered.
+func orderedDict(keys []string, values []any) any {
+	d := jinja.NewDict(len(keys))
+	for i, k := range keys {
+		d.Set(k, values[i])
+	}
+	return d
 }
 
 // kvExtra parses key=value words; values stay strings, as in Ansible.

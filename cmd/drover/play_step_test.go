@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
 )
@@ -64,4 +65,68 @@ func TestPlayStepNeedsTerminal(t *testing.T) {
 	if code != 5 || !strings.Contains(errOut, "--step") {
 		t.Errorf("exit %d, stderr %q; want 5 and a message about --step", code, errOut)
 	}
+}
+
+// TestPlayVarsPromptConfirm types vars_prompt answers on a real
+// pseudo-terminal: confirm asks twice and again after a mismatch, private
+// answers are not echoed, encrypt hashes the answer as password_hash does.
+func TestPlayVarsPromptConfirm(t *testing.T) {
+	dir := vaultDir(t)
+	vaultPut(t, dir, "hosts.yml", "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n", 0o644)
+	vaultPut(t, dir, "site.yml", "- hosts: all\n  gather_facts: false\n  vars_prompt:\n"+
+		"    - {name: pw, prompt: Secret, confirm: true, encrypt: md5_crypt, salt: saltsalt}\n"+
+		"  tasks:\n    - debug: msg=\"hash={{ pw }}\"\n", 0o644)
+	cmd := vaultDroverCmd(dir, nil, "play", "-i", "hosts.yml", "site.yml")
+	tty, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		tty.Close()
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	screen := &vaultScreen{}
+	done := make(chan error, 1)
+	go func() { _, err := io.Copy(screen, tty); done <- err }()
+	answers := []struct{ prompt, typed string }{
+		{"Secret: ", "typed-one"}, {"confirm Secret: ", "typed-two"},
+		{"VALUES ENTERED DO NOT MATCH", ""},
+		{"Secret: ", "typed-pw"}, {"confirm Secret: ", "typed-pw"},
+	}
+	// Each prompt is waited for by its count on the screen ("Secret: " is
+	// also inside "confirm Secret: ").
+	want := map[string]int{}
+	for _, a := range answers {
+		want[a.prompt]++
+		for i := 0; promptCount(screen.String(), a.prompt) < want[a.prompt]; i++ {
+			if i == 1000 {
+				t.Fatalf("never saw %q %d times: %q", a.prompt, want[a.prompt], screen.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if a.typed != "" {
+			fmt.Fprint(tty, a.typed+"\r")
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("drover: %v\n%s", err, screen.String())
+	}
+	tty.Close()
+	<-done
+	out := screen.String()
+	if !strings.Contains(out, "hash=$1$saltsalt$") {
+		t.Errorf("no md5_crypt hash in the output:\n%s", out)
+	}
+	if strings.Contains(out, "typed-") {
+		t.Errorf("a private answer was echoed:\n%s", out)
+	}
+}
+
+// promptCount counts prompt in screen, leaving out its occurrences inside
+// "confirm PROMPT".
+func promptCount(screen, prompt string) int {
+	return strings.Count(screen, prompt) - strings.Count(screen, "confirm "+prompt)
 }

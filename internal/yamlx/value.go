@@ -29,6 +29,10 @@ type Options struct {
 	// (when Unsafe is nil), so that they print as Python prints dates and
 	// unsafe text; without it both are plain strings.
 	KeepTypes bool
+	// Ordered, when set, builds every mapping from its keys and values in
+	// the file's order (after merge keys, a repeated key where it first
+	// appeared, with its last value), instead of a map[string]any.
+	Ordered func(keys []string, values []any) any
 }
 
 // Timestamp is a YAML timestamp in ISO 8601 form (Python's isoformat), kept
@@ -135,6 +139,13 @@ func (c *converter) value(n *yaml.Node) (any, error) {
 	case yaml.MappingNode:
 		if err := c.checkTag(n, "!!map"); err != nil {
 			return nil, err
+		}
+		if c.opts.Ordered != nil {
+			if err := c.enter(n); err != nil {
+				return nil, err
+			}
+			defer delete(c.active, n)
+			return c.orderedMapping(n)
 		}
 		if v, ok := c.f.cached(n); ok {
 			return v, nil
@@ -276,6 +287,40 @@ func (c *converter) mapping(n *yaml.Node) (map[string]any, error) {
 		out[key] = v
 	}
 	return out, nil
+}
+
+// orderedMapping builds a mapping with Options.Ordered.
+func (c *converter) orderedMapping(n *yaml.Node) (any, error) {
+	pairs, err := c.f.Pairs(n)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(pairs))
+	vals := make([]any, 0, len(pairs))
+	index := make(map[string]int, len(pairs))
+	for _, p := range pairs {
+		kv, err := c.value(p.Key)
+		if err != nil {
+			return nil, err
+		}
+		key, err := c.keyString(p.Key, kv)
+		if err != nil {
+			return nil, err
+		}
+		v, err := c.value(p.Value)
+		if err != nil {
+			return nil, err
+		}
+		if i, dup := index[key]; dup {
+			c.f.warnDuplicate(Resolve(n), kv)
+			vals[i] = v
+			continue
+		}
+		index[key] = len(keys)
+		keys = append(keys, key)
+		vals = append(vals, v)
+	}
+	return c.opts.Ordered(keys, vals), nil
 }
 
 func (c *converter) keyString(n *yaml.Node, v any) (string, error) {

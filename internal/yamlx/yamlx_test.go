@@ -182,3 +182,29 @@ func TestDuplicateKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestOrdered checks that Options.Ordered sees every mapping's keys in the
+// file's order, merge keys first and a repeated key at its first place
+// with its last value, as Python's dict built by PyYAML.
+func TestOrdered(t *testing.T) {
+	f, err := Load("t.yml", []byte("b: &b {z: 1, a: 2}\nm:\n  <<: *b\n  k: 3\n  z: 9\n  k: 4\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type kv struct {
+		keys []string
+		vals []any
+	}
+	v, err := f.Value(f.Docs[0], Options{Ordered: func(keys []string, vals []any) any { return kv{keys, vals} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := v.(kv)
+	if !reflect.DeepEqual(top.keys, []string{"b", "m"}) {
+		t.Fatalf("top keys %v", top.keys)
+	}
+	m := top.vals[1].(kv)
+	if !reflect.DeepEqual(m.keys, []string{"z", "a", "k"}) || !reflect.DeepEqual(m.vals, []any{9, 2, 4}) {
+		t.Errorf("merged mapping: keys %v values %v, want [z a k] [9 2 4]", m.keys, m.vals)
+	}
+}
