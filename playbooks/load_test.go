@@ -54,6 +54,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad order", "- hosts: all\n  order: random\n", nil, `site.yml:2:10: Invalid 'order' specified for inventory hosts: random`},
 		{"bad module_defaults module", "- hosts: all\n  module_defaults:\n    fiel: {path: x}\n", nil, `site.yml:3:5: Could not resolve action fiel in module_defaults (did you mean "file"?)`},
 		{"bad module_defaults argument", "- hosts: all\n  tasks:\n    - debug: msg=x\n      module_defaults: {file: {pth: x}}\n", nil, `site.yml:4:25: module_defaults: unsupported argument "pth"`},
+		{"unknown module_defaults group", "- hosts: all\n  module_defaults:\n    group/nosuch: {x: 1}\n", nil, `site.yml:3:5: Error loading module_defaults: could not resolve the module_defaults group ansible.builtin.nosuch`},
 		{"missing role", "- hosts: all\n  roles: [web]\n", nil, `the role "web" was not found`},
 	}
 	for _, c := range cases {

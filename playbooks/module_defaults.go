@@ -14,7 +14,7 @@ import (
 // are one list of mappings, outermost first; a later mapping's entry for a
 // module replaces an earlier one whole, and entries name a module by short
 // or ansible.builtin. name. group/NAME entries hold the defaults of an
-// action group; no builtin module belongs to one, so they never apply here.
+// action group; no module drover has belongs to one, so they never apply.
 // The task's own arguments override the defaults (see taskArgs).
 func moduleDefaults(t *Task) map[string]any {
 	if t.Spec == nil {
@@ -45,7 +45,10 @@ func checkModuleDefaults(f *yamlx.File, n *yaml.Node, v any) error {
 		}
 		for k, args := range m {
 			kn := keyNode(n, k)
-			if strings.HasPrefix(k, "group/") {
+			if group, ok := strings.CutPrefix(k, "group/"); ok {
+				if fq, known := actionGroup(group); !known {
+					return f.Errorf(kn, "Error loading module_defaults: could not resolve the module_defaults group %s", fq)
+				}
 				continue
 			}
 			spec, ok := tasks.Lookup(k)
@@ -74,4 +77,22 @@ func suggestModule(name string) string {
 		return " (did you mean \"" + s + "\"?)"
 	}
 	return ""
+}
+
+// builtinGroups are the action groups ansible-core 2.14 itself defines
+// (config/ansible_builtin_runtime.yml); their modules live in collections
+// that drover does not have, so their defaults never apply.
+var builtinGroups = map[string]bool{"acme": true, "aws": true, "azure": true, "cpm": true, "docker": true,
+	"gcp": true, "k8s": true, "os": true, "ovirt": true, "testgroup": true, "testlegacy": true, "vmware": true}
+
+// actionGroup resolves a module_defaults group name as Ansible does: a bare
+// name is ansible.builtin's; it reports the fully qualified name and
+// whether the group exists (only ansible.builtin's can, without
+// collections).
+func actionGroup(name string) (string, bool) {
+	if strings.Count(name, ".") < 2 {
+		name = "ansible.builtin." + name
+	}
+	rest, ok := strings.CutPrefix(name, "ansible.builtin.")
+	return name, ok && builtinGroups[rest]
 }
