@@ -1,13 +1,12 @@
 package jinja
 
 import (
-	"math"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/drover/drover/internal/pyfmt"
+	"github.com/drover/drover/internal/yamlx"
 )
 
 // FromYAML converts a parsed YAML node into engine values with PyYAML's
@@ -117,96 +116,17 @@ func yamlScalar(n *yaml.Node) any {
 		}
 		return false
 	case "int":
-		if v, ok := yamlInt(n.Value); ok {
-			return v
+		if v, ok := yamlx.ConstructInt(n.Value); ok {
+			if i, isInt := v.(int); isInt {
+				return i
+			}
 		}
 	case "float":
-		if v, ok := yamlFloatValue(n.Value); ok {
+		if v, ok := yamlx.ConstructFloat(n.Value); ok {
 			return v
 		}
 	}
 	return n.Value
-}
-
-// yamlInt is PyYAML's construct_yaml_int.
-func yamlInt(s string) (int, bool) {
-	v := strings.ReplaceAll(s, "_", "")
-	sign := 1
-	if strings.HasPrefix(v, "-") {
-		sign, v = -1, v[1:]
-	} else if strings.HasPrefix(v, "+") {
-		v = v[1:]
-	}
-	var n int64
-	var err error
-	switch {
-	case v == "0":
-		return 0, true
-	case strings.HasPrefix(v, "0b"):
-		n, err = strconv.ParseInt(v[2:], 2, 64)
-	case strings.HasPrefix(v, "0x"):
-		n, err = strconv.ParseInt(v[2:], 16, 64)
-	case strings.HasPrefix(v, "0"):
-		n, err = strconv.ParseInt(v[1:], 8, 64)
-	case strings.Contains(v, ":"):
-		base := int64(1)
-		for _, part := range reverseStrings(strings.Split(v, ":")) {
-			p, e := strconv.ParseInt(part, 10, 64)
-			if e != nil {
-				return 0, false
-			}
-			n += p * base
-			base *= 60
-		}
-	default:
-		n, err = strconv.ParseInt(v, 10, 64)
-	}
-	if err != nil {
-		return 0, false
-	}
-	return sign * int(n), true
-}
-
-func reverseStrings(s []string) []string {
-	out := make([]string, len(s))
-	for i, x := range s {
-		out[len(s)-1-i] = x
-	}
-	return out
-}
-
-// yamlFloatValue is PyYAML's construct_yaml_float.
-func yamlFloatValue(s string) (float64, bool) {
-	v := strings.ToLower(strings.ReplaceAll(s, "_", ""))
-	sign := 1.0
-	if strings.HasPrefix(v, "-") {
-		sign, v = -1, v[1:]
-	} else if strings.HasPrefix(v, "+") {
-		v = v[1:]
-	}
-	switch {
-	case v == ".inf":
-		return sign * math.Inf(1), true
-	case v == ".nan":
-		return math.NaN(), true
-	case strings.Contains(v, ":"):
-		var f float64
-		base := 1.0
-		for _, part := range reverseStrings(strings.Split(v, ":")) {
-			p, err := strconv.ParseFloat(part, 64)
-			if err != nil {
-				return 0, false
-			}
-			f += p * base
-			base *= 60
-		}
-		return sign * f, true
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0, false
-	}
-	return sign * f, true
 }
 
 // yamlLoad parses one YAML document (from_yaml).

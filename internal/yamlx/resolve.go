@@ -134,13 +134,17 @@ func ConstructFloat(s string) (float64, bool) {
 	case v == ".nan":
 		return math.NaN(), true
 	case strings.Contains(v, ":"):
-		total := 0.0
-		for _, part := range strings.Split(v, ":") {
-			d, err := strconv.ParseFloat(part, 64)
+		// Summed from the last part up, as PyYAML does, so that the
+		// rounding is Python's.
+		parts := strings.Split(v, ":")
+		total, base := 0.0, 1.0
+		for i := len(parts) - 1; i >= 0; i-- {
+			d, err := strconv.ParseFloat(parts[i], 64)
 			if err != nil {
 				return 0, false
 			}
-			total = total*60 + d
+			total += d * base
+			base *= 60
 		}
 		return sign * total, true
 	}
