@@ -25,11 +25,12 @@ func hostKeyCheck(cfg *Config, pc *parseCache) (ssh.HostKeyCallback, []string, e
 		return ssh.InsecureIgnoreHostKey(), nil, nil
 	}
 	files := append(append([]string(nil), cfg.KnownHostsFiles...), cfg.GlobalKnownHostsFiles...)
-	db, err := pc.knownHosts(files)
+	all, err := pc.knownHosts(files)
 	if err != nil {
 		return nil, nil, err
 	}
 	name := cfg.knownHostsName()
+	db := all.forHost(name)
 	principal := cfg.HostName
 	if cfg.HostKeyAlias != "" {
 		principal = cfg.HostKeyAlias

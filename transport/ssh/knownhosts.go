@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -34,6 +36,59 @@ type khEntry struct {
 type knownHosts struct {
 	files   []string
 	entries []khEntry
+
+	// byName lists, by lower-case host name, the entries whose patterns
+	// are all plain names; general lists the others (wildcards, negations,
+	// hashed names, @revoked). Built on the first forHost.
+	indexOnce sync.Once
+	byName    map[string][]int
+	general   []int
+}
+
+// forHost is the part of db that concerns the host known as name: the
+// entries whose patterns match it and every @revoked entry, in file
+// order. A Pool's hosts share one db; each host's checks then go through
+// its few entries, not the whole file once per check.
+func (db *knownHosts) forHost(name string) *knownHosts {
+	db.indexOnce.Do(db.index)
+	cand := append(slices.Clone(db.byName[strings.ToLower(name)]), db.general...)
+	slices.Sort(cand)
+	cand = slices.Compact(cand)
+	out := &knownHosts{files: db.files}
+	for _, i := range cand {
+		e := db.entries[i]
+		if e.marker == markerRevoked || matchHosts(e.hosts, name) {
+			out.entries = append(out.entries, e)
+		}
+	}
+	return out
+}
+
+func (db *knownHosts) index() {
+	db.byName = map[string][]int{}
+	for i, e := range db.entries {
+		if e.marker == markerRevoked || !plainPatterns(e.hosts) {
+			db.general = append(db.general, i)
+			continue
+		}
+		for _, p := range e.hosts {
+			k := strings.ToLower(p)
+			if l := db.byName[k]; len(l) == 0 || l[len(l)-1] != i {
+				db.byName[k] = append(l, i)
+			}
+		}
+	}
+}
+
+// plainPatterns reports whether every pattern is a plain host name: not
+// negated, hashed or with wildcards.
+func plainPatterns(patterns []string) bool {
+	for _, p := range patterns {
+		if strings.HasPrefix(p, "!") || strings.HasPrefix(p, "|") || strings.ContainsAny(p, "*?") {
+			return false
+		}
+	}
+	return true
 }
 
 // loadKnownHosts reads files in order; missing files are skipped and lines

@@ -1,6 +1,9 @@
 package ssh
 
-import "sync"
+import (
+	"strings"
+	"sync"
+)
 
 // parseCache keeps the ssh_config and known_hosts files a Pool (or one
 // Dial with its jump hosts) has read, parsed once and shared by every
@@ -10,6 +13,7 @@ type parseCache struct {
 	mu      sync.Mutex
 	configs map[string]*cached[configFiles]
 	known   map[string]*cached[[]khEntry]
+	dbs     map[string]*cached[*knownHosts] // by the list of files
 }
 
 // cached is one file's parse, done once however many hosts ask at once.
@@ -20,7 +24,8 @@ type cached[T any] struct {
 }
 
 func newParseCache() *parseCache {
-	return &parseCache{configs: map[string]*cached[configFiles]{}, known: map[string]*cached[[]khEntry]{}}
+	return &parseCache{configs: map[string]*cached[configFiles]{}, known: map[string]*cached[[]khEntry]{},
+		dbs: map[string]*cached[*knownHosts]{}}
 }
 
 // entry returns m's entry for key, creating it under pc.mu.
@@ -45,13 +50,21 @@ func (pc *parseCache) sshConfig(path string) (configFiles, error) {
 	return e.val, e.err
 }
 
-// knownHosts is loadKnownHosts(files), each file parsed once. Keys that
+// knownHosts is loadKnownHosts(files), each file parsed once and the
+// result shared by every host that reads the same files. Keys that
 // accept-new records later are found by recordKey, which rereads the file
 // under its lock.
 func (pc *parseCache) knownHosts(files []string) (*knownHosts, error) {
 	if pc == nil {
 		return loadKnownHosts(files)
 	}
+	e := entry(pc, pc.dbs, strings.Join(files, "\x00"))
+	e.once.Do(func() { e.val, e.err = pc.assemble(files) })
+	return e.val, e.err
+}
+
+// assemble joins the entries of files, each parsed once.
+func (pc *parseCache) assemble(files []string) (*knownHosts, error) {
 	db := &knownHosts{files: files}
 	for _, f := range files {
 		e := entry(pc, pc.known, f)
