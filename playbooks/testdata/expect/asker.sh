@@ -2,9 +2,9 @@
 # Asks for a name, a hidden password and a confirmation, like an installer.
 printf 'Name: '
 read -r name
-printf 'Password: '
 old=$(stty -g)
-stty -echo
+stty -echo # before the prompt: an answer sent at once is never echoed
+printf 'Password: '
 read -r pw
 stty "$old"
 printf '\nConfirm %s [y/N]? ' "$name"
