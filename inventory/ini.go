@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/drover/drover/internal/pyfmt"
 	"github.com/drover/drover/internal/shlex"
 )
 
@@ -74,7 +75,7 @@ func (p *iniParser) parse(src string) error {
 		src = strings.ToValidUTF8(src, "\uFFFD")
 	}
 	group, state := "ungrouped", "hosts"
-	for i, raw := range splitLines(src) {
+	for i, raw := range pyfmt.SplitLines(src, false) {
 		p.lineno, p.raw = i+1, raw
 		line := strings.TrimSpace(raw)
 		if line == "" || line[0] == '#' || line[0] == ';' {
@@ -104,16 +105,6 @@ func (p *iniParser) parse(src string) error {
 		}
 	}
 	return p.checkPending()
-}
-
-// splitLines splits like Python's str.splitlines.
-func splitLines(s string) []string {
-	s = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\v", "\n", "\f", "\n", "\x1c", "\n", "\x1d", "\n", "\x1e", "\n", "\u0085", "\n", "\u2028", "\n", "\u2029", "\n").Replace(s)
-	s = strings.TrimSuffix(s, "\n")
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
 }
 
 func (p *iniParser) section(name, state string) (string, string, error) {

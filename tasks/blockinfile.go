@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/drover/drover/internal/pyfmt"
 	"github.com/drover/drover/internal/pyregex"
 )
 
@@ -145,26 +146,6 @@ func blockSpecOf(c *Call, present bool) (blockSpec, *Result) {
 	return s, nil
 }
 
-// splitLinesPy is Python's bytes.splitlines(True): lines end at \n, \r or
-// \r\n, which stay on them.
-func splitLinesPy(s string) []string {
-	var out []string
-	for s != "" {
-		i := strings.IndexAny(s, "\r\n")
-		if i < 0 {
-			out = append(out, s)
-			break
-		}
-		end := i + 1
-		if s[i] == '\r' && end < len(s) && s[end] == '\n' {
-			end++
-		}
-		out = append(out, s[:end])
-		s = s[end:]
-	}
-	return out
-}
-
 // BlockLines is blockinfile's edit of a file's content (nil when the file
 // does not exist): the new content.
 func BlockLines(original *string, s blockSpec) (string, error) {
@@ -172,7 +153,7 @@ func BlockLines(original *string, s blockSpec) (string, error) {
 	orig := ""
 	if original != nil {
 		orig = *original
-		lines = splitLinesPy(orig)
+		lines = pyfmt.SplitByteLines(orig, true)
 	}
 	if s.insertBefore == nil && s.insertAfter == nil {
 		eof := "EOF"
@@ -195,7 +176,7 @@ func BlockLines(original *string, s blockSpec) (string, error) {
 		if !strings.HasSuffix(block, "\n") {
 			block += "\n"
 		}
-		blocklines = append(append([]string{s.marker0}, splitLinesPy(block)...), s.marker1)
+		blocklines = append(append([]string{s.marker0}, pyfmt.SplitByteLines(block, true)...), s.marker1)
 	}
 	n0, n1 := -1, -1
 	for i, l := range lines {

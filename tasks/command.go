@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/internal/pyfmt"
 	"github.com/drover/drover/internal/shlex"
 	"github.com/drover/drover/transport"
 	"github.com/drover/drover/transport/local"
@@ -251,20 +252,13 @@ func SetOutput(r *Result, stdout, stderr string) {
 	r.Set("stderr", stderr).Set("stderr_lines", Lines(stderr))
 }
 
-// Lines splits s as Python's str.splitlines: no empty last line.
+// Lines splits s as Python's str.splitlines (stdout_lines, stderr_lines):
+// no empty last line, an empty list for no text.
 func Lines(s string) []any {
-	out := []any{}
-	for s != "" {
-		i := strings.IndexAny(s, "\r\n")
-		if i < 0 {
-			out = append(out, s)
-			break
-		}
-		out = append(out, s[:i])
-		if s[i] == '\r' && i+1 < len(s) && s[i+1] == '\n' {
-			i++
-		}
-		s = s[i+1:]
+	lines := pyfmt.SplitLines(s, false)
+	out := make([]any, len(lines))
+	for i, l := range lines {
+		out[i] = l
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/drover/drover/internal/pyfmt"
 	"github.com/drover/drover/transport"
 )
 
@@ -95,7 +96,7 @@ func readCrontab(ctx context.Context, c *Call, user, file string) (*crontab, err
 			return nil, err
 		}
 		ct.existing = buf.String()
-		ct.lines = cronSplitLines(ct.existing)
+		ct.lines = pyfmt.SplitLines(ct.existing, false)
 		return ct, nil
 	}
 	res, err := c.Run(ctx, transport.Command{Argv: []string{"/bin/sh", "-c", cronUserCmd(user, "-l")}})
@@ -106,7 +107,7 @@ func readCrontab(ctx context.Context, c *Call, user, file string) (*crontab, err
 		return nil, errors.New("Unable to read crontab")
 	}
 	ct.existing = string(res.Stdout)
-	for i, l := range cronSplitLines(ct.existing) {
+	for i, l := range pyfmt.SplitLines(ct.existing, false) {
 		if i > 2 || !cronIsHeader(l) {
 			ct.lines = append(ct.lines, l)
 			continue
@@ -137,15 +138,6 @@ func cronRemoveFirstLine(text, line string) string {
 		end++
 	}
 	return text[:i] + text[end:]
-}
-
-// cronSplitLines is Python's str.splitlines.
-func cronSplitLines(s string) []string {
-	var out []string
-	for _, l := range Lines(s) {
-		out = append(out, l.(string))
-	}
-	return out
 }
 
 // render is the crontab's text: lines joined, ending with one newline.

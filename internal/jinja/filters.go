@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/drover/drover/internal/pyfmt"
 )
 
 type filterFn = func(s *state, v any, a *argList) (any, error)
@@ -1201,15 +1203,10 @@ func fIndent(s *state, v any, a *argList) (any, error) {
 }
 
 func splitLinesStr(s string) []string {
-	items := splitLines(s, false)
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = it.(string)
+	if s == "" {
+		return []string{""}
 	}
-	if len(out) == 0 {
-		out = []string{""}
-	}
-	return out
+	return pyfmt.SplitLines(s, false)
 }
 
 func fCenter(s *state, v any, a *argList) (any, error) {

@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/drover/drover/internal/pyfmt"
 )
 
 // Python methods callable on strings, lists and dicts from templates.
@@ -418,26 +420,10 @@ func pyTitle(s string) string {
 }
 
 func splitLines(s string, keep bool) []any {
-	var out []any
-	for s != "" {
-		i := strings.IndexAny(s, "\n\r\v\f\x1c\x1d\x1e\x85")
-		if i < 0 {
-			out = append(out, s)
-			break
-		}
-		end := i + 1
-		if s[i] == '\r' && end < len(s) && s[end] == '\n' {
-			end++
-		}
-		if keep {
-			out = append(out, s[:end])
-		} else {
-			out = append(out, s[:i])
-		}
-		s = s[end:]
-	}
-	if out == nil {
-		out = []any{}
+	lines := pyfmt.SplitLines(s, keep)
+	out := make([]any, len(lines))
+	for i, l := range lines {
+		out[i] = l
 	}
 	return out
 }

@@ -178,3 +178,39 @@ func TestStr(t *testing.T) {
 		t.Errorf("Quote of a byte that is not UTF-8 = %s", got)
 	}
 }
+
+func TestSplitLinesAgainstPython(t *testing.T) {
+	cases := []string{"", "a", "a\n", "a\nb", "a\r\nb\rc\n\n", "\n", "\r\n\r\n", "a\vb\fc\x1cd\x1de\x1ef",
+		"x\u0085y\u2028z\u2029w", "tab\there\n", "ünï\ncödé", "end\r"}
+	var want []struct {
+		Str, StrKeep, Bytes, BytesKeep []string
+	}
+	python(t, `
+import json, sys
+out = []
+for s in json.load(sys.stdin):
+    b = s.encode("utf-8", "surrogateescape")
+    out.append({"Str": s.splitlines(), "StrKeep": s.splitlines(True),
+        "Bytes": [l.decode("utf-8", "surrogateescape") for l in b.splitlines()],
+        "BytesKeep": [l.decode("utf-8", "surrogateescape") for l in b.splitlines(True)]})
+print(json.dumps(out))
+`, cases, &want)
+	for i, s := range cases {
+		check := func(what string, got, want []string) {
+			if len(got) == 0 && len(want) == 0 {
+				return
+			}
+			if strings.Join(got, "|") != strings.Join(want, "|") || len(got) != len(want) {
+				t.Errorf("%s(%q) = %q, Python %q", what, s, got, want)
+			}
+		}
+		check("SplitLines", SplitLines(s, false), want[i].Str)
+		check("SplitLines keepends", SplitLines(s, true), want[i].StrKeep)
+		check("SplitByteLines", SplitByteLines(s, false), want[i].Bytes)
+		check("SplitByteLines keepends", SplitByteLines(s, true), want[i].BytesKeep)
+	}
+	// A lone byte 0x85 is not U+0085 (which is C2 85 in UTF-8).
+	if got := SplitLines("a\x85b", false); len(got) != 1 || got[0] != "a\x85b" {
+		t.Errorf("SplitLines of a lone 0x85 byte = %q", got)
+	}
+}

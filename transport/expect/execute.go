@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/internal/pyfmt"
 	"github.com/drover/drover/transport"
 )
 
@@ -278,29 +279,11 @@ func pyDelta(d time.Duration) string {
 	return fmt.Sprintf("%d days, %s", days, s)
 }
 
-// SplitLines splits s at line boundaries as Python's str.splitlines does.
+// SplitLines splits s at line boundaries as Python's str.splitlines does
+// (an empty list for no text).
 func SplitLines(s string) []string {
-	lines := []string{}
-	start := 0
-	rs := []rune(s)
-	for i := 0; i < len(rs); i++ {
-		switch rs[i] {
-		case '\n', '\v', '\f', '\x1c', '\x1d', '\x1e', '\u0085', '\u2028', '\u2029':
-		case '\r':
-			lines = append(lines, string(rs[start:i]))
-			if i+1 < len(rs) && rs[i+1] == '\n' {
-				i++
-			}
-			start = i + 1
-			continue
-		default:
-			continue
-		}
-		lines = append(lines, string(rs[start:i]))
-		start = i + 1
+	if lines := pyfmt.SplitLines(s, false); lines != nil {
+		return lines
 	}
-	if start < len(rs) {
-		lines = append(lines, string(rs[start:]))
-	}
-	return lines
+	return []string{}
 }
