@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/drover/drover/internal/testlab"
 )
@@ -33,6 +36,10 @@ func drover(env []string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// processLimit bounds one drover process of a test: one that hangs fails
+// the test with its goroutines' stacks instead of hanging the package.
+const processLimit = 5 * time.Minute
+
 // result is what a finished drover process left.
 type result struct {
 	stdout, stderr string
@@ -45,7 +52,19 @@ func execDrover(t testing.TB, env []string, args ...string) result {
 	cmd := drover(env, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var stuck atomic.Bool
+	timer := time.AfterFunc(processLimit, func() {
+		stuck.Store(true)
+		_ = cmd.Process.Signal(syscall.SIGQUIT) // Go prints every goroutine's stack and exits
+	})
+	err := cmd.Wait()
+	timer.Stop()
+	if stuck.Load() {
+		t.Fatalf("drover %q ran past %s; its stderr:\n%s", args, processLimit, stderr.String())
+	}
 	r := result{stdout: stdout.String(), stderr: stderr.String()}
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.code = ee.ExitCode()

@@ -467,12 +467,23 @@ func (r *run) answer(ctx context.Context, i int, m Match, alt *Alternative) erro
 }
 
 // lastSeen is the masked end of text, for error messages.
-func (r *run) lastSeen(text string) string {
-	masked := r.s.mask.excerpt(text)
+func (r *run) lastSeen(text string) string { return r.s.excerpt(text) }
+
+// excerpt is the end of text, masked, for an error message.
+func (s *Session) excerpt(text string) string {
+	masked := s.mask.excerpt(text)
 	if len(masked) > lastSeenBytes {
 		masked = "…" + strings.ToValidUTF8(masked[len(masked)-lastSeenBytes:], "")
 	}
 	return masked
+}
+
+// LastSeen is the end of the output not yet consumed, masked, for an error
+// message: what arrived since the last match.
+func (s *Session) LastSeen() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.excerpt(string(s.buf))
 }
 
 // sleep waits for d or until ctx ends.

@@ -1,7 +1,6 @@
 package telnet
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -23,7 +22,7 @@ func deviceConfig(dev *device) Config {
 
 func dialDevice(t *testing.T, dev *device, cfg Config) *Conn {
 	t.Helper()
-	c, err := Dial(context.Background(), cfg)
+	c, err := Dial(testCtx(t), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +32,7 @@ func dialDevice(t *testing.T, dev *device, cfg Config) *Conn {
 
 func show(t *testing.T, c *Conn, cmd string) string {
 	t.Helper()
-	res, err := c.Run(context.Background(), transport.Command{Shell: cmd})
+	res, err := c.Run(testCtx(t), transport.Command{Shell: cmd})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +144,7 @@ func TestDeviceWrongPassword(t *testing.T) {
 	dev := startDevice(t, r.run)
 	cfg := deviceConfig(dev)
 	cfg.Password = "Not-" + devPass
-	_, err := Dial(context.Background(), cfg)
+	_, err := Dial(testCtx(t), cfg)
 	var u *transport.UnreachableError
 	if !errors.As(err, &u) || !strings.Contains(err.Error(), "authentication failed") {
 		t.Fatalf("got %v, want an authentication failure", err)
@@ -170,7 +169,7 @@ func TestDeviceEnable(t *testing.T) {
 		t.Errorf("show version after enable: %q", out)
 	}
 	cfg.EnablePassword = "wrong-enable"
-	_, err := Dial(context.Background(), cfg)
+	_, err := Dial(testCtx(t), cfg)
 	if !transport.IsUnreachable(err) || !strings.Contains(err.Error(), `"enable" failed`) || strings.Contains(err.Error(), "wrong-enable") {
 		t.Fatalf("wrong enable password: %v", err)
 	}
@@ -185,7 +184,7 @@ func TestDeviceTimeouts(t *testing.T) {
 	})
 	cfg := deviceConfig(dev)
 	cfg.LoginTimeout = 2e8
-	_, err := Dial(context.Background(), cfg)
+	_, err := Dial(testCtx(t), cfg)
 	if !transport.IsUnreachable(err) || !strings.Contains(err.Error(), "login timed out after 200ms waiting for the login prompt") ||
 		strings.Contains(err.Error(), devPass) || !strings.Contains(err.Error(), "token=********") {
 		t.Fatalf("got %v", err)

@@ -2,7 +2,6 @@ package telnet
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -40,7 +39,7 @@ func TestTelnetdCommands(t *testing.T) {
 		{transport.Command{Shell: "cat; echo end"}, "end\n", 0},
 	}
 	for _, tt := range tests {
-		res, err := c.Run(context.Background(), tt.cmd)
+		res, err := c.Run(testCtx(t), tt.cmd)
 		if err != nil {
 			t.Fatalf("%q%q: %v", tt.cmd.Argv, tt.cmd.Shell, err)
 		}
@@ -48,7 +47,7 @@ func TestTelnetdCommands(t *testing.T) {
 			t.Errorf("%q%q: exit %d out %q, want %d %q", tt.cmd.Argv, tt.cmd.Shell, res.ExitCode, res.Stdout, tt.code, tt.out)
 		}
 	}
-	big, err := c.Run(context.Background(), transport.Command{Shell: "seq 1 20000"})
+	big, err := c.Run(testCtx(t), transport.Command{Shell: "seq 1 20000"})
 	if err != nil || bytes.Count(big.Stdout, []byte("\n")) != 20000 || !bytes.HasSuffix(big.Stdout, []byte("\n20000\n")) {
 		t.Errorf("20000 lines: %v, %d lines", err, bytes.Count(big.Stdout, []byte("\n")))
 	}
@@ -60,7 +59,7 @@ func TestTelnetdWrongPassword(t *testing.T) {
 	d := startTelnetd(t)
 	u := addUser(t)
 	wrong := "Wrong-" + u.Password
-	_, err := Dial(context.Background(), Config{Host: d.Addr, Port: d.Port, User: u.Name, Password: wrong})
+	_, err := Dial(testCtx(t), Config{Host: d.Addr, Port: d.Port, User: u.Name, Password: wrong})
 	if !transport.IsUnreachable(err) || !strings.Contains(err.Error(), "authentication failed") {
 		t.Fatalf("got %v, want an unreachable authentication failure", err)
 	}
@@ -87,7 +86,7 @@ func TestTelnetdColourPrompt(t *testing.T) {
 	}
 	c := dialTelnetd(t, d, Config{User: u.Name, Password: u.Password})
 	for i := 0; i < 3; i++ {
-		res, err := c.Run(context.Background(), transport.Command{Shell: fmt.Sprintf("echo round %d; (exit %d)", i, i)})
+		res, err := c.Run(testCtx(t), transport.Command{Shell: fmt.Sprintf("echo round %d; (exit %d)", i, i)})
 		if err != nil || string(res.Stdout) != fmt.Sprintf("round %d\n", i) || res.ExitCode != i {
 			t.Fatalf("round %d: %v %q %d", i, err, res.Stdout, res.ExitCode)
 		}
@@ -101,12 +100,12 @@ func TestTelnetdEnable(t *testing.T) {
 	u, admin := addUser(t), addUser(t)
 	cfg := Config{User: u.Name, Password: u.Password, EnableCommand: "su - " + admin.Name, EnablePassword: admin.Password}
 	c := dialTelnetd(t, d, cfg)
-	res, err := c.Run(context.Background(), transport.Command{Argv: []string{"id", "-un"}})
+	res, err := c.Run(testCtx(t), transport.Command{Argv: []string{"id", "-un"}})
 	if err != nil || string(res.Stdout) != admin.Name+"\n" {
 		t.Fatalf("after enable: %v %q, want %s", err, res.Stdout, admin.Name)
 	}
 	cfg.Host, cfg.Port, cfg.EnablePassword = d.Addr, d.Port, "not-"+admin.Password
-	_, err = Dial(context.Background(), cfg)
+	_, err = Dial(testCtx(t), cfg)
 	if !transport.IsUnreachable(err) || !strings.Contains(err.Error(), "refused the enable password") || strings.Contains(err.Error(), admin.Password) {
 		t.Fatalf("wrong enable password: %v", err)
 	}
@@ -128,7 +127,7 @@ func TestTelnetdExpect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := expect.Execute(context.Background(), spec, expect.ConnStarter(c), expect.ExecOptions{})
+	o, err := expect.Execute(testCtx(t), spec, expect.ConnStarter(c), expect.ExecOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,11 +140,11 @@ func TestTelnetdExpect(t *testing.T) {
 	}
 	spec.Program.Steps[1].Alternatives[0].Pattern = "Passphrase:"
 	spec.Program.IdleTimeout = 3e8
-	o, err = expect.Execute(context.Background(), spec, expect.ConnStarter(c), expect.ExecOptions{})
+	o, err = expect.Execute(testCtx(t), spec, expect.ConnStarter(c), expect.ExecOptions{})
 	if err != nil || !o.Failed || !strings.Contains(o.Msg, "step 2 (password) timed out") {
 		t.Fatalf("timeout: %v %+v", err, o)
 	}
-	if res, err := c.Run(context.Background(), transport.Command{Shell: "echo still here"}); err != nil || string(res.Stdout) != "still here\n" {
+	if res, err := c.Run(testCtx(t), transport.Command{Shell: "echo still here"}); err != nil || string(res.Stdout) != "still here\n" {
 		t.Fatalf("after an expect timeout: %v %q", err, res.Stdout)
 	}
 }
@@ -189,11 +188,11 @@ func TestTelnetdFileOpsRefused(t *testing.T) {
 	d := startTelnetd(t)
 	u := addUser(t)
 	c := dialTelnetd(t, d, Config{User: u.Name, Password: u.Password})
-	err := c.Put(context.Background(), "/tmp/x", strings.NewReader("x"), transport.PutOptions{})
+	err := c.Put(testCtx(t), "/tmp/x", strings.NewReader("x"), transport.PutOptions{})
 	if !errors.Is(err, transport.ErrNotSupported) || !strings.Contains(err.Error(), "file transfer is not possible over telnet") {
 		t.Errorf("Put: %v", err)
 	}
-	if _, err := c.Dial(context.Background(), "tcp", "127.0.0.1:1"); !errors.Is(err, transport.ErrNotSupported) {
+	if _, err := c.Dial(testCtx(t), "tcp", "127.0.0.1:1"); !errors.Is(err, transport.ErrNotSupported) {
 		t.Errorf("Dial: %v", err)
 	}
 }
@@ -220,7 +219,7 @@ func TestBusyboxTelnetd(t *testing.T) {
 	var c *Conn
 	var err error
 	for i := 0; i < 50; i++ {
-		if c, err = Dial(context.Background(), Config{Host: "127.0.0.1", Port: port, User: u.Name, Password: u.Password}); err == nil || !strings.Contains(err.Error(), "refused") {
+		if c, err = Dial(testCtx(t), Config{Host: "127.0.0.1", Port: port, User: u.Name, Password: u.Password}); err == nil || !strings.Contains(err.Error(), "refused") {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -229,7 +228,7 @@ func TestBusyboxTelnetd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	res, err := c.Run(context.Background(), transport.Command{Shell: "echo $(id -un); exit 5"})
+	res, err := c.Run(testCtx(t), transport.Command{Shell: "echo $(id -un); exit 5"})
 	if err != nil || string(res.Stdout) != u.Name+"\n" || res.ExitCode != 5 {
 		t.Fatalf("%v %q %d", err, res.Stdout, res.ExitCode)
 	}

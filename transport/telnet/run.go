@@ -82,7 +82,7 @@ func (c *Conn) runMarked(ctx context.Context, cmd transport.Command, out io.Writ
 	}
 	deadline, _ := ctx.Deadline()
 	if err := c.sess.Scan(ctx, deadline, skipThrough(begin)); err != nil {
-		return -1, err
+		return -1, c.waitErr("the command to start", err)
 	}
 	code := -1
 	prefix := []byte("__DROVER_" + id + "_E")
@@ -97,9 +97,18 @@ func (c *Conn) runMarked(ctx context.Context, cmd transport.Command, out io.Writ
 		return safe, false
 	})
 	if err != nil {
-		return -1, err
+		return -1, c.waitErr("the command to end", err)
 	}
-	return code, c.sess.Scan(ctx, deadline, skipThrough(regexp.MustCompile(c.cfg.Prompt)))
+	if err := c.sess.Scan(ctx, deadline, skipThrough(regexp.MustCompile(c.cfg.Prompt))); err != nil {
+		return code, c.waitErr("the prompt after the command", err)
+	}
+	return code, nil
+}
+
+// waitErr says what a command was waiting for when err ended the wait, and
+// what had arrived since (masked).
+func (c *Conn) waitErr(what string, err error) error {
+	return fmt.Errorf("waiting for %s: %w; last output: %s", what, err, strconv.Quote(c.sess.LastSeen()))
 }
 
 // runAtPrompt sends the command line as it is and takes everything up to the
@@ -114,7 +123,7 @@ func (c *Conn) runAtPrompt(ctx context.Context, cmd transport.Command, out io.Wr
 	}
 	prompt := regexp.MustCompile(c.cfg.Prompt)
 	deadline, _ := ctx.Deadline()
-	return c.sess.Scan(ctx, deadline, func(buf []byte, _ bool) (int, bool) {
+	err := c.sess.Scan(ctx, deadline, func(buf []byte, _ bool) (int, bool) {
 		loc := prompt.FindIndex(buf)
 		if loc == nil {
 			return 0, false
@@ -131,6 +140,10 @@ func (c *Conn) runAtPrompt(ctx context.Context, cmd transport.Command, out io.Wr
 		out.Write(text)
 		return loc[1], true
 	})
+	if err != nil {
+		return c.waitErr("the prompt", err)
+	}
+	return nil
 }
 
 // markerStart is the length of the longest end of buf that may be the start
@@ -206,8 +219,8 @@ func (c *Conn) failed(ctx context.Context, err error) error {
 			c.broken = fmt.Errorf("session given up after an interrupted command: %w", rerr)
 			c.Close()
 		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("telnet %s: %w", c.cfg.Name, ctx.Err())
+		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
 		}
 		return fmt.Errorf("telnet %s: %w", c.cfg.Name, err)
 	}
@@ -224,7 +237,10 @@ func (c *Conn) recover() error {
 	ctx, cancel := context.WithTimeout(context.Background(), recoverTimeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
-	return c.sess.Scan(ctx, deadline, skipThrough(regexp.MustCompile(c.cfg.Prompt)))
+	if err := c.sess.Scan(ctx, deadline, skipThrough(regexp.MustCompile(c.cfg.Prompt))); err != nil {
+		return c.waitErr("the prompt after Ctrl-C", err)
+	}
+	return nil
 }
 
 // typeStdin types r on the terminal while the command runs; the returned

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"path"
 	"testing"
+	"time"
 
 	"github.com/drover/drover/transport"
 )
@@ -58,13 +59,20 @@ func RunSkipping(t *testing.T, open Factory, skip map[string]string) {
 				t.Skip(why)
 			}
 			conn, dir := open(t)
-			h := &harness{t: t, c: conn, ctx: context.Background()}
+			ctx, cancel := context.WithTimeout(context.Background(), caseLimit)
+			defer cancel()
+			h := &harness{t: t, c: conn, ctx: ctx}
 			h.dir = path.Join(dir, "tt-"+c.name)
 			h.mkdir(h.dir)
 			c.fn(t, h)
 		})
 	}
 }
+
+// caseLimit bounds a case's operations: a server that stops answering
+// fails the case with what the transport reports instead of hanging the
+// package until go test's timeout.
+const caseLimit = 3 * time.Minute
 
 // harness bundles what a case needs and fails the test on setup errors.
 type harness struct {
