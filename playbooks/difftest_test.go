@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/testlab"
 	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/inventory"
 	"github.com/drover/drover/tasks"
@@ -37,6 +38,8 @@ import (
 //	# once                                  (no second run)
 //	# unordered                             (debug lines compared as a set: strategy free)
 //	# inventory: FILE                       (instead of localhost; relative to testdata/diff)
+//	# lock: NAME                            (holds testlab's machine-wide lock NAME, e.g.
+//	                                          accounts, while both programs run)
 //
 // Both programs get -e workdir=DIR, a fresh empty directory per run.
 // Drop a playbook into testdata/diff and it is compared.
@@ -48,6 +51,7 @@ type directives struct {
 	once           bool
 	unordered      bool
 	inventory      string
+	locks          []string
 }
 
 func readDirectives(t *testing.T, path string) directives {
@@ -68,6 +72,8 @@ func readDirectives(t *testing.T, path string) directives {
 			d.unordered = true
 		case strings.HasPrefix(line, "inventory:"):
 			d.inventory = filepath.Join(filepath.Dir(path), strings.TrimSpace(strings.TrimPrefix(line, "inventory:")))
+		case strings.HasPrefix(line, "lock:"):
+			d.locks = append(d.locks, strings.TrimSpace(strings.TrimPrefix(line, "lock:")))
 		case strings.HasPrefix(line, "extra:"):
 			d.extra = append(d.extra, strings.TrimSpace(strings.TrimPrefix(line, "extra:")))
 		case strings.HasPrefix(line, "args:"):
@@ -118,6 +124,9 @@ func TestDifferential(t *testing.T) {
 		t.Run(strings.TrimSuffix(filepath.Base(book), ".yml"), func(t *testing.T) {
 			t.Parallel()
 			d := readDirectives(t, book)
+			for _, l := range d.locks {
+				testlab.Lock(t, l)
+			}
 			runs := 2
 			if d.once || d.check {
 				runs = 1

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/internal/testlab"
 )
 
 // TestCronFile manages jobs and variables in a cron file: the lines
@@ -99,6 +101,7 @@ func TestCronAdoptsAnsibleLines(t *testing.T) {
 
 // TestCronUserCrontab manages a user's crontab with the crontab program.
 func TestCronUserCrontab(t *testing.T) {
+	testlab.Lock(t, testlab.Accounts)
 	needRoot(t)
 	needPrograms(t, "crontab", "useradd")
 	name := fmt.Sprintf("drvc%d", os.Getpid()%100000)

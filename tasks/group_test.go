@@ -6,12 +6,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/internal/testlab"
 )
 
 // TestGroupModule adds, changes and removes a real group with groupadd,
 // groupmod and groupdel, checking changed, check mode and the returned
 // gid against getent.
 func TestGroupModule(t *testing.T) {
+	testlab.Lock(t, testlab.Accounts)
 	needRoot(t)
 	needPrograms(t, "groupadd", "getent")
 	name := fmt.Sprintf("drvg%d", os.Getpid()%100000)

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/internal/testlab"
 )
 
 // TestUserModule creates, changes and removes a real user with useradd,
@@ -12,6 +14,7 @@ import (
 // changes nothing, groups/append, the password hash is set but never
 // returned, a missing home is created.
 func TestUserModule(t *testing.T) {
+	testlab.Lock(t, testlab.Accounts)
 	needRoot(t)
 	needPrograms(t, "useradd", "usermod", "userdel", "getent")
 	id := os.Getpid() % 100000
@@ -75,6 +78,7 @@ func TestUserModule(t *testing.T) {
 // as Ansible does (changed), with the skeleton's files and the user's
 // ownership.
 func TestUserMissingHome(t *testing.T) {
+	testlab.Lock(t, testlab.Accounts)
 	needRoot(t)
 	needPrograms(t, "useradd")
 	name := fmt.Sprintf("drvh%d", os.Getpid()%100000)

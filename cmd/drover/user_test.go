@@ -64,10 +64,10 @@ func ordinaryUser(t *testing.T) (*user.User, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(home) })
-	if out, err := exec.Command("useradd", "-M", "-d", home, "-s", "/bin/sh", name).CombinedOutput(); err != nil {
+	if out, err := testlab.AccountsCmd("", "useradd", "-M", "-d", home, "-s", "/bin/sh", name); err != nil {
 		t.Fatalf("useradd: %v: %s", err, out)
 	}
-	t.Cleanup(func() { _ = exec.Command("userdel", "-f", name).Run() })
+	t.Cleanup(func() { _, _ = testlab.AccountsCmd("", "userdel", "-f", name) })
 	u, err := user.Lookup(name)
 	if err != nil {
 		t.Fatal(err)

@@ -118,18 +118,16 @@ func AddUser(t testing.TB) User {
 	rand.Read(b)
 	u := User{Name: "drt" + hex.EncodeToString(b), Password: "Pw-" + hex.EncodeToString(b) + "!x"}
 	u.Home = filepath.Join("/tmp", u.Name)
-	if out, err := exec.Command("useradd", "-m", "-d", u.Home, "-s", "/bin/sh", u.Name).CombinedOutput(); err != nil {
+	if out, err := AccountsCmd("", "useradd", "-m", "-d", u.Home, "-s", "/bin/sh", u.Name); err != nil {
 		t.Fatalf("useradd: %v %s", err, out)
 	}
 	t.Cleanup(func() {
 		killUserProcesses(u.Name)
-		if out, err := exec.Command("userdel", "-f", "-r", u.Name).CombinedOutput(); err != nil {
+		if out, err := AccountsCmd("", "userdel", "-f", "-r", u.Name); err != nil {
 			t.Logf("userdel: %v %s", err, out)
 		}
 	})
-	cmd := exec.Command("chpasswd")
-	cmd.Stdin = strings.NewReader(u.Name + ":" + u.Password + "\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := AccountsCmd(u.Name+":"+u.Password+"\n", "chpasswd"); err != nil {
 		t.Fatalf("chpasswd: %v %s", err, out)
 	}
 	return u

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 
-	"os/exec"
 	"strings"
 	"time"
 
@@ -48,9 +47,7 @@ func retryInput(stdin, name string, args ...string) error {
 	var err error
 	var out []byte
 	for i := 0; i < 50; i++ {
-		cmd := exec.Command(name, args...)
-		cmd.Stdin = strings.NewReader(stdin)
-		if out, err = cmd.CombinedOutput(); err == nil {
+		if out, err = AccountsCmd(stdin, name, args...); err == nil {
 			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
