@@ -2,12 +2,9 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 )
 
 // TestPlayStep answers ansible-playbook's --step question on a real
@@ -20,20 +17,7 @@ func TestPlayStep(t *testing.T) {
 		"    - {name: one, debug: {msg: ran-one}}\n    - {name: two, debug: {msg: ran-two}}\n"+
 		"    - {name: three, debug: {msg: ran-three}}\n    - {name: four, debug: {msg: ran-four}}\n", 0o644)
 	cmd := vaultDroverCmd(dir, nil, "play", "--step", "-i", "hosts.yml", "site.yml")
-	tty, err := pty.Start(cmd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		tty.Close()
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-	screen := &vaultScreen{}
-	done := make(chan error, 1)
-	go func() { _, err := io.Copy(screen, tty); done <- err }()
+	tty, screen, done := startOnPTY(t, cmd)
 	for _, step := range []struct{ task, answer string }{{"one", "n"}, {"two", "y"}, {"three", "c"}} {
 		vaultWaitFor(t, screen, "Perform task: TASK: "+step.task+" (N)o/(y)es/(c)ontinue: ")
 		fmt.Fprint(tty, step.answer+"\r")
@@ -77,20 +61,7 @@ func TestPlayVarsPromptConfirm(t *testing.T) {
 		"    - {name: pw, prompt: Secret, confirm: true, encrypt: md5_crypt, salt: saltsalt}\n"+
 		"  tasks:\n    - debug: msg=\"hash={{ pw }}\"\n", 0o644)
 	cmd := vaultDroverCmd(dir, nil, "play", "-i", "hosts.yml", "site.yml")
-	tty, err := pty.Start(cmd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		tty.Close()
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-	screen := &vaultScreen{}
-	done := make(chan error, 1)
-	go func() { _, err := io.Copy(screen, tty); done <- err }()
+	tty, screen, done := startOnPTY(t, cmd)
 	answers := []struct{ prompt, typed string }{
 		{"Secret: ", "typed-one"}, {"confirm Secret: ", "typed-two"},
 		{"VALUES ENTERED DO NOT MATCH", ""},

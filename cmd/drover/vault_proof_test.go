@@ -3,14 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/creack/pty"
 
 	"github.com/drover/drover/internal/testlab"
 )
@@ -304,20 +301,7 @@ func TestVaultProofPrompts(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := vaultDroverCmd(dir, nil, "play", "-v", "--ask-vault-pass", "book.yml")
-	tty, err := pty.Start(cmd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		tty.Close()
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-	screen := &vaultScreen{}
-	done := make(chan error, 1)
-	go func() { _, err := io.Copy(screen, tty); done <- err }()
+	tty, screen, done := startOnPTY(t, cmd)
 	vaultWaitFor(t, screen, "Vault password: ")
 	fmt.Fprint(tty, password+"\r")
 	vaultWaitFor(t, screen, "Token: ")

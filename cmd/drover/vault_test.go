@@ -394,20 +394,7 @@ func TestVaultAskVaultPass(t *testing.T) {
 	vaultPut(t, dir, "a.yml", "answer: 42\n", 0o600)
 	vaultAnsible(t, dir, "ansible-vault", "encrypt", "--vault-password-file", "pw-default", "a.yml")
 	cmd := vaultDroverCmd(dir, nil, "vault", "view", "--ask-vault-pass", "a.yml")
-	tty, err := pty.Start(cmd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		tty.Close()
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-	screen := &vaultScreen{}
-	done := make(chan error, 1)
-	go func() { _, err := io.Copy(screen, tty); done <- err }()
+	tty, screen, done := startOnPTY(t, cmd)
 	vaultWaitFor(t, screen, "Vault password: ")
 	fmt.Fprint(tty, "default-pass\r")
 	if err := cmd.Wait(); err != nil {
@@ -438,6 +425,28 @@ func vaultWaitFor(t *testing.T, screen *vaultScreen, want string) {
 
 // vaultScreen collects terminal output written by one goroutine and read
 // by another.
+// startOnPTY starts cmd on a new pseudo-terminal and copies what it shows
+// to screen; done receives the end of the copy once the terminal is
+// closed. The process is killed if the test ends before it.
+func startOnPTY(t *testing.T, cmd *exec.Cmd) (tty *os.File, screen *vaultScreen, done <-chan error) {
+	t.Helper()
+	tty, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		tty.Close()
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	screen = &vaultScreen{}
+	copied := make(chan error, 1)
+	go func() { _, err := io.Copy(screen, tty); copied <- err }()
+	return tty, screen, copied
+}
+
 type vaultScreen struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
