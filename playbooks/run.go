@@ -192,6 +192,7 @@ func newRun(opts Options) *run {
 	if opts.Env == nil {
 		opts.Env = jinja.New()
 	}
+	registerLookups(opts.Env)
 	if opts.Loader == nil {
 		opts.Loader = NewLoader(LoadOptions{})
 	}
