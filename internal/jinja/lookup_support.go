@@ -17,7 +17,7 @@ type LiteralCall struct {
 }
 
 // LiteralCalls lists the calls to the functions named funcs whose first
-// argument is a string literal, in a playbook string (or, with bare set, a
+// argument is a string literal alone (not part of an expression), in a playbook string (or, with bare set, a
 // bare expression such as a when condition). A name written as an
 // attribute (x.lookup(…)) is not a call of the global. The template must
 // be syntactically valid as far as its tokens go; the error is the
@@ -48,6 +48,9 @@ func (e *Env) LiteralCalls(src string, bare bool, funcs ...string) ([]LiteralCal
 			continue
 		}
 		if toks[i+1].kind != tOp || toks[i+1].val != "(" || toks[i+2].kind != tString {
+			continue
+		}
+		if i+3 >= len(toks) || toks[i+3].kind != tOp || (toks[i+3].val != "," && toks[i+3].val != ")") {
 			continue
 		}
 		line, col := lineCol(text, t.pos)
