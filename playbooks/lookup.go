@@ -48,6 +48,7 @@ var lookupPlugins = map[string]lookupPlugin{
 	"sequence":            {lookupSequence, nil},
 	"subelements":         {lookupSubelements, []string{"skip_missing"}},
 	"random_choice":       {lookupRandomChoice, nil},
+	"password":            {lookupPassword, passwordParams},
 	"inventory_hostnames": {lookupInventoryHostnames, nil},
 	"flattened":           {lookupFlattened, nil},
 	"cartesian":           {lookupCartesian, nil},

@@ -168,6 +168,10 @@ func TestLookupErrors(t *testing.T) {
 		{"lookup('subelements', [{'x': []}], 'x', 1)", "the optional third item must be a dict with flags"},
 		{"lookup('dict', [1])", "with_dict expects a dict"},
 		{"lookup('together')", "with_together requires at least one element in each list"},
+		{"lookup('password', '/dev/null lenght=3 sed=1')", "Unrecognized parameter(s) given to password lookup: lenght, sed"},
+		{"lookup('password', '/dev/null length=x')", "Error was a <class 'ValueError'>, original message: invalid literal for int() with base 10: 'x'"},
+		{"lookup('password', '/dev/null length=3 x')", "Unrecognized value after key=value parameters given to password lookup"},
+		{"lookup('password', '/dev/null', chars=[''])", "Cannot choose from an empty sequence"},
 	}
 	for _, c := range cases {
 		t.Run(c.expr, func(t *testing.T) {
@@ -293,5 +297,48 @@ func TestLookupTextHelpers(t *testing.T) {
 	flat := flattenDeep([]any{[]any{[]any{1}}, []any{2, []any{3}}, "None", 4})
 	if !reflect.DeepEqual(flat, []any{1, 2, 3}) {
 		t.Errorf("flattened = %v", flat)
+	}
+}
+
+// TestPasswordFile checks the password file format: the password, salt
+// and ident as stored, a new file created 0600 and read back, a stored
+// file left as it is when nothing is to be encrypted.
+func TestPasswordFile(t *testing.T) {
+	parses := []struct{ in, plain, salt, ident string }{
+		{"pw", "pw", "", ""}, {"p w salt=abc", "p w", "abc", ""}, {"pw salt=s ident=2b", "pw", "s", "2b"},
+		{"a salt=b salt=c", "a salt=b", "c", ""}}
+	for _, c := range parses {
+		p, s, i := parsePasswordContent(c.in)
+		if p != c.plain || s != c.salt || i != c.ident {
+			t.Errorf("parse(%q) = %q %q %q", c.in, p, s, i)
+		}
+		if got := formatPasswordContent(p, s, i, s != ""); got != c.in {
+			t.Errorf("format(%q %q %q) = %q", p, s, i, got)
+		}
+	}
+	if got := splitPasswordChars("digits,,,ab"); !reflect.DeepEqual(got, []string{",", "digits", "ab"}) {
+		t.Errorf("chars = %q", got)
+	}
+	f := newLookupFixture(t)
+	path := filepath.Join(f.dir, "sub", "pw")
+	first, err := f.eval("lookup('password', '" + path + " length=7 chars=digits')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.eval("lookup('password', '" + path + "')")
+	if err != nil || again != first || len(first.(string)) != 7 || strings.Trim(first.(string), "0123456789") != "" {
+		t.Errorf("password %q then %q, %v", first, again, err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("password file: %v %v", st, err)
+	}
+	if err := os.WriteFile(path, []byte("pw salt=abc ident=2a\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.eval("lookup('password', '" + path + " ident=2b')"); err != nil || got != "pw" {
+		t.Errorf("stored password = %v, %v", got, err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "pw salt=abc ident=2a\n" {
+		t.Errorf("file rewritten without encrypt: %q, %v", b, err)
 	}
 }
