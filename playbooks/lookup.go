@@ -50,6 +50,7 @@ var lookupPlugins = map[string]lookupPlugin{
 	"random_choice":       {lookupRandomChoice, nil},
 	"password":            {lookupPassword, passwordParams},
 	"inventory_hostnames": {lookupInventoryHostnames, nil},
+	"url":                 {lookupURL, urlOptions},
 	"flattened":           {lookupFlattened, nil},
 	"cartesian":           {lookupCartesian, nil},
 }

@@ -42,7 +42,7 @@ func lookupEnv(_ *lookupCtx, terms []any, opts lookupOpts) ([]any, error) {
 // runShell runs a command with /bin/sh in the playbook's directory, as the
 // pipe and lines plugins do, and returns its standard output.
 func (lc *lookupCtx) runShell(command string) ([]byte, error) {
-	cmd := exec.Command("/bin/sh", "-c", command)
+	cmd := exec.CommandContext(lc.ps.run.ctx, "/bin/sh", "-c", command)
 	cmd.Dir = lc.basedir()
 	cmd.Stdin = bytes.NewReader(nil)
 	cmd.Stderr = os.Stderr

@@ -1,6 +1,9 @@
 package playbooks
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/tasks"
+	"github.com/drover/drover/transport/local"
 )
 
 // warnRecorder is an Output that keeps the warnings of a run.
@@ -55,7 +59,7 @@ func newLookupFixture(t *testing.T) *lookupFixture {
 		}
 	}
 	out := &warnRecorder{}
-	r := newRun(Options{Output: out})
+	r := newRun(Options{Output: out, Local: local.New()})
 	ps := &playState{run: r, play: &Play{Dir: dir, Vars: map[string]any{"who": "world", "indirect": "{{ who }}!",
 		"cfg": map[string]any{"k": "v"}}}}
 	return &lookupFixture{env: r.env, vars: ps.playScope(), out: out, dir: dir}
@@ -340,5 +344,67 @@ func TestPasswordFile(t *testing.T) {
 	}
 	if b, err := os.ReadFile(path); err != nil || string(b) != "pw salt=abc ident=2a\n" {
 		t.Errorf("file rewritten without encrypt: %q, %v", b, err)
+	}
+}
+
+// TestLookupURL fetches from real HTTP and HTTPS listeners on loopback:
+// lines or the whole body, headers and the default agent, Basic auth,
+// redirects, certificate checks, and the plugin's messages for an HTTP
+// error and a refused connection.
+func TestLookupURL(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/lines", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "l1\nl2\n") })
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, r.Header.Get("User-Agent")+" "+r.Header.Get("X-T"))
+	})
+	mux.HandleFunc("/auth", func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "u" || p != "pw" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="x"`)
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		_, _ = io.WriteString(w, "welcome")
+	})
+	mux.Handle("/moved", http.RedirectHandler("/lines", http.StatusFound))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	tlsSrv := httptest.NewTLSServer(mux)
+	t.Cleanup(tlsSrv.Close)
+	refused := httptest.NewServer(mux)
+	refusedURL := refused.URL
+	refused.Close()
+	f := newLookupFixture(t)
+	cases := []struct {
+		expr, want, wantErr string
+	}{
+		{"lookup('url', U + '/lines')", "l1,l2", ""},
+		{"lookup('url', U + '/lines', split_lines=False)", "l1\nl2\n", ""},
+		{"lookup('url', U + '/echo', headers={'X-T': 'v'})", "ansible-httpget v", ""},
+		{"lookup('url', U + '/echo', http_agent='me')", "me ", ""},
+		{"lookup('url', U + '/auth', username='u', password='pw')", "welcome", ""},
+		{"lookup('url', U + '/auth', username='u', password='pw', force_basic_auth=True)", "welcome", ""},
+		{"lookup('url', U + '/moved')", "l1,l2", ""},
+		{"lookup('url', T + '/lines', validate_certs=False)", "l1,l2", ""},
+		{"lookup('url', U + '/nope')", "", "original message: Received HTTP error for " + srv.URL + "/nope : HTTP Error 404: Not Found"},
+		{"lookup('url', U + '/moved', follow_redirects='none')", "", "Received HTTP error for " + srv.URL + "/moved : HTTP Error 302: Found"},
+		{"lookup('url', U + '/auth')", "", "HTTP Error 401: Unauthorized"},
+		{"lookup('url', R + '/')", "", "Failed lookup url for " + refusedURL + "/ : <urlopen error [Errno 111] Connection refused>"},
+		{"lookup('url', T + '/lines')", "", "Failed lookup url for " + tlsSrv.URL + "/lines : <urlopen error [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"},
+		{"lookup('url', U + '/lines', use_gssapi=True, errors='ignore')", "", "url lookup: option use_gssapi is not supported by drover"},
+	}
+	f.vars = jinja.ChainVars{jinja.MapVars{"U": srv.URL, "T": tlsSrv.URL, "R": refusedURL}, f.vars}
+	for _, c := range cases {
+		t.Run(c.expr, func(t *testing.T) {
+			got, err := f.eval(c.expr)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Errorf("error = %v\nwant it to contain %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || got != c.want {
+				t.Errorf("got %q, %v; want %q", got, err, c.want)
+			}
+		})
 	}
 }
