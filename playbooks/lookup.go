@@ -51,6 +51,7 @@ var lookupPlugins = map[string]lookupPlugin{
 	"password":            {lookupPassword, passwordParams},
 	"inventory_hostnames": {lookupInventoryHostnames, nil},
 	"url":                 {lookupURL, urlOptions},
+	"csvfile":             {lookupCsvfile, csvfileOptions},
 	"flattened":           {lookupFlattened, nil},
 	"cartesian":           {lookupCartesian, nil},
 }
