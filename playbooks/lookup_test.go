@@ -2,6 +2,7 @@ package playbooks
 
 import (
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -368,7 +369,9 @@ func TestLookupURL(t *testing.T) {
 	mux.Handle("/moved", http.RedirectHandler("/lines", http.StatusFound))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	tlsSrv := httptest.NewTLSServer(mux)
+	tlsSrv := httptest.NewUnstartedServer(mux)
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
+	tlsSrv.StartTLS()
 	t.Cleanup(tlsSrv.Close)
 	refused := httptest.NewServer(mux)
 	refusedURL := refused.URL
