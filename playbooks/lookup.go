@@ -52,6 +52,7 @@ var lookupPlugins = map[string]lookupPlugin{
 	"inventory_hostnames": {lookupInventoryHostnames, nil},
 	"url":                 {lookupURL, urlOptions},
 	"csvfile":             {lookupCsvfile, csvfileOptions},
+	"ini":                 {lookupIni, iniOptions},
 	"flattened":           {lookupFlattened, nil},
 	"cartesian":           {lookupCartesian, nil},
 }

@@ -50,6 +50,7 @@ func newLookupFixture(t *testing.T) *lookupFixture {
 		"templates/l.j2":   "[1, '{{ who }}']",
 		"templates/d.j2":   "[[ who ]] {{ who }}",
 		"templates/bad.j2": "{{ nope }}",
+		"files/i.ini":      "[s]\na = %(b)s\nc = 50%\nd = %(d)s\ne = %(x\n",
 	} {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -173,6 +174,11 @@ func TestLookupErrors(t *testing.T) {
 		{"lookup('subelements', [{'x': []}], 'x', 1)", "the optional third item must be a dict with flags"},
 		{"lookup('dict', [1])", "with_dict expects a dict"},
 		{"lookup('together')", "with_together requires at least one element in each list"},
+		{"lookup('ini', 'a', section='s', file='i.ini')", "<class 'configparser.InterpolationMissingOptionError'>, original message: Bad value substitution: option 'a' in section 's' contains an interpolation key 'b' which is not a valid option name. Raw value: '%(b)s'"},
+		{"lookup('ini', 'c', section='s', file='i.ini')", "<class 'configparser.InterpolationSyntaxError'>, original message: '%' must be followed by '%' or '(', found: '%'"},
+		{"lookup('ini', 'd', section='s', file='i.ini')", "Recursion limit exceeded in value substitution: option 'd' in section 's' contains an interpolation key which cannot be substituted in 10 steps. Raw value: '%(d)s'"},
+		{"lookup('ini', 'e', section='s', file='i.ini')", "bad interpolation variable reference '%(x'"},
+		{"lookup('ini', 'a=b=c', section='s', file='i.ini')", "Could not use 'a=b=c' from '['a=b=c']': too many values to unpack (expected 2)"},
 		{"lookup('password', '/dev/null lenght=3 sed=1')", "Unrecognized parameter(s) given to password lookup: lenght, sed"},
 		{"lookup('password', '/dev/null length=x')", "Error was a <class 'ValueError'>, original message: invalid literal for int() with base 10: 'x'"},
 		{"lookup('password', '/dev/null length=3 x')", "Unrecognized value after key=value parameters given to password lookup"},
