@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"time"
@@ -241,7 +242,26 @@ func (ps *playState) loopTerms(t *Task, s *scope, lenient bool) ([]any, error) {
 	if l, ok := seqOf(terms); ok {
 		return l, nil
 	}
-	return []any{terms}, nil
+	return dictTerms(t.LoopWith, terms)
+}
+
+// dictTerms are the terms of a with_X loop given a dict, as the plugins
+// take a dict instead of a list: dict wraps it, list-only plugins refuse
+// it, random_choice fails indexing it, the others iterate its keys.
+func dictTerms(loop string, d any) ([]any, error) {
+	name, _ := canonicalLookup(loop)
+	keys := mapKeysOf(d)
+	switch name {
+	case "dict":
+		return []any{d}, nil
+	case "list", "indexed_items", "flattened":
+		return nil, fmt.Errorf("with_%s expects a list", name)
+	case "random_choice":
+		if len(keys) > 0 {
+			return nil, fmt.Errorf("Unable to choose random term: %d", rand.IntN(len(keys)))
+		}
+	}
+	return keys, nil
 }
 
 // loopSubdir is where with_first_found looks for the task's kind.
