@@ -230,7 +230,11 @@ func callLookup(c *jinja.Call, args []any, kw map[string]any, query bool) (any, 
 		delete(opts, "errors")
 	}
 	lc := &lookupCtx{name: name, ps: ps, s: s, vars: c.Vars(), subdir: "files"}
-	ran, err := runLookup(lc, args[1:], opts)
+	terms, err := literalTerms(c, lc, args[1:])
+	if err != nil {
+		return nil, err
+	}
+	ran, err := runLookup(lc, terms, opts)
 	if err != nil {
 		if !ignorable(err) {
 			return nil, err
@@ -238,6 +242,33 @@ func callLookup(c *jinja.Call, args []any, kw map[string]any, query bool) (any, 
 		return lookupFailed(lc, err, mode, wantlist)
 	}
 	return shapeLookup(ran, wantlist, allowUnsafe), nil
+}
+
+// literalTerms renders the template markers in terms written as string
+// literals, as Ansible templates a lookup's terms before running it
+// (lookup('file', '{{ playbook_dir }}/x')). Values of variables are not
+// rendered again: they were when read, and registered results or lookup
+// output must never be.
+func literalTerms(c *jinja.Call, lc *lookupCtx, terms []any) ([]any, error) {
+	var out []any
+	for i, t := range terms {
+		str, ok := t.(string)
+		if !ok || !c.LiteralArg(i+1) || !strings.Contains(str, "{") {
+			continue
+		}
+		v, err := lc.env().Template(str, lc.vars)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = append([]any(nil), terms...)
+		}
+		out[i] = v
+	}
+	if out == nil {
+		return terms, nil
+	}
+	return out, nil
 }
 
 // runLookup runs the named plugin, after warning about options it does not

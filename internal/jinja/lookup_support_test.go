@@ -50,3 +50,23 @@ func TestPyRandom(t *testing.T) {
 		t.Errorf("random.Random('drover')._randbelow(10) x5 = %v, want %v", got, want)
 	}
 }
+
+// TestLiteralArg checks a CtxFunc learns which positional arguments were
+// written as string literals.
+func TestLiteralArg(t *testing.T) {
+	e := New()
+	e.AddGlobal("f", CtxFunc(func(c *Call, args []any, kw map[string]any) (any, error) {
+		out := make([]any, len(args))
+		for i := range args {
+			out[i] = c.LiteralArg(i)
+		}
+		return out, nil
+	}))
+	got, err := e.Eval(`f('a', x, 'b' ~ x, 1, "c", k='d')`, MapVars{"x": "{{ y }}", "y": "z"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []any{true, false, false, false, true}; !reflect.DeepEqual(got, want) {
+		t.Errorf("literal args = %v, want %v", got, want)
+	}
+}
