@@ -40,7 +40,7 @@ type lookupFixture struct {
 	dir  string
 }
 
-func newLookupFixture(t *testing.T) *lookupFixture {
+func newLookupFixture(t testing.TB) *lookupFixture {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range map[string]string{
