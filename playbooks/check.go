@@ -97,10 +97,32 @@ func checkTask(env *jinja.Env, t *Task, handlers map[string]bool) error {
 				if err := env.CheckExpr(s); err != nil {
 					return fmt.Errorf("%s: %s: %v", t.Pos, k, err)
 				}
+				if err := checkLookupNames(env, s, true); err != nil {
+					return fmt.Errorf("%s: %s: %v", t.Pos, k, err)
+				}
 			}
 		}
 	}
+	if err := checkStrings(env, t.Pos, t.Loop); err != nil {
+		return err
+	}
 	return checkStrings(env, t.Pos, t.Args)
+}
+
+// checkLookupNames rejects a lookup(), query() or q() call naming, with a
+// string literal, a lookup plugin drover does not have; the error gives
+// the call's line and column in the template.
+func checkLookupNames(env *jinja.Env, src string, bare bool) error {
+	calls, err := env.LiteralCalls(src, bare, "lookup", "query", "q")
+	if err != nil {
+		return err
+	}
+	for _, c := range calls {
+		if _, ok := canonicalLookup(c.Arg); !ok {
+			return fmt.Errorf("%v (template line %d, column %d)", unknownLookup(c.Arg), c.Line, c.Col)
+		}
+	}
+	return nil
 }
 
 // checkStrings checks the Jinja syntax of every string in v.
@@ -109,6 +131,9 @@ func checkStrings(env *jinja.Env, pos Pos, v any) error {
 	case string:
 		if strings.Contains(x, "{{") || strings.Contains(x, "{%") {
 			if err := env.CheckTemplate(x); err != nil {
+				return fmt.Errorf("%s: %v", pos, err)
+			}
+			if err := checkLookupNames(env, x, false); err != nil {
 				return fmt.Errorf("%s: %v", pos, err)
 			}
 		}

@@ -24,6 +24,15 @@
 // order (*jinja.Dict), as Python's dicts do. Each host gets one connection
 // for the whole run (Options.Connect is called once per host).
 //
+// Lookup plugins (lookup.go and lookup_*.go) run on the controller, as
+// Ansible's do: lookup(), query() and q() in templates and the with_X loops
+// share one plugin table (file, unvault, template, fileglob, first_found,
+// csvfile, ini, env, pipe, lines, vars, inventory_hostnames, password, url,
+// items, list, dict, indexed_items, together, nested, cartesian, flattened,
+// subelements, sequence, random_choice). Files are found in the task's
+// search path (its roles, its file's directory, the playbook's directory),
+// and vault-encrypted ones are decrypted in memory.
+//
 // What happens is reported to an Output: TextOutput prints for people
 // (a live progress line per task on a terminal, results folded by host,
 // PLAY RECAP), JSONOutput streams one JSON event per line. Stats are the

@@ -37,9 +37,9 @@ var importPlaybookKeywords = []string{"import_playbook", "ansible.builtin.import
 // loopControlKeys are the keys of loop_control.
 var loopControlKeys = []string{"loop_var", "index_var", "label", "pause", "extended", "extended_allitems"}
 
-// withLookups are the with_X loops drover carries out.
-var withLookups = []string{"items", "list", "dict", "indexed_items", "together", "nested",
-	"cartesian", "sequence", "fileglob", "subelements", "flattened", "random_choice", "first_found", "lines", "file", "env"}
+// withLookups are the with_X loops drover carries out: its lookup
+// plugins.
+var withLookups = lookupNames()
 
 func isTaskKeyword(k string) bool {
 	for _, x := range taskKeywords {

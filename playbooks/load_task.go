@@ -214,7 +214,7 @@ func (l *Loader) taskKeyword(f *yamlx.File, t *Task, fl *yamlx.Field, tc *taskCt
 
 func (l *Loader) withLoop(f *yamlx.File, t *Task, fl *yamlx.Field, v any) error {
 	name := strings.TrimPrefix(fl.Key, "with_")
-	if !contains(withLookups, name) {
+	if _, ok := canonicalLookup(name); !ok {
 		hint := ""
 		if s, ok := closest(name, withLookups); ok {
 			hint = fmt.Sprintf(" (did you mean \"with_%s\"?)", s)

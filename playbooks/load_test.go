@@ -76,6 +76,9 @@ func TestCheckErrors(t *testing.T) {
 		{"unknown handler", "- hosts: all\n  tasks:\n    - command: ls\n      notify: restrat web\n  handlers:\n    - name: restart web\n      command: ls\n", `site.yml:3:7: the handler "restrat web" notified by this task is not defined`},
 		{"jinja syntax in args", "- hosts: all\n  tasks:\n    - debug: msg=\"{{ x + }}\"\n", `site.yml:3:7:`},
 		{"jinja syntax in when", "- hosts: all\n  tasks:\n    - debug: msg=x\n      when: x ==\n", `site.yml:3:7: when:`},
+		{"unknown lookup plugin", "- hosts: all\n  tasks:\n    - debug: msg=\"{{ lookup('fiel', 'a') }}\"\n", `site.yml:3:7: lookup plugin (fiel) not found (did you mean "file"?) (template line 1, column 4)`},
+		{"unknown query plugin in when", "- hosts: all\n  tasks:\n    - debug: msg=x\n      when: q('itmes', [1]) | length\n", `site.yml:3:7: when: lookup plugin (itmes) not found (did you mean "items"?) (template line 1, column 1)`},
+		{"unknown lookup plugin in a loop", "- hosts: all\n  tasks:\n    - debug: msg=x\n      loop: \"{{ query('nosuchplugin', 1) }}\"\n", `site.yml:3:7: lookup plugin (nosuchplugin) not found; drover has: cartesian, `},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

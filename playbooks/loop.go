@@ -2,11 +2,10 @@ package playbooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -178,261 +177,105 @@ func aggregate(items []itemOutcome, results []any) itemOutcome {
 
 // loopItems evaluates the task's loop (loop: or with_X:) to its items.
 func (ps *playState) loopItems(t *Task, s *scope) ([]any, error) {
+	if t.LoopWith != "" {
+		return ps.withItems(t, s)
+	}
 	v, err := ps.run.env.TemplateValue(t.Loop, s)
 	if err != nil {
 		return nil, err
 	}
-	if d, ok := v.(*jinja.Dict); ok && t.LoopWith == "dict" {
-		return orderedDictItems(d), nil
+	l, ok := jinja.ToPlain(v).([]any)
+	if !ok {
+		return nil, fmt.Errorf("Invalid data passed to 'loop', it requires a list, got this instead: %s. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.", tasks.PyRepr(jinja.ToPlain(v)))
 	}
-	val := jinja.ToPlain(v)
-	if t.LoopWith == "" {
-		l, ok := val.([]any)
-		if !ok {
-			return nil, fmt.Errorf("Invalid data passed to 'loop', it requires a list, got this instead: %s. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.", tasks.PyRepr(val))
+	return l, nil
+}
+
+// withItems runs a with_X loop's lookup plugin over the templated loop
+// value, as Ansible's task executor does: first_found looks in the
+// subdirectory of the task's kind (templates/ for template, vars/ for
+// include_vars) and drops candidates left undefined.
+func (ps *playState) withItems(t *Task, s *scope) ([]any, error) {
+	name, ok := canonicalLookup(t.LoopWith)
+	if !ok {
+		return nil, unknownLookup(t.LoopWith)
+	}
+	terms, err := ps.loopTerms(t, s, name == "first_found")
+	if err != nil {
+		return nil, err
+	}
+	lc := &lookupCtx{name: name, ps: ps, s: s, vars: s, subdir: loopSubdir(t)}
+	items, err := runLookup(lc, terms, lookupOpts{})
+	if err != nil {
+		return nil, errors.New(err.Error())
+	}
+	return items, nil
+}
+
+// loopTerms is listify_lookup_plugin_terms of a with_X value: templated
+// (a string stripped first), a string or scalar made a list of itself.
+// With lenient, list elements that are undefined are dropped.
+func (ps *playState) loopTerms(t *Task, s *scope, lenient bool) ([]any, error) {
+	raw := t.Loop
+	if str, ok := raw.(string); ok {
+		raw = strings.TrimSpace(str)
+	}
+	if l, ok := raw.([]any); ok && lenient {
+		out := make([]any, 0, len(l))
+		for _, e := range l {
+			v, err := ps.run.env.TemplateValue(e, s)
+			if err != nil {
+				if jinja.IsUndefined(err) {
+					continue
+				}
+				return nil, err
+			}
+			out = append(out, v)
 		}
+		return out, nil
+	}
+	v, err := ps.run.env.TemplateValue(raw, s)
+	if err != nil {
+		return nil, err
+	}
+	terms := listifyTerm(v)
+	if l, ok := seqOf(terms); ok {
 		return l, nil
 	}
-	return withItems(t, t.LoopWith, val, ps.run.opts.Vault)
+	return dictTerms(t.LoopWith, terms)
 }
 
-// withItems implements the with_X lookups; vault decrypts the files
-// with_file reads.
-func withItems(t *Task, kind string, v any, vault func(string, []byte) ([]byte, error)) ([]any, error) {
-	switch kind {
-	case "items":
-		return flatten(asList(v), 1), nil
-	case "flattened":
-		return flatten(asList(v), -1), nil
-	case "list":
-		return asList(v), nil
+// dictTerms are the terms of a with_X loop given a dict, as the plugins
+// take a dict instead of a list: dict wraps it, list-only plugins refuse
+// it, random_choice fails indexing it, the others iterate its keys.
+func dictTerms(loop string, d any) ([]any, error) {
+	name, _ := canonicalLookup(loop)
+	keys := mapKeysOf(d)
+	switch name {
 	case "dict":
-		return dictItems(v)
-	case "indexed_items":
-		var out []any
-		for i, x := range flatten(asList(v), 1) {
-			out = append(out, []any{i, x})
-		}
-		return out, nil
-	case "together":
-		return together(asList(v)), nil
-	case "nested", "cartesian":
-		return nested(asList(v)), nil
-	case "sequence":
-		return sequence(v)
-	case "subelements":
-		return subelements(v)
+		return []any{d}, nil
+	case "list", "indexed_items", "flattened":
+		return nil, fmt.Errorf("with_%s expects a list", name)
 	case "random_choice":
-		l := asList(v)
-		if len(l) == 0 {
-			return nil, nil
+		if len(keys) > 0 {
+			return nil, fmt.Errorf("Unable to choose random term: %d", rand.IntN(len(keys)))
 		}
-		return []any{l[rand.IntN(len(l))]}, nil
-	case "fileglob":
-		return fileglob(t, asList(v))
-	case "first_found":
-		return firstFound(t, asList(v))
-	case "file":
-		return fileContents(t, asList(v), vault)
-	case "env":
-		var out []any
-		for _, x := range asList(v) {
-			out = append(out, os.Getenv(fmt.Sprint(x)))
-		}
-		return out, nil
 	}
-	return nil, fmt.Errorf("with_%s is not supported", kind)
+	return keys, nil
 }
 
-func flatten(l []any, depth int) []any {
-	var out []any
-	for _, x := range l {
-		if sub, ok := x.([]any); ok && depth != 0 {
-			out = append(out, flatten(sub, depth-1)...)
-			continue
-		}
-		out = append(out, x)
+// loopSubdir is where with_first_found looks for the task's kind.
+func loopSubdir(t *Task) string {
+	action := t.ActionAs
+	if action == "" {
+		action = t.Action
 	}
-	return out
-}
-
-func dictItems(v any) ([]any, error) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("with_dict expects a dict, got %s", tasks.PyRepr(v))
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]any, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, map[string]any{"key": k, "value": m[k]})
-	}
-	return out, nil
-}
-
-func together(lists []any) []any {
-	n := 0
-	for _, l := range lists {
-		n = max(n, len(asList(l)))
-	}
-	out := make([]any, n)
-	for i := range n {
-		row := make([]any, len(lists))
-		for j, l := range lists {
-			if ll := asList(l); i < len(ll) {
-				row[j] = ll[i]
-			}
-		}
-		out[i] = row
-	}
-	return out
-}
-
-func nested(lists []any) []any {
-	out := []any{[]any{}}
-	for _, l := range lists {
-		var next []any
-		for _, prefix := range out {
-			for _, x := range asList(l) {
-				row := append(append([]any{}, prefix.([]any)...), x)
-				next = append(next, row)
-			}
-		}
-		out = next
-	}
-	return out
-}
-
-// sequence implements with_sequence: "start=1 end=5 stride=1 format=%d" or
-// count=N.
-func sequence(v any) ([]any, error) {
-	var out []any
-	for _, spec := range asList(v) {
-		kv, err := tasks.ParseKV(fmt.Sprint(spec), false)
-		if err != nil {
-			return nil, err
-		}
-		if raw, ok := kv[tasks.RawParams].(string); ok {
-			start, end, _ := strings.Cut(raw, "-")
-			kv["start"], kv["end"] = start, end
-		}
-		start, _ := tasks.ToInt(orDefault(kv["start"], "1"))
-		stride, _ := tasks.ToInt(orDefault(kv["stride"], "1"))
-		end := start
-		if c, ok := kv["count"]; ok {
-			n, _ := tasks.ToInt(c)
-			end = start + (n-1)*stride
-		} else if e, ok := kv["end"]; ok {
-			end, _ = tasks.ToInt(e)
-		}
-		format := fmt.Sprint(orDefault(kv["format"], "%d"))
-		if stride == 0 {
-			return nil, fmt.Errorf("with_sequence: stride must not be 0")
-		}
-		for i := start; (stride > 0 && i <= end) || (stride < 0 && i >= end); i += stride {
-			out = append(out, fmt.Sprintf(format, i))
+	for _, sub := range []string{"template", "var"} {
+		if strings.Contains(action, sub) {
+			return sub + "s"
 		}
 	}
-	return out, nil
-}
-
-func orDefault(v any, d string) any {
-	if v == nil {
-		return d
-	}
-	return v
-}
-
-func subelements(v any) ([]any, error) {
-	l := asList(v)
-	if len(l) < 2 {
-		return nil, fmt.Errorf("with_subelements needs a list and a key")
-	}
-	key := fmt.Sprint(l[1])
-	var out []any
-	for _, e := range asList(l[0]) {
-		m, ok := e.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("with_subelements: %s is not a dict", tasks.PyRepr(e))
-		}
-		for _, sub := range asList(m[key]) {
-			out = append(out, []any{m, sub})
-		}
-	}
-	return out, nil
-}
-
-func fileglob(t *Task, pats []any) ([]any, error) {
-	var out []any
-	for _, p := range pats {
-		pat := fmt.Sprint(p)
-		if !filepath.IsAbs(pat) {
-			if dir, err := findFile(t, "files", filepath.Dir(pat)); err == nil {
-				pat = filepath.Join(dir, filepath.Base(pat))
-			}
-		}
-		matches, _ := filepath.Glob(pat)
-		for _, m := range matches {
-			if st, err := os.Stat(m); err == nil && !st.IsDir() {
-				out = append(out, m)
-			}
-		}
-	}
-	return out, nil
-}
-
-func firstFound(t *Task, names []any) ([]any, error) {
-	for _, n := range flatten(names, -1) {
-		if m, ok := n.(map[string]any); ok {
-			for _, f := range asList(m["files"]) {
-				for _, p := range asList(m["paths"]) {
-					if found, err := findFile(t, "files", filepath.Join(fmt.Sprint(p), fmt.Sprint(f))); err == nil {
-						return []any{found}, nil
-					}
-				}
-			}
-			continue
-		}
-		if found, err := findFile(t, "files", fmt.Sprint(n)); err == nil {
-			return []any{found}, nil
-		}
-	}
-	return nil, fmt.Errorf("No file was found when using first_found.")
-}
-
-func fileContents(t *Task, names []any, vault func(string, []byte) ([]byte, error)) ([]any, error) {
-	var out []any
-	for _, n := range names {
-		p, err := findFile(t, "files", fmt.Sprint(n))
-		if err != nil {
-			return nil, err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		if b, err = decryptFile(p, b, vault); err != nil {
-			return nil, err
-		}
-		out = append(out, strings.TrimRight(string(b), "\n"))
-	}
-	return out, nil
-}
-
-// decryptFile decrypts the content of a vault-encrypted file that
-// with_file read, in memory, as Ansible's file lookup does; other content
-// is returned as it is.
-func decryptFile(path string, b []byte, vault func(string, []byte) ([]byte, error)) ([]byte, error) {
-	if !strings.HasPrefix(string(b[:min(len(b), 16)]), "$ANSIBLE_VAULT;") {
-		return b, nil
-	}
-	if vault == nil {
-		return nil, fmt.Errorf("%s: vault: no vault password given to decrypt this file (use --vault-id, --vault-password-file or --ask-vault-pass)", path)
-	}
-	return vault(path, b)
+	return "files"
 }
 
 // runIncludes runs the task files include_tasks asked for, grouping hosts
@@ -491,18 +334,6 @@ func includeVars(t *Task, loop map[string]any) map[string]any {
 	}
 	for k, v := range loop {
 		out[k] = v
-	}
-	return out
-}
-
-// orderedDictItems are with_dict's items of a dict in its order, as Python
-// iterates it; values keep their own order (the registered item is made
-// plain).
-func orderedDictItems(d *jinja.Dict) []any {
-	out := make([]any, 0, d.Len())
-	for _, k := range d.Keys() {
-		v, _ := d.Get(k)
-		out = append(out, map[string]any{"key": jinja.ToPlain(k), "value": v})
 	}
 	return out
 }

@@ -266,7 +266,7 @@ func (r *run) withoutFailed(hosts []string) []string {
 // playScope is a scope without a host, for play names and hosts patterns:
 // extra vars and play vars.
 func (ps *playState) playScope() jinja.Vars {
-	return jinja.ChainVars{jinja.MapVars(ps.run.extraVars), jinja.MapVars(ps.play.Vars)}
+	return jinja.ChainVars{jinja.MapVars(ps.run.extraVars), jinja.MapVars(ps.play.Vars), lookupMarker{ps}}
 }
 
 // batches splits hosts by the play's serial: a number, a percentage, or a
@@ -519,6 +519,7 @@ func (ps *playState) loadVarsFiles(host string) []map[string]any {
 	if h := ps.run.host(host); h != nil {
 		vars = append(vars, jinja.MapVars((&scope{h: h, ps: ps}).inv()))
 	}
+	vars = append(vars, lookupMarker{ps})
 	var out []map[string]any
 	for _, entry := range ps.play.VarsFiles {
 		for _, cand := range asList(entry) {

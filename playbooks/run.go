@@ -136,6 +136,7 @@ func (s *Stats) ExitCode() int {
 
 // run is the state of one playbook run.
 type run struct {
+	ctx       context.Context // the run's context, for I/O lookups do
 	opts      Options
 	env       *jinja.Env
 	loader    *Loader
@@ -170,6 +171,7 @@ type connEntry struct {
 // non-nil only for problems that stop the run before hosts are reached.
 func Run(ctx context.Context, pb *Playbook, opts Options) (*Stats, error) {
 	r := newRun(opts)
+	r.ctx = ctx
 	defer r.closeConns()
 	defer r.workers.stop()
 	for _, p := range pb.Plays {
@@ -192,13 +194,14 @@ func newRun(opts Options) *run {
 	if opts.Env == nil {
 		opts.Env = jinja.New()
 	}
+	registerLookups(opts.Env)
 	if opts.Loader == nil {
 		opts.Loader = NewLoader(LoadOptions{})
 	}
 	if opts.Output == nil {
 		opts.Output = nopOutput{}
 	}
-	r := &run{opts: opts, env: opts.Env, loader: opts.Loader, out: opts.Output, stats: newStats(),
+	r := &run{ctx: context.Background(), opts: opts, env: opts.Env, loader: opts.Loader, out: opts.Output, stats: newStats(),
 		extraVars: opts.ExtraVars, sem: make(chan struct{}, opts.Forks), workers: newWorkers(),
 		hosts: map[string]*hostState{}, conns: map[string]*connEntry{}, failed: map[string]bool{},
 		becomes: map[string]transport.Conn{},

@@ -325,8 +325,9 @@ func TestVaultProofPrompts(t *testing.T) {
 // TestVaultProofVarsPaths checks every other place vault data is read,
 // each file made by ansible-vault: a whole vaulted host_vars file beside
 // the inventory, vars_files, include_vars (whole file and inline value),
-// -e @file with an inline value and with_file of a vaulted file. A task
-// uses them all; the run passes and prints none of them.
+// -e @file with an inline value, and with_file, lookup('file'),
+// lookup('unvault') and query('file') of a vaulted file. Tasks use them
+// all; the run passes and prints none of them.
 func TestVaultProofVarsPaths(t *testing.T) {
 	vaultNeedTool(t, "ansible-vault")
 	dir := t.TempDir()
@@ -357,6 +358,13 @@ func TestVaultProofVarsPaths(t *testing.T) {
     - debug: var=r.results[0].stdout
     - assert:
         that: r.results[0].stdout == '`+want+`'
+    - command: echo {{ lookup('file', 'fl.txt') }}
+      register: lf
+    - assert:
+        that:
+          - lf.stdout == '`+values["fl"]+`'
+          - lookup('unvault', 'fl.txt') == '`+values["fl"]+`\n'
+          - query('file', 'fl.txt', rstrip=False) == ['`+values["fl"]+`\n']
 `, 0o644)
 	for _, args := range [][]string{{"-vvv"}, {"--json"}} {
 		r := execDrover(t, []string{"ANSIBLE_VAULT_PASSWORD_FILE="}, append(append([]string{"play", "-i", filepath.Join(dir, "inv.yml"),

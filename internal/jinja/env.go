@@ -99,7 +99,15 @@ type Func func(args []any, kwargs map[string]any) (any, error)
 type CtxFunc func(c *Call, args []any, kwargs map[string]any) (any, error)
 
 // Call is the render in progress, as a CtxFunc sees it.
-type Call struct{ s *state }
+type Call struct {
+	s    *state
+	lits uint64
+}
+
+// LiteralArg reports whether positional argument i was written as a
+// string literal (lookup('file', '{{ x }}.txt')), whose template markers
+// Ansible renders, unlike those in values of variables.
+func (c *Call) LiteralArg(i int) bool { return i >= 0 && i < 64 && c.lits&(1<<i) != 0 }
 
 // Var returns a variable as a template reading it would (templated lazily;
 // an undefined variable is an error).
@@ -287,7 +295,7 @@ func (e *Env) AddGlobal(name string, v any) {
 				return nil, u.err()
 			}
 			pos, kw := a.public()
-			r, err := f(&Call{s: s}, pos, kw)
+			r, err := f(&Call{s: s, lits: a.lits}, pos, kw)
 			return norm(r), err
 		}}
 	}

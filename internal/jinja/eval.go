@@ -49,6 +49,9 @@ type argList struct {
 	pos []any
 	kw  []kwVal
 	inl [3]any // backing store for up to three positional arguments
+	// lits has bit i set when positional argument i (i < 64) is a string
+	// literal in the source.
+	lits uint64
 }
 
 // allMissing is what bind returns for a call without arguments; it is
@@ -127,10 +130,15 @@ func (s *state) evalArgs(c *callArgs) (*argList, error) {
 	} else {
 		a.pos = a.inl[:0]
 	}
-	for _, x := range c.args {
+	for i, x := range c.args {
 		v, err := x.eval(s)
 		if err != nil {
 			return nil, err
+		}
+		if ce, ok := x.(*constExpr); ok && i < 64 {
+			if _, isStr := ce.v.(string); isStr {
+				a.lits |= 1 << i
+			}
 		}
 		a.pos = append(a.pos, v)
 	}
