@@ -101,6 +101,9 @@ func decodeEscapes(s string) string {
 		return s
 	}
 	return escapeRe.ReplaceAllStringFunc(s, func(m string) string {
+		if m == `\"` || m == `\'` {
+			return m[1:]
+		}
 		if r, _, _, err := strconv.UnquoteChar(m, 0); err == nil {
 			return string(r)
 		}
@@ -114,8 +117,9 @@ func decodeEscapes(s string) string {
 
 // SplitArgs splits a free-form string into words on whitespace, keeping
 // quoted strings and Jinja blocks ({{ }}, {% %}, {# #}) whole, quotes
-// included. seps[i] is the whitespace that preceded word i. A backslash at
-// the end of a line continues it.
+// included. seps[i] is the whitespace that preceded word i. A quote after a
+// backslash neither opens nor closes a quoted string, in or out of quotes,
+// as in Ansible. A backslash at the end of a line continues it.
 func SplitArgs(s string) (words, seps []string, err error) {
 	var cur, sep strings.Builder
 	var quote byte
@@ -140,11 +144,6 @@ func SplitArgs(s string) (words, seps []string, err error) {
 			sep.WriteByte(' ')
 			i++
 			continue
-		case c == '\\' && i+1 < len(s) && quote != 0:
-			cur.WriteByte(c)
-			cur.WriteByte(s[i+1])
-			i++
-			continue
 		case quote == 0 && i+1 < len(s) && c == '{' && strings.ContainsRune("{%#", rune(s[i+1])):
 			depth++
 			cur.WriteString(s[i : i+2])
@@ -155,7 +154,7 @@ func SplitArgs(s string) (words, seps []string, err error) {
 			cur.WriteString(s[i : i+2])
 			i++
 			continue
-		case (c == '"' || c == '\'') && (quote == 0 || quote == c):
+		case (c == '"' || c == '\'') && (quote == 0 || quote == c) && (i == 0 || s[i-1] != '\\'):
 			if quote == 0 {
 				quote = c
 			} else {

@@ -20,6 +20,10 @@ func TestParseKV(t *testing.T) {
 		{"echo one\necho two chdir=/tmp", true, map[string]any{"chdir": "/tmp", RawParams: "echo one\necho two"}},
 		{"x=1", false, map[string]any{"x": "1"}},
 		{"flush_handlers", false, map[string]any{RawParams: "flush_handlers"}},
+		{`msg="a \"b\" c"`, false, map[string]any{"msg": `a "b" c`}},
+		{`msg='x \'y\' z'`, false, map[string]any{"msg": "x 'y' z"}},
+		{`v="q\"uote" w=it\'s`, false, map[string]any{"v": `q"uote`, "w": "it's"}},
+		{`echo "a \"b\"" c\=d`, true, map[string]any{RawParams: `echo "a \"b\"" c=d`}},
 	}
 	for _, c := range cases {
 		got, err := ParseKV(c.in, c.commands)
