@@ -1,6 +1,9 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -14,8 +17,8 @@ import (
 
 // proofBook uses vault values everywhere a secret can leak: a command
 // line, a template (with --diff), a copy of a vault-encrypted file, a
-// failure message, debug var=, a registered result shown with -v, a
-// no_log task, an assert's fail_msg and an expect answer echoed back.
+// failure message, debug var=, a registered result shown with -v, secrets
+// re-encoded by filters (b64encode, upper, hash), a no_log task, an assert's fail_msg and an expect answer echoed back.
 // secret is an inline !vault value of vars.yml; group_secret comes from
 // the whole vaulted group_vars/all.yml beside the inventory.
 const proofBook = `- hosts: lab
@@ -30,6 +33,9 @@ const proofBook = `- hosts: lab
       template: {src: proof.j2, dest: "{{ host_dir }}/proof.conf", mode: "0600"}
     - name: vaulted copy
       copy: {src: secret.txt, dest: "{{ host_dir }}/secret.txt", mode: "0600"}
+    - name: derived by filters
+      command: echo {{ secret | b64encode }} {{ group_secret | upper }} {{ (secret ~ ':' ~ group_secret) | hash('sha256') }}
+      changed_when: false
     - name: debug var
       debug: var=secret
     - name: registered
@@ -57,7 +63,8 @@ const proofBook = `- hosts: lab
 
 // proofSecrets are the plaintexts of one proof: the inline vault value
 // (with characters JSON escapes), the value of the vaulted group_vars
-// file, the body of the vaulted copy source and the vault password.
+// file, the body of the vaulted copy source and the vault password; all
+// adds the spellings the playbook derives from them with filters.
 type proofSecrets struct {
 	inline, group, file, password string
 }
@@ -68,7 +75,8 @@ func (s proofSecrets) all() []string {
 		b, _ := json.Marshal(v)
 		out = append(out, strings.Trim(string(b), `"`))
 	}
-	return out
+	sum := sha256.Sum256([]byte(s.inline + ":" + s.group))
+	return append(out, base64.StdEncoding.EncodeToString([]byte(s.inline)), strings.ToUpper(s.group), hex.EncodeToString(sum[:]))
 }
 
 // proofProject writes the proof's controller files: an inventory of the
@@ -179,7 +187,7 @@ func TestVaultProofPlay(t *testing.T) {
 	pw := filepath.Join(dir, "vault-pass")
 	t.Run("-vvv --diff", func(t *testing.T) {
 		r := play("-vvv", "--diff", "--vault-password-file", pw)
-		if r.code != 0 || !strings.Contains(r.stdout, "ok=9    changed=2    unreachable=0    failed=0") {
+		if r.code != 0 || !strings.Contains(r.stdout, "ok=10   changed=2    unreachable=0    failed=0") {
 			t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 		}
 		proofNoSecret(t, "-vvv --diff", r, s)

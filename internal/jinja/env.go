@@ -156,6 +156,10 @@ type Env struct {
 	// FileRoot, when set, resolves relative paths of the file/directory/
 	// exists tests (Ansible resolves them on the controller).
 	FileRoot string
+	// FilterHook, when set before the Env is first used, is called after
+	// every filter with its name (without an ansible.builtin. prefix), its
+	// input and its result.
+	FilterHook func(name string, in, out any)
 }
 
 // maxCached bounds the compiled-template cache; it is emptied when full.

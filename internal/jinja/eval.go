@@ -634,9 +634,13 @@ func (s *state) applyFilter(e *filterExpr, in any) (any, error) {
 			return nil, u.err()
 		}
 	}
-	v, err := fd.fn(s, norm(in), args)
+	in = norm(in)
+	v, err := fd.fn(s, in, args)
 	if err != nil {
 		return nil, withPos(err, e.pos)
+	}
+	if h := s.env.FilterHook; h != nil {
+		h(stripBuiltinPrefix(e.name), in, v)
 	}
 	return v, nil
 }

@@ -73,6 +73,21 @@ func (r *Redactor) String(s string) string {
 	return string(m.replace([]byte(s), len(s)))
 }
 
+// Contains reports whether s holds a registered secret.
+func (r *Redactor) Contains(s string) bool {
+	m := r.matcher()
+	if m == nil {
+		return false
+	}
+	b := []byte(s)
+	for i := range b {
+		if m.matchAt(b, i) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Bytes is String for a byte slice; it returns b itself when nothing is
 // registered.
 func (r *Redactor) Bytes(b []byte) []byte {

@@ -170,3 +170,22 @@ func TestValue(t *testing.T) {
 		t.Errorf("Value changed its input")
 	}
 }
+
+func TestContains(t *testing.T) {
+	r := New()
+	r.Add("hunter2")
+	cases := []struct {
+		s    string
+		want bool
+	}{
+		{"hunter2", true}, {"pw=hunter2;", true}, {"hunter", false}, {"", false}, {`"hunter2"`, true},
+	}
+	for _, c := range cases {
+		if got := r.Contains(c.s); got != c.want {
+			t.Errorf("Contains(%q) = %v, want %v", c.s, got, c.want)
+		}
+	}
+	if New().Contains("hunter2") {
+		t.Error("an empty Redactor contains a secret")
+	}
+}
