@@ -144,3 +144,12 @@ func BenchmarkDerive(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDeriveGoFallback is BenchmarkDerive on the portable Go code, the
+// path of CPUs without the SHA extensions.
+func BenchmarkDeriveGoFallback(b *testing.B) {
+	salt := make([]byte, saltLen)
+	for b.Loop() {
+		pbkdf2HMAC([]byte("bench-pass"), salt, iterations, derivedLen)
+	}
+}

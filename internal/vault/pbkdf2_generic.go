@@ -1,3 +1,5 @@
+//go:build !amd64 || purego
+
 package vault
 
 // pbkdf2SHA256 is PBKDF2-HMAC-SHA256.

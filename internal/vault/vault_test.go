@@ -2,8 +2,6 @@ package vault
 
 import (
 	"bytes"
-	"crypto/pbkdf2"
-	"crypto/sha256"
 	"errors"
 	"os"
 	"path/filepath"
@@ -340,25 +338,6 @@ func TestDecryptVarsRegistersValues(t *testing.T) {
 	for _, v := range []string{"user", "pass", "true", "null"} {
 		if rec.has(v) {
 			t.Errorf("%q registered, but keys, booleans and nulls are not secrets", v)
-		}
-	}
-}
-
-func TestPBKDF2MatchesStdlib(t *testing.T) {
-	for _, tt := range []struct {
-		pw, salt string
-		iter, n  int
-	}{{"pw", "salt", 1, 20}, {"password", "0123456789abcdef0123456789abcdef", 10000, 80}, {"", "s", 3, 100},
-		{strings.Repeat("long key ", 20), "salt", 7, 80}, {strings.Repeat("k", 64), "", 2, 33}} {
-		want, err := pbkdf2.Key(sha256.New, tt.pw, []byte(tt.salt), tt.iter, tt.n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := pbkdf2SHA256([]byte(tt.pw), []byte(tt.salt), tt.iter, tt.n); !bytes.Equal(got, want) {
-			t.Errorf("pbkdf2SHA256(%q, %q, %d, %d) differs from crypto/pbkdf2", tt.pw, tt.salt, tt.iter, tt.n)
-		}
-		if got := pbkdf2HMAC([]byte(tt.pw), []byte(tt.salt), tt.iter, tt.n); !bytes.Equal(got, want) {
-			t.Errorf("pbkdf2HMAC(%q, %q, %d, %d) differs from crypto/pbkdf2", tt.pw, tt.salt, tt.iter, tt.n)
 		}
 	}
 }
