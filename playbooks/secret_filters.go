@@ -6,13 +6,14 @@ import (
 )
 
 // secretTransforms are the filters whose text result is the whole input
-// re-encoded, hashed or reshaped: applied to text that holds a secret, their
-// result is as secret as the input (a base64 password, its hash, its
-// shell-quoted or upper-cased spelling).
+// re-encoded or reshaped: applied to text that holds a secret, their result
+// is as secret as the input (a base64 password, its shell-quoted or
+// upper-cased spelling). One-way hashes (hash, password_hash, checksum) are
+// not among them: a crypt hash is what user and config files are given, and
+// Ansible prints it.
 var secretTransforms = map[string]bool{
 	"b64encode": true, "b64decode": true, "upper": true, "lower": true, "capitalize": true, "title": true,
-	"reverse": true, "quote": true, "urlencode": true, "hash": true, "checksum": true, "md5": true,
-	"sha1": true, "password_hash": true, "to_json": true, "to_nice_json": true, "to_yaml": true,
+	"reverse": true, "quote": true, "urlencode": true, "to_json": true, "to_nice_json": true, "to_yaml": true,
 	"to_nice_yaml": true, "regex_escape": true, "replace": true, "regex_replace": true, "trim": true,
 	"string": true, "center": true, "indent": true, "comment": true, "wordwrap": true, "escape": true,
 	"e": true, "forceescape": true, "urlize": true,

@@ -15,7 +15,8 @@ func TestMaskDerivedSecrets(t *testing.T) {
 	}{
 		{"{{ pw | b64encode }}", true},
 		{"{{ pw | upper }}", true},
-		{"{{ pw | ansible.builtin.hash('sha1') }}", true},
+		{"{{ pw | ansible.builtin.b64encode }}", true},
+		{"{{ pw | hash('sha1') }}", false},
 		{"{{ ('user:' ~ pw) | b64encode }}", true},
 		{"{{ [pw, 'x'] | to_json | b64encode }}", true},
 		{"{{ pw | quote }}", true},

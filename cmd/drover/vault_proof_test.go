@@ -1,14 +1,13 @@
 package main
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,7 +17,7 @@ import (
 // proofBook uses vault values everywhere a secret can leak: a command
 // line, a template (with --diff), a copy of a vault-encrypted file, a
 // failure message, debug var=, a registered result shown with -v, secrets
-// re-encoded by filters (b64encode, upper, hash), a no_log task, an assert's fail_msg and an expect answer echoed back.
+// re-encoded by filters (b64encode, upper, reverse), a no_log task, an assert's fail_msg and an expect answer echoed back.
 // secret is an inline !vault value of vars.yml; group_secret comes from
 // the whole vaulted group_vars/all.yml beside the inventory.
 const proofBook = `- hosts: lab
@@ -34,7 +33,7 @@ const proofBook = `- hosts: lab
     - name: vaulted copy
       copy: {src: secret.txt, dest: "{{ host_dir }}/secret.txt", mode: "0600"}
     - name: derived by filters
-      command: echo {{ secret | b64encode }} {{ group_secret | upper }} {{ (secret ~ ':' ~ group_secret) | hash('sha256') }}
+      command: echo {{ secret | b64encode }} {{ group_secret | upper }} {{ (secret ~ ':' ~ group_secret) | reverse }}
       changed_when: false
     - name: debug var
       debug: var=secret
@@ -75,8 +74,14 @@ func (s proofSecrets) all() []string {
 		b, _ := json.Marshal(v)
 		out = append(out, strings.Trim(string(b), `"`))
 	}
-	sum := sha256.Sum256([]byte(s.inline + ":" + s.group))
-	return append(out, base64.StdEncoding.EncodeToString([]byte(s.inline)), strings.ToUpper(s.group), hex.EncodeToString(sum[:]))
+	return append(out, base64.StdEncoding.EncodeToString([]byte(s.inline)), strings.ToUpper(s.group), reverse(s.inline+":"+s.group))
+}
+
+// reverse is the string's characters in reverse order, as Jinja's reverse.
+func reverse(s string) string {
+	r := []rune(s)
+	slices.Reverse(r)
+	return string(r)
 }
 
 // proofProject writes the proof's controller files: an inventory of the
