@@ -10,6 +10,7 @@ import (
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/tasks"
 	"github.com/drover/drover/transport"
+	"github.com/drover/drover/transport/ssh"
 )
 
 // localNames are the names that mean the controller when delegating.
@@ -52,6 +53,7 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 	if err != nil {
 		return nil, target, err
 	}
+	c.TTY = ps.wantsTTY(conn, s)
 	if c.Become.Enabled {
 		if conn, err = r.becomeConn(hostKey(hr.h.name, target), conn, c.Become); err != nil {
 			return nil, target, err
@@ -59,6 +61,25 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 	}
 	c.Conn = conn
 	return c, target, nil
+}
+
+// wantsTTY tells whether raw and script commands get a terminal on conn:
+// over ssh unless ansible_ssh_use_tty is false, as Ansible's ssh connection
+// runs them with ssh -tt.
+func (ps *playState) wantsTTY(conn transport.Conn, s *scope) bool {
+	if _, ok := conn.(*ssh.Conn); !ok {
+		return false
+	}
+	raw, ok := s.Lookup("ansible_ssh_use_tty")
+	if !ok {
+		return true
+	}
+	v, err := ps.run.env.TemplateValue(raw, s)
+	if err != nil {
+		return true
+	}
+	use, err := tasks.ToBool(jinja.ToPlain(v))
+	return err != nil || use
 }
 
 func hostKey(host, target string) string {

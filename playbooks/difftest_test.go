@@ -14,22 +14,27 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/testlab"
 	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/inventory"
 	"github.com/drover/drover/tasks"
 	"github.com/drover/drover/transport"
+	"github.com/drover/drover/transport/become"
 	"github.com/drover/drover/transport/local"
 )
 
 // The differential harness runs every playbook of testdata/diff with
-// ansible-playbook and with drover against the same host (localhost over a
-// local connection, the working directory reset between runs) and compares,
+// ansible-playbook and with drover against the same host and compares,
 // per host: the PLAY RECAP counters, the values each debug task shows, and
 // the files left in the work directory (content and mode). Each playbook is
 // run twice (the second run's changed counts must match Ansible's too:
-// idempotency).
+// idempotency). A playbook without an inventory directive runs on a real
+// OpenSSH sshd host that the inventory calls localhost (so `hosts:
+// localhost` plays reach it over SSH, the same machine's files seen through
+// sshd); both programs log in with the lab's key and check its host key.
+// The working directory is reset between runs.
 //
 // A playbook's first lines may hold harness directives:
 //
@@ -37,7 +42,8 @@ import (
 //	# extra: key=value                      (an -e given to both)
 //	# once                                  (no second run)
 //	# unordered                             (debug lines compared as a set: strategy free)
-//	# inventory: FILE                       (instead of localhost; relative to testdata/diff)
+//	# inventory: FILE                       (instead of the sshd host; relative to testdata/diff)
+//	# local                                 (localhost over a local connection, not sshd)
 //	# lock: NAME                            (holds testlab's machine-wide lock NAME, e.g.
 //	                                          accounts, while both programs run)
 //
@@ -51,7 +57,9 @@ type directives struct {
 	once           bool
 	unordered      bool
 	inventory      string
+	local          bool
 	locks          []string
+	ssh            bool // inventory is the sshd host's
 }
 
 func readDirectives(t *testing.T, path string) directives {
@@ -70,6 +78,8 @@ func readDirectives(t *testing.T, path string) directives {
 			d.once = true
 		case line == "unordered":
 			d.unordered = true
+		case line == "local":
+			d.local = true
 		case strings.HasPrefix(line, "inventory:"):
 			d.inventory = filepath.Join(filepath.Dir(path), strings.TrimSpace(strings.TrimPrefix(line, "inventory:")))
 		case strings.HasPrefix(line, "lock:"):
@@ -120,10 +130,14 @@ func TestDifferential(t *testing.T) {
 	if len(books) == 0 {
 		t.Fatal("no playbooks in testdata/diff")
 	}
+	sshInventory := writeSSHInventory(t, testlab.Start(t, testlab.Options{Hosts: 1}))
 	for _, book := range books {
 		t.Run(strings.TrimSuffix(filepath.Base(book), ".yml"), func(t *testing.T) {
 			t.Parallel()
 			d := readDirectives(t, book)
+			if d.inventory == "" && !d.local {
+				d.inventory, d.ssh = sshInventory, true
+			}
 			for _, l := range d.locks {
 				testlab.Lock(t, l)
 			}
@@ -160,6 +174,21 @@ func compare(t *testing.T, run int, want, got observed, ansWork, droWork string)
 	}
 }
 
+// writeSSHInventory writes an INI inventory in which localhost is the lab's
+// sshd host, reached with the lab's key and known_hosts.
+func writeSSHInventory(t *testing.T, lab *testlab.Lab) string {
+	h := lab.Hosts[0]
+	line := fmt.Sprintf("localhost ansible_connection=ssh ansible_host=%s ansible_port=%d ansible_user=%s "+
+		"ansible_ssh_private_key_file=%s ansible_python_interpreter=/usr/bin/python3 "+
+		"ansible_ssh_common_args='-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes'\n",
+		h.Addr, h.Port, h.User, lab.Key, lab.KnownHosts)
+	path := filepath.Join(t.TempDir(), "sshd.ini")
+	if err := os.WriteFile(path, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // runAnsible runs ansible-playbook with the json callback and reads what it
 // showed.
 func runAnsible(t *testing.T, book, work string, d directives) observed {
@@ -186,7 +215,7 @@ func runAnsible(t *testing.T, book, work string, d directives) observed {
 	cmd := exec.Command("ansible-playbook", append(args, book)...)
 	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_LOAD_CALLBACK_PLUGINS=1",
 		"ANSIBLE_RETRY_FILES_ENABLED=0", "ANSIBLE_DEPRECATION_WARNINGS=0", "ANSIBLE_LOCALHOST_WARNING=0",
-		"ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3", "ANSIBLE_NOCOLOR=1")
+		"ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3", "ANSIBLE_NOCOLOR=1", "ANSIBLE_PIPELINING=1")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	_ = cmd.Run()
@@ -199,7 +228,7 @@ func runAnsible(t *testing.T, book, work string, d directives) observed {
 		}
 		Stats map[string]map[string]int
 	}
-	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+	if err := json.Unmarshal(jsonDocument(out.Bytes()), &doc); err != nil {
 		t.Fatalf("ansible-playbook output: %v\n%s\n%s", err, out.String(), errb.String())
 	}
 	o := observed{Recap: map[string]HostStats{}, Files: snapshot(t, work)}
@@ -226,6 +255,15 @@ func runAnsible(t *testing.T, book, work string, d directives) observed {
 		}
 	}
 	return o
+}
+
+// jsonDocument is the json callback's document in ansible-playbook's
+// output, without lines printed before it (pause prints its prompt there).
+func jsonDocument(out []byte) []byte {
+	if i := bytes.Index(out, []byte("\n{")); i >= 0 && !bytes.HasPrefix(out, []byte("{")) {
+		return out[i+1:]
+	}
+	return out
 }
 
 // debugLine renders what a debug task showed, when it was not skipped.
@@ -311,7 +349,7 @@ func runDrover(t *testing.T, book, work string, d directives) observed {
 	}
 	var buf bytes.Buffer
 	col := &debugCollector{names: map[*TaskInfo]string{}, debug: map[*TaskInfo][]string{}, text: newPlainOutput(&buf, 0, d.diff)}
-	stats := runBook(t, book, d.inventory, Options{ExtraVars: extra, Tags: d.tags, SkipTags: d.skipTags, Check: d.check, Diff: d.diff, Output: col})
+	stats := runBookOver(t, book, d.inventory, d.ssh, Options{ExtraVars: extra, Tags: d.tags, SkipTags: d.skipTags, Check: d.check, Diff: d.diff, Output: col})
 	o := observed{Recap: map[string]HostStats{}, Files: snapshot(t, work), Output: buf.String()}
 	for _, h := range stats.Hosts() {
 		o.Recap[h] = stats.Host(h)
@@ -326,6 +364,13 @@ func runDrover(t *testing.T, book, work string, d directives) observed {
 
 // runBook loads and runs a playbook on localhost with a local connection.
 func runBook(t *testing.T, book, inventoryPath string, opts Options) *Stats {
+	t.Helper()
+	return runBookOver(t, book, inventoryPath, false, opts)
+}
+
+// runBookOver is runBook; with ssh set, hosts are reached as drover reaches
+// them (ssh, unless ansible_connection says otherwise), not all locally.
+func runBookOver(t *testing.T, book, inventoryPath string, ssh bool, opts Options) *Stats {
 	t.Helper()
 	pb, err := Load(book, LoadOptions{})
 	if err != nil {
@@ -346,6 +391,19 @@ func runBook(t *testing.T, book, inventoryPath string, opts Options) *Stats {
 	opts.Inventory = inv
 	opts.Local = local.New()
 	opts.Connect = func(context.Context, string, map[string]any) (transport.Conn, error) { return local.New(), nil }
+	becomes := become.NewCache()
+	defer becomes.Close()
+	opts.WrapBecome = func(conn transport.Conn, b tasks.Become) (transport.Conn, error) {
+		return becomes.Wrap(conn, become.Options{Method: b.Method, User: b.User, Password: b.Password, Exe: b.Exe, Flags: b.Flags})
+	}
+	if ssh {
+		opener, err := hostconn.New(hostconn.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer opener.Close()
+		opts.Connect = opener.Open
+	}
 	stats, err := Run(context.Background(), pb, opts)
 	if err != nil {
 		t.Fatal(err)

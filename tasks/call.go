@@ -28,6 +28,10 @@ type Call struct {
 	Conn transport.Conn
 	// Local is the controller (for modules reading src files, fetch, ...).
 	Local transport.Conn
+	// TTY is set when Conn gives raw and script commands a terminal, as
+	// Ansible's ssh connection does (ssh -tt): their stderr then arrives in
+	// stdout and lines end in "\r\n".
+	TTY bool
 
 	// Check is --check (or the task's check_mode); a module then reports
 	// what it would change and changes nothing. Diff is --diff.
@@ -115,6 +119,14 @@ func (c *Call) RegisterSecretArgs(spec *Spec) {
 			c.Redactor.Add(s)
 		}
 	}
+}
+
+// tty is the terminal raw and script commands run on, or nil (see TTY).
+func (c *Call) tty() *transport.PTY {
+	if !c.TTY {
+		return nil
+	}
+	return &transport.PTY{}
 }
 
 // Run runs cmd on the host with the task's environment added.

@@ -31,6 +31,7 @@ func runRaw(ctx context.Context, c *Call) (*Result, error) {
 	if exe := c.Args.Str("executable"); exe != "" {
 		tc = transport.Command{Argv: []string{exe, "-c", line}}
 	}
+	tc.PTY = c.tty()
 	res, err := c.Run(ctx, tc)
 	if err != nil {
 		if transport.IsUnreachable(err) || ctx.Err() != nil {

@@ -109,7 +109,7 @@ func scriptRun(ctx context.Context, c *Call, src, line, name string) (*Result, e
 		cmd = exe + " " + cmd
 	}
 	shell := "(" + cmd + "\n); r=$?; rm -rf " + transport.Quote(dir) + "; exit $r"
-	res, err := c.Run(ctx, transport.Command{Shell: shell, Dir: c.Args.Str("chdir")})
+	res, err := c.Run(ctx, transport.Command{Shell: shell, Dir: c.Args.Str("chdir"), PTY: c.tty()})
 	if err != nil {
 		cleanup()
 		return sysErr(err)
