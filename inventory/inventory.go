@@ -69,7 +69,9 @@ type Inventory struct {
 	source         string // the source file being read, for inventory_file
 	varsDirs       map[string]*varsDir
 	varsBySource   map[string]*varsDir
-	sourceDirValue []any // inventory_dir of the source being read, once computed
+	preloaded      map[string]varsFile // vars files read ahead, by path
+	playDirsRead   map[string]bool     // playbook directories preloaded
+	sourceDirValue []any               // inventory_dir of the source being read, once computed
 }
 
 // Host is one inventory host.

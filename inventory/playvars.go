@@ -14,6 +14,13 @@ func (inv *Inventory) VarsWithPlaybookDir(h *Host, dir string) (map[string]any, 
 	if dir == "" || !inv.hasVarsDirs(dir) {
 		return h.Vars, nil
 	}
+	if !inv.playDirsRead[dir] {
+		inv.preloadVarsFiles([]string{dir})
+		if inv.playDirsRead == nil {
+			inv.playDirsRead = map[string]bool{}
+		}
+		inv.playDirsRead[dir] = true
+	}
 	all := inv.groups["all"]
 	groups := sortGroups(withoutGroup(h.groups, all))
 	v := copyVars(all.vars)

@@ -26,6 +26,8 @@ type varsDir struct {
 
 // resolveVars computes every host's Vars with Ansible's precedence.
 func (inv *Inventory) resolveVars() error {
+	inv.preloadVarsFiles(inv.sources)
+	defer func() { inv.preloaded = nil }()
 	all := inv.groups["all"]
 	allFiles, err := inv.sourcesVars("group_vars", "all")
 	if err != nil {
@@ -284,30 +286,52 @@ func contains(list []string, s string) bool {
 }
 
 // readVarsFile reads one group_vars/host_vars file: YAML or JSON, possibly
-// vaulted, holding a mapping (or nothing).
+// vaulted, holding a mapping (or nothing). A file preloaded is not read
+// again.
 func (inv *Inventory) readVarsFile(path string) (map[string]any, error) {
+	r, ok := inv.preloaded[path]
+	if !ok {
+		r = inv.parseVarsFile(path)
+	}
+	for _, w := range r.warnings {
+		inv.warn("%s", w)
+	}
+	return r.vars, r.err
+}
+
+// varsFile is what reading one vars file gave.
+type varsFile struct {
+	vars     map[string]any
+	warnings []string
+	err      error
+}
+
+// parseVarsFile reads one vars file without touching inv, so files can be
+// read in parallel.
+func (inv *Inventory) parseVarsFile(path string) varsFile {
 	f, err := yamlx.LoadFile(path, inv.opts.Decrypt)
 	if err != nil {
-		return nil, err
+		return varsFile{err: err}
 	}
 	if len(f.Docs) == 0 {
-		return nil, nil
+		return varsFile{}
 	}
 	if len(f.Docs) > 1 {
-		return nil, f.Errorf(f.Docs[1], "expected a single document in the stream")
+		return varsFile{err: f.Errorf(f.Docs[1], "expected a single document in the stream")}
 	}
 	v, err := f.Value(f.Docs[0], inv.valueOptions())
-	inv.warnFile(f)
+	r := varsFile{warnings: f.Warnings(), err: err}
 	if err != nil {
-		return nil, err
+		return r
 	}
 	switch m := v.(type) {
 	case nil:
-		return nil, nil
 	case map[string]any:
-		return m, nil
+		r.vars = m
+	default:
+		r.err = f.Errorf(f.Docs[0], "variables file must hold a mapping of variable names to values, got a %s", yamlx.KindName(f.Docs[0]))
 	}
-	return nil, f.Errorf(f.Docs[0], "variables file must hold a mapping of variable names to values, got a %s", yamlx.KindName(f.Docs[0]))
+	return r
 }
 
 func (inv *Inventory) valueOptions() yamlx.Options {
