@@ -13,7 +13,7 @@ import (
 type Args struct {
 	// Options are Keyword=value pairs in command-line order; flags are
 	// turned into their keywords (-p Port, -l User, -i IdentityFile,
-	// -J ProxyJump).
+	// -J ProxyJump). A ProxyCommand value is the command line as written.
 	Options [][2]string
 	// ConfigFile is the -F file.
 	ConfigFile string
@@ -97,6 +97,9 @@ func splitOption(s string) (string, string, error) {
 	}
 	k, v := s[:i], strings.TrimSpace(s[i:])
 	v = strings.TrimSpace(strings.TrimPrefix(v, "="))
+	if strings.EqualFold(k, "ProxyCommand") {
+		return k, v, nil // a command line, quotes and all, as OpenSSH takes it
+	}
 	return k, unquote(v), nil
 }
 
@@ -176,12 +179,7 @@ func applyOption(cfg *Config, keyword, value string) error {
 	if isSet(cfg, keyword) {
 		return nil
 	}
-	for _, s := range configSettings {
-		if s.name == keyword {
-			return s.set(cfg, value)
-		}
-	}
-	return fmt.Errorf("option %s is not supported by drover", keyword)
+	return setKeyword(cfg, keyword, value)
 }
 
 // splitWords splits s into words as Ansible splits ssh arguments (Python's

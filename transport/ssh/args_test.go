@@ -32,6 +32,9 @@ func TestParseArgs(t *testing.T) {
 		{in: "-o 'Port=1", wantErr: "unterminated"},
 		{in: "host", wantErr: "unexpected \"host\""},
 		{in: "-o =x", wantErr: "Keyword=value"},
+		{in: `-o ProxyCommand="ssh -W %h:%p -q bastion"`, want: [][2]string{{"ProxyCommand", "ssh -W %h:%p -q bastion"}}},
+		{in: `-o 'proxycommand "/opt/my proxy" %h %p' -J j`,
+			want: [][2]string{{"ProxyCommand", `"/opt/my proxy" %h %p`}, {"ProxyJump", "j"}}},
 	}
 	for _, c := range cases {
 		a, err := ParseArgs(c.in)
@@ -60,9 +63,33 @@ func TestApplyArgs(t *testing.T) {
 		cfg.HostKeyPolicy != AcceptNew || cfg.ServerAliveInterval != -1 || cfg.ConfigFile != "/f" {
 		t.Errorf("applied: %+v", cfg)
 	}
-	a, _ = ParseArgs("-o ProxyCommand='ssh -W %h:%p b'")
-	if err := a.Apply(&Config{Host: "h"}); err == nil || !strings.Contains(err.Error(), "ProxyCommand") {
-		t.Errorf("ProxyCommand: %v", err)
+	proxies := []struct {
+		args        string
+		jump, proxy string
+		wantErr     string
+	}{
+		{args: "-o ProxyCommand='ssh -W %h:%p b'", proxy: "ssh -W %h:%p b"},
+		{args: "-o ProxyCommand='ssh -W %h:%p b' -J j", proxy: "ssh -W %h:%p b"},
+		{args: "-J j -o ProxyCommand='ssh -W %h:%p b'", jump: "j"},
+		{args: "-o ProxyCommand=none -J j", proxy: "none"},
+		{args: "-o ProxyCommand='nc %h %t'", wantErr: "unknown token %t"},
+	}
+	for _, p := range proxies {
+		a, err := ParseArgs(p.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := Config{Host: "h"}
+		err = a.Apply(&cfg)
+		if p.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), p.wantErr) {
+				t.Errorf("%s: error %v, want one with %q", p.args, err, p.wantErr)
+			}
+			continue
+		}
+		if err != nil || cfg.ProxyJump != p.jump || cfg.ProxyCommand != p.proxy {
+			t.Errorf("%s: ProxyJump %q ProxyCommand %q %v; want %q %q", p.args, cfg.ProxyJump, cfg.ProxyCommand, err, p.jump, p.proxy)
+		}
 	}
 	a, _ = ParseArgs("-o Port=x")
 	if err := a.Apply(&Config{Host: "h"}); err == nil || !strings.Contains(err.Error(), `Port "x"`) {

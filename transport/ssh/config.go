@@ -5,6 +5,15 @@
 // OpenSSH completes them: explicit settings win, then the first value the
 // config files give for the host, then OpenSSH's defaults. Host keys are
 // checked against known_hosts files in OpenSSH format.
+//
+// A host is reached directly, through a chain of jump hosts (ProxyJump) or
+// through a local command whose standard input and output carry the
+// connection (ProxyCommand, run as OpenSSH runs it: "exec COMMAND" with the
+// user's $SHELL, its % tokens expanded). The two are exclusive: as in
+// OpenSSH, the first one obtained wins. A proxy command's standard error is
+// kept and its last lines explain a failed connection; the command runs in
+// a session of its own, without a terminal to prompt on, and its whole
+// process group is killed when the connection closes.
 package ssh
 
 import (
@@ -80,7 +89,14 @@ type Config struct {
 	// ProxyJump is a comma-separated chain of jump hosts ([user@]host[:port]),
 	// or "none".
 	ProxyJump string
-	// ConnectTimeout bounds TCP connect, banner exchange and authentication.
+	// ProxyCommand is a command line whose standard input and output are
+	// the connection to the host, or "none". It may hold the tokens %h
+	// (HostName), %p (Port), %r (User), %n (Host), %k (HostKeyAlias, else
+	// Host), %C, %L, %l, %u, %d, %i and %% (see ssh_config(5)). ProxyJump
+	// and ProxyCommand are exclusive.
+	ProxyCommand string
+	// ConnectTimeout bounds TCP connect (or starting the ProxyCommand),
+	// banner exchange and authentication.
 	ConnectTimeout time.Duration
 	// KnownHostsFiles are the user known_hosts files; accept-new records
 	// keys in the first. Default ~/.ssh/known_hosts, ~/.ssh/known_hosts2.
@@ -145,6 +161,9 @@ func (c Config) resolve(pc *parseCache) (Config, error) {
 	if err := files.fill(&c); err != nil {
 		return c, err
 	}
+	if err := c.checkProxy(); err != nil {
+		return c, fmt.Errorf("%s: %w", c.Host, err)
+	}
 	c.defaults()
 	c.expandFiles()
 	c.IdentityFiles = dedupe(c.IdentityFiles)
@@ -177,6 +196,9 @@ func (c *Config) defaults() {
 	}
 	if c.ProxyJump == "" {
 		c.ProxyJump = "none"
+	}
+	if c.ProxyCommand == "" {
+		c.ProxyCommand = "none"
 	}
 	if c.ConnectTimeout == 0 {
 		c.ConnectTimeout = DefaultConnectTimeout
@@ -216,9 +238,11 @@ func (c *Config) knownHostsName() string {
 	return "[" + c.HostName + "]:" + strconv.Itoa(c.Port)
 }
 
-// key identifies the connection c makes: same key, same server and login.
+// key identifies the connection c makes: same key, same server and login
+// reached the same way.
 func (c *Config) key() string {
-	return c.User + "@" + c.Addr() + " via " + c.ProxyJump
+	proxy, _ := c.proxyLine()
+	return c.User + "@" + c.Addr() + " via " + c.ProxyJump + " proxy " + proxy
 }
 
 func homeDir() string {

@@ -27,7 +27,8 @@ const maxSessions = 8
 type Conn struct {
 	cfg    Config
 	client *ssh.Client
-	owned  *Conn // jump connection closed with this one
+	owned  *Conn      // jump connection closed with this one
+	proxy  *proxyConn // the proxy command the connection runs over, if any
 	slots  chan struct{}
 
 	sftpMu sync.Mutex
@@ -53,8 +54,8 @@ type keepalive struct {
 
 var _ transport.Conn = (*Conn)(nil)
 
-func newConn(rc Config, client *ssh.Client) *Conn {
-	c := &Conn{cfg: rc, client: client, slots: make(chan struct{}, maxSessions), closed: make(chan struct{})}
+func newConn(rc Config, client *ssh.Client, proxy *proxyConn) *Conn {
+	c := &Conn{cfg: rc, client: client, proxy: proxy, slots: make(chan struct{}, maxSessions), closed: make(chan struct{})}
 	go c.watch()
 	if rc.ServerAliveInterval > 0 {
 		c.alive.interval, c.alive.countMax = rc.ServerAliveInterval, rc.ServerAliveCountMax
@@ -76,6 +77,10 @@ func (c *Conn) watch() {
 	err := c.client.Wait()
 	if err == nil {
 		err = io.EOF
+	}
+	if c.proxy != nil && c.Alive() {
+		c.proxy.Close()
+		err = c.proxy.explain(err)
 	}
 	c.fail(fmt.Errorf("connection lost: %w", err))
 }

@@ -103,17 +103,18 @@ func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, err
 	defer a.close()
 	ctx, cancel := context.WithTimeout(ctx, rc.ConnectTimeout)
 	defer cancel()
-	stage := &stageTracker{name: "TCP connect to " + rc.Addr()}
-	if via != nil {
-		stage.name += " via jump host " + via.cfg.Host
+	route := routeOf(rc, via)
+	stage := &stageTracker{name: "TCP connect to " + rc.Addr() + route}
+	if hasProxyCommand(rc.ProxyCommand) {
+		stage.name = "starting ProxyCommand for " + rc.Addr()
 	}
-	end = trace.Start(rc.Host, "tcp-connect", rc.Addr())
+	end = trace.Start(rc.Host, "tcp-connect", rc.Addr()+route)
 	raw, err := d.openTCP(ctx, rc, via)
 	end(err)
 	if err != nil {
 		return nil, stage.explain(ctx, rc, err)
 	}
-	stage.set("SSH handshake with " + rc.Addr())
+	stage.set("SSH handshake with " + rc.Addr() + route)
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	end = trace.Start(rc.Host, "handshake", rc.Addr())
 	c, err := handshake(raw, rc, stage, cb, algos, a)
@@ -124,14 +125,40 @@ func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, err
 	}
 	if err != nil {
 		raw.Close()
-		return nil, stage.explain(ctx, rc, err)
+		return nil, explainProxy(raw, stage.explain(ctx, rc, err))
 	}
 	return c, nil
 }
 
+// routeOf says how rc's host is reached, for messages: "" when directly.
+func routeOf(rc *Config, via *Conn) string {
+	switch {
+	case via != nil:
+		return " via jump host " + via.cfg.Host
+	case hasProxyCommand(rc.ProxyCommand):
+		return " via ProxyCommand"
+	}
+	return ""
+}
+
+// explainProxy adds what a closed proxy command left to err; other
+// connections leave err as it is.
+func explainProxy(raw net.Conn, err error) error {
+	if p, ok := raw.(*proxyConn); ok {
+		return p.explain(err)
+	}
+	return err
+}
+
+// openTCP opens the byte stream the SSH connection runs over: a TCP
+// connection, a direct-tcpip channel through a jump host, or the pipes of
+// a proxy command.
 func (d *dialer) openTCP(ctx context.Context, rc *Config, via *Conn) (net.Conn, error) {
 	if via != nil {
 		return via.client.DialContext(ctx, "tcp", rc.Addr())
+	}
+	if hasProxyCommand(rc.ProxyCommand) {
+		return startProxy(ctx, rc)
 	}
 	var nd net.Dialer
 	return nd.DialContext(ctx, "tcp", rc.Addr())
@@ -159,7 +186,8 @@ func handshake(raw net.Conn, rc *Config, stage *stageTracker, cb ssh.HostKeyCall
 	case err != nil:
 		return nil, err
 	}
-	return newConn(*rc, ssh.NewClient(sc, chans, reqs)), nil
+	proxy, _ := raw.(*proxyConn)
+	return newConn(*rc, ssh.NewClient(sc, chans, reqs), proxy), nil
 }
 
 // stageTracker remembers how far a connection got, for timeout messages.

@@ -14,10 +14,12 @@ import (
 	sshconfig "github.com/kevinburke/ssh_config"
 )
 
-// configFile is one parsed ssh_config file.
+// configFile is one parsed ssh_config file, and its lines (a
+// ProxyCommand is taken from its line as written).
 type configFile struct {
-	path string
-	cfg  *sshconfig.Config
+	path  string
+	cfg   *sshconfig.Config
+	lines []string
 }
 
 // configFiles are read in order; the first value found wins.
@@ -47,7 +49,7 @@ func loadSSHConfig(path string) (configFiles, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ssh_config %s: %w", p, err)
 		}
-		out = append(out, configFile{p, cfg})
+		out = append(out, configFile{p, cfg, strings.Split(string(data), "\n")})
 	}
 	return out, nil
 }
@@ -99,10 +101,11 @@ var configSettings = []setting{
 	{"IdentitiesOnly", func(c *Config, v string) (err error) { c.IdentitiesOnly, err = parseYesNo("IdentitiesOnly", v); return }},
 	{"ProxyJump", func(c *Config, v string) error { c.ProxyJump = v; return nil }},
 	{"ProxyCommand", func(c *Config, v string) error {
-		if strings.EqualFold(v, "none") {
-			return nil
+		if err := checkProxyTokens(v); err != nil {
+			return err
 		}
-		return fmt.Errorf("ProxyCommand is not supported by drover; use ProxyJump")
+		c.ProxyCommand = v
+		return nil
 	}},
 	{"ConnectTimeout", func(c *Config, v string) (err error) {
 		c.ConnectTimeout, err = parseSeconds("ConnectTimeout", v)
@@ -145,7 +148,7 @@ func isSet(c *Config, keyword string) bool {
 	case "IdentitiesOnly":
 		return c.IdentitiesOnly != nil
 	case "ProxyJump", "ProxyCommand":
-		return c.ProxyJump != ""
+		return c.ProxyJump != "" || c.ProxyCommand != ""
 	case "ConnectTimeout":
 		return c.ConnectTimeout != 0
 	case "UserKnownHostsFile":
@@ -175,11 +178,16 @@ func (f configFiles) fill(c *Config) error {
 		if isSet(c, s.name) {
 			continue
 		}
-		v, file := f.get(c.Host, s.name)
+		name, v, file := s.name, "", ""
+		if isProxyKeyword(name) {
+			name, v, file = f.firstProxy(c.Host)
+		} else {
+			v, file = f.get(c.Host, name)
+		}
 		if v == "" {
 			continue
 		}
-		if err := s.set(c, v); err != nil {
+		if err := setKeyword(c, name, v); err != nil {
 			return fmt.Errorf("%s: host %s: %w", file, c.Host, err)
 		}
 	}
@@ -189,6 +197,73 @@ func (f configFiles) fill(c *Config) error {
 		}
 	}
 	return nil
+}
+
+// setKeyword sets the Config field of keyword from v.
+func setKeyword(c *Config, keyword, v string) error {
+	for _, s := range configSettings {
+		if s.name == keyword {
+			return s.set(c, v)
+		}
+	}
+	return fmt.Errorf("option %s is not supported by drover", keyword)
+}
+
+func isProxyKeyword(k string) bool { return k == "ProxyJump" || k == "ProxyCommand" }
+
+// firstProxy is the first ProxyJump or ProxyCommand the files give for
+// host, and the file it came from: OpenSSH takes whichever comes first and
+// ignores the other. (Within one Include line, whose files the parser
+// keeps to itself, a ProxyJump is taken before a ProxyCommand.)
+func (f configFiles) firstProxy(host string) (keyword, value, file string) {
+	for _, cf := range f {
+		for _, h := range cf.cfg.Hosts {
+			if !h.Matches(host) {
+				continue
+			}
+			for _, n := range h.Nodes {
+				if k, v := cf.proxyNode(n, host); v != "" {
+					return k, v, cf.path
+				}
+			}
+		}
+	}
+	return "", "", ""
+}
+
+// proxyNode is the ProxyJump or ProxyCommand line n sets for host, if it
+// sets one.
+func (cf configFile) proxyNode(n sshconfig.Node, host string) (string, string) {
+	switch t := n.(type) {
+	case *sshconfig.KV:
+		switch strings.ToLower(t.Key) {
+		case "proxyjump":
+			return "ProxyJump", unquote(t.Value)
+		case "proxycommand":
+			return "ProxyCommand", cf.rawValue(t)
+		}
+	case *sshconfig.Include:
+		if v := t.Get(host, "ProxyJump"); v != "" {
+			return "ProxyJump", unquote(v)
+		}
+		return "ProxyCommand", strings.TrimSpace(t.Get(host, "ProxyCommand"))
+	}
+	return "", ""
+}
+
+// rawValue is the value of kv as its line writes it: OpenSSH takes a
+// ProxyCommand to the end of the line, quotes and '#' included, after the
+// blanks and '=' that follow the keyword.
+func (cf configFile) rawValue(kv *sshconfig.KV) string {
+	i := kv.Pos().Line - 1
+	if i < 0 || i >= len(cf.lines) {
+		return kv.Value
+	}
+	line := strings.TrimLeft(cf.lines[i], " \t")
+	if len(line) < len(kv.Key) || !strings.EqualFold(line[:len(kv.Key)], kv.Key) {
+		return kv.Value
+	}
+	return strings.TrimRight(strings.TrimLeft(line[len(kv.Key):], " \t="), " \t\r\f")
 }
 
 func parsePort(v string) (int, error) {

@@ -97,7 +97,7 @@ func TestSSHConfigErrors(t *testing.T) {
 	cases := map[string]string{
 		"Host x\n  Port abc\n":                    `Port "abc"`,
 		"Host x\n  StrictHostKeyChecking maybe\n": "StrictHostKeyChecking",
-		"Host x\n  ProxyCommand nc %h %p\n":       "ProxyCommand",
+		"Host x\n  ProxyCommand nc %h %P\n":       "unknown token %P",
 		"Host x\n  ConnectTimeout soon\n":         "ConnectTimeout",
 	}
 	for content, want := range cases {
