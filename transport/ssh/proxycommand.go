@@ -234,9 +234,6 @@ func (p *proxyConn) readStderr() {
 	}
 }
 
-// Pid is the process id of the proxy command.
-func (p *proxyConn) Pid() int { return p.cmd.Process.Pid }
-
 func (p *proxyConn) Read(b []byte) (int, error)  { return p.r.Read(b) }
 func (p *proxyConn) Write(b []byte) (int, error) { return p.w.Write(b) }
 
