@@ -307,9 +307,13 @@ func TestDeadPeer(t *testing.T) {
 	cfg := hostConfig(lab, frozen)
 	cfg.ServerAliveInterval, cfg.ServerAliveCountMax = 100*time.Millisecond, 2
 	c := dial(t, cfg)
+	// The sleeps outlive their dead sessions on the host; a duration of
+	// its own lets the cleanup find and end them.
+	sleep := fmt.Sprintf("sleep 600.%d", os.Getpid())
+	t.Cleanup(func() { _ = exec.Command("pkill", "-f", "^"+sleep+"$").Run() })
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.Run(context.Background(), transport.Command{Shell: "sleep 600"})
+		_, err := c.Run(context.Background(), transport.Command{Shell: sleep})
 		done <- err
 	}()
 	time.Sleep(200 * time.Millisecond)
@@ -323,7 +327,7 @@ func TestDeadPeer(t *testing.T) {
 	}
 	c2 := dial(t, hostConfig(lab, killed))
 	go func() {
-		_, err := c2.Run(context.Background(), transport.Command{Shell: "sleep 600"})
+		_, err := c2.Run(context.Background(), transport.Command{Shell: sleep})
 		done <- err
 	}()
 	time.Sleep(200 * time.Millisecond)
