@@ -198,34 +198,44 @@ func closedAddr(t *testing.T) string {
 	return addr
 }
 
-// TestRunThroughBastion reaches a host through another lab host given as
-// ProxyJump in ansible_ssh_common_args, the way users write bastions.
+// TestRunThroughBastion reaches a host through another lab host given in
+// ansible_ssh_common_args the ways users write bastions: ProxyJump, and a
+// ProxyCommand running OpenSSH's ssh -W on the bastion.
 func TestRunThroughBastion(t *testing.T) {
 	lab := testlab.Start(t, testlab.Options{Hosts: 2})
 	jump, target := lab.Hosts[0], lab.Hosts[1]
-	before := jump.Accepted()
-	inv := fmt.Sprintf(`all:
+	cases := []struct{ name, via string }{
+		{"ProxyJump", "-o ProxyJump=" + jump.Name},
+		{"ProxyCommand", fmt.Sprintf(`-o ProxyCommand=\"ssh -F %s -o UserKnownHostsFile=%s -o BatchMode=yes -W %%h:%%p %s\"`,
+			lab.SSHConfig, lab.KnownHosts, jump.Name)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := jump.Accepted()
+			inv := fmt.Sprintf(`all:
   hosts:
     target:
       ansible_host: %s
       ansible_port: %d
       ansible_user: %q
       ansible_ssh_private_key_file: %q
-      ansible_ssh_common_args: "-F %s -o UserKnownHostsFile=%s -o ProxyJump=%s"
-`, target.Addr, target.Port, lab.User, lab.Key, lab.SSHConfig, lab.KnownHosts, jump.Name)
-	invPath := filepath.Join(t.TempDir(), "inv.yml")
-	if err := os.WriteFile(invPath, []byte(inv), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r := execDrover(t, []string{"SSH_AUTH_SOCK="}, "run", "-i", invPath, "target", "--", serverAddr)
-	if r.code != 0 {
-		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	if !strings.Contains(r.stdout, "\n"+target.Addr+"\n") {
-		t.Fatalf("target did not answer:\n%s", r.stdout)
-	}
-	if got := jump.Accepted(); got != before+1 {
-		t.Fatalf("jump host accepted %d logins during the run, want 1", got-before)
+      ansible_ssh_common_args: "-F %s -o UserKnownHostsFile=%s %s"
+`, target.Addr, target.Port, lab.User, lab.Key, lab.SSHConfig, lab.KnownHosts, c.via)
+			invPath := filepath.Join(t.TempDir(), "inv.yml")
+			if err := os.WriteFile(invPath, []byte(inv), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := execDrover(t, []string{"SSH_AUTH_SOCK="}, "run", "-i", invPath, "target", "--", serverAddr)
+			if r.code != 0 {
+				t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stdout, "\n"+target.Addr+"\n") {
+				t.Fatalf("target did not answer:\n%s", r.stdout)
+			}
+			if got := jump.Accepted(); got != before+1 {
+				t.Fatalf("jump host accepted %d logins during the run, want 1", got-before)
+			}
+		})
 	}
 }
 
