@@ -31,6 +31,7 @@ type certsOptions struct {
 	format     string
 	forks      int
 	limit      string
+	via        string
 }
 
 func newCertsCmd() *cobra.Command {
@@ -40,8 +41,10 @@ func newCertsCmd() *cobra.Command {
 		Short: "Report the TLS certificates of every host, soonest expiry first",
 		Long: `Report the TLS certificates of every host a pattern selects (all by default).
 
-Each port is dialled at the host's ansible_host; the name sent (SNI) and checked
-is the inventory name, or --server-name. Trust comes from the system roots or
+Each port is dialled at the host's ansible_host, from here or, with --via host,
+from the host itself through its SSH connection (for ports a firewall keeps from
+the controller); the name sent (SNI) and checked is the inventory name, or
+--server-name. Trust comes from the system roots or
 --ca-file. With --files, certificate files (PEM or DER, bundles too) are also
 read from each host over its connection; GLOB takes *, ?, [...] and ** for any
 depth. One row per certificate, with its status: OK, WARN, CRIT, EXPIRED,
@@ -52,6 +55,7 @@ EXPIRED, NOT_YET_VALID, NAME_MISMATCH or UNTRUSTED, 3 some could not be checked
 (and none of those).`,
 		Example: `  drover certs -i inventory.yml web --port 443 --port 8443
   drover certs -i inventory.yml --warn 30 --crit 7 --format csv
+  drover certs -i inventory.yml db --port 5432 --via host
   drover certs -i inventory.yml db --files '/etc/ssl/**/*.pem' --format json`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -69,6 +73,7 @@ EXPIRED, NOT_YET_VALID, NAME_MISMATCH or UNTRUSTED, 3 some could not be checked
 	f.StringVar(&o.format, "format", probe.FormatTable, "output: table, json or csv")
 	f.IntVarP(&o.forks, "forks", "f", 50, "endpoints and hosts to work on at once")
 	f.StringVarP(&o.limit, "limit", "l", "", "further limit the selected hosts to this pattern")
+	f.StringVar(&o.via, "via", "controller", "where connections to the ports start: controller or host")
 	return cmd
 }
 
@@ -91,21 +96,29 @@ func (o *certsOptions) run(ctx context.Context, out io.Writer, args []string) (e
 	}
 	now := time.Now()
 	th := probe.Thresholds{WarnDays: o.warn, CriticalDays: o.crit}
-	rows, err := probe.ScanEndpoints(ctx, o.endpoints(hosts), probe.ScanOptions{
+	var opener *hostconn.Opener
+	if o.via == "host" || len(o.files) > 0 {
+		if opener, err = o.conn.opener(); err != nil {
+			return err
+		}
+		defer opener.Close()
+	}
+	eps, unreachable := o.endpoints(hosts), []probe.Row(nil)
+	if o.via == "host" {
+		eps, unreachable = o.viaHosts(ctx, opener, hosts, eps)
+	}
+	rows, err := probe.ScanEndpoints(ctx, eps, probe.ScanOptions{
 		Concurrency: o.forks, Timeout: time.Duration(o.conn.timeout) * time.Second,
 		TLSClient: probe.TLSClient{CAFile: o.caFile}, Thresholds: th, Now: now,
 	})
 	if err != nil {
 		return exitcode.New(exitcode.BadInput, err)
 	}
+	rows = append(rows, unreachable...)
 	if len(o.files) > 0 {
-		fileRows, err := o.fileRows(ctx, hosts, th, now)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, fileRows...)
-		probe.SortRows(rows)
+		rows = append(rows, o.fileRows(ctx, opener, hosts, th, now)...)
 	}
+	probe.SortRows(rows)
 	if ctx.Err() != nil {
 		return exitcode.New(exitcode.Interrupted, fmt.Errorf("interrupted"))
 	}
@@ -127,6 +140,8 @@ func (o *certsOptions) validate() error {
 		return fmt.Errorf("--warn and --crit must not be negative")
 	case o.conn.timeout <= 0:
 		return fmt.Errorf("--timeout must be positive, not %d", o.conn.timeout)
+	case o.via != "controller" && o.via != "host":
+		return fmt.Errorf("--via %q: expected controller or host", o.via)
 	}
 	switch o.format {
 	case probe.FormatTable, probe.FormatJSON, probe.FormatCSV:
@@ -171,12 +186,17 @@ func hostAddress(h *inventory.Host) string {
 
 // fileRows reads the certificate files of every host, forks at a time; a
 // host that cannot be reached gives one ERROR row per pattern.
-func (o *certsOptions) fileRows(ctx context.Context, hosts []*inventory.Host, th probe.Thresholds, now time.Time) ([]probe.Row, error) {
-	opener, err := o.conn.opener()
-	if err != nil {
-		return nil, err
+func (o *certsOptions) fileRows(ctx context.Context, opener *hostconn.Opener, hosts []*inventory.Host, th probe.Thresholds, now time.Time) []probe.Row {
+	var rows []probe.Row
+	for _, r := range o.eachHost(hosts, func(h *inventory.Host) []probe.Row { return o.hostFiles(ctx, opener, h, th, now) }) {
+		rows = append(rows, r...)
 	}
-	defer opener.Close()
+	return rows
+}
+
+// eachHost runs fn for every host, forks at a time, and returns the rows of
+// each in host order.
+func (o *certsOptions) eachHost(hosts []*inventory.Host, fn func(*inventory.Host) []probe.Row) [][]probe.Row {
 	perHost := make([][]probe.Row, len(hosts))
 	sem := make(chan struct{}, o.forks)
 	var wg sync.WaitGroup
@@ -184,15 +204,42 @@ func (o *certsOptions) fileRows(ctx context.Context, hosts []*inventory.Host, th
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			perHost[i] = o.hostFiles(ctx, opener, h, th, now)
+			perHost[i] = fn(h)
 		})
 	}
 	wg.Wait()
+	return perHost
+}
+
+// viaHosts connects to every host, forks at a time, and makes its endpoints
+// start there. A host that cannot be reached gives one ERROR row per
+// endpoint instead.
+func (o *certsOptions) viaHosts(ctx context.Context, opener *hostconn.Opener, hosts []*inventory.Host, eps []probe.Endpoint) ([]probe.Endpoint, []probe.Row) {
+	origins := map[string]probe.Origin{}
+	failed := map[string]string{}
+	var mu sync.Mutex
+	o.eachHost(hosts, func(h *inventory.Host) []probe.Row {
+		conn, err := opener.Open(ctx, h.Name, h.Vars)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			failed[h.Name] = "unreachable: " + errorReason(ctx, err)
+		} else {
+			origins[h.Name] = probe.ViaHost(h.Name, conn)
+		}
+		return nil
+	})
+	var reached []probe.Endpoint
 	var rows []probe.Row
-	for _, r := range perHost {
-		rows = append(rows, r...)
+	for _, ep := range eps {
+		if reason, ok := failed[ep.Host]; ok {
+			rows = append(rows, probe.Row{Host: ep.Host, Endpoint: ep.Address, Status: probe.StatusError, Reason: reason})
+			continue
+		}
+		ep.Origin = origins[ep.Host]
+		reached = append(reached, ep)
 	}
-	return rows, nil
+	return reached, rows
 }
 
 // hostFiles connects to one host and reads its certificate files.

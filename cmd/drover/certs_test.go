@@ -273,6 +273,44 @@ func TestCertsFiles(t *testing.T) {
 	}
 }
 
+// TestCertsViaHost checks a TLS port from the host itself, through its
+// real sshd connection: the row is the certificate's, and the host's sshd
+// saw a login only with --via host. A host whose SSH is down gives an ERROR
+// row for its endpoint.
+func TestCertsViaHost(t *testing.T) {
+	ca := newTestCA(t, "Via CA")
+	caFile := writeCA(t, ca)
+	lab := testlab.Start(t, testlab.Options{Hosts: 1})
+	h := lab.Hosts[0]
+	now := time.Now()
+	var port string
+	for try := 0; port == "" && try < 20; try++ {
+		p := strconv.Itoa(freePort(t, h.Addr))
+		if listenTLSOn(t, net.JoinHostPort(h.Addr, p), issue(t, &ca, h.Name, now.Add(-time.Hour), now.AddDate(0, 0, 90))) == nil {
+			port = p
+		}
+	}
+	for _, via := range []string{"host", "controller"} {
+		before := h.Accepted()
+		r := execDrover(t, nil, "certs", "-i", lab.Inventory, h.Name, "--port", port, "--ca-file", caFile, "--via", via, "--format", "json")
+		rows := parseCertRows(t, r.stdout)
+		if r.code != 0 || len(rows) != 1 || rows[0].Status != "OK" || rows[0].Endpoint != net.JoinHostPort(h.Addr, port) {
+			t.Errorf("--via %s: exit %d, rows %+v\n%s", via, r.code, rows, r.stderr)
+		}
+		logins := h.Accepted() - before
+		if want := map[string]int{"host": 1, "controller": 0}[via]; logins != want {
+			t.Errorf("--via %s: the host's sshd accepted %d logins, want %d", via, logins, want)
+		}
+	}
+	down := "127.0.0.1:" + strconv.Itoa(freePort(t, "127.0.0.1")) + ","
+	r := execDrover(t, nil, "certs", "-i", down, "--port", port, "--via", "host", "--format", "json", "-T", "2")
+	rows := parseCertRows(t, r.stdout)
+	if r.code != 3 || len(rows) != 1 || rows[0].Status != "ERROR" || !strings.Contains(rows[0].Reason, "unreachable") ||
+		!strings.HasSuffix(rows[0].Endpoint, ":"+port) {
+		t.Errorf("unreachable host: exit %d, rows %+v", r.code, rows)
+	}
+}
+
 func TestCertsUsage(t *testing.T) {
 	inv := filepath.Join(t.TempDir(), "inv.ini")
 	must(t, os.WriteFile(inv, []byte("box ansible_connection=local\n"), 0o644))
@@ -284,6 +322,7 @@ func TestCertsUsage(t *testing.T) {
 		{[]string{"--format", "xml"}, 5, `--format "xml": expected table, json or csv`},
 		{[]string{"--port", "70000"}, 5, "--port 70000: not a port number"},
 		{[]string{"--warn", "-1"}, 5, "must not be negative"},
+		{[]string{"--via", "jump"}, 5, `--via "jump": expected controller or host`},
 		{[]string{"--ca-file", "/nonexistent/ca.pem"}, 4, "ca_file: open /nonexistent/ca.pem"},
 		{[]string{"a", "b"}, 5, "accepts at most 1 arg"},
 	}
