@@ -248,3 +248,31 @@ func freePort(t *testing.T) int {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// TestTelnetdGarbledLine: when the shell loses the start of a command line
+// (here a login profile's echo function swallows the start marker while a
+// flag file exists), Run says so at once instead of waiting for a marker
+// that never comes, and the session goes on.
+func TestTelnetdGarbledLine(t *testing.T) {
+	d := startTelnetd(t)
+	u := addUser(t)
+	profile := `echo() {
+	if [ -e "$HOME/garble" ]; then case "$1" in *_B__) return ;; esac; fi
+	command echo "$@"
+}
+`
+	if err := os.WriteFile(filepath.Join(u.Home, ".profile"), []byte(profile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := dialTelnetd(t, d, Config{User: u.Name, Password: u.Password})
+	if _, err := c.Run(testCtx(t), transport.Command{Shell: "touch ~/garble"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Run(testCtx(t), transport.Command{Shell: "rm ~/garble"})
+	if !errors.Is(err, errGarbled) || transport.IsUnreachable(err) {
+		t.Fatalf("garbled line: %v, want errGarbled and a live session", err)
+	}
+	if res, err := c.Run(testCtx(t), transport.Command{Shell: "echo still here"}); err != nil || string(res.Stdout) != "still here\n" {
+		t.Fatalf("after a garbled line: %v %q", err, res.Stdout)
+	}
+}

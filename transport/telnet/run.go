@@ -81,8 +81,21 @@ func (c *Conn) runMarked(ctx context.Context, cmd transport.Command, out io.Writ
 		return -1, err
 	}
 	deadline, _ := ctx.Deadline()
-	if err := c.sess.Scan(ctx, deadline, skipThrough(begin)); err != nil {
+	garbled := false
+	if err := c.sess.Scan(ctx, deadline, func(buf []byte, _ bool) (int, bool) {
+		if loc := begin.FindIndex(buf); loc != nil {
+			return loc[1], true
+		}
+		if loc := end.FindIndex(buf); loc != nil {
+			garbled = true
+			return loc[1], true
+		}
+		return 0, false
+	}); err != nil {
 		return -1, c.waitErr("the command to start", err)
+	}
+	if garbled {
+		return -1, c.garbledLine(ctx, deadline)
 	}
 	code := -1
 	prefix := []byte("__DROVER_" + id + "_E")
@@ -103,6 +116,19 @@ func (c *Conn) runMarked(ctx context.Context, cmd transport.Command, out io.Writ
 		return code, c.waitErr("the prompt after the command", err)
 	}
 	return code, nil
+}
+
+// errGarbled is a command line the host's shell did not get whole.
+var errGarbled = errors.New("the shell lost part of the command line (its start marker never printed); the command may have run in part")
+
+// garbledLine reads through the prompt after a garbled command line and
+// returns errGarbled with what the shell printed.
+func (c *Conn) garbledLine(ctx context.Context, deadline time.Time) error {
+	err := fmt.Errorf("%w; last output: %s", errGarbled, strconv.Quote(c.sess.LastSeen()))
+	if serr := c.sess.Scan(ctx, deadline, skipThrough(regexp.MustCompile(c.cfg.Prompt))); serr != nil {
+		return c.waitErr("the prompt after a garbled command line", serr)
+	}
+	return err
 }
 
 // waitErr says what a command was waiting for when err ended the wait, and
@@ -214,6 +240,9 @@ func skipThrough(re *regexp.Regexp) func([]byte, bool) (int, bool) {
 // stopped with Ctrl-C and the session kept if its prompt comes back; a lost
 // session makes the host unreachable.
 func (c *Conn) failed(ctx context.Context, err error) error {
+	if errors.Is(err, errGarbled) {
+		return fmt.Errorf("telnet %s: %w", c.cfg.Name, err)
+	}
 	if ctx.Err() != nil || errors.Is(err, expect.ErrTimeout) {
 		if rerr := c.recover(); rerr != nil {
 			c.broken = fmt.Errorf("session given up after an interrupted command: %w", rerr)

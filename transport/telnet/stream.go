@@ -65,10 +65,13 @@ func (s *stream) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// interrupt sends Ctrl-C and the telnet Interrupt Process command.
+// interrupt sends one Ctrl-C. Not also the telnet Interrupt Process
+// command: telnetd turns that into a second Ctrl-C, whose SIGINT can reach
+// the shell after its prompt is back and throw away the start of the next
+// command line.
 func (s *stream) interrupt() error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	_, err := s.conn.Write([]byte{0x03, cmdIAC, cmdIP})
+	_, err := s.conn.Write([]byte{0x03})
 	return err
 }
