@@ -269,7 +269,38 @@ func (c *Conn) recover() error {
 	if err := c.sess.Scan(ctx, deadline, skipThrough(regexp.MustCompile(c.cfg.Prompt))); err != nil {
 		return c.waitErr("the prompt after Ctrl-C", err)
 	}
-	return nil
+	if c.cfg.NoExitStatus {
+		return nil
+	}
+	return c.sync()
+}
+
+// syncTries is how many times sync types its marker line.
+const syncTries = 3
+
+// sync makes sure the shell reads whole lines again after an interrupt: it
+// types an echo of a marker until the marker comes back, so that a late
+// SIGINT, which throws away the line being read, hits the marker line and
+// not the next command.
+func (c *Conn) sync() error {
+	var err error
+	for range syncTries {
+		id := markerID()
+		if err = c.sess.SendLine("echo __DROVER_"+id+"_S''__", false); err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), recoverTimeout)
+		deadline, _ := ctx.Deadline()
+		err = c.sess.Scan(ctx, deadline, skipThrough(regexp.MustCompile(`__DROVER_`+id+`_S__\r?\n`)))
+		if err == nil {
+			err = c.sess.Scan(ctx, deadline, skipThrough(regexp.MustCompile(c.cfg.Prompt)))
+		}
+		cancel()
+		if err == nil {
+			return nil
+		}
+	}
+	return c.waitErr("the shell to echo a marker after Ctrl-C", err)
 }
 
 // typeStdin types r on the terminal while the command runs; the returned
