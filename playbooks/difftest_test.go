@@ -115,17 +115,8 @@ type observed struct {
 	Output string
 }
 
-func requireAnsible(t *testing.T) {
-	if _, err := exec.LookPath("ansible-playbook"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ansible-playbook is needed for the differential tests")
-		}
-		t.Skip("ansible-playbook not installed")
-	}
-}
-
 func TestDifferential(t *testing.T) {
-	requireAnsible(t)
+	testlab.NeedAnsible(t, "ansible-playbook")
 	books, _ := filepath.Glob("testdata/diff/*.yml")
 	if len(books) == 0 {
 		t.Fatal("no playbooks in testdata/diff")
@@ -288,6 +279,10 @@ func debugLine(task, host string, r map[string]any) (string, bool) {
 			v = items
 		}
 		shown[k] = v
+	}
+	if msg, ok := shown["msg"].(string); ok && r["failed"] == true {
+		// where the error is and Ansible's guesses at its cause follow a blank line
+		shown["msg"], _, _ = strings.Cut(msg, "\n\n")
 	}
 	b, _ := json.Marshal(normalizeJSON(shown))
 	return task + " | " + host + " | " + string(b), true

@@ -243,8 +243,7 @@ func expectDroverResults(t *testing.T, args ...string) map[string]map[string]any
 // stdout, stdout_lines, changed, failed, skipped and msg agree, and the
 // keys Ansible leaves out drover leaves out too.
 func TestExpectAnsibleFormMatchesAnsible(t *testing.T) {
-	_, err := exec.LookPath("ansible-playbook")
-	testlab.Need(t, "ansible-playbook", err == nil)
+	testlab.NeedAnsible(t, "ansible-playbook")
 	testlab.Need(t, "python3-pexpect", exec.Command("/usr/bin/python3", "-c", "import pexpect").Run() == nil)
 	dir := t.TempDir()
 	args := []string{"-e", "asker=" + expectAsker(t, dir), "-e", "dir=" + dir, filepath.Join(expectDir, "ansible_form.yml")}

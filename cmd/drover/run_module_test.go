@@ -17,12 +17,7 @@ import (
 // status and the result each shows (paths differ only by the -e tool=
 // variable), and the files left behind.
 func TestRunModuleAgainstAnsible(t *testing.T) {
-	if _, err := exec.LookPath("ansible"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ansible is needed for this test")
-		}
-		t.Skip("ansible not installed")
-	}
+	testlab.NeedAnsible(t, "ansible")
 	lab := testlab.Shared(t, testlab.Options{Hosts: 2})
 	base := t.TempDir()
 	cases := []struct{ module, args string }{

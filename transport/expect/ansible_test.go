@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/drover/drover/internal/testlab"
 )
 
 // need skips the test when a program the test talks to is missing, and
@@ -69,8 +71,7 @@ func orderedJSON(pairs []Pair) string {
 // and compares what a playbook sees: rc, stdout, stdout_lines, failed, msg,
 // changed.
 func TestAnsibleFormMatchesAnsible(t *testing.T) {
-	_, err := exec.LookPath("ansible")
-	need(t, "ansible-core", err == nil)
+	testlab.NeedAnsible(t, "ansible")
 	need(t, "python3-pexpect", exec.Command("/usr/bin/python3", "-c", "import pexpect").Run() == nil)
 	a := asker(t)
 	dir := t.TempDir()
