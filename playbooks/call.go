@@ -141,8 +141,10 @@ func (ps *playState) connVars(t *Task, s *scope) (map[string]any, error) {
 			out[v] = x
 		}
 	}
-	if _, set := out["ansible_user"]; !set && ps.run.opts.RemoteUser != "" {
-		out["ansible_user"] = ps.run.opts.RemoteUser
+	for v, flag := range map[string]string{"ansible_user": ps.run.opts.RemoteUser, "ansible_connection": ps.run.opts.Connection} {
+		if _, set := out[v]; !set && flag != "" {
+			out[v] = flag
+		}
 	}
 	return out, nil
 }

@@ -41,6 +41,7 @@ type Options struct {
 	// Prompt.
 	Step           bool
 	RemoteUser     string // -u
+	Connection     string // -c: the connection of hosts whose variables and play name none
 	Become         bool   // -b
 	BecomeUser     string
 	BecomeMethod   string

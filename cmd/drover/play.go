@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/drover/drover/internal/exitcode"
+	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/redact"
 	"github.com/drover/drover/internal/ui"
@@ -42,6 +43,8 @@ type playFlags struct {
 	becomeUser     string
 	becomeMethod   string
 	askBecomePass  bool
+	becomePassFile string
+	connection     string
 	listTasks      bool
 	listHosts      bool
 	listTags       bool
@@ -61,11 +64,17 @@ func newPlayCmd() *cobra.Command {
 		Long: "Run Ansible playbooks: plays, tasks, handlers, blocks, loops, Jinja templating and Ansible's\n" +
 			"variable precedence, with each task shown once folded over its hosts and Ansible's PLAY RECAP.\n" +
 			"Exit status: 0 ok, 2 a host failed, 3 a host unreachable, 4 bad playbook, 5 bad usage, 130 interrupted.",
-		Args: usageArgs(cobra.MinimumNArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error { return runPlay(cmd.Context(), &f, args) },
+		Args:    usageArgs(cobra.MinimumNArgs(1)),
+		RunE:    func(cmd *cobra.Command, args []string) error { return runPlay(cmd.Context(), &f, args) },
+		Version: droverVersion(),
 	}
+	cmd.SetVersionTemplate("drover play (answers as ansible-playbook) {{.Version}}\n")
 	fl := cmd.Flags()
 	f.conn.register(fl)
+	fl.StringVarP(&f.connection, "connection", "c", "", "connection for hosts whose variables and play set none: ssh, local or telnet")
+	fl.StringVar(&f.becomePassFile, "become-password-file", "", "read the become password from this file (- for standard input; run it if executable)")
+	fl.Bool("flush-cache", false, "clear the fact cache (drover keeps no facts between runs: every run starts without)")
+	refuse(fl, "module-path", "M", "drover finds no modules through a module path")
 	fl.StringVarP(&f.limit, "limit", "l", "", "further limit the hosts to this pattern")
 	fl.StringArrayVarP(&f.tags, "tags", "t", nil, "only run tasks tagged with these tags (comma separated, repeatable)")
 	fl.StringArrayVar(&f.skipTags, "skip-tags", nil, "skip tasks tagged with these tags (comma separated, repeatable)")
@@ -95,6 +104,9 @@ func newPlayCmd() *cobra.Command {
 func runPlay(ctx context.Context, f *playFlags, paths []string) (err error) {
 	if f.forks <= 0 {
 		return exitcode.Errorf(exitcode.Usage, "--forks must be positive, not %d", f.forks)
+	}
+	if f.connection != "" && !hostconn.Supported(f.connection) {
+		return exitcode.Errorf(exitcode.Usage, "-c %s: drover connects with ssh, local or telnet", f.connection)
 	}
 	if f.step && !term.IsTerminal(int(os.Stdin.Fd())) {
 		return exitcode.Errorf(exitcode.Usage, "--step asks before each task and needs a terminal on standard input")
@@ -139,7 +151,7 @@ func runPlay(ctx context.Context, f *playFlags, paths []string) (err error) {
 	registerHostSecrets(red, extra)
 	opts := playbooks.Options{Inventory: inv, Limit: f.limit, Forks: f.forks, Tags: splitTags(f.tags),
 		SkipTags: splitTags(f.skipTags), ExtraVars: extra, Check: f.check, Diff: f.diff, Verbosity: f.verbose,
-		StartAtTask: f.startAt, ForceHandlers: f.forceHandlers, Step: f.step, RemoteUser: f.conn.user, Become: f.become,
+		StartAtTask: f.startAt, ForceHandlers: f.forceHandlers, Step: f.step, RemoteUser: f.conn.user, Connection: f.connection, Become: f.become,
 		BecomeUser: f.becomeUser, BecomeMethod: f.becomeMethod, Loader: loader, Local: local.New()}
 	if keyring != nil {
 		opts.Vault = keyring.DecryptText
@@ -153,16 +165,14 @@ func runPlay(ctx context.Context, f *playFlags, paths []string) (err error) {
 }
 
 func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, opts playbooks.Options, red *redact.Redactor) error {
-	if f.askBecomePass {
-		pw, err := askSecret("BECOME password: ")
-		if err != nil {
-			return exitcode.New(exitcode.Usage, err)
-		}
-		red.Add(pw)
-		opts.BecomePassword = pw
+	pw, err := f.becomePassword(ctx)
+	if err != nil {
+		return exitcode.New(exitcode.Usage, err)
 	}
+	red.Add(pw)
+	opts.BecomePassword = pw
 	opts.Redactor = red
-	opener, err := f.conn.opener()
+	opener, err := f.conn.opener(ctx)
 	if err != nil {
 		return err
 	}
@@ -204,6 +214,20 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 		}
 	}
 	return exitcode.New(code, nil)
+}
+
+// becomePassword is the password of -K or --become-password-file; "" when
+// neither was given.
+func (f *playFlags) becomePassword(ctx context.Context) (string, error) {
+	switch {
+	case f.askBecomePass && f.becomePassFile != "":
+		return "", errors.New("-K/--ask-become-pass and --become-password-file cannot be used together")
+	case f.askBecomePass:
+		return askSecret("BECOME password: ")
+	case f.becomePassFile != "":
+		return readPasswordFile(ctx, "--become-password-file", f.becomePassFile)
+	}
+	return "", nil
 }
 
 func redactFunc(r *redact.Redactor) func(string) string {

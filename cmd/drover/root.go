@@ -19,6 +19,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetGlobalNormalizationFunc(normalizeFlag)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return exitcode.New(exitcode.Usage, err)
 	})

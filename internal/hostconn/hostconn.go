@@ -24,6 +24,9 @@ type Options struct {
 	Password        string
 	Timeout         time.Duration
 	HostKeyChecking string // strict, accept-new, off; "" leaves it to ssh_config
+	// SSHCommonArgs and SSHExtraArgs are ssh arguments for the hosts
+	// whose ansible_ssh_common_args or ansible_ssh_extra_args is unset.
+	SSHCommonArgs, SSHExtraArgs string
 }
 
 // Opener opens and caches connections for one run.
@@ -58,10 +61,11 @@ func hostKeyPolicy(s string) (ssh.HostKeyPolicy, error) {
 // Open returns the connection to the host called name with inventory
 // variables vars. Connection failures are *transport.UnreachableError.
 func (o *Opener) Open(ctx context.Context, name string, vars map[string]any) (transport.Conn, error) {
-	switch kind := connectionKind(vars); kind {
+	kind := connectionKind(vars)
+	switch kinds[kind] {
 	case "local":
 		return o.local, nil
-	case "ssh", "smart", "paramiko":
+	case "ssh":
 		return o.openSSH(ctx, name, vars)
 	case "telnet":
 		return o.telnet.get(ctx, name, vars)
@@ -70,6 +74,13 @@ func (o *Opener) Open(ctx context.Context, name string, vars map[string]any) (tr
 			Err: fmt.Errorf("ansible_connection %q is not supported (ssh, local, telnet)", kind)}
 	}
 }
+
+// kinds maps each connection name drover knows to the connection it opens.
+var kinds = map[string]string{"local": "local", "ssh": "ssh", "smart": "ssh", "paramiko": "ssh", "telnet": "telnet"}
+
+// Supported reports whether drover opens connections of this kind (a value
+// of ansible_connection or of -c).
+func Supported(kind string) bool { return kinds[kind] != "" }
 
 func connectionKind(vars map[string]any) string {
 	if c := str(vars, "ansible_connection"); c != "" {
@@ -95,7 +106,8 @@ func (o *Opener) openSSH(ctx context.Context, name string, vars map[string]any) 
 
 // sshConfig builds the ssh settings for a host: inventory variables first,
 // then drover's flags, then ansible_ssh_common_args and
-// ansible_ssh_extra_args for what is still unset, then ssh_config.
+// ansible_ssh_extra_args (or --ssh-common-args, --ssh-extra-args) for what
+// is still unset, then ssh_config.
 func (o *Opener) sshConfig(name string, vars map[string]any) (ssh.Config, error) {
 	cfg := ssh.Config{
 		Host:           first(str(vars, "ansible_host"), str(vars, "ansible_ssh_host"), name),
@@ -112,12 +124,25 @@ func (o *Opener) sshConfig(name string, vars map[string]any) (ssh.Config, error)
 	if key := first(str(vars, "ansible_ssh_private_key_file"), str(vars, "ansible_private_key_file"), o.opts.PrivateKey); key != "" {
 		cfg.IdentityFiles = []string{key}
 	}
-	for _, v := range []string{"ansible_ssh_common_args", "ansible_ssh_extra_args"} {
-		if err := applyArgs(&cfg, v, str(vars, v)); err != nil {
-			return cfg, err
+	return cfg, o.applySSHArgs(&cfg, vars)
+}
+
+// applySSHArgs applies ansible_ssh_common_args, then ansible_ssh_extra_args,
+// each taken from the flag of that name when the host's variable is unset.
+func (o *Opener) applySSHArgs(cfg *ssh.Config, vars map[string]any) error {
+	args := [...]struct{ v, flag, flagValue string }{
+		{"ansible_ssh_common_args", "--ssh-common-args", o.opts.SSHCommonArgs},
+		{"ansible_ssh_extra_args", "--ssh-extra-args", o.opts.SSHExtraArgs}}
+	for _, a := range args {
+		name, value := a.v, str(vars, a.v)
+		if value == "" {
+			name, value = a.flag, a.flagValue
+		}
+		if err := applyArgs(cfg, name, value); err != nil {
+			return err
 		}
 	}
-	return cfg, nil
+	return nil
 }
 
 func applyArgs(cfg *ssh.Config, name, s string) error {
