@@ -146,10 +146,13 @@ func TestErrorLine(t *testing.T) {
 		{"a command after the error", "+ ansible-playbook x.yml\nfatal: [h]: FAILED! => {}\n+ grep -q ok out.txt\n",
 			"fatal: [h]: FAILED! => {} · then: + grep -q ok out.txt"},
 		{"no error, a traced command", "+ ansible-playbook x.yml\nok\n+ '[' 1 = 2 ']'\n", "last command: + '[' 1 = 2 ']'"},
+		{"a trap's cleanup", "++ grep -c x out\n+ '[' 0 = 1 ']'\n+ rm -rf /tmp/tmp.x\n", "last command: + '[' 0 = 1 ']'"},
 		{"shell error", "+ foo\n./runme.sh: line 7: foo: command not found\n", "./runme.sh: line 7: foo: command not found"},
 		{"python error", "Traceback (most recent call last):\n  File \"x\"\nModuleNotFoundError: No module named 'passlib'\n",
 			"ModuleNotFoundError: No module named 'passlib'"},
 		{"nothing", "### drover x: cmd\n", "(no output)"},
+		{"temporary directory", "drover: x.yml:6:13: the role \"r\" was not found in /tmp/drover-compat-123/r-456-\u00c5\u00d1\u015a/test/integration/roles\n",
+			`drover: x.yml:6:13: the role "r" was not found in …/test/integration/roles`},
 		{"clipped", "ERROR! " + strings.Repeat("x", 300), "ERROR! " + strings.Repeat("x", maxErrorLen-8) + "…"},
 	}
 	for _, tc := range tests {

@@ -19,6 +19,8 @@ var (
 	// "failed HOSTS" alone, or after the task's name.
 	droverFailed = regexp.MustCompile(`^(TASK \[.*\] )?(failed|unreachable) \S+$`)
 	droverTask   = regexp.MustCompile(`^TASK \[(.*)\]`)
+	// workspacePath matches the run's temporary directory in a path.
+	workspacePath = regexp.MustCompile(`/[^\s"':]*/drover-compat-[0-9]+/[^/\s"':]+`)
 )
 
 // errorLineOf is ErrorLine of the log at path.
@@ -104,11 +106,12 @@ func nextLine(lines []string, i int) string {
 }
 
 // lastCommand is the last command a script traced (a "+ " line) after line
-// at, "" when none.
+// at, "" when none; the rm of an exit trap's cleanup does not count.
 func lastCommand(lines []string, at int) string {
 	for j := len(lines) - 1; j > at; j-- {
 		l := strings.TrimSpace(lines[j])
-		if strings.HasPrefix(l, "+ ") || strings.HasPrefix(l, "++ ") {
+		cmd := strings.TrimLeft(l, "+")
+		if cmd != l && strings.HasPrefix(cmd, " ") && !strings.HasPrefix(cmd, " rm ") {
 			return l
 		}
 	}
@@ -124,7 +127,10 @@ func lastLine(lines []string) string {
 	return "(no output)"
 }
 
+// clip shortens the run's temporary directory in s to "…" and cuts s to
+// maxErrorLen.
 func clip(s string) string {
+	s = workspacePath.ReplaceAllString(s, "…")
 	if r := []rune(s); len(r) > maxErrorLen {
 		return string(r[:maxErrorLen-1]) + "…"
 	}

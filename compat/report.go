@@ -170,6 +170,21 @@ func cell(s string) string {
 	return strings.ReplaceAll(s, "\n", " ")
 }
 
+// RefreshErrors takes each failed run's error line afresh from its log,
+// where the log is still there.
+func (rep *Report) RefreshErrors() {
+	for _, r := range rep.Results {
+		for _, o := range []*Outcome{r.Ansible, r.Drover} {
+			if o == nil || o.Passed() || o.TimedOut || strings.HasPrefix(o.Error, "harness: ") {
+				continue
+			}
+			if _, err := os.Stat(o.Log); err == nil {
+				o.Error = errorLineOf(o.Log)
+			}
+		}
+	}
+}
+
 // Sort orders the results and skipped targets by name.
 func (rep *Report) Sort() {
 	sort.Slice(rep.Results, func(i, j int) bool { return rep.Results[i].Target < rep.Results[j].Target })

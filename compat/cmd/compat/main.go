@@ -27,6 +27,7 @@ import (
 type options struct {
 	suite, drover, ansible string
 	out, table, oracle     string
+	render                 string
 	passing                string
 	runners                string
 	timeout                time.Duration
@@ -62,12 +63,16 @@ func parseFlags() *options {
 	flag.BoolVar(&o.allowDestructive, "allow-destructive", false, "also run destructive targets and those that change this machine (users, packages, services)")
 	flag.BoolVar(&o.keep, "keep", false, "keep each run's temporary directory")
 	flag.BoolVar(&o.update, "update", false, "rewrite -passing from this run (a target is only added when Ansible passes it too)")
+	flag.StringVar(&o.render, "render", "", "run nothing: render this report.json again (error lines taken afresh from its logs) into its directory and -table")
 	flag.BoolVar(&o.list, "list", false, "print the targets that would run and the skipped ones, then exit")
 	flag.Parse()
 	return o
 }
 
 func run(ctx context.Context, o *options, names []string) (err error) {
+	if o.render != "" {
+		return o.rerender()
+	}
 	if o.suite == "" {
 		if o.suite, err = compat.Locate("."); err != nil {
 			return err
@@ -256,6 +261,18 @@ func (o *options) finish(rep *compat.Report) error {
 		return o.updatePassing(rep)
 	}
 	return nil
+}
+
+// rerender writes the report of -render again, its error lines taken
+// from its logs.
+func (o *options) rerender() error {
+	rep, err := compat.LoadReport(o.render)
+	if err != nil {
+		return err
+	}
+	rep.RefreshErrors()
+	o.out = filepath.Dir(o.render)
+	return o.finish(rep)
 }
 
 func (o *options) updatePassing(rep *compat.Report) error {
