@@ -1,11 +1,14 @@
 package compat
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSelect: targets are skipped for ansible-test's reasons and this
@@ -198,9 +201,9 @@ func TestUpdatePassing(t *testing.T) {
 // TestReport: the summary counts only targets Ansible passes, per kind;
 // the table lists each group.
 func TestReport(t *testing.T) {
-	pass, fail := &Outcome{Exit: 0, Seconds: 1}, &Outcome{Exit: 2, Seconds: 2, Error: "fatal: [h]: a|b"}
+	pass, fail := &Outcome{Exit: 0, Seconds: 1, Calls: 1}, &Outcome{Exit: 2, Seconds: 2, Error: "fatal: [h]: a|b", Calls: 1}
 	rep := &Report{Results: []Result{
-		{Target: "r1", Kind: Role, Ansible: pass, Drover: pass},
+		{Target: "r1", Kind: Role, Ansible: pass, Drover: &Outcome{Exit: 0, Seconds: 1}},
 		{Target: "r2", Kind: Role, Ansible: pass, Drover: fail},
 		{Target: "s1", Kind: Runme, Ansible: pass, Drover: pass},
 		{Target: "s2", Kind: Runme, Ansible: fail, Drover: pass},
@@ -214,7 +217,8 @@ func TestReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"**2 / 3 (67 %)** overall; role targets 1 / 2 (50 %); runme targets 1 / 1 (100 %)",
-		"| r2 | role | 0 | 2 | FAIL | fatal: [h]: a\\|b | 1.0s | 2.0s |",
+		"| r2 | role | 0 | 2 | FAIL | 1 | fatal: [h]: a\\|b | 1.0s | 2.0s |",
+		"1 of drover's passes never ran ansible-playbook",
 		"| s2 | runme | 2 | 0 | fatal: [h]: a\\|b |",
 		"| w | role | windows: ansible-test windows-integration |"} {
 		if !strings.Contains(b.String(), want) {
@@ -298,5 +302,75 @@ func TestDependencies(t *testing.T) {
 	}
 	if got := neededFiles(suite, all[:1]); !reflect.DeepEqual(got, []string{"test/lib/data.txt"}) {
 		t.Errorf("files needed %v", got)
+	}
+}
+
+// TestRun runs fake targets with a fake ansible-playbook as ansible-test
+// would: setup targets first, the role playbook from test/integration
+// with ANSIBLE_ROLES_PATH, runme.sh from its directory with -v flags only,
+// the environment, the count of ansible-playbook calls, the time limit.
+func TestRun(t *testing.T) {
+	suite := t.TempDir()
+	dir := TargetsDir(suite)
+	runme := func(name, body string) {
+		write(t, filepath.Join(dir, name, "runme.sh"), "#!/usr/bin/env bash\nset -eux\n"+body)
+		if err := os.Chmod(filepath.Join(dir, name, "runme.sh"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(t, filepath.Join(dir, "r", "tasks", "main.yml"), "- ping:\n")
+	write(t, filepath.Join(dir, "r", "aliases"), "setup/always/setup_s\n")
+	runme("setup_s", "echo setup-ran\nansible-playbook setup.yml\n")
+	runme("s", `test -d "$OUTPUT_DIR" && test "$PWD" = "$ANSIBLE_PLAYBOOK_DIR" && test -f "$INVENTORY_PATH"
+test "$ANSIBLE_CONFIG" && test ! -s "$ANSIBLE_CONFIG" && test "$(readlink "$(command -v python)")" = "$ANSIBLE_TEST_PYTHON_INTERPRETER"
+test -z "${DROVER_COMPAT_LEAK:-}"
+ansible-playbook one.yml
+ansible-playbook two.yml
+echo "args:$*"
+`)
+	runme("slow", "sleep 60\n")
+	runme("fails", "echo 'fatal: [testhost]: FAILED! => {\"msg\": \"x\"}'\nexit 2\n")
+	runner := filepath.Join(t.TempDir(), "fake-playbook")
+	write(t, runner, "#!/bin/sh\necho \"runner $0 $* roles=${ANSIBLE_ROLES_PATH:-} cwd=$PWD\"\ncase \"$1\" in r-*) cat \"$1\";; esac\n")
+	if err := os.Chmod(runner, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DROVER_COMPAT_LEAK", "1") // ansible-test's environment is a clean one
+	env, err := NewEnv(context.Background(), suite, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Timeout = 3 * time.Second
+	tests := []struct {
+		target    string
+		verbosity int
+		exit      int
+		calls     int
+		timedOut  bool
+		logHas    []string
+		error     string
+	}{
+		{target: "r", calls: 2, logHas: []string{"setup-ran", "fake-playbook setup.yml", `"roles": [`, `"output_dir": "/`,
+			`"gather_facts": true`, unicodeSuffix + "/test/integration/targets cwd="}},
+		{target: "s", calls: 2, logHas: []string{"fake-playbook one.yml", "fake-playbook two.yml", "args:\n"}},
+		{target: "s", verbosity: 3, calls: 2, logHas: []string{"args:-vvv\n"}},
+		{target: "fails", exit: 2, error: `fatal: [testhost]: FAILED! => {"msg": "x"}`},
+		{target: "slow", exit: -1, timedOut: true, error: "timed out after 3s"},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%s-v%d", tc.target, tc.verbosity), func(t *testing.T) {
+			env.Verbosity = tc.verbosity
+			o := env.Run(context.Background(), env.targets[tc.target], Runner{Name: "fake", Path: runner})
+			log, _ := os.ReadFile(o.Log)
+			if o.Exit != tc.exit || o.Calls != tc.calls || o.TimedOut != tc.timedOut || o.Error != tc.error {
+				t.Errorf("exit %d calls %d timed out %v error %q; want %d %d %v %q\n%s", o.Exit, o.Calls, o.TimedOut, o.Error,
+					tc.exit, tc.calls, tc.timedOut, tc.error, log)
+			}
+			for _, want := range tc.logHas {
+				if !strings.Contains(string(log), want) {
+					t.Errorf("log lacks %q:\n%s", want, log)
+				}
+			}
+		})
 	}
 }

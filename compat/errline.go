@@ -106,17 +106,21 @@ func nextLine(lines []string, i int) string {
 }
 
 // lastCommand is the last command a script traced (a "+ " line) after line
-// at, "" when none; the rm of an exit trap's cleanup does not count.
+// at, "" when none; exit and the rm of an exit trap's cleanup do not
+// count.
 func lastCommand(lines []string, at int) string {
 	for j := len(lines) - 1; j > at; j-- {
 		l := strings.TrimSpace(lines[j])
 		cmd := strings.TrimLeft(l, "+")
-		if cmd != l && strings.HasPrefix(cmd, " ") && !strings.HasPrefix(cmd, " rm ") {
+		if cmd != l && strings.HasPrefix(cmd, " ") && !uninformative.MatchString(cmd) {
 			return l
 		}
 	}
 	return ""
 }
+
+// uninformative matches traced commands that say nothing of a failure.
+var uninformative = regexp.MustCompile(`^ (rm|exit)( |$)`)
 
 func lastLine(lines []string) string {
 	for j := len(lines) - 1; j >= 0; j-- {

@@ -94,14 +94,16 @@ func (rep *Report) Markdown(w io.Writer) error {
 	p.f("# drover on ansible-core 2.14's integration targets\n\n")
 	p.f("Run %s, drover %s, %s per target and runner.\n\n", rep.Started.Format(time.RFC3339), rep.Drover, rep.Timeout)
 	p.f("drover passes / Ansible passes here: **%s** overall; role targets %s; runme targets %s.\n", all, byKind[Role], byKind[Runme])
-	p.f("%d targets run, %d fail under Ansible here (not counted), %d skipped.\n\n", len(rep.Results), rep.notCounted(), len(rep.Skipped))
+	p.f("%d targets run, %d fail under Ansible here (not counted), %d skipped.", len(rep.Results), rep.notCounted(), len(rep.Skipped))
+	p.f(" %d of drover's passes never ran ansible-playbook (the runme.sh tests other tools).\n\n", rep.passesWithoutCalls())
 	p.f("## Targets Ansible passes here (or not run under Ansible)\n\n")
-	p.f("| target | kind | ansible | drover | result | drover's error | ansible time | drover time |\n")
-	p.f("| --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	p.f("calls: how many times the target ran ansible-playbook (drover) in drover's run.\n\n")
+	p.f("| target | kind | ansible | drover | result | calls | drover's error | ansible time | drover time |\n")
+	p.f("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range rep.Results {
 		if r.Ansible == nil || r.counted() {
-			p.f("| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Target, r.Kind, exitCell(r.Ansible), exitCell(r.Drover),
-				r.Verdict(), cell(errorOf(r.Drover)), timeCell(r.Ansible), timeCell(r.Drover))
+			p.f("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Target, r.Kind, exitCell(r.Ansible), exitCell(r.Drover),
+				r.Verdict(), callsCell(r.Drover), cell(errorOf(r.Drover)), timeCell(r.Ansible), timeCell(r.Drover))
 		}
 	}
 	p.f("\n## Targets that fail under Ansible here (not counted)\n\n")
@@ -116,6 +118,25 @@ func (rep *Report) Markdown(w io.Writer) error {
 		p.f("| %s | %s | %s |\n", s.Target, s.Kind, cell(s.Reason))
 	}
 	return p.err
+}
+
+// passesWithoutCalls counts the counted targets drover passed without
+// running ansible-playbook.
+func (rep *Report) passesWithoutCalls() int {
+	n := 0
+	for _, r := range rep.Results {
+		if r.counted() && r.Drover.Passed() && r.Drover.Calls == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func callsCell(o *Outcome) string {
+	if o == nil {
+		return "-"
+	}
+	return fmt.Sprint(o.Calls)
 }
 
 func (rep *Report) notCounted() int {

@@ -47,6 +47,9 @@ type Outcome struct {
 	Seconds  float64 `json:"seconds"`
 	Log      string  `json:"log"`
 	Error    string  `json:"error,omitempty"` // what went wrong (ErrorLine of the log); "" after a pass
+	// Calls counts the runs of ansible-playbook (setup targets' included):
+	// a runme target may pass without running it at all.
+	Calls int `json:"calls"`
 }
 
 // Passed reports whether the run exited 0.
@@ -125,7 +128,9 @@ func (e *Env) Run(ctx context.Context, t Target, r Runner) *Outcome {
 	runCtx, cancel := context.WithTimeout(ctx, e.Timeout)
 	defer cancel()
 	for _, step := range e.steps(t) {
-		o.Exit, err = e.runStep(runCtx, step, r, log)
+		var calls int
+		o.Exit, calls, err = e.runStep(runCtx, step, r, log)
+		o.Calls += calls
 		if runCtx.Err() != nil && ctx.Err() == nil {
 			o.TimedOut, o.Exit = true, -1
 			fmt.Fprintf(log, "\n### %s: stopped after %s\n", t.Name, e.Timeout)
@@ -160,17 +165,23 @@ func (e *Env) steps(t Target) []Target {
 }
 
 // runStep runs one target in a fresh temporary copy of the suite and
-// returns its exit status.
-func (e *Env) runStep(ctx context.Context, t Target, r Runner, log io.Writer) (int, error) {
+// returns its exit status and how many times it ran ansible-playbook.
+func (e *Env) runStep(ctx context.Context, t Target, r Runner, log io.Writer) (int, int, error) {
 	ws, err := e.newWorkspace(t, r)
 	if err != nil {
-		return -1, err
+		return -1, 0, err
 	}
 	if e.Keep {
 		fmt.Fprintf(log, "### kept: %s\n", ws.base)
 	} else {
 		defer os.RemoveAll(ws.base)
 	}
+	exit, err := e.runIn(ctx, ws, t, r, log)
+	return exit, ws.callCount(), err
+}
+
+// runIn runs target t in workspace ws and returns its exit status.
+func (e *Env) runIn(ctx context.Context, ws *workspace, t Target, r Runner, log io.Writer) (int, error) {
 	cmd, err := e.command(ctx, ws, t)
 	if err != nil {
 		return -1, err

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // unicodeSuffix ends the name of ansible-test's temporary copy, so that
@@ -22,6 +23,7 @@ type workspace struct {
 	bin         string // first on PATH: ansible-playbook, python, virtualenv.sh
 	outputDir   string // OUTPUT_DIR
 	junit       string // JUNIT_OUTPUT_DIR
+	calls       string // a byte for each call of ansible-playbook
 }
 
 // newWorkspace copies what the run of t needs from the suite and fills the
@@ -45,7 +47,8 @@ func (e *Env) fillWorkspace(base string, t Target, r Runner) (*workspace, error)
 		return nil, err
 	}
 	ws := &workspace{base: base, root: root, integration: filepath.Join(root, "test", "integration"),
-		bin: filepath.Join(base, "bin"), outputDir: filepath.Join(base, "output_dir"), junit: filepath.Join(base, "junit")}
+		bin: filepath.Join(base, "bin"), outputDir: filepath.Join(base, "output_dir"), junit: filepath.Join(base, "junit"),
+		calls: filepath.Join(base, "ansible-playbook-calls")}
 	ws.targets = filepath.Join(ws.integration, "targets")
 	ws.inventory = filepath.Join(ws.integration, "inventory")
 	ws.config = filepath.Join(ws.integration, "integration.cfg")
@@ -97,10 +100,12 @@ func (e *Env) copyTargets(ws *workspace, t Target) error {
 	return nil
 }
 
-// linkTools fills the bin directory: ansible-playbook is the runner,
-// python the inventory's interpreter, virtualenv.sh ansible-test's.
+// linkTools fills the bin directory: ansible-playbook runs the runner
+// (called ansible-playbook, as through a link of that name, after counting
+// the call in ws.calls), python is the inventory's interpreter,
+// virtualenv.sh ansible-test's.
 func (e *Env) linkTools(ws *workspace, r Runner) error {
-	links := map[string]string{"ansible-playbook": r.Path, "python": e.Python}
+	links := map[string]string{"python": e.Python}
 	if e.Virtualenv != "" {
 		links["virtualenv.sh"] = e.Virtualenv
 	}
@@ -109,7 +114,20 @@ func (e *Env) linkTools(ws *workspace, r Runner) error {
 			return err
 		}
 	}
-	return nil
+	script := "#!/bin/bash\nprintf . >> " + shellQuote(ws.calls) + "\nexec -a ansible-playbook " + shellQuote(r.Path) + " \"$@\"\n"
+	return os.WriteFile(filepath.Join(ws.bin, "ansible-playbook"), []byte(script), 0o755)
+}
+
+// shellQuote quotes s as one word for a shell.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// callCount is how many times the run called ansible-playbook.
+func (ws *workspace) callCount() int {
+	fi, err := os.Stat(ws.calls)
+	if err != nil {
+		return 0
+	}
+	return int(fi.Size())
 }
 
 // copyTree copies the directory src to dst: directories, regular files
