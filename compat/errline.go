@@ -58,9 +58,9 @@ func ErrorLine(log string) string {
 	case found == "" && last == "":
 		return clip(lastLine(lines))
 	case found == "":
-		return clip("last command: " + last)
+		return clip(last)
 	case last != "":
-		return clip(found + " · then: " + last)
+		return clip(found + " · then " + last)
 	}
 	return clip(found)
 }
@@ -105,18 +105,56 @@ func nextLine(lines []string, i int) string {
 	return ""
 }
 
-// lastCommand is the last command a script traced (a "+ " line) after line
-// at, "" when none; exit and the rm of an exit trap's cleanup do not
-// count.
+// lastCommand says what a script did last after line at (labelled): the message it
+// printed before a traced "exit N" (N > 0), else the last command it traced
+// ("+ " lines) before an exit trap's cleanup function; exit and rm do not
+// count. "" when the script traced nothing there.
 func lastCommand(lines []string, at int) string {
+	end := len(lines)
 	for j := len(lines) - 1; j > at; j-- {
+		if cleanupCall.MatchString(strings.TrimSpace(lines[j])) {
+			end = j
+		}
+	}
+	for j := end - 1; j > at; j-- {
 		l := strings.TrimSpace(lines[j])
-		cmd := strings.TrimLeft(l, "+")
-		if cmd != l && strings.HasPrefix(cmd, " ") && !uninformative.MatchString(cmd) {
+		switch {
+		case failingExit.MatchString(l):
+			if msg := printedBefore(lines, at, j); msg != "" {
+				return "the script said: " + msg
+			}
+		case isTrace(l) && !uninformative.MatchString(strings.TrimLeft(l, "+")):
+			return "last command: " + l
+		}
+	}
+	return ""
+}
+
+var (
+	// cleanupCall matches the traced call of an exit trap's cleanup
+	// function.
+	cleanupCall = regexp.MustCompile(`^\++ \w*clean\w*$`)
+	failingExit = regexp.MustCompile(`^\++ exit [1-9][0-9]*$`)
+)
+
+// printedBefore is the last line the script printed (not a trace) between
+// lines at and j, "" when none.
+func printedBefore(lines []string, at, j int) string {
+	for k := j - 1; k > at; k-- {
+		l := strings.TrimSpace(lines[k])
+		if isTrace(l) {
+			return ""
+		}
+		if l != "" {
 			return l
 		}
 	}
 	return ""
+}
+
+func isTrace(l string) bool {
+	cmd := strings.TrimLeft(l, "+")
+	return cmd != l && strings.HasPrefix(cmd, " ")
 }
 
 // uninformative matches traced commands that say nothing of a failure.
