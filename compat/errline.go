@@ -36,10 +36,9 @@ func errorLineOf(path string) string {
 // the last error in it (an Ansible fatal: or ERROR!, a drover error or
 // failed task with its message, a shell or Python error) — the last, since
 // runme.sh scripts provoke and expect failures before the one that stops
-// them. Failures Ansible ignored ("...ignoring") do not count. When the
-// script traced commands (set -x) after that error, the last command
-// traced is added; with no error at all, the last command or line is
-// shown.
+// them. Failures Ansible ignored ("...ignoring") do not count. What a
+// script (set -x) did after that error is added (lastCommand); with no
+// error at all, that or the last line is shown.
 func ErrorLine(log string) string {
 	lines := strings.Split(ansiEscape.ReplaceAllString(log, ""), "\n")
 	found, at := "", -1
