@@ -18,6 +18,21 @@ import (
 type LoadOptions struct {
 	// Vault decrypts !vault values and vault-encrypted files.
 	Vault yamlx.VaultFunc
+	// RolesPath are the directories searched for roles after the
+	// playbook's roles/ directory and the playbook's directory (roles_path,
+	// ANSIBLE_ROLES_PATH).
+	RolesPath []string
+	// Library are the directories of modules written for Ansible (library,
+	// ANSIBLE_LIBRARY); ModuleUtils those of their module_utils
+	// (module_utils, ANSIBLE_MODULE_UTILS).
+	Library, ModuleUtils []string
+	// CollectionsPaths are the directories holding ansible_collections/
+	// (collections_path, ANSIBLE_COLLECTIONS_PATH).
+	CollectionsPaths []string
+	// DuplicateDictKey is what a mapping with a key written twice does
+	// (duplicate_dict_key): "warn" (also ""), "error" or "ignore"; the
+	// last value wins unless it is an error.
+	DuplicateDictKey string
 }
 
 // Loader reads playbooks and task files, caching parsed files so that a

@@ -60,6 +60,47 @@ type Options struct {
 	Output Output
 	Loader *Loader // reads include_tasks files; a new one when nil
 	Env    *jinja.Env
+
+	// Settings of Ansible's configuration (internal/ansiblecfg); the zero
+	// value of each is Ansible's default.
+
+	// HashBehaviour is "merge" to merge dictionaries of the same variable
+	// from different sources (hash_behaviour); "" or "replace" replaces.
+	HashBehaviour string
+	// AllowUndefinedVars makes an undefined variable in a template render
+	// as its name instead of failing (error_on_undefined_vars = false).
+	AllowUndefinedVars bool
+	// Jinja2Native keeps the native type of a template's result
+	// (jinja2_native).
+	Jinja2Native bool
+	// AnyErrorsFatal is any_errors_fatal for every play that does not set it.
+	AnyErrorsFatal bool
+	// HostPatternMismatch is what a play pattern matching no host does
+	// (host_pattern_mismatch): "warning" (also ""), "error" or "ignore".
+	HostPatternMismatch string
+	// Gathering is when facts are gathered for plays without gather_facts
+	// (gathering): "implicit" (also ""), "explicit" or "smart" (only hosts
+	// without facts, cached facts included).
+	Gathering string
+	// GatherSubset and GatherTimeout are gather_subset and gather_timeout
+	// for plays that do not set them (nil, 0: the setup module's defaults).
+	GatherSubset  []string
+	GatherTimeout int
+	// FactCache keeps facts between runs (fact_caching = jsonfile); nil
+	// keeps them in memory for the run only.
+	FactCache FactCache
+	// TaskTimeout is the timeout, in seconds, of tasks that do not set
+	// timeout: (task_timeout); 0 means none.
+	TaskTimeout int
+}
+
+// FactCache stores hosts' facts between runs.
+type FactCache interface {
+	// Get returns a host's cached facts; ok is false when there are none
+	// or they expired.
+	Get(host string) (facts map[string]any, ok bool, err error)
+	// Set replaces a host's cached facts.
+	Set(host string, facts map[string]any) error
 }
 
 // Stats are the recap counters of every host, counted as Ansible counts
