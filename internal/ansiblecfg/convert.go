@@ -31,13 +31,16 @@ var (
 )
 
 // convert converts a setting's text (or a []string default) to its type:
-// bool, int, float64, string or []string. dir is the directory relative
+// bool, int, float64, string or []string; other defaults stay as they are. dir is the directory relative
 // paths are taken from.
 func (r *resolver) convert(t Type, raw any, dir string) (any, error) {
 	if list, ok := raw.([]string); ok {
 		return r.convertList(t, list, dir), nil
 	}
-	s, _ := raw.(string)
+	s, ok := raw.(string)
+	if !ok {
+		return raw, nil
+	}
 	switch t {
 	case Bool:
 		return parseBool(s), nil

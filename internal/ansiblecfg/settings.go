@@ -23,7 +23,9 @@ const (
 type Def struct {
 	Name    string
 	Type    Type
-	Default any // nil (no value), a string in the setting's syntax, or []string
+	// Default is nil (no value), a string in the setting's syntax, a
+	// []string, or a bool or int an untyped setting keeps as is.
+	Default any
 	Env     []string
 	Ini     []string
 	Choices []string
@@ -149,7 +151,7 @@ var baseDefs = []Def{
 	{"DEFAULT_TRANSPORT", String, "smart", env("ANSIBLE_TRANSPORT"), ini("defaults.transport"), nil},
 	{"DEFAULT_UNDEFINED_VAR_BEHAVIOR", Bool, "true", env("ANSIBLE_ERROR_ON_UNDEFINED_VARS"), ini("defaults.error_on_undefined_vars"), nil},
 	{"DEFAULT_VARS_PLUGIN_PATH", PathSpec, "{{ANSIBLE_HOME}}/plugins/vars:/usr/share/ansible/plugins/vars", env("ANSIBLE_VARS_PLUGINS"), ini("defaults.vars_plugins"), nil},
-	{"DEFAULT_VAULT_ID_MATCH", String, "false", env("ANSIBLE_VAULT_ID_MATCH"), ini("defaults.vault_id_match"), nil},
+	{"DEFAULT_VAULT_ID_MATCH", String, false, env("ANSIBLE_VAULT_ID_MATCH"), ini("defaults.vault_id_match"), nil},
 	{"DEFAULT_VAULT_IDENTITY", String, "default", env("ANSIBLE_VAULT_IDENTITY"), ini("defaults.vault_identity"), nil},
 	{"DEFAULT_VAULT_ENCRYPT_IDENTITY", String, nil, env("ANSIBLE_VAULT_ENCRYPT_IDENTITY"), ini("defaults.vault_encrypt_identity"), nil},
 	{"DEFAULT_VAULT_IDENTITY_LIST", List, []string{}, env("ANSIBLE_VAULT_IDENTITY_LIST"), ini("defaults.vault_identity_list"), nil},
@@ -190,7 +192,7 @@ var baseDefs = []Def{
 	{"INVENTORY_CACHE_PLUGIN", String, nil, env("ANSIBLE_INVENTORY_CACHE_PLUGIN"), ini("inventory.cache_plugin"), nil},
 	{"INVENTORY_CACHE_PLUGIN_CONNECTION", String, nil, env("ANSIBLE_INVENTORY_CACHE_CONNECTION"), ini("inventory.cache_connection"), nil},
 	{"INVENTORY_CACHE_PLUGIN_PREFIX", String, "ansible_inventory_", env("ANSIBLE_INVENTORY_CACHE_PLUGIN_PREFIX"), ini("inventory.cache_prefix"), nil},
-	{"INVENTORY_CACHE_TIMEOUT", String, "3600", env("ANSIBLE_INVENTORY_CACHE_TIMEOUT"), ini("inventory.cache_timeout"), nil},
+	{"INVENTORY_CACHE_TIMEOUT", String, 3600, env("ANSIBLE_INVENTORY_CACHE_TIMEOUT"), ini("inventory.cache_timeout"), nil},
 	{"INVENTORY_ENABLED", List, []string{"host_list", "script", "auto", "yaml", "ini", "toml"}, env("ANSIBLE_INVENTORY_ENABLED"), ini("inventory.enable_plugins"), nil},
 	{"INVENTORY_EXPORT", Bool, "false", env("ANSIBLE_INVENTORY_EXPORT"), ini("inventory.export"), nil},
 	{"INVENTORY_IGNORE_EXTS", List, []string{".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".ini", ".cfg", ".retry"}, env("ANSIBLE_INVENTORY_IGNORE"), ini("defaults.inventory_ignore_extensions", "inventory.ignore_extensions"), nil},
@@ -211,7 +213,7 @@ var baseDefs = []Def{
 	{"PLAYBOOK_DIR", Path, nil, env("ANSIBLE_PLAYBOOK_DIR"), ini("defaults.playbook_dir"), nil},
 	{"PLAYBOOK_VARS_ROOT", String, "top", env("ANSIBLE_PLAYBOOK_VARS_ROOT"), ini("defaults.playbook_vars_root"), []string{"top", "bottom", "all"}},
 	{"PLUGIN_FILTERS_CFG", Path, nil, nil, ini("defaults.plugin_filters_cfg"), nil},
-	{"PYTHON_MODULE_RLIMIT_NOFILE", String, "0", env("ANSIBLE_PYTHON_MODULE_RLIMIT_NOFILE"), ini("defaults.python_module_rlimit_nofile"), nil},
+	{"PYTHON_MODULE_RLIMIT_NOFILE", String, 0, env("ANSIBLE_PYTHON_MODULE_RLIMIT_NOFILE"), ini("defaults.python_module_rlimit_nofile"), nil},
 	{"RETRY_FILES_ENABLED", Bool, "false", env("ANSIBLE_RETRY_FILES_ENABLED"), ini("defaults.retry_files_enabled"), nil},
 	{"RETRY_FILES_SAVE_PATH", Path, nil, env("ANSIBLE_RETRY_FILES_SAVE_PATH"), ini("defaults.retry_files_save_path"), nil},
 	{"RUN_VARS_PLUGINS", String, "demand", env("ANSIBLE_RUN_VARS_PLUGINS"), ini("defaults.run_vars_plugins"), []string{"demand", "start"}},
