@@ -21,8 +21,8 @@ const (
 // variables and ini keys ("section.key") that set it; later entries of Env
 // and Ini win over earlier ones.
 type Def struct {
-	Name    string
-	Type    Type
+	Name string
+	Type Type
 	// Default is nil (no value), a string in the setting's syntax, a
 	// []string, or a bool or int an untyped setting keeps as is.
 	Default any
