@@ -2,6 +2,7 @@ package playbooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -45,6 +46,10 @@ type Options struct {
 	BecomeUser     string
 	BecomeMethod   string
 	BecomePassword string
+	// BecomeFlags and BecomeExe are become_flags and become_exe where no
+	// keyword or variable sets them (the configuration's); "" leaves the
+	// method's own.
+	BecomeFlags, BecomeExe string
 	// Prompt asks the person at the terminal (vars_prompt, pause); nil when
 	// there is no terminal.
 	Prompt func(ctx context.Context, prompt string, echo bool) (string, error)
@@ -271,6 +276,7 @@ func (r *run) host(name string) *hostState {
 		return nil
 	}
 	h := newHostState(ih.Name, ih.Vars, ih.Groups)
+	r.loadCachedFacts(h)
 	inv := r.opts.Inventory
 	h.playInv = func(dir string) (map[string]any, error) { return inv.VarsWithPlaybookDir(ih, dir) }
 	r.hosts[name] = h
@@ -299,15 +305,15 @@ func (r *run) selectHosts(patterns []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range warns {
-		r.out.Warn(w)
+	if err := r.patternWarnings(warns); err != nil {
+		return nil, err
 	}
 	if r.opts.Limit != "" {
 		if hosts, warns, err = inv.Limit(hosts, r.opts.Limit); err != nil {
 			return nil, err
 		}
-		for _, w := range warns {
-			r.out.Warn(w)
+		if err := r.patternWarnings(warns); err != nil {
+			return nil, err
 		}
 	}
 	out := make([]string, 0, len(hosts))
@@ -315,6 +321,24 @@ func (r *run) selectHosts(patterns []string) ([]string, error) {
 		out = append(out, h.Name)
 	}
 	return out, nil
+}
+
+// patternWarnings prints the warnings of selecting hosts; a pattern that
+// matches nothing is an error, a warning or nothing as
+// Options.HostPatternMismatch says.
+func (r *run) patternWarnings(warns []string) error {
+	for _, w := range warns {
+		if strings.HasPrefix(w, inventory.NoMatchWarning) {
+			switch r.opts.HostPatternMismatch {
+			case "error":
+				return errors.New(w)
+			case "ignore":
+				continue
+			}
+		}
+		r.out.Warn(w)
+	}
+	return nil
 }
 
 // conn returns the open connection to a host, opening it on first use.

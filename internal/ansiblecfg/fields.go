@@ -90,7 +90,7 @@ type Settings struct {
 	// Fact caching.
 	FactCaching           string `cfg:"CACHE_PLUGIN"`        // memory or jsonfile
 	FactCachingConnection string `cfg:"cache.jsonfile._uri"` // jsonfile's directory
-	FactCachingPrefix     string `cfg:"CACHE_PLUGIN_PREFIX"`
+	FactCachingPrefix     string `cfg:"cache.jsonfile._prefix"`
 	FactCachingTimeout    int    `cfg:"CACHE_PLUGIN_TIMEOUT"` // seconds; 0: never expire
 
 	// Inventory.

@@ -252,6 +252,7 @@ var pluginDefs = []Def{
 	{"connection.ssh.reconnection_retries", Int, "0", env("ANSIBLE_SSH_RETRIES"), ini("connection.retries", "ssh_connection.retries"), nil},
 	{"connection.ssh.use_tty", Bool, "yes", env("ANSIBLE_SSH_USETTY"), ini("ssh_connection.usetty"), nil},
 	{"cache.jsonfile._uri", Path, nil, env("ANSIBLE_CACHE_PLUGIN_CONNECTION"), ini("defaults.fact_caching_connection"), nil},
+	{"cache.jsonfile._prefix", String, nil, env("ANSIBLE_CACHE_PLUGIN_PREFIX"), ini("defaults.fact_caching_prefix"), nil},
 	{"callback.default.display_ok_hosts", Bool, "true", env("ANSIBLE_DISPLAY_OK_HOSTS"), ini("defaults.display_ok_hosts"), nil},
 	{"callback.default.display_failed_stderr", Bool, "false", env("ANSIBLE_DISPLAY_FAILED_STDERR"), ini("defaults.display_failed_stderr"), nil},
 	{"callback.default.show_per_host_start", Bool, "false", env("ANSIBLE_SHOW_PER_HOST_START"), ini("defaults.show_per_host_start"), nil},
