@@ -67,6 +67,9 @@ func (l *Loader) Playbook(path string) (*Playbook, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ws := l.Warnings(); len(ws) > 0 && l.opts.DuplicateDictKey == "error" {
+		return nil, fmt.Errorf("Syntax Error while loading YAML.\n  %s", ws[0])
+	}
 	pb.Plays = plays
 	return pb, nil
 }
@@ -89,8 +92,12 @@ func (l *Loader) file(path string) (*yamlx.File, error) {
 }
 
 // Warnings are the warnings met in the files read so far (a key given twice
-// in a mapping), in Ansible's wording, file by file.
+// in a mapping), in Ansible's wording, file by file; none when
+// LoadOptions.DuplicateDictKey is "ignore".
 func (l *Loader) Warnings() []string {
+	if l.opts.DuplicateDictKey == "ignore" {
+		return nil
+	}
 	var out []string
 	for _, f := range l.order {
 		out = append(out, f.Warnings()...)

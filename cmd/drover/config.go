@@ -5,13 +5,11 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/drover/drover/internal/ansiblecfg"
 	"github.com/drover/drover/internal/exitcode"
-	"github.com/drover/drover/internal/factcache"
 	"github.com/drover/drover/internal/vault"
 	"github.com/drover/drover/playbooks"
 )
@@ -118,51 +116,18 @@ func vaultConfig(s *vault.Sources, fs *pflag.FlagSet, cfg *ansiblecfg.Config) {
 	}
 }
 
-// loadOptions are the playbook loader's options from the configuration.
+// loadOptions are the playbook loader's options: vault and configuration.
 func loadOptions(cfg *ansiblecfg.Config, vaultFn func([]byte, string) ([]byte, error)) playbooks.LoadOptions {
-	return playbooks.LoadOptions{Vault: vaultFn, RolesPath: cfg.RolesPath, Library: cfg.Library,
-		ModuleUtils: cfg.ModuleUtils, CollectionsPaths: cfg.CollectionsPaths, DuplicateDictKey: cfg.DuplicateDictKey}
+	o := playbooks.LoadOptions{Vault: vaultFn}
+	o.ApplyConfig(cfg)
+	return o
 }
 
-// factCache is the fact cache the configuration asks for (fact_caching):
-// nil for memory, the facts' directory for jsonfile.
-func factCache(cfg *ansiblecfg.Config) (playbooks.FactCache, error) {
-	switch cfg.FactCaching {
-	case "memory", "ansible.builtin.memory":
-		return nil, nil
-	case "jsonfile", "ansible.builtin.jsonfile":
-		c, err := factcache.New(cfg.FactCachingConnection, cfg.FactCachingPrefix, time.Duration(cfg.FactCachingTimeout)*time.Second)
-		if err != nil {
-			return nil, exitcode.New(exitcode.Usage, err)
-		}
-		return c, nil
-	}
-	return nil, exitcode.Errorf(exitcode.Usage, "fact_caching = %s: drover keeps facts in memory or in jsonfile only", cfg.FactCaching)
-}
-
-// engineConfig sets the run options that come from the configuration only.
+// engineConfig sets the run options that come from the configuration only;
+// an unusable fact cache ends drover with status 5.
 func engineConfig(opts *playbooks.Options, cfg *ansiblecfg.Config) error {
-	opts.HashBehaviour = cfg.HashBehaviour
-	opts.AllowUndefinedVars = !cfg.ErrorOnUndefinedVars
-	opts.Jinja2Native = cfg.Jinja2Native
-	opts.AnyErrorsFatal = cfg.AnyErrorsFatal
-	opts.HostPatternMismatch = cfg.HostPatternMismatch
-	opts.Gathering = cfg.Gathering
-	opts.GatherSubset = cfg.GatherSubset
-	opts.GatherTimeout = cfg.GatherTimeout
-	opts.TaskTimeout = cfg.TaskTimeout
-	if cfg.IsSet("DEFAULT_BECOME_FLAGS") {
-		opts.BecomeFlags = cfg.BecomeFlags
-	}
-	if cfg.IsSet("DEFAULT_BECOME_EXE") {
-		opts.BecomeExe = cfg.BecomeExe
-	}
-	cache, err := factCache(cfg)
-	if err != nil {
-		return err
-	}
-	if cache != nil {
-		opts.FactCache = cache
+	if err := opts.ApplyConfig(cfg); err != nil {
+		return exitcode.New(exitcode.Usage, err)
 	}
 	return nil
 }
