@@ -35,7 +35,7 @@ func TestHostPatternMismatch(t *testing.T) {
 			out := &warnRecorder{}
 			_, err = Run(context.Background(), pb, Options{Inventory: inv, Local: local.New(), Output: out,
 				HostPatternMismatch: tt.setting,
-				Connect: func(context.Context, string, map[string]any) (transport.Conn, error) { return local.New(), nil }})
+				Connect:             func(context.Context, string, map[string]any) (transport.Conn, error) { return local.New(), nil }})
 			if (err != nil) != tt.err || err != nil && !strings.Contains(err.Error(), inventory.NoMatchWarning+"nosuch") {
 				t.Fatalf("error %v, want one: %v", err, tt.err)
 			}
