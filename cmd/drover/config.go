@@ -101,8 +101,8 @@ func vaultConfig(s *vault.Sources, fs *pflag.FlagSet, cfg *ansiblecfg.Config) {
 		vault.EnvEncryptIdentity: "DEFAULT_VAULT_ENCRYPT_IDENTITY"}
 	s.Getenv = func(name string) string {
 		setting, ok := settings[name]
-		if !ok {
-			return os.Getenv(name)
+		if v, set := os.LookupEnv(name); !ok || set && v == "" {
+			return v // an empty variable turns the source off (Ansible would use the current directory)
 		}
 		v, _ := cfg.Get(setting)
 		switch x := v.V.(type) {
