@@ -106,6 +106,8 @@ type FactCache interface {
 	Get(host string) (facts map[string]any, ok bool, err error)
 	// Set replaces a host's cached facts.
 	Set(host string, facts map[string]any) error
+	// Delete forgets a host's cached facts (--flush-cache).
+	Delete(host string) error
 }
 
 // Stats are the recap counters of every host, counted as Ansible counts

@@ -51,6 +51,7 @@ type playFlags struct {
 	startAt        string
 	step           bool
 	forceHandlers  bool
+	flushCache     bool
 	verbose        int
 	json           bool
 }
@@ -86,6 +87,7 @@ func newPlayCmd() *cobra.Command {
 	fl.StringVar(&f.startAt, "start-at-task", "", "start the playbook at the task with this name")
 	fl.BoolVar(&f.step, "step", false, "confirm each task before running it: (N)o/(y)es/(c)ontinue on the terminal")
 	fl.BoolVar(&f.forceHandlers, "force-handlers", false, "run handlers even on hosts that failed")
+	fl.BoolVar(&f.flushCache, "flush-cache", false, "forget the cached facts of every host of the inventory (fact_caching)")
 	fl.CountVarP(&f.verbose, "verbose", "v", "show each host's result (-v), connection details (-vvv)")
 	fl.BoolVar(&f.json, "json", false, "stream one JSON event per line")
 	return cmd
@@ -234,6 +236,13 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	}
 	for _, w := range append(opts.Inventory.Warnings(), opts.Loader.Warnings()...) {
 		opts.Output.Warn(w)
+	}
+	if f.flushCache && opts.FactCache != nil {
+		for _, h := range opts.Inventory.Hosts() {
+			if err := opts.FactCache.Delete(h.Name); err != nil {
+				return exitcode.New(exitcode.Usage, err)
+			}
+		}
 	}
 	code := exitcode.OK
 	for _, pb := range books {

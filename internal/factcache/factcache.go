@@ -82,6 +82,15 @@ func (c *JSONFile) Set(host string, facts map[string]any) error {
 	return os.Rename(tmp.Name(), c.path(host))
 }
 
+// Delete forgets a host's cached facts.
+func (c *JSONFile) Delete(host string) error {
+	err := os.Remove(c.path(host))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
 // decode reads a JSON object, integers as ints.
 func decode(data []byte) (map[string]any, error) {
 	d := json.NewDecoder(bytes.NewReader(data))

@@ -48,6 +48,15 @@ func TestJSONFile(t *testing.T) {
 			if _, ok, _ := c.Get("web2"); ok {
 				t.Error("web2 has no facts")
 			}
+			if err := c.Delete("web1"); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok, _ := c.Get("web1"); ok {
+				t.Error("web1's facts were deleted")
+			}
+			if err := c.Delete("web1"); err != nil {
+				t.Errorf("deleting what is gone: %v", err)
+			}
 		})
 	}
 }
