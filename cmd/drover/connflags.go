@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/drover/drover/internal/ansiblecfg"
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/redact"
@@ -31,6 +32,8 @@ type connFlags struct {
 	sshCommonArgs   string
 	sshExtraArgs    string
 	vault           vault.Sources
+	// cfg is Ansible's configuration, read by applyConfig; nil before.
+	cfg *ansiblecfg.Config
 
 	// red holds the command's secrets: the password asked with -k, vault
 	// passwords and values, the hosts' passwords. See secrets.
@@ -93,6 +96,15 @@ func (c *connFlags) opener(ctx context.Context) (*hostconn.Opener, error) {
 		HostKeyChecking: c.hostKeyChecking,
 		SSHCommonArgs:   c.sshCommonArgs,
 		SSHExtraArgs:    c.sshExtraArgs,
+	}
+	if c.cfg != nil {
+		opts.Port = c.cfg.RemotePort
+		if c.sshCommonArgs == "" {
+			opts.SSHCommonArgs = c.cfg.SSHCommonArgs
+		}
+		if c.sshExtraArgs == "" {
+			opts.SSHExtraArgs = c.cfg.SSHExtraArgs
+		}
 	}
 	pw, err := c.password(ctx)
 	if err != nil {

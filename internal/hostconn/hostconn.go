@@ -24,8 +24,12 @@ type Options struct {
 	Password        string
 	Timeout         time.Duration
 	HostKeyChecking string // strict, accept-new, off; "" leaves it to ssh_config
-	// SSHCommonArgs and SSHExtraArgs are ssh arguments for the hosts
-	// whose ansible_ssh_common_args or ansible_ssh_extra_args is unset.
+	// Port is the port of hosts whose inventory gives none (remote_port);
+	// 0 leaves it to ssh_config.
+	Port int
+	// SSHCommonArgs and SSHExtraArgs stand for ansible_ssh_common_args and
+	// ansible_ssh_extra_args where a host does not set them
+	// (ssh_common_args, ssh_extra_args).
 	SSHCommonArgs, SSHExtraArgs string
 }
 
@@ -106,8 +110,8 @@ func (o *Opener) openSSH(ctx context.Context, name string, vars map[string]any) 
 
 // sshConfig builds the ssh settings for a host: inventory variables first,
 // then drover's flags, then ansible_ssh_common_args and
-// ansible_ssh_extra_args (or --ssh-common-args, --ssh-extra-args) for what
-// is still unset, then ssh_config.
+// ansible_ssh_extra_args (else Options.SSHCommonArgs, SSHExtraArgs) for
+// what is still unset, then ssh_config.
 func (o *Opener) sshConfig(name string, vars map[string]any) (ssh.Config, error) {
 	cfg := ssh.Config{
 		Host:           first(str(vars, "ansible_host"), str(vars, "ansible_ssh_host"), name),
@@ -120,29 +124,23 @@ func (o *Opener) sshConfig(name string, vars map[string]any) (ssh.Config, error)
 	if err != nil {
 		return cfg, err
 	}
+	if port == 0 {
+		port = o.opts.Port
+	}
 	cfg.Port = port
 	if key := first(str(vars, "ansible_ssh_private_key_file"), str(vars, "ansible_private_key_file"), o.opts.PrivateKey); key != "" {
 		cfg.IdentityFiles = []string{key}
 	}
-	return cfg, o.applySSHArgs(&cfg, vars)
-}
-
-// applySSHArgs applies ansible_ssh_common_args, then ansible_ssh_extra_args,
-// each taken from the flag of that name when the host's variable is unset.
-func (o *Opener) applySSHArgs(cfg *ssh.Config, vars map[string]any) error {
-	args := [...]struct{ v, flag, flagValue string }{
-		{"ansible_ssh_common_args", "--ssh-common-args", o.opts.SSHCommonArgs},
-		{"ansible_ssh_extra_args", "--ssh-extra-args", o.opts.SSHExtraArgs}}
-	for _, a := range args {
-		name, value := a.v, str(vars, a.v)
-		if value == "" {
-			name, value = a.flag, a.flagValue
+	for i, v := range []string{"ansible_ssh_common_args", "ansible_ssh_extra_args"} {
+		args := str(vars, v)
+		if _, ok := vars[v]; !ok {
+			args = []string{o.opts.SSHCommonArgs, o.opts.SSHExtraArgs}[i]
 		}
-		if err := applyArgs(cfg, name, value); err != nil {
-			return err
+		if err := applyArgs(&cfg, v, args); err != nil {
+			return cfg, err
 		}
 	}
-	return nil
+	return cfg, nil
 }
 
 func applyArgs(cfg *ssh.Config, name, s string) error {

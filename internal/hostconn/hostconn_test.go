@@ -5,10 +5,10 @@ import (
 	"testing"
 )
 
-// TestSSHArgsFlags: --ssh-common-args and --ssh-extra-args apply to the
-// hosts whose ansible_ssh_common_args or ansible_ssh_extra_args is unset;
-// a host's variable wins over the flag, and a bad value names where it came
-// from.
+// TestSSHArgsFlags: Options.SSHCommonArgs and SSHExtraArgs (--ssh-common-args,
+// --ssh-extra-args, ssh_common_args, ssh_extra_args) apply to the hosts
+// whose ansible_ssh_common_args or ansible_ssh_extra_args is unset; a
+// host's variable wins, and a bad value names the setting.
 func TestSSHArgsFlags(t *testing.T) {
 	tests := []struct {
 		name          string
@@ -24,7 +24,8 @@ func TestSSHArgsFlags(t *testing.T) {
 			vars: map[string]any{"ansible_ssh_common_args": "-o ProxyJump=varjump"}, jump: "varjump"},
 		{name: "variable of the other kind", common: "-o ProxyJump=flagjump",
 			vars: map[string]any{"ansible_ssh_extra_args": "-o ProxyCommand=varcmd"}, jump: "flagjump"},
-		{name: "bad flag", common: "-Z", err: "--ssh-common-args"},
+		{name: "bad flag", common: "-Z", err: "ansible_ssh_common_args"},
+		{name: "variable set empty", common: "-o ProxyJump=flagjump", vars: map[string]any{"ansible_ssh_common_args": ""}},
 		{name: "bad variable", vars: map[string]any{"ansible_ssh_extra_args": "-Z"}, extra: "-o ProxyJump=ok", err: "ansible_ssh_extra_args"},
 	}
 	for _, tc := range tests {
