@@ -53,7 +53,7 @@ func parseFlags() *options {
 	flag.StringVar(&o.ansible, "ansible-playbook", "", "Ansible's ansible-playbook, the oracle (default: the one on PATH)")
 	flag.StringVar(&o.out, "out", "", "directory for logs, report.md and report.json (default a new one under $TMPDIR)")
 	flag.StringVar(&o.table, "table", "", "also write the Markdown table to this file")
-	flag.StringVar(&o.oracle, "oracle", "", "take Ansible's results from this report.json of an earlier run instead of running Ansible again")
+	flag.StringVar(&o.oracle, "oracle", "", "take Ansible's results from these report.json files (comma-separated, later ones win) of earlier runs instead of running Ansible again (with -render: replace the report's)")
 	flag.StringVar(&o.passing, "passing", "compat/passing.txt", "the passing list -update rewrites")
 	flag.StringVar(&o.runners, "runners", "ansible,drover", "which runners run: ansible, drover or both")
 	flag.DurationVar(&o.timeout, "timeout", 20*time.Minute, "time limit of one runner on one target (its setup targets included)")
@@ -63,7 +63,7 @@ func parseFlags() *options {
 	flag.BoolVar(&o.allowDestructive, "allow-destructive", false, "also run destructive targets and those that change this machine (users, packages, services)")
 	flag.BoolVar(&o.keep, "keep", false, "keep each run's temporary directory")
 	flag.BoolVar(&o.update, "update", false, "rewrite -passing from this run (a target is only added when Ansible passes it too)")
-	flag.StringVar(&o.render, "render", "", "run nothing: render this report.json again (error lines taken afresh from its logs) into its directory and -table")
+	flag.StringVar(&o.render, "render", "", "run nothing: render this report.json again (error lines taken afresh from its logs, Ansible's results from -oracle) into its directory and -table")
 	flag.BoolVar(&o.list, "list", false, "print the targets that would run and the skipped ones, then exit")
 	flag.Parse()
 	return o
@@ -144,15 +144,23 @@ func (o *options) pickRunners() (map[string]compat.Runner, error) {
 	return out, nil
 }
 
+// loadOracle reads Ansible's outcomes from the reports of -oracle (a
+// comma-separated list: a later report's outcome for a target wins).
 func (o *options) loadOracle() (map[string]*compat.Outcome, error) {
 	if o.oracle == "" {
 		return nil, nil
 	}
-	rep, err := compat.LoadReport(o.oracle)
-	if err != nil {
-		return nil, err
+	out := map[string]*compat.Outcome{}
+	for _, path := range strings.Split(o.oracle, ",") {
+		rep, err := compat.LoadReport(path)
+		if err != nil {
+			return nil, err
+		}
+		for t, outcome := range rep.Oracle() {
+			out[t] = outcome
+		}
 	}
-	return rep.Oracle(), nil
+	return out, nil
 }
 
 // runAll runs the targets, o.jobs at a time, each with Ansible (unless its
@@ -269,6 +277,15 @@ func (o *options) rerender() error {
 	rep, err := compat.LoadReport(o.render)
 	if err != nil {
 		return err
+	}
+	oracle, err := o.loadOracle()
+	if err != nil {
+		return err
+	}
+	for i, r := range rep.Results {
+		if a := oracle[r.Target]; a != nil {
+			rep.Results[i].Ansible = a
+		}
 	}
 	rep.RefreshErrors()
 	o.out = filepath.Dir(o.render)
