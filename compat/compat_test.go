@@ -171,9 +171,10 @@ func TestErrorLine(t *testing.T) {
 }
 
 // TestUpdatePassing: failures leave the list, a target joins only when
-// Ansible passes it too, targets not run stay.
+// Ansible passes it too and it called ansible-playbook, targets not run
+// stay.
 func TestUpdatePassing(t *testing.T) {
-	pass, fail := &Outcome{Exit: 0}, &Outcome{Exit: 2}
+	pass, fail := &Outcome{Exit: 0, Calls: 1}, &Outcome{Exit: 2, Calls: 1}
 	timeout := &Outcome{Exit: -1, TimedOut: true}
 	results := []Result{
 		{Target: "kept", Ansible: pass, Drover: pass},
@@ -184,6 +185,7 @@ func TestUpdatePassing(t *testing.T) {
 		{Target: "no-oracle", Drover: pass},
 		{Target: "drover-not-run", Ansible: pass},
 		{Target: "ansible-fails-listed", Ansible: fail, Drover: pass},
+		{Target: "no-calls", Ansible: pass, Drover: &Outcome{Exit: 0}},
 	}
 	old := []string{"kept", "regressed", "timed-out", "not-run", "ansible-fails-listed", "drover-not-run"}
 	list, added, removed := UpdatePassing(old, results)

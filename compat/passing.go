@@ -11,7 +11,7 @@ import (
 const passingHeader = `# Targets of ansible-core 2.14's integration suite that drover passes, run as ansible-test runs
 # them (see compat/doc.go). CI runs drover on each (TestPassingTargets) and fails when one stops
 # passing. Rewritten by make compat-update from a harness run; a target is only ever added when
-# ansible-playbook passes it too.
+# ansible-playbook passes it too and when its run calls ansible-playbook (drover) at all.
 `
 
 // ReadPassing reads a passing list: one target a line, # comments.
@@ -35,7 +35,8 @@ func ReadPassing(path string) ([]string, error) {
 // UpdatePassing returns the passing list after a harness run: the old
 // list without the targets drover ran and failed, with the targets both
 // drover and Ansible passed. A target drover passes but Ansible fails (or
-// that Ansible did not run) is never added.
+// that Ansible did not run) is never added, nor one whose run never called
+// ansible-playbook (it tests nothing of drover).
 func UpdatePassing(old []string, results []Result) (list, added, removed []string) {
 	set := map[string]bool{}
 	for _, t := range old {
@@ -47,7 +48,7 @@ func UpdatePassing(old []string, results []Result) (list, added, removed []strin
 		case !r.Drover.Passed() && set[r.Target]:
 			delete(set, r.Target)
 			removed = append(removed, r.Target)
-		case r.Drover.Passed() && r.Ansible.Passed() && !set[r.Target]:
+		case r.Drover.Passed() && r.Drover.Calls > 0 && r.Ansible.Passed() && !set[r.Target]:
 			set[r.Target] = true
 			added = append(added, r.Target)
 		}
