@@ -94,7 +94,8 @@ func (rep *Report) Markdown(w io.Writer) error {
 	p.f("# drover on ansible-core 2.14's integration targets\n\n")
 	p.f("Run %s, drover %s, %s per target and runner.\n\n", rep.Started.Format(time.RFC3339), rep.Drover, rep.Timeout)
 	p.f("drover passes / Ansible passes here: **%s** overall; role targets %s; runme targets %s.\n", all, byKind[Role], byKind[Runme])
-	p.f("%d targets run, %d fail under Ansible here (not counted), %d skipped.", len(rep.Results), rep.notCounted(), len(rep.Skipped))
+	p.f("%d targets run (drover passes %d of them), %d fail under Ansible here (not counted), %d skipped.",
+		len(rep.Results), rep.droverPasses(), rep.notCounted(), len(rep.Skipped))
 	p.f(" %d of drover's passes never ran ansible-playbook (the runme.sh tests other tools).\n\n", rep.passesWithoutCalls())
 	p.f("## Targets Ansible passes here (or not run under Ansible)\n\n")
 	p.f("calls: how many times the target ran ansible-playbook (drover) in drover's run.\n\n")
@@ -118,6 +119,17 @@ func (rep *Report) Markdown(w io.Writer) error {
 		p.f("| %s | %s | %s |\n", s.Target, s.Kind, cell(s.Reason))
 	}
 	return p.err
+}
+
+// droverPasses counts the targets drover passed, counted or not.
+func (rep *Report) droverPasses() int {
+	n := 0
+	for _, r := range rep.Results {
+		if r.Drover.Passed() {
+			n++
+		}
+	}
+	return n
 }
 
 // passesWithoutCalls counts the counted targets drover passed without
