@@ -26,9 +26,10 @@ func NewClient(r io.Reader, w io.WriteCloser) (*sftp.Client, error) {
 		sftp.UseConcurrentReads(true), sftp.MaxConcurrentRequestsPerFile(64), sftp.MaxPacket(MaxData))
 }
 
-// packetWriter hands each SFTP packet to w in one Write. The SFTP client
-// writes a request's header and its data separately, and every Write to a
-// channel is an SSH packet (and a system call) of its own.
+// packetWriter hands each SFTP packet to w in one Write, and creates every
+// new file private. The SFTP client writes a request's header and its data
+// separately, and every Write to a channel is an SSH packet (and a system
+// call) of its own.
 type packetWriter struct {
 	w   io.WriteCloser
 	buf *[]byte // the packet being assembled; nil between packets
@@ -40,7 +41,7 @@ var packetBufs = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); retur
 
 func (p *packetWriter) Write(b []byte) (int, error) {
 	if p.buf == nil && packetLen(b) == len(b) {
-		_, err := p.w.Write(b)
+		_, err := p.w.Write(private(b))
 		return len(b), err
 	}
 	if p.buf == nil {
@@ -48,7 +49,7 @@ func (p *packetWriter) Write(b []byte) (int, error) {
 	}
 	*p.buf = append(*p.buf, b...)
 	for n := packetLen(*p.buf); n > 0 && n <= len(*p.buf); n = packetLen(*p.buf) {
-		if _, err := p.w.Write((*p.buf)[:n]); err != nil {
+		if _, err := p.w.Write(private((*p.buf)[:n])); err != nil {
 			return 0, err
 		}
 		*p.buf = append((*p.buf)[:0], (*p.buf)[n:]...)
@@ -69,4 +70,39 @@ func packetLen(b []byte) int {
 		return 0
 	}
 	return 4 + int(binary.BigEndian.Uint32(b))
+}
+
+// SFTP protocol numbers private needs (draft-ietf-secsh-filexfer-02).
+const (
+	fxpOpen        = 3
+	fxfCreat       = 0x08
+	fxAttrPerms    = 0x04
+	privateCreate  = 0o600
+	openFixedBytes = 4 + 1 + 4 + 4 // length, type, id, path length
+)
+
+// private returns the SFTP packet pkt, except that an open request that
+// may create a file and carries no attributes asks for permissions 0600:
+// the server then creates the file readable by its owner only, before a
+// byte of it is written (OpenSSH's sftp-server passes them to open(2)).
+// github.com/pkg/sftp has no way to give an open its attributes, and Put
+// must not leave another user a moment to open a temporary file that will
+// hold a secret.
+func private(pkt []byte) []byte {
+	if len(pkt) < openFixedBytes || pkt[4] != fxpOpen {
+		return pkt
+	}
+	pathEnd := openFixedBytes + int(binary.BigEndian.Uint32(pkt[9:13]))
+	if pathEnd < openFixedBytes || len(pkt) != pathEnd+8 {
+		return pkt
+	}
+	pflags := binary.BigEndian.Uint32(pkt[pathEnd:])
+	if pflags&fxfCreat == 0 || binary.BigEndian.Uint32(pkt[pathEnd+4:]) != 0 {
+		return pkt
+	}
+	out := make([]byte, 0, len(pkt)+4)
+	out = binary.BigEndian.AppendUint32(out, uint32(len(pkt))) // +4 bytes, less the length itself
+	out = append(out, pkt[4:pathEnd+4]...)
+	out = binary.BigEndian.AppendUint32(out, fxAttrPerms)
+	return binary.BigEndian.AppendUint32(out, privateCreate)
 }
