@@ -163,7 +163,7 @@ func (ps *playState) executeAll(ctx context.Context, t *Task, hosts []*hostRun, 
 			}
 			ps.run.sem <- struct{}{}
 			defer func() { <-ps.run.sem }()
-			end := trace.Start(hr.h.name, "task", info.Name)
+			end := trace.Start(ctx, hr.h.name, "task", info.Name)
 			o := ps.execute(ctx, t, hr, info)
 			end(nil)
 			out[i] = o

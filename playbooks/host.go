@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/tasks"
 	"github.com/drover/drover/transport"
 )
@@ -191,6 +192,9 @@ func (ps *playState) once(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 		return failItem(err.Error())
 	}
 	o.delegated = target
+	if call.NoLog {
+		ctx = trace.Hide(ctx)
+	}
 	res, bad := ps.attempts(ctx, t, s, call)
 	if bad != nil {
 		return *bad

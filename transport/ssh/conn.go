@@ -168,7 +168,7 @@ func (c *Conn) Close() error {
 
 func (c *Conn) shutdown() {
 	c.closeOnce.Do(func() {
-		defer trace.Start(c.cfg.Host, "close", "")(nil)
+		defer trace.Start(context.Background(), c.cfg.Host, "close", "")(nil)
 		close(c.closed)
 		c.alive.mu.Lock()
 		if c.alive.timer != nil {
@@ -231,7 +231,7 @@ func (c *Conn) release() { <-c.slots }
 // Run executes cmd in a session of its own.
 func (c *Conn) Run(ctx context.Context, cmd transport.Command) (res transport.Result, err error) {
 	line := transport.ShellLine(cmd)
-	defer trace.Start(c.cfg.Host, "run", line)(err)
+	defer trace.Start(ctx, c.cfg.Host, "run", line)(err)
 	if err := c.acquire(ctx); err != nil {
 		return transport.Result{}, err
 	}

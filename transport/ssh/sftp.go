@@ -20,7 +20,7 @@ func (c *Conn) fileHooks() sftpfs.Hooks {
 }
 
 // files returns the connection's SFTP client, starting it on first use.
-func (c *Conn) files(context.Context) (*sftp.Client, error) {
+func (c *Conn) files(ctx context.Context) (*sftp.Client, error) {
 	c.sftpMu.Lock()
 	defer c.sftpMu.Unlock()
 	if c.sftp != nil {
@@ -29,7 +29,7 @@ func (c *Conn) files(context.Context) (*sftp.Client, error) {
 	if !c.Alive() {
 		return nil, c.lost(errors.New("connection closed"))
 	}
-	end := trace.Start(c.cfg.Host, "sftp-start", "")
+	end := trace.Start(ctx, c.cfg.Host, "sftp-start", "")
 	cl, err := c.startSFTP()
 	end(err)
 	if err != nil {

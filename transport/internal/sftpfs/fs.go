@@ -161,7 +161,7 @@ func (f *FS) Remove(ctx context.Context, p string) error {
 
 // do runs one SFTP operation on p, traced, and maps its error.
 func (f *FS) do(ctx context.Context, op, p string, fn func(*sftp.Client) error) (err error) {
-	defer trace.Start(f.h.Host, op, p)(err)
+	defer trace.Start(ctx, f.h.Host, op, p)(err)
 	cl, err := f.h.Client(ctx)
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ import (
 // temporary file is removed and dst is untouched. Without opts.ModTime the
 // file keeps the time it was written, on the host's clock.
 func (f *FS) Put(ctx context.Context, dst string, r io.Reader, opts transport.PutOptions) (err error) {
-	defer trace.Start(f.h.Host, "put", dst)(err)
+	defer trace.Start(ctx, f.h.Host, "put", dst)(err)
 	cl, err := f.h.Client(ctx)
 	if err != nil {
 		return err
@@ -154,7 +154,7 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 
 // Get streams the file at p into w.
 func (f *FS) Get(ctx context.Context, p string, w io.Writer) (err error) {
-	defer trace.Start(f.h.Host, "get", p)(err)
+	defer trace.Start(ctx, f.h.Host, "get", p)(err)
 	cl, err := f.h.Client(ctx)
 	if err != nil {
 		return err
@@ -219,7 +219,7 @@ else openssl sha1 -r < "$1"; fi`
 // SFTP and hashed here, larger ones hashed on the host with sha1sum (or
 // shasum, or openssl).
 func (f *FS) Checksum(ctx context.Context, p string) (_ string, err error) {
-	defer trace.Start(f.h.Host, "checksum", p)(err)
+	defer trace.Start(ctx, f.h.Host, "checksum", p)(err)
 	if sum, ok, err := f.checksumSmall(ctx, p); ok || err != nil {
 		return sum, err
 	}
