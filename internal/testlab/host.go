@@ -50,6 +50,10 @@ type HostOptions struct {
 	// ExtraConfig are more sshd_config lines; they come first, so they win
 	// over the lab's own settings.
 	ExtraConfig []string
+	// Hostname, when set, runs sshd in a UTS namespace of its own whose
+	// host name (uname -n) is this, as on a machine whose own name does
+	// not resolve. Needs root and unshare(1).
+	Hostname string
 }
 
 // Host is one running sshd.
@@ -293,6 +297,10 @@ func (h *Host) launch(level string) error {
 	}
 	defer logf.Close()
 	cmd := exec.Command(SSHD, "-D", "-e", "-f", h.ConfigPath())
+	if h.opts.Hostname != "" {
+		cmd = exec.Command("unshare", "--uts", "/bin/sh", "-c", `hostname "$1" && shift && exec "$@"`, "sh",
+			h.opts.Hostname, SSHD, "-D", "-e", "-f", h.ConfigPath())
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
