@@ -199,6 +199,9 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 	if err := r.playbookVars(p, hosts); err != nil {
 		return err
 	}
+	if err := ps0.readVarsFiles(hosts); err != nil {
+		return err
+	}
 	if err := r.prompt(ctx, ps0); err != nil {
 		return err
 	}
@@ -212,7 +215,7 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 		if ctx.Err() != nil || r.stopAll || r.playEnded {
 			break
 		}
-		ps := &playState{run: r, play: p, allHosts: hosts, prompted: ps0.prompted, varsFiles: map[string][]map[string]any{}}
+		ps := &playState{run: r, play: p, allHosts: hosts, prompted: ps0.prompted, varsFiles: ps0.varsFiles}
 		for _, name := range b {
 			ps.batch = append(ps.batch, &hostRun{h: r.host(name), notified: map[*Task]bool{}})
 		}
@@ -499,7 +502,10 @@ func (ps *playState) varsFile(host, name string) (any, bool) {
 	files, ok := ps.varsFiles[host]
 	ps.mu.Unlock()
 	if !ok {
-		files = ps.loadVarsFiles(host)
+		var err error
+		if files, err = ps.loadVarsFiles(host); err != nil {
+			ps.run.out.Warn(err.Error())
+		}
 	}
 	for i := len(files) - 1; i >= 0; i-- {
 		if v, ok := files[i][name]; ok {
@@ -509,9 +515,24 @@ func (ps *playState) varsFile(host, name string) (any, bool) {
 	return nil, false
 }
 
+// readVarsFiles reads the play's vars_files for each of its hosts (each
+// batch then finds them read), so that a file that is missing or cannot
+// be read or decrypted stops the run before the play's first task.
+func (ps *playState) readVarsFiles(hosts []string) error {
+	for _, h := range hosts {
+		if _, err := ps.loadVarsFiles(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // loadVarsFiles reads the vars_files of the play for one host (names may be
-// templates); a list entry takes its first existing file.
-func (ps *playState) loadVarsFiles(host string) []map[string]any {
+// templates); a list entry takes its first existing file. A name whose
+// template fails (a variable not defined yet) is skipped with a warning,
+// as Ansible skips it; a file that is missing (every one of a list's) or
+// cannot be read is an error.
+func (ps *playState) loadVarsFiles(host string) ([]map[string]any, error) {
 	ps.mu.Lock()
 	ps.varsFiles[host] = nil // guards against recursion through templated names
 	ps.mu.Unlock()
@@ -522,29 +543,42 @@ func (ps *playState) loadVarsFiles(host string) []map[string]any {
 	vars = append(vars, lookupMarker{ps})
 	var out []map[string]any
 	for _, entry := range ps.play.VarsFiles {
-		for _, cand := range asList(entry) {
-			name, err := ps.run.env.Template(fmt.Sprint(cand), vars)
-			if err != nil {
-				ps.run.out.Warn(fmt.Sprintf("vars_files %v: %v", cand, err))
-				break
-			}
-			p := resolveRelative(ps.play.Dir, fmt.Sprint(name))
-			m, err := ps.run.readVars(p)
-			if err != nil {
-				if _, many := entry.([]any); many && !fileExists(p) {
-					continue
-				}
-				ps.run.out.Warn(err.Error())
-				break
-			}
+		m, err := ps.varsFileEntry(entry, vars)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ps.play.Pos, err)
+		}
+		if m != nil {
 			out = append(out, m)
-			break
 		}
 	}
 	ps.mu.Lock()
 	ps.varsFiles[host] = out
 	ps.mu.Unlock()
-	return out
+	return out, nil
+}
+
+// varsFileEntry reads one vars_files entry: a file, or the first existing
+// file of a list of alternatives.
+func (ps *playState) varsFileEntry(entry any, vars jinja.Vars) (map[string]any, error) {
+	var tried []string
+	for _, cand := range asList(entry) {
+		name, err := ps.run.env.Template(fmt.Sprint(cand), vars)
+		if err != nil {
+			ps.run.out.Warn(fmt.Sprintf("vars_files %v: %v", cand, err))
+			return nil, nil
+		}
+		p := resolveRelative(ps.play.Dir, fmt.Sprint(name))
+		if !fileExists(p) {
+			tried = append(tried, p)
+			continue
+		}
+		m, err := ps.run.readVars(p)
+		if err != nil {
+			return nil, fmt.Errorf("vars_files: %w", err)
+		}
+		return m, nil
+	}
+	return nil, fmt.Errorf("vars file %v was not found (looked for %s)", entry, strings.Join(tried, ", "))
 }
 
 // readVars reads a YAML/JSON variables file on the controller, its

@@ -108,7 +108,7 @@ func runPlay(ctx context.Context, f *playFlags, paths []string) (err error) {
 	vaultFn := vaultFunc(keyring)
 	extra, err := parseExtraVars(f.extraVars, vaultFn)
 	if err != nil {
-		return exitcode.New(exitcode.Usage, err)
+		return err
 	}
 	loader := playbooks.NewLoader(playbooks.LoadOptions{Vault: vaultFn})
 	var books []*playbooks.Playbook
@@ -251,13 +251,24 @@ func parseExtraVars(list []string, vaultFn yamlx.VaultFunc) (map[string]any, err
 	for _, e := range list {
 		m, err := parseExtra(e, vaultFn)
 		if err != nil {
-			return nil, fmt.Errorf("-e %s: %w", e, err)
+			return nil, exitcode.New(extraVarsCode(e), fmt.Errorf("-e %s: %w", e, err))
 		}
 		for k, v := range m {
 			out[k] = v
 		}
 	}
 	return out, nil
+}
+
+// extraVarsCode is the exit status for an -e value that cannot be read: a
+// file (@file) that is missing, malformed or cannot be decrypted is bad
+// input, as a vars file is; a malformed value on the command line is bad
+// usage.
+func extraVarsCode(e string) int {
+	if strings.HasPrefix(strings.TrimSpace(e), "@") {
+		return exitcode.BadInput
+	}
+	return exitcode.Usage
 }
 
 func parseExtra(e string, vaultFn yamlx.VaultFunc) (map[string]any, error) {

@@ -83,7 +83,7 @@ func (o *runOptions) runModule(ctx context.Context, pattern string) (err error) 
 	vaultFn := vaultFunc(keyring)
 	extra, err := parseExtraVars(o.adhoc.extraVars, vaultFn)
 	if err != nil {
-		return exitcode.New(exitcode.Usage, err)
+		return err
 	}
 	loader := playbooks.NewLoader(playbooks.LoadOptions{Vault: vaultFn})
 	pb, err := loader.AdHoc(pattern, o.module, o.args)
