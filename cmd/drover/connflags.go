@@ -15,6 +15,7 @@ import (
 	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/internal/vault"
 	"github.com/drover/drover/inventory"
+	"github.com/drover/drover/transport/ssh"
 )
 
 // connFlags are the inventory and connection flags shared by every command
@@ -81,6 +82,10 @@ func (c *connFlags) opener() (*hostconn.Opener, error) {
 		PrivateKey:      c.privateKey,
 		Timeout:         time.Duration(c.timeout) * time.Second,
 		HostKeyChecking: c.hostKeyChecking,
+		Warn:            warnf,
+	}
+	if p, err := ssh.ParsePolicy(c.hostKeyChecking); err == nil && p == ssh.Off {
+		warnf("--host-key-checking off: host keys are not checked, so a host impersonating another gets its commands and files (a changed key still disables password login)")
 	}
 	if c.askPass {
 		pw, err := askSecret("SSH password: ")
@@ -96,6 +101,9 @@ func (c *connFlags) opener() (*hostconn.Opener, error) {
 	}
 	return o, nil
 }
+
+// warnf prints a warning about connections on standard error.
+func warnf(msg string) { fmt.Fprintln(os.Stderr, "[WARNING]: "+msg) }
 
 // askSecret reads a line from the terminal without echoing it.
 func askSecret(prompt string) (string, error) {

@@ -57,3 +57,93 @@ func TestTraceFilePrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestVarsSourcesFailClosed runs a playbook that would write a template on
+// a real sshd host while one of its variable sources cannot be read: the
+// run must stop with exit 4 and a message naming the file and the cause
+// before any task ran (include_vars: the task fails, exit 2, as in
+// Ansible), and the host keeps no file. vars_files lists of alternatives
+// take the first file found (Ansible's optional form).
+func TestVarsSourcesFailClosed(t *testing.T) {
+	lab := testlab.Shared(t, testlab.Options{Hosts: 1})
+	h := lab.Hosts[0]
+	dir := vaultDir(t)
+	vaultPut(t, dir, "good.yml", "db_password: from-good\n", 0o600)
+	vaultPut(t, dir, "bad.yml", "db_password: [unclosed\n", 0o600)
+	vaultPut(t, dir, "vaulted.yml", "db_password: from-vault\n", 0o600)
+	if r := execDrover(t, nil, "vault", "encrypt", "--vault-password-file", filepath.Join(dir, "pw-default"), filepath.Join(dir, "vaulted.yml")); r.code != 0 {
+		t.Fatalf("vault encrypt: %s", r.stderr)
+	}
+	vaulted, err := os.ReadFile(filepath.Join(dir, "vaulted.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vaultPut(t, dir, "corrupt.yml", strings.Replace(string(vaulted), "3", "Z", 3), 0o600)
+	pw := filepath.Join(dir, "pw-default")
+	for _, tc := range []struct {
+		name, varsFiles, extra, wantErr string
+		code                            int
+		before, groupVars               string // a task before the copy; a file to use as group_vars/all.yml
+	}{
+		{"missing", "[missing.yml]", "", "book.yml:1:3: vars file missing.yml was not found", 4, "", ""},
+		{"bad YAML", "[bad.yml]", "", "bad.yml:1:", 4, "", ""},
+		{"wrong vault password", "[vaulted.yml]", "", "vaulted.yml:1:1: cannot decrypt vault", 4, "", ""},
+		{"corrupted vault", "[corrupt.yml]", "", "corrupt.yml:1:1: cannot decrypt vault", 4, "", ""},
+		{"every alternative missing", "[[missing.yml, missing2.yml]]", "", "vars file [missing.yml missing2.yml] was not found", 4, "", ""},
+		{"bad alternative", "[[bad.yml, good.yml]]", "", "bad.yml:1:", 4, "", ""},
+		{"-e @missing", "[]", "@" + filepath.Join(dir, "missing.yml"), "missing.yml", 4, "", ""},
+		{"-e @bad YAML", "[]", "@" + filepath.Join(dir, "bad.yml"), "bad.yml:1:", 4, "", ""},
+		{"-e @wrong vault password", "[]", "@" + filepath.Join(dir, "vaulted.yml"), "vaulted.yml:1:1: cannot decrypt vault", 4, "", ""},
+		{"first alternative found", "[[missing.yml, good.yml]]", "", "", 0, "", ""},
+		{"include_vars wrong vault password", "[]", "", "vaulted.yml:1:1: cannot decrypt vault", 2, "include_vars: vaulted.yml", ""},
+		{"include_vars corrupted vault", "[]", "", "corrupt.yml:1:1: cannot decrypt vault", 2, "include_vars: corrupt.yml", ""},
+		{"group_vars wrong vault password", "[]", "", "all.yml:1:1: cannot decrypt vault", 4, "", "vaulted.yml"},
+		{"group_vars bad YAML", "[]", "", "all.yml:1:", 4, "", "bad.yml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := h.Dir + "/app.conf"
+			os.Remove(out)
+			os.RemoveAll(filepath.Join(dir, "group_vars"))
+			if tc.groupVars != "" {
+				b, err := os.ReadFile(filepath.Join(dir, tc.groupVars))
+				if err != nil {
+					t.Fatal(err)
+				}
+				vaultPut(t, dir, "group_vars/all.yml", string(b), 0o600)
+			}
+			tasks := "    - copy: {content: \"db_password={{ db_password | default('changeme') }}\", dest: " + out + "}\n"
+			if tc.before != "" {
+				tasks = "    - " + tc.before + "\n" + tasks
+			}
+			book := vaultPut(t, dir, "book.yml", "- hosts: "+h.Name+"\n  gather_facts: false\n  vars_files: "+tc.varsFiles+"\n  tasks:\n"+tasks, 0o644)
+			args := []string{"play", "-i", lab.Inventory, "--vault-password-file", filepath.Join(dir, "pw-wrong"), book}
+			if tc.extra != "" {
+				args = append(args, "-e", tc.extra)
+			}
+			if tc.name == "first alternative found" {
+				args[4] = pw
+			}
+			r := execDrover(t, nil, args...)
+			if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.wantErr) || strings.Contains(r.stderr, "goroutine") {
+				t.Fatalf("exit %d, want %d with %q:\n%s%s", r.code, tc.code, tc.wantErr, r.stdout, r.stderr)
+			}
+			b, err := os.ReadFile(out)
+			switch {
+			case tc.code != 0 && err == nil:
+				t.Errorf("the host got %s (%q) although the run failed", out, b)
+			case tc.code == 0 && string(b) != "db_password=from-good":
+				t.Errorf("%s holds %q, %v", out, b, err)
+			}
+		})
+	}
+}
+
+// TestHostKeyCheckingOffWarns runs a command on two real sshd hosts with
+// host key checking off: one line warns about it, once for the run.
+func TestHostKeyCheckingOffWarns(t *testing.T) {
+	lab := testlab.Shared(t, testlab.Options{Hosts: 2})
+	r := execDrover(t, nil, "run", "-i", lab.Inventory, "--host-key-checking", "off", "all", "--", "true")
+	if r.code != 0 || strings.Count(r.stderr, "[WARNING]: --host-key-checking off: host keys are not checked") != 1 {
+		t.Errorf("exit %d, want one warning line:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -91,11 +91,12 @@ func unreachable(host string, err error) error {
 func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, error) {
 	// Keys are loaded (and passphrases asked) before the clock starts.
 	end := trace.Start(ctx, rc.Host, "keys", "")
-	cb, algos, err := hostKeyCheck(rc, d.parsed)
+	changed := &keyChanged{}
+	cb, algos, err := hostKeyCheck(rc, d.parsed, changed)
 	if err != nil {
 		return nil, err
 	}
-	a, err := authFor(rc, d.keys)
+	a, err := authFor(rc, d.keys, changed)
 	end(err)
 	if err != nil {
 		return nil, err

@@ -86,6 +86,9 @@ func (p *Pool) withDefaults(cfg Config) Config {
 	if cfg.Passphrase == nil {
 		cfg.Passphrase = d.Passphrase
 	}
+	if cfg.Warn == nil {
+		cfg.Warn = d.Warn
+	}
 	if cfg.HostKeyPolicy == PolicyUnset {
 		cfg.HostKeyPolicy = d.HostKeyPolicy
 	}
