@@ -147,3 +147,61 @@ func TestHostKeyCheckingOffWarns(t *testing.T) {
 		t.Errorf("exit %d, want one warning line:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// hostileYAML are YAML files built to exhaust memory: 100k-deep flow
+// nesting (200 KB) and a "billion laughs" alias bomb.
+func hostileYAML() map[string]string {
+	var bomb strings.Builder
+	bomb.WriteString(`l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]` + "\n")
+	for i := 1; i < 10; i++ {
+		a := "*l" + string(rune('0'+i-1))
+		bomb.WriteString("l" + string(rune('0'+i)) + ": &l" + string(rune('0'+i)) + " [" + strings.Repeat(a+",", 8) + a + "]\n")
+	}
+	return map[string]string{
+		"deep":  "x: " + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "\n",
+		"bomb":  bomb.String(),
+		"dash":  "x:\n" + strings.Repeat("- ", 20_000) + "v\n",
+		"nuls":  "a: 1\n\x1b[2J\x00\x07: [\xff\n",
+		"json":  strings.Repeat("[", 5_000) + strings.Repeat("]", 5_000),
+		"bombj": `{"a": ` + strings.Repeat("[", 3_000) + strings.Repeat("]", 3_000) + `}`,
+	}
+}
+
+// TestHostileYAMLEverywhere feeds each hostile file to drover as a
+// playbook, an inventory, -e @file, vars_files and include_vars (the bomb
+// printed by debug: var=): each ends with a located error (exit 4; 2 for
+// include_vars, a task failure as in Ansible), never a Go stack trace or
+// an exhausted machine, and no control byte reaches the terminal.
+func TestHostileYAMLEverywhere(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range hostileYAML() {
+		p := writeFile(t, dir, name+".yml", src)
+		book := func(body string) string {
+			return writeFile(t, dir, "book-"+name+".yml", "- hosts: localhost\n  gather_facts: false\n"+body)
+		}
+		for _, tc := range []struct {
+			how  string
+			args func() []string
+			code int
+		}{
+			{"playbook", func() []string { return []string{"play", p} }, 4},
+			{"inventory", func() []string { return []string{"play", "-i", p, book("  tasks: [{debug: {msg: hi}}]\n")} }, 4},
+			{"-e @file", func() []string { return []string{"play", "-e", "@" + p, book("  tasks: [{debug: {msg: hi}}]\n")} }, 4},
+			{"vars_files", func() []string {
+				return []string{"play", book("  vars_files: [" + p + "]\n  tasks: [{debug: {var: l9}}]\n")}
+			}, 4},
+			{"include_vars", func() []string {
+				return []string{"play", book("  tasks: [{include_vars: " + p + "}, {debug: {var: l9}}]\n")}
+			}, 2},
+		} {
+			t.Run(name+"/"+tc.how, func(t *testing.T) {
+				r := execDrover(t, nil, tc.args()...)
+				out := r.stdout + r.stderr
+				if r.code != tc.code || !strings.Contains(out, name+".yml:") || strings.Contains(out, "goroutine ") ||
+					strings.ContainsAny(out, "\x00\x07\xff") || strings.Contains(out, "\x1b[2J") {
+					t.Errorf("exit %d, want %d with %s.yml:LINE:COL and no stack trace:\n%.2000s", r.code, tc.code, name, out)
+				}
+			})
+		}
+	}
+}
