@@ -169,8 +169,9 @@ func (f *FS) do(ctx context.Context, op, p string, fn func(*sftp.Client) error) 
 	return f.fsErr(op, p, fn(cl))
 }
 
-// fsErr maps SFTP status codes onto io/fs errors and an error that means
-// the connection ended onto its *UnreachableError; every other error is
+// fsErr maps SFTP status codes onto io/fs errors (a bare "Failure"
+// explained when the file system says why) and an error that means the
+// connection ended onto its *UnreachableError; every other error is
 // returned as an *fs.PathError for op on p.
 func (f *FS) fsErr(op, p string, err error) error {
 	if err == nil || transport.IsUnreachable(err) {
@@ -183,6 +184,8 @@ func (f *FS) fsErr(op, p string, err error) error {
 			err = fs.ErrNotExist
 		case sftp.ErrSSHFxPermissionDenied:
 			err = fs.ErrPermission
+		case sftp.ErrSSHFxFailure:
+			err = f.explainFailure(p, err)
 		}
 	}
 	known := errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrExist) || st != nil
