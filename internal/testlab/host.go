@@ -362,6 +362,22 @@ func (h *Host) stop() {
 	<-done
 }
 
+// DropConnections kills every session of the host's sshd (the process
+// serving each connection and what it runs), as a network fault or an
+// out-of-memory kill would end them; sshd goes on accepting new ones.
+func (h *Host) DropConnections() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cmd == nil {
+		return
+	}
+	pids := tree(h.cmd.Process.Pid)[1:]
+	for _, p := range pids {
+		_ = syscall.Kill(p, syscall.SIGKILL)
+	}
+	waitGone(pids)
+}
+
 // Freeze stops (SIGSTOP) the host's sshd and all its sessions, so that
 // connections stay open but nothing answers: a dead peer.
 func (h *Host) Freeze() { h.signal(syscall.SIGSTOP) }

@@ -33,7 +33,17 @@ func (c *Conn) sftpScript() string {
 // fileHooks are what the connection's file operations (sftpfs) need of
 // it.
 func (c *Conn) fileHooks() sftpfs.Hooks {
-	return sftpfs.Hooks{Host: hostOf(c.conn), Client: c.client, Lost: c.filesLost, Run: c.Run}
+	return sftpfs.Hooks{Host: hostOf(c.conn), Account: accountOf(c.conn) + " as " + c.opts.Method + ":" + c.opts.User,
+		Client: c.client, Lost: c.filesLost, Run: c.Run}
+}
+
+// accountOf names the user and host conn logs in as, when it says (as the
+// ssh transport does); "local" when it does not.
+func accountOf(conn transport.Conn) string {
+	if a, ok := conn.(interface{ Account() string }); ok {
+		return a.Account()
+	}
+	return "local"
 }
 
 // hostOf is the name of the host conn reaches, for trace events, when it

@@ -80,6 +80,10 @@ func (c *Conn) Config() Config { return c.cfg }
 // Host is the name of the host the connection reaches (Config.Host).
 func (c *Conn) Host() string { return c.cfg.Host }
 
+// Account is the user and host the connection logs in as, "user@host:port":
+// whom the files it writes belong to.
+func (c *Conn) Account() string { return c.cfg.User + "@" + c.cfg.Addr() }
+
 // Client is the underlying SSH client.
 func (c *Conn) Client() *ssh.Client { return c.client }
 

@@ -16,7 +16,7 @@ import (
 // fileHooks are what the connection's file operations (sftpfs) need of
 // it.
 func (c *Conn) fileHooks() sftpfs.Hooks {
-	return sftpfs.Hooks{Host: c.cfg.Host, Client: c.files, Lost: c.filesLost, Run: c.Run}
+	return sftpfs.Hooks{Host: c.cfg.Host, Account: c.Account(), Client: c.files, Lost: c.filesLost, Run: c.Run}
 }
 
 // files returns the connection's SFTP client, starting it on first use.

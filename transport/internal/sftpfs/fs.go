@@ -18,6 +18,10 @@ import (
 type Hooks struct {
 	// Host names the host in trace events.
 	Host string
+	// Account names the user on the host whom the files belong to
+	// ("user@host:port", plus the become user): temporary files left by a
+	// connection that ended are removed by the next one to the account.
+	Account string
 	// Client returns the SFTP client, starting it when there is none.
 	Client func(ctx context.Context) (*sftp.Client, error)
 	// Lost is asked about an error that is no SFTP status (the stream
@@ -162,7 +166,7 @@ func (f *FS) Remove(ctx context.Context, p string) error {
 // do runs one SFTP operation on p, traced, and maps its error.
 func (f *FS) do(ctx context.Context, op, p string, fn func(*sftp.Client) error) (err error) {
 	defer trace.Start(ctx, f.h.Host, op, p)(err)
-	cl, err := f.h.Client(ctx)
+	cl, err := f.client(ctx)
 	if err != nil {
 		return err
 	}

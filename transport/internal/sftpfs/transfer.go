@@ -23,11 +23,12 @@ import (
 // Put streams r to a temporary file beside dst, created readable by its
 // owner only, sets its mode (and times, when opts give them) and renames
 // it over dst (posix-rename@openssh.com). On failure or cancellation the
-// temporary file is removed and dst is untouched. Without opts.ModTime the
+// temporary file is removed (by the next connection to the account, when
+// this one ended) and dst is untouched. Without opts.ModTime the
 // file keeps the time it was written, on the host's clock.
 func (f *FS) Put(ctx context.Context, dst string, r io.Reader, opts transport.PutOptions) (err error) {
 	defer trace.Start(ctx, f.h.Host, "put", dst)(err)
-	cl, err := f.h.Client(ctx)
+	cl, err := f.client(ctx)
 	if err != nil {
 		return err
 	}
@@ -36,8 +37,8 @@ func (f *FS) Put(ctx context.Context, dst string, r io.Reader, opts transport.Pu
 	if err == nil {
 		err = f.fsErr("rename", dst, cl.PosixRename(tmp, dst))
 	}
-	if err != nil && !transport.IsUnreachable(err) {
-		_ = cl.Remove(tmp)
+	if err != nil {
+		f.discard(cl, tmp, err)
 	}
 	return err
 }
@@ -155,7 +156,7 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // Get streams the file at p into w.
 func (f *FS) Get(ctx context.Context, p string, w io.Writer) (err error) {
 	defer trace.Start(ctx, f.h.Host, "get", p)(err)
-	cl, err := f.h.Client(ctx)
+	cl, err := f.client(ctx)
 	if err != nil {
 		return err
 	}
@@ -229,7 +230,7 @@ func (f *FS) Checksum(ctx context.Context, p string) (_ string, err error) {
 // checksumSmall hashes p here when it is a regular file of at most
 // smallFile bytes; ok is false when it is not.
 func (f *FS) checksumSmall(ctx context.Context, p string) (sum string, ok bool, err error) {
-	cl, err := f.h.Client(ctx)
+	cl, err := f.client(ctx)
 	if err != nil {
 		return "", false, err
 	}
