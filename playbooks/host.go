@@ -231,7 +231,7 @@ func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *task
 	}
 	var res map[string]any
 	for attempt := 1; attempt <= retries; attempt++ {
-		r, err := ps.runModule(ctx, t, s, call)
+		r, err := ps.runTimed(ctx, t, s, call)
 		if err != nil {
 			it := moduleError(ctx, err)
 			return nil, &it
