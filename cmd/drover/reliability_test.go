@@ -14,6 +14,11 @@ import (
 
 // writeFile writes content to name in dir and returns its path.
 func writeFile(t *testing.T, dir, name, content string) string {
+	return writeFileTB(t, dir, name, content)
+}
+
+// writeFileTB is writeFile for tests and benchmarks.
+func writeFileTB(t testing.TB, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -237,5 +242,24 @@ func TestTaskTimeout(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the timed-out command still runs on the host: pids %s", out)
 		}
+	}
+}
+
+// TestOutputLimit registers a command that writes 3 MB to stdout on a
+// real sshd host with DROVER_OUTPUT_LIMIT=1: the registered stdout keeps
+// the first MB and ends with a line giving the whole size.
+func TestOutputLimit(t *testing.T) {
+	lab := testlab.Shared(t, testlab.Options{Hosts: 1})
+	book := writeFile(t, t.TempDir(), "book.yml", `- hosts: h1
+  gather_facts: false
+  tasks:
+    - shell: head -c 3145728 /dev/zero | tr '\0' x; echo err >&2
+      register: out
+    - debug: msg="{{ 1040000 < out.stdout | length < 1050000 }} {{ out.stdout_lines[-1] }} {{ out.stderr }}"
+`)
+	r := execDrover(t, []string{"DROVER_OUTPUT_LIMIT=1"}, "play", "-i", lab.Inventory, book)
+	want := regexp.MustCompile(`True \[output truncated after 1 MB: the command wrote 3 MB \(314\d{4} bytes\); DROVER_OUTPUT_LIMIT raises the limit\] err`)
+	if r.code != 0 || !want.MatchString(r.stdout) {
+		t.Fatalf("exit %d, want %q:\n%.3000s%s", r.code, want, r.stdout, r.stderr)
 	}
 }
