@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/drover/drover/internal/ansiblecfg"
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/redact"
@@ -28,6 +29,8 @@ type connFlags struct {
 	hostKeyChecking string
 	askPass         bool
 	vault           vault.Sources
+	// cfg is Ansible's configuration, read by applyConfig; nil before.
+	cfg *ansiblecfg.Config
 
 	// red holds the command's secrets: the password asked with -k, vault
 	// passwords and values, the hosts' passwords. See secrets.
@@ -86,6 +89,9 @@ func (c *connFlags) opener() (*hostconn.Opener, error) {
 	}
 	if p, err := ssh.ParsePolicy(c.hostKeyChecking); err == nil && p == ssh.Off {
 		warnf("--host-key-checking off: host keys are not checked, so a host impersonating another gets its commands and files (a changed key still disables password login)")
+	}
+	if c.cfg != nil {
+		opts.Port, opts.SSHCommonArgs, opts.SSHExtraArgs = c.cfg.RemotePort, c.cfg.SSHCommonArgs, c.cfg.SSHExtraArgs
 	}
 	if c.askPass {
 		pw, err := askSecret("SSH password: ")
