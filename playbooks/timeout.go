@@ -8,11 +8,12 @@ import (
 )
 
 // runTimed runs one attempt of the module under the task's timeout
-// keyword: after that many seconds its context ends, which ends what it
-// runs on the host as an interrupt does, and the attempt fails with
-// Ansible's message; the other hosts carry on.
+// keyword (else the configuration's task_timeout): after that many seconds
+// its context ends, which ends what it runs on the host as an interrupt
+// does, and the attempt fails with Ansible's message; the other hosts carry
+// on.
 func (ps *playState) runTimed(ctx context.Context, t *Task, s *scope, call *tasks.Call) (*tasks.Result, error) {
-	secs, err := ps.kwInt(t, s, "timeout", 0)
+	secs, err := ps.kwInt(t, s, "timeout", ps.run.opts.TaskTimeout)
 	if err != nil {
 		return tasks.Failf("%v", err), nil
 	}
