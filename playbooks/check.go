@@ -40,12 +40,9 @@ func walkTasks(p *Play, f func(*Task) bool) {
 		}
 		return true
 	}
-	lists := [][]*Task{p.PreTasks, p.Tasks, p.PostTasks, p.Handlers}
+	lists := [][]*Task{p.PreTasks, p.RoleBlocks, p.Tasks, p.PostTasks, p.Handlers}
 	for _, r := range p.Roles {
-		lists = append(lists, r.Tasks, r.Handlers)
-	}
-	for _, r := range p.ImportedRoles {
-		lists = append(lists, r.Handlers)
+		lists = append(lists, roleHandlerTasks(r))
 	}
 	for _, l := range lists {
 		if !walk(l) {
@@ -78,8 +75,8 @@ func handlerNames(p *Play) map[string]bool {
 		}
 		walk(list)
 	}
-	for _, r := range append(append([]*Role{}, p.Roles...), p.ImportedRoles...) {
-		add(r.Handlers)
+	for _, r := range p.Roles {
+		add(roleHandlerTasks(r))
 	}
 	add(p.Handlers)
 	return out

@@ -70,6 +70,9 @@ func (ps *playState) runBlock(ctx context.Context, b *Task, hosts []*hostRun) {
 		return
 	}
 	ps.runList(ctx, b.Block, entered)
+	if b.RoleBlock {
+		ps.completeRole(b.Role, entered)
+	}
 	var failed []*hostRun
 	for _, hr := range entered {
 		if hr.failed && !hr.unreachable {
@@ -109,7 +112,7 @@ func (ps *playState) runTask(ctx context.Context, t *Task, hosts []*hostRun) {
 		return
 	}
 	if !t.Handler {
-		hosts = ps.active(hosts)
+		hosts = ps.notRun(t, ps.active(hosts))
 	}
 	if len(hosts) == 0 {
 		return
@@ -145,6 +148,41 @@ func (ps *playState) runTask(ctx context.Context, t *Task, hosts []*hostRun) {
 	}
 	ps.checkMaxFail()
 	ps.runIncludes(ctx, t, targets, outcomes)
+}
+
+// notRun drops the hosts on which t's role has run already, where it
+// does not allow duplicates (Ansible skips those tasks silently).
+func (ps *playState) notRun(t *Task, hosts []*hostRun) []*hostRun {
+	role := taskRole(t)
+	if role == nil || role.AllowDuplicates {
+		return hosts
+	}
+	out := hosts[:0:0]
+	for _, hr := range hosts {
+		if !ps.run.roles.skip(role, hr.h.name) {
+			out = append(out, hr)
+		}
+	}
+	return out
+}
+
+// completeRole ends a mention of a role on the hosts still running.
+func (ps *playState) completeRole(r *Role, hosts []*hostRun) {
+	for _, hr := range hosts {
+		if hr.active() {
+			ps.run.roles.complete(r, hr.h.name)
+		}
+	}
+}
+
+// taskRole is the role a task belongs to, nil outside roles.
+func taskRole(t *Task) *Role {
+	for x := t; x != nil; x = x.Parent {
+		if x.Role != nil {
+			return x.Role
+		}
+	}
+	return nil
 }
 
 // executeAll runs t on each host, forks at a time, reporting each result as
@@ -209,6 +247,9 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 	r := ps.run
 	name := hr.h.name
 	r.stats.add(name, func(s *HostStats) { o.count(s, t) })
+	if role := taskRole(t); role != nil && o.status != statusSkipped && o.status != statusUnreachable {
+		r.roles.markRan(role, name)
+	}
 	for _, x := range targets {
 		if t.Register != "" {
 			x.h.setVar(&x.h.hostVars, t.Register, jinja.Unsafe{V: o.result})

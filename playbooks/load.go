@@ -5,24 +5,42 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/suggest"
 	"github.com/drover/drover/internal/yamlx"
 	"github.com/drover/drover/tasks"
 )
+
+// closest is the known word nearest to a misspelled one.
+func closest(word string, candidates []string) (string, bool) {
+	return suggest.Closest(word, candidates)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
 
 // LoadOptions tune loading.
 type LoadOptions struct {
 	// Vault decrypts !vault values and vault-encrypted files.
 	Vault yamlx.VaultFunc
+	// RolesPath are the directories roles are looked up in after roles/
+	// beside the playbook (ANSIBLE_ROLES_PATH, roles_path); nil means
+	// DefaultRolesPath.
+	RolesPath []string
 }
 
 // Loader reads playbooks and task files, caching parsed files so that a
 // file included many times is read once.
 type Loader struct {
+	mu     sync.Mutex // held by includes loading files while a play runs
 	opts   LoadOptions
 	files  map[string]*yamlx.File
 	order  []*yamlx.File // files in the order first read, for Warnings
@@ -277,6 +295,7 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 	}
 	p := &Play{Pos: pos(f, n), Dir: dir, Kw: map[string]any{}, Vars: map[string]any{}}
 	hostsSet := false
+	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Key == "roles" && fields[j].Key != "roles" })
 	for _, fl := range fields {
 		if err := l.playField(f, p, fl); err != nil {
 			return nil, err
@@ -305,9 +324,7 @@ func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 	}
 	switch fl.Key {
 	case "roles":
-		roles, err := l.roles(f, fl.Value, p)
-		p.Roles = roles
-		return err
+		return l.roles(f, fl.Value, p)
 	case "vars_prompt":
 		prompts, err := l.varsPrompt(f, fl.Value)
 		p.VarsPrompt = prompts

@@ -75,6 +75,12 @@ func (ps *playState) magic(name string) (any, bool) {
 		return r.opts.Forks, true
 	case "playbook_dir":
 		return ps.play.Dir, true
+	case "role_names", "ansible_play_role_names":
+		return ps.playRoleNames(), true
+	case "ansible_role_names":
+		return ps.allRoleNames(), true
+	case "ansible_dependent_role_names":
+		return ps.dependentRoleNames(), true
 	case "omit":
 		return r.omit, true
 	case "ansible_run_tags":
@@ -320,7 +326,7 @@ func (ps *playState) runBatch(ctx context.Context) {
 	if ps.gatherFacts(ctx) {
 		ps.runFacts(ctx)
 	}
-	sections := [][]*Task{ps.play.PreTasks, append(ps.roleTasks(), ps.play.Tasks...), ps.play.PostTasks}
+	sections := [][]*Task{ps.play.PreTasks, append(append([]*Task{}, ps.play.RoleBlocks...), ps.play.Tasks...), ps.play.PostTasks}
 	for _, list := range sections {
 		if ps.stopped(ctx) {
 			break
@@ -409,44 +415,51 @@ func (ps *playState) runFacts(ctx context.Context) {
 	ps.runTask(ctx, t, ps.batch)
 }
 
-// roleTasks are the tasks of the play's roles, in order.
-func (ps *playState) roleTasks() []*Task {
-	var out []*Task
-	for _, r := range ps.play.Roles {
-		out = append(out, r.Tasks...)
-	}
-	return out
-}
-
-// collectHandlers flattens the play's handlers (role handlers first, then
-// the play's), expanding imported handler files.
+// collectHandlers lists the play's handlers: those of its roles (each
+// role's dependencies first), then the play's.
 func (ps *playState) collectHandlers() {
 	var out []*Task
-	var walk func(list []*Task)
-	walk = func(list []*Task) {
-		for _, t := range list {
-			if t.IsBlock {
-				walk(t.Block)
-				walk(t.Rescue)
-				walk(t.Always)
-				continue
-			}
-			out = append(out, t)
+	seen := map[*Role]bool{}
+	var add func(r *Role)
+	add = func(r *Role) {
+		if seen[r] {
+			return
 		}
+		seen[r] = true
+		for _, d := range r.Deps {
+			add(d)
+		}
+		out = append(out, flatTasks(r.Handlers)...)
 	}
-	seen := map[string]bool{}
-	for _, r := range append(append([]*Role{}, ps.play.Roles...), ps.play.ImportedRoles...) {
-		key := r.Path
-		if r.from != nil {
-			key += fmt.Sprint("\x00", r.from.ID)
-		}
-		if !seen[key] { // a role listed twice in roles: has its handlers once
-			seen[key] = true
-			walk(r.Handlers)
-		}
+	for _, r := range ps.play.Roles {
+		add(r)
 	}
-	walk(ps.play.Handlers)
+	out = append(out, flatTasks(ps.play.Handlers)...)
 	ps.handlers = out
+}
+
+// roleHandlerTasks are the handlers of a role and its dependencies.
+func roleHandlerTasks(r *Role) []*Task {
+	var out []*Task
+	for _, d := range r.Deps {
+		out = append(out, roleHandlerTasks(d)...)
+	}
+	return append(out, flatTasks(r.Handlers)...)
+}
+
+// flatTasks lists the tasks of a list, blocks expanded.
+func flatTasks(list []*Task) []*Task {
+	var out []*Task
+	for _, t := range list {
+		if t.IsBlock {
+			out = append(out, flatTasks(t.Block)...)
+			out = append(out, flatTasks(t.Rescue)...)
+			out = append(out, flatTasks(t.Always)...)
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 // flushHandlers runs the notified handlers, in the order they are defined,
@@ -475,14 +488,26 @@ func (ps *playState) flushHandlers(ctx context.Context, hosts []*hostRun) {
 
 func (ps *playState) forceHandlers() bool { return ps.play.ForceHandlers || ps.run.opts.ForceHandlers }
 
-// notify records that hr notified name (a handler's name or a listen
-// topic).
+// notify records that hr notified name: the last handler of that name
+// (Ansible's "last loaded wins"; a role's handler also answers to
+// "ROLE : NAME") and every handler listening to it.
 func (ps *playState) notify(hr *hostRun, name string) bool {
 	found := false
 	hr.mu.Lock()
 	defer hr.mu.Unlock()
-	for _, h := range ps.handlers {
-		if h.Name == name || contains(h.Listen, name) || (h.Role != nil && h.Role.Name+" : "+h.Name == name) {
+	ps.mu.Lock()
+	handlers := ps.handlers
+	ps.mu.Unlock()
+	for i := len(handlers) - 1; i >= 0; i-- {
+		h := handlers[i]
+		if h.Name == name || (h.Role != nil && h.Role.Name+" : "+h.Name == name) {
+			hr.notified[h] = true
+			found = true
+			break
+		}
+	}
+	for _, h := range handlers {
+		if contains(h.Listen, name) {
 			hr.notified[h] = true
 			found = true
 		}

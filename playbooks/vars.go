@@ -146,6 +146,9 @@ type scope struct {
 	loop  map[string]any // loop variables
 	magic map[string]any // per-host magic variables
 	over  map[string]any // engine-set values (ansible_failed_task, ...)
+
+	chain    []*Role // roleChain, once computed
+	chainSet bool
 }
 
 // Lookup finds name by precedence (see the table above).
@@ -180,12 +183,9 @@ func (s *scope) Lookup(name string) (any, bool) {
 	return s.playVar(name)
 }
 
-// playVar looks name up from role vars down to role defaults. As in
-// Ansible (private_role_vars off), the vars and defaults of every role of
-// the play are visible to all its tasks; the task's own role wins, then
-// later roles over earlier ones.
+// playVar looks name up from role vars down to role defaults.
 func (s *scope) playVar(name string) (any, bool) {
-	if v, ok := s.fromRoles(name, func(r *Role) map[string]any { return r.Vars }); ok {
+	if v, ok := s.roleVar(name); ok {
 		return v, true
 	}
 	if v, ok := s.ps.varsFile(s.h.name, name); ok {
@@ -203,27 +203,10 @@ func (s *scope) playVar(name string) (any, bool) {
 	if v, ok := s.inv()[name]; ok {
 		return v, true
 	}
-	if v, ok := s.fromRoles(name, func(r *Role) map[string]any { return r.Defaults }); ok {
+	if v, ok := s.roleDefault(name); ok {
 		return v, true
 	}
 	return s.fallback(name)
-}
-
-// fromRoles looks name up in one map of the task's role, then of the
-// play's roles, last first.
-func (s *scope) fromRoles(name string, m func(*Role) map[string]any) (any, bool) {
-	if r := s.role(); r != nil {
-		if v, ok := m(r)[name]; ok {
-			return v, true
-		}
-	}
-	roles := append(append([]*Role{}, s.ps.play.Roles...), s.ps.play.ImportedRoles...)
-	for i := len(roles) - 1; i >= 0; i-- {
-		if v, ok := m(roles[i])[name]; ok {
-			return v, true
-		}
-	}
-	return nil, false
 }
 
 func (s *scope) fact(name string) (any, bool) {
@@ -242,20 +225,25 @@ func (s *scope) fallback(name string) (any, bool) {
 	return nil, false
 }
 
+// role is the role of the scope's task, nil outside roles.
 func (s *scope) role() *Role {
-	if s.task == nil {
-		return nil
-	}
-	for t := s.task; t != nil; t = t.Parent {
-		if t.Role != nil {
-			return t.Role
-		}
+	if c := s.roleChain(); len(c) > 0 {
+		return c[0]
 	}
 	return nil
 }
 
-func (s *scope) roleParam(name string) (any, bool) {
-	return s.fromRoles(name, func(r *Role) map[string]any { return r.Params })
+// roleChain lists the roles of the scope's task: its own role, then the
+// roles it runs for (the role depending on it, or including it), nearest
+// first, as Ansible's dependency chain reversed.
+func (s *scope) roleChain() []*Role {
+	if s.task == nil {
+		return nil
+	}
+	if !s.chainSet {
+		s.chain, s.chainSet = taskRoles(s.task), true
+	}
+	return s.chain
 }
 
 // taskVar looks name up in the vars of the task and its enclosing blocks,
@@ -286,13 +274,19 @@ func (s *scope) magicVar(name string) (any, bool) {
 		return stringsToAny(s.h.groups), true
 	case "hostvars":
 		return &hostvarsMapping{ps: s.ps}, true
-	case "role_name":
+	case "role_name", "ansible_role_name":
 		if r := s.role(); r != nil {
 			return r.Name, true
 		}
 	case "role_path":
 		if r := s.role(); r != nil {
 			return r.Path, true
+		}
+	case "ansible_parent_role_names", "ansible_parent_role_paths":
+		return parentRoles(s.task, name == "ansible_parent_role_paths")
+	case "ansible_search_path":
+		if s.task != nil {
+			return stringsToAny(appendNew(taskSearchPath(s.task), s.ps.play.Dir)), true
 		}
 	}
 	return s.ps.magic(name)

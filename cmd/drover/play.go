@@ -110,7 +110,7 @@ func runPlay(ctx context.Context, f *playFlags, paths []string) (err error) {
 	if err != nil {
 		return exitcode.New(exitcode.Usage, err)
 	}
-	loader := playbooks.NewLoader(playbooks.LoadOptions{Vault: vaultFn})
+	loader := playbooks.NewLoader(playbooks.LoadOptions{Vault: vaultFn, RolesPath: envRolesPath()})
 	var books []*playbooks.Playbook
 	for _, p := range paths {
 		pb, err := loader.Playbook(p)
@@ -397,4 +397,14 @@ func listPlaybooks(w io.Writer, books []*playbooks.Playbook, opts playbooks.Opti
 func jsonList(l []string) string {
 	b, _ := json.Marshal(l)
 	return string(b)
+}
+
+// envRolesPath is ANSIBLE_ROLES_PATH split on ':'; nil when it is unset,
+// for the default roles path.
+func envRolesPath() []string {
+	v, ok := os.LookupEnv("ANSIBLE_ROLES_PATH")
+	if !ok {
+		return nil
+	}
+	return strings.Split(v, ":")
 }
