@@ -280,7 +280,7 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 
 // notifyAll records the task's notifications for a changed host.
 func (ps *playState) notifyAll(t *Task, hr *hostRun, _ *outcome) {
-	for _, n := range t.Notify {
+	for _, n := range t.notify() {
 		if strings.Contains(n, "{{") {
 			if v, err := ps.run.env.Template(n, ps.scope(hr, t)); err == nil {
 				n, _ = tasks.ToStr(jinja.ToPlain(v))

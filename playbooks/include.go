@@ -121,7 +121,7 @@ func (ps *playState) includeFailed(t *Task, hosts []*hostRun, reason string) {
 	info := ps.taskInfo(t, hosts)
 	ps.run.out.TaskStart(info)
 	for _, hr := range hosts {
-		res := map[string]any{"failed": true, "reason": reason, "msg": reason}
+		res := map[string]any{"failed": true, "reason": reason}
 		ps.run.out.HostDone(info, (&outcome{status: statusFailed, result: res}).hostResult(hr.h.name))
 		ps.run.stats.add(hr.h.name, func(s *HostStats) { s.Failed++ })
 		hr.failed = true
@@ -210,7 +210,7 @@ func taskNode(t *Task) *yaml.Node { return &yaml.Node{Line: t.Pos.Line, Column: 
 // play's, and the role's handlers join the play's handlers.
 func (ps *playState) loadIncludedRole(t *Task, wrapper *Task, inc include) (*Task, error) {
 	l := ps.run.loader
-	e, err := roleInclude(t, inc.args)
+	e, err := roleInclude(t, inc.args, false)
 	if err != nil {
 		return nil, err
 	}

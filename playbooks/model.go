@@ -184,6 +184,18 @@ func (t *Task) kw(name string) (any, bool) {
 	return nil, false
 }
 
+// notify is the task's notify:, or that of the nearest enclosing import
+// or block that has one (an import_tasks with notify: notifies for each of
+// its tasks).
+func (t *Task) notify() []string {
+	for x := t; x != nil; x = x.Parent {
+		if len(x.Notify) > 0 {
+			return x.Notify
+		}
+	}
+	return nil
+}
+
 // chain lists the values of a keyword from the play down to the task, for
 // keywords that accumulate (when, tags, vars, environment).
 func (t *Task) chain(name string) []any {

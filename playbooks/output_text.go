@@ -325,12 +325,15 @@ func failureDetail(r *HostResult) string {
 
 func failureText(res map[string]any) string {
 	var b strings.Builder
-	if m, ok := res["msg"]; ok && m != "" {
-		s, isStr := m.(string)
-		if !isStr {
-			s = strings.TrimRight(toYAML(m), "\n")
+	for _, k := range []string{"msg", "message", "reason"} { // include_vars says message, a failed include reason
+		if m, ok := res[k]; ok && m != "" {
+			s, isStr := m.(string)
+			if !isStr {
+				s = strings.TrimRight(toYAML(m), "\n")
+			}
+			b.WriteString(s + "\n")
+			break
 		}
-		b.WriteString(s + "\n")
 	}
 	if c, ok := res["censored"]; ok {
 		b.WriteString(fmt.Sprint(c) + "\n")

@@ -239,6 +239,9 @@ func (l *Loader) roleHandlers(f *yamlx.File, n *yaml.Node, p *Play, r *Role) err
 		}
 		return nil
 	}
+	if err := insideRole(r, "handlers", file); err != nil {
+		return f.Errorf(n, "%v", err)
+	}
 	w := l.newRoleBlock(r, p, nil)
 	w.Handler = true
 	hc := &taskCtx{play: p, role: r, parent: w, dir: filepath.Dir(file), handler: true}
@@ -355,6 +358,9 @@ func (l *Loader) roleBlock(f *yamlx.File, n *yaml.Node, r *Role, p *Play, parent
 		}
 		return w, nil
 	}
+	if err := insideRole(r, "tasks", file); err != nil {
+		return nil, f.Errorf(n, "%v", err)
+	}
 	tc := &taskCtx{play: p, role: r, parent: w, dir: filepath.Dir(file)}
 	ts, err := l.TaskFile(file, tc, f, n)
 	if err != nil {
@@ -364,15 +370,29 @@ func (l *Loader) roleBlock(f *yamlx.File, n *yaml.Node, r *Role, p *Play, parent
 	return w, nil
 }
 
-// roleFile finds DIR/NAME.yml (or .yaml, .json, or NAME) in a role.
+// roleFile finds DIR/NAME.yml (or .yaml, .json, or NAME) in a role; NAME
+// may be a path (tasks_from of an include_role).
 func roleFile(role, dir, name string) string {
+	base := filepath.Join(role, dir)
 	for _, n := range []string{name + ".yml", name + ".yaml", name + ".json", name} {
-		p := filepath.Join(role, dir, n)
+		p := n
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(base, n)
+		}
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {
 			return p
 		}
 	}
 	return ""
+}
+
+// insideRole refuses a role file found outside the role's DIR directory.
+func insideRole(r *Role, dir, file string) error {
+	base := filepath.Join(r.Path, dir)
+	if rel, err := filepath.Rel(base, file); err != nil || strings.HasPrefix(rel, "..") {
+		return fmt.Errorf("Failed loading '%s' for role (%s) as it is not inside the expected role path: '%s'", file, r.Name, base)
+	}
+	return nil
 }
 
 // roleVars reads defaults/NAME or vars/NAME of a role: a file, or a
@@ -387,6 +407,9 @@ func (l *Loader) roleVars(at *yamlx.File, atNode *yaml.Node, r *Role, dir, name 
 	}
 	var out map[string]any
 	for _, file := range files {
+		if err := insideRole(r, dir, file); err != nil {
+			return nil, at.Errorf(atNode, "%v", err)
+		}
 		m, err := l.varsFileMap(file, r, dir, name)
 		if err != nil {
 			return nil, err
@@ -447,8 +470,9 @@ var roleOptions = []string{"name", "role", "tasks_from", "vars_from", "defaults_
 	"apply", "public", "allow_duplicates", "rolespec_validate"}
 
 // roleInclude is an import_role/include_role task's role entry; the names
-// of the role and its files must be templated already.
-func roleInclude(t *Task, args map[string]any) (roleEntry, error) {
+// of the role and its files must be templated already. Loading statically
+// keeps only the last element of file names, as Ansible does.
+func roleInclude(t *Task, args map[string]any, static bool) (roleEntry, error) {
 	e := roleEntry{files: mainFiles, fromInclude: true, params: map[string]any{}, kw: map[string]any{}}
 	for k := range args {
 		if !contains(roleOptions, k) {
@@ -478,7 +502,10 @@ func roleInclude(t *Task, args map[string]any) (roleEntry, error) {
 		if !isStr {
 			return e, fmt.Errorf("Expected a string for %s but got %T instead", k, v)
 		}
-		*dst = strings.TrimSuffix(strings.TrimSuffix(filepath.Base(s), ".yml"), ".yaml")
+		if static {
+			s = filepath.Base(s)
+		}
+		*dst = strings.TrimSuffix(strings.TrimSuffix(s, ".yml"), ".yaml")
 	}
 	if m, ok := t.Kw["vars"].(map[string]any); ok && len(m) > 0 {
 		e.vars = m
@@ -510,7 +537,7 @@ func (l *Loader) expandRole(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx) (
 		return nil, f.Errorf(n, "Using '%s' as a handler is not supported.", t.ActionAs)
 	}
 	if t.Action == "include_role" {
-		if _, err := roleInclude(t, t.Args); err != nil {
+		if _, err := roleInclude(t, t.Args, true); err != nil {
 			return nil, f.Errorf(n, "%v", err)
 		}
 		return t, nil
@@ -518,7 +545,7 @@ func (l *Loader) expandRole(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx) (
 	if t.HasLoop {
 		return nil, f.Errorf(n, "You cannot use loops on 'import_role' statements. You should use 'include_role' instead.")
 	}
-	e, err := roleInclude(t, t.Args)
+	e, err := roleInclude(t, t.Args, true)
 	if err != nil {
 		return nil, f.Errorf(n, "%v", err)
 	}
