@@ -297,7 +297,7 @@ func (ps *playState) notifyAll(t *Task, hr *hostRun, _ *outcome) {
 func protected(t *Task) bool {
 	for x := t; x.Parent != nil; x = x.Parent {
 		p := x.Parent
-		if len(p.Rescue) > 0 && inList(p.Block, x) {
+		if len(p.Rescue) > 0 && (inList(p.Block, x) || (x.includedBy != nil && inList(p.Block, x.includedBy))) {
 			return true
 		}
 	}

@@ -158,7 +158,7 @@ func (ps *playState) loadInclude(t *Task, inc include) (*Task, error) {
 func (l *Loader) includeWrapper(t *Task, inc include) (*Task, error) {
 	l.nextID++
 	w := &Task{Pos: t.Pos, IsBlock: true, Parent: t.Parent, Play: t.Play, Role: t.Role, Dir: t.Dir,
-		Handler: t.Handler, ID: l.nextID, Kw: map[string]any{"vars": includeVars(t, inc.vars)}}
+		Handler: t.Handler, ID: l.nextID, Kw: map[string]any{"vars": includeVars(t, inc.vars)}, includedBy: t}
 	apply, ok := t.Args["apply"]
 	if inc.args != nil {
 		apply, ok = inc.args["apply"]
@@ -168,7 +168,7 @@ func (l *Loader) includeWrapper(t *Task, inc include) (*Task, error) {
 	}
 	m, isMap := jinja.ToPlain(apply).(map[string]any)
 	if !isMap {
-		return nil, fmt.Errorf("Expected a dict for apply but got %T instead", apply)
+		return nil, fmt.Errorf("Expected a dict for apply but got <class '%s'> instead", pyTypeName(apply))
 	}
 	for k, v := range m {
 		if !contains(blockKeywords, k) || k == "block" || k == "rescue" || k == "always" {

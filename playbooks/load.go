@@ -31,6 +31,9 @@ func fileExists(p string) bool {
 type LoadOptions struct {
 	// Vault decrypts !vault values and vault-encrypted files.
 	Vault yamlx.VaultFunc
+	// ExtraVars are the run's extra vars (-e): names of statically loaded
+	// files and roles may use them.
+	ExtraVars map[string]any
 	// RolesPath are the directories roles are looked up in after roles/
 	// beside the playbook (ANSIBLE_ROLES_PATH, roles_path); nil means
 	// DefaultRolesPath.
@@ -46,6 +49,10 @@ type Loader struct {
 	order  []*yamlx.File // files in the order first read, for Warnings
 	stack  []string      // files being imported, to detect cycles
 	nextID int
+	// importVars are the vars of the import_playbook entries being loaded,
+	// outermost first, for names templated while loading.
+	importVars []map[string]any
+	env        *jinja.Env // templates names while loading
 }
 
 // NewLoader returns a loader.
@@ -254,7 +261,9 @@ func (l *Loader) importPlaybook(f *yamlx.File, n *yaml.Node) ([]*Play, error) {
 		return nil, f.Errorf(n, "import_playbook takes a static file name, not a template: %s", name)
 	}
 	path := resolveRelative(filepath.Dir(f.Name), name)
+	l.importVars = append(l.importVars, vars)
 	plays, err := l.playbookFile(path, &importEntry{f: f, node: n})
+	l.importVars = l.importVars[:len(l.importVars)-1]
 	if err != nil {
 		return nil, err
 	}

@@ -495,8 +495,9 @@ func (l *Loader) expandImport(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx)
 	if t.HasLoop {
 		return nil, f.Errorf(n, "You cannot use loops on 'import_tasks' statements. You should use 'include_tasks' instead.")
 	}
-	if strings.Contains(name, "{{") {
-		return nil, f.Errorf(n, "import_tasks takes a static file name, not a template: %s", name)
+	name, err := l.staticName(name, tc)
+	if err != nil {
+		return nil, f.Errorf(n, "Error when evaluating variable in import path: %s.\n\nWhen using static imports, ensure that any variables used in their names are defined in vars/vars_files\nor extra-vars passed in from the command line. Static imports cannot use variables from facts or inventory\nsources like group or host vars. (%v)", includeFile(t.Args), err)
 	}
 	path := findTaskFile(tc, name)
 	sub := *tc
@@ -539,8 +540,8 @@ func checkIncludeOptions(t *Task) error {
 			if t.Action != "include_tasks" {
 				return fmt.Errorf("Invalid options for %s: apply", t.ActionAs)
 			}
-			if _, ok := v.(map[string]any); !ok {
-				return fmt.Errorf("Expected a dict for apply but got %T instead", v)
+			if _, ok := topMap(v); !ok {
+				return fmt.Errorf("Expected a dict for apply but got <class '%s'> instead", pyTypeName(v))
 			}
 		default:
 			if t.Action != "include" {

@@ -53,6 +53,18 @@ func (ps *playState) loopControl(t *Task, s *scope) (loopControl, error) {
 	return lc, nil
 }
 
+// loopError is the outcome of a loop whose items could not be computed:
+// as Ansible does, an undefined variable in the loop skips the task when
+// its condition, evaluated without an item, is false.
+func (ps *playState) loopError(t *Task, s *scope, err error) itemOutcome {
+	if jinja.IsUndefined(err) {
+		if ok, cond, werr := ps.evalWhen(t, s); werr == nil && !ok {
+			return skipItem(cond)
+		}
+	}
+	return failItem(err.Error())
+}
+
 // loop runs the task once per loop item and aggregates the results the way
 // Ansible registers them (results, msg, changed, failed, skipped).
 func (ps *playState) loop(ctx context.Context, t *Task, hr *hostRun, s *scope, o *outcome) itemOutcome {
@@ -62,7 +74,7 @@ func (ps *playState) loop(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 	}
 	items, err := ps.loopItems(t, s)
 	if err != nil {
-		return failItem(err.Error())
+		return ps.loopError(t, s, err)
 	}
 	if len(items) == 0 {
 		return itemOutcome{status: statusSkipped, result: map[string]any{"changed": false, "skipped": true,

@@ -124,6 +124,9 @@ type Task struct {
 	// dependencies' blocks, then its tasks); the role is complete for a
 	// host when it ends.
 	RoleBlock bool
+	// includedBy is the include_tasks/include_role task a block of
+	// included tasks stands for (its position among its siblings).
+	includedBy *Task
 	// ID numbers tasks of a run, in load order.
 	ID int
 }

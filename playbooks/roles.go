@@ -223,14 +223,19 @@ func (l *Loader) readRole(f *yamlx.File, n *yaml.Node, p *Play, r *Role, loading
 	if r.Vars, err = l.roleVars(f, n, r, "vars", r.files.vars); err != nil {
 		return err
 	}
+	w := l.newRoleBlock(r, p, nil)
+	w.Handler = true
+	r.Handlers = []*Task{w}
 	if err := l.roleMeta(p, r, loading); err != nil {
 		return err
 	}
 	return l.roleHandlers(f, n, p, r)
 }
 
-// roleHandlers loads the role's handlers, under a block carrying the
-// role's keywords.
+// roleHandlers loads the role's handlers into its handler block, which
+// carries the role's keywords (and, for a dependency, sits in the block of
+// the role that first depended on it, as Ansible's handler dependency
+// chain).
 func (l *Loader) roleHandlers(f *yamlx.File, n *yaml.Node, p *Play, r *Role) error {
 	file := roleFile(r.Path, "handlers", r.files.handlers)
 	if file == "" {
@@ -242,15 +247,11 @@ func (l *Loader) roleHandlers(f *yamlx.File, n *yaml.Node, p *Play, r *Role) err
 	if err := insideRole(r, "handlers", file); err != nil {
 		return f.Errorf(n, "%v", err)
 	}
-	w := l.newRoleBlock(r, p, nil)
-	w.Handler = true
+	w := r.Handlers[0]
 	hc := &taskCtx{play: p, role: r, parent: w, dir: filepath.Dir(file), handler: true}
 	var err error
-	if w.Block, err = l.TaskFile(file, hc, f, n); err != nil {
-		return err
-	}
-	r.Handlers = []*Task{w}
-	return nil
+	w.Block, err = l.TaskFile(file, hc, f, n)
+	return err
 }
 
 // roleMeta reads meta/main.yml: dependencies (loaded now), allow_duplicates
@@ -313,6 +314,9 @@ func (l *Loader) roleDeps(f *yamlx.File, n *yaml.Node, p *Play, r *Role, loading
 		dep, err := l.loadRole(f, item, p, e, loading)
 		if err != nil {
 			return err
+		}
+		if hw := dep.Handlers[0]; hw.Parent == nil && dep != r {
+			hw.Parent = r.Handlers[0]
 		}
 		r.Deps = append(r.Deps, dep)
 	}
@@ -500,7 +504,7 @@ func roleInclude(t *Task, args map[string]any, static bool) (roleEntry, error) {
 		}
 		s, isStr := v.(string)
 		if !isStr {
-			return e, fmt.Errorf("Expected a string for %s but got %T instead", k, v)
+			return e, fmt.Errorf("Expected a string for %s but got <class '%s'> instead", k, pyTypeName(v))
 		}
 		if static {
 			s = filepath.Base(s)
@@ -549,8 +553,8 @@ func (l *Loader) expandRole(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx) (
 	if err != nil {
 		return nil, f.Errorf(n, "%v", err)
 	}
-	if strings.Contains(e.name, "{{") {
-		return nil, f.Errorf(n, "import_role takes a static role name, not a template: %s", e.name)
+	if e.name, err = l.staticName(e.name, tc); err != nil {
+		return nil, f.Errorf(n, "%v", err)
 	}
 	if tc.role != nil {
 		e.baseDir = filepath.Dir(tc.role.Path)

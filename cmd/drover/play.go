@@ -110,7 +110,7 @@ func runPlay(ctx context.Context, f *playFlags, paths []string) (err error) {
 	if err != nil {
 		return exitcode.New(exitcode.Usage, err)
 	}
-	loader := playbooks.NewLoader(playbooks.LoadOptions{Vault: vaultFn, RolesPath: envRolesPath()})
+	loader := playbooks.NewLoader(playbooks.LoadOptions{Vault: vaultFn, RolesPath: envRolesPath(), ExtraVars: extra})
 	var books []*playbooks.Playbook
 	for _, p := range paths {
 		pb, err := loader.Playbook(p)
