@@ -46,6 +46,7 @@ import (
 //	# local                                 (localhost over a local connection, not sshd)
 //	# lock: NAME                            (holds testlab's machine-wide lock NAME, e.g.
 //	                                          accounts, while both programs run)
+//	# roles_path: DIR                       (ANSIBLE_ROLES_PATH, relative to testdata/diff)
 //
 // Both programs get -e workdir=DIR, a fresh empty directory per run.
 // Drop a playbook into testdata/diff and it is compared.
@@ -59,7 +60,8 @@ type directives struct {
 	inventory      string
 	local          bool
 	locks          []string
-	ssh            bool // inventory is the sshd host's
+	ssh            bool   // inventory is the sshd host's
+	rolesPath      string // absolute
 }
 
 func readDirectives(t *testing.T, path string) directives {
@@ -82,6 +84,8 @@ func readDirectives(t *testing.T, path string) directives {
 			d.local = true
 		case strings.HasPrefix(line, "inventory:"):
 			d.inventory = filepath.Join(filepath.Dir(path), strings.TrimSpace(strings.TrimPrefix(line, "inventory:")))
+		case strings.HasPrefix(line, "roles_path:"):
+			d.rolesPath, _ = filepath.Abs(filepath.Join(filepath.Dir(path), strings.TrimSpace(strings.TrimPrefix(line, "roles_path:"))))
 		case strings.HasPrefix(line, "lock:"):
 			d.locks = append(d.locks, strings.TrimSpace(strings.TrimPrefix(line, "lock:")))
 		case strings.HasPrefix(line, "extra:"):
@@ -207,6 +211,9 @@ func runAnsible(t *testing.T, book, work string, d directives) observed {
 	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_LOAD_CALLBACK_PLUGINS=1",
 		"ANSIBLE_RETRY_FILES_ENABLED=0", "ANSIBLE_DEPRECATION_WARNINGS=0", "ANSIBLE_LOCALHOST_WARNING=0",
 		"ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3", "ANSIBLE_NOCOLOR=1", "ANSIBLE_PIPELINING=1")
+	if d.rolesPath != "" {
+		cmd.Env = append(cmd.Env, "ANSIBLE_ROLES_PATH="+d.rolesPath)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	_ = cmd.Run()
@@ -344,7 +351,11 @@ func runDrover(t *testing.T, book, work string, d directives) observed {
 	}
 	var buf bytes.Buffer
 	col := &debugCollector{names: map[*TaskInfo]string{}, debug: map[*TaskInfo][]string{}, text: newPlainOutput(&buf, 0, d.diff)}
-	stats := runBookOver(t, book, d.inventory, d.ssh, Options{ExtraVars: extra, Tags: d.tags, SkipTags: d.skipTags, Check: d.check, Diff: d.diff, Output: col})
+	var load LoadOptions
+	if d.rolesPath != "" {
+		load.RolesPath = []string{d.rolesPath}
+	}
+	stats := runBookWith(t, book, d.inventory, d.ssh, load, Options{ExtraVars: extra, Tags: d.tags, SkipTags: d.skipTags, Check: d.check, Diff: d.diff, Output: col})
 	o := observed{Recap: map[string]HostStats{}, Files: snapshot(t, work), Output: buf.String()}
 	for _, h := range stats.Hosts() {
 		o.Recap[h] = stats.Host(h)
@@ -360,14 +371,16 @@ func runDrover(t *testing.T, book, work string, d directives) observed {
 // runBook loads and runs a playbook on localhost with a local connection.
 func runBook(t *testing.T, book, inventoryPath string, opts Options) *Stats {
 	t.Helper()
-	return runBookOver(t, book, inventoryPath, false, opts)
+	return runBookWith(t, book, inventoryPath, false, LoadOptions{}, opts)
 }
 
-// runBookOver is runBook; with ssh set, hosts are reached as drover reaches
-// them (ssh, unless ansible_connection says otherwise), not all locally.
-func runBookOver(t *testing.T, book, inventoryPath string, ssh bool, opts Options) *Stats {
+// runBookWith is runBook with load options; with ssh set, hosts are reached
+// as drover reaches them (ssh, unless ansible_connection says otherwise),
+// not all locally.
+func runBookWith(t *testing.T, book, inventoryPath string, ssh bool, load LoadOptions, opts Options) *Stats {
 	t.Helper()
-	pb, err := Load(book, LoadOptions{})
+	opts.Loader = NewLoader(load)
+	pb, err := opts.Loader.Playbook(book)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -214,8 +214,13 @@ func (ps *playState) loadIncludedRole(t *Task, wrapper *Task, inc include) (*Tas
 	if err != nil {
 		return nil, err
 	}
-	if e.vars != nil {
-		e.vars = maps.Clone(e.vars)
+	if len(inc.vars) > 0 { // the loop item is one of the role's vars, as in Ansible
+		vars := maps.Clone(e.vars)
+		if vars == nil {
+			vars = map[string]any{}
+		}
+		maps.Copy(vars, inc.vars)
+		e.vars = vars
 	}
 	if t.Role != nil {
 		e.baseDir = filepath.Dir(t.Role.Path)
