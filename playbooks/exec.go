@@ -108,7 +108,7 @@ func (ps *playState) runBlock(ctx context.Context, b *Task, hosts []*hostRun) {
 // runTask runs one task on the active hosts among hosts.
 func (ps *playState) runTask(ctx context.Context, t *Task, hosts []*hostRun) {
 	r := ps.run
-	if !ps.tagsMatch(t) || !r.reachedStart(t) {
+	if (!t.Handler && !ps.tagsMatch(t)) || !r.reachedStart(t) { // tags never filter handlers, as in Ansible
 		return
 	}
 	if !t.Handler {
