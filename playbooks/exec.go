@@ -280,16 +280,38 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 
 // notifyAll records the task's notifications for a changed host.
 func (ps *playState) notifyAll(t *Task, hr *hostRun, _ *outcome) {
-	for _, n := range t.notify() {
-		if strings.Contains(n, "{{") {
-			if v, err := ps.run.env.Template(n, ps.scope(hr, t)); err == nil {
-				n, _ = tasks.ToStr(jinja.ToPlain(v))
-			}
-		}
+	for _, n := range ps.notifyNames(t, hr) {
 		if !ps.notify(hr, n) {
 			ps.run.out.Warn(fmt.Sprintf("%s: the handler %q notified by this task was not found", t.Pos, n))
 		}
 	}
+}
+
+// notifyNames are the handler names and topics a task notifies, templated
+// (a notify: that is one template may give a list of them).
+func (ps *playState) notifyNames(t *Task, hr *hostRun) []string {
+	names, whole := t.notify()
+	var out []string
+	for _, n := range names {
+		if !strings.Contains(n, "{{") {
+			out = append(out, n)
+			continue
+		}
+		v, err := ps.run.env.Template(n, ps.scope(hr, t))
+		if err != nil {
+			out = append(out, n)
+			continue
+		}
+		list := []any{jinja.ToPlain(v)}
+		if whole {
+			list = asList(list[0])
+		}
+		for _, e := range list {
+			s, _ := tasks.ToStr(e)
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // protected reports whether a failure of t is caught by an enclosing block's

@@ -192,6 +192,7 @@ func (l *Loader) taskKeyword(f *yamlx.File, t *Task, fl *yamlx.Field, tc *taskCt
 		t.Register = s
 	case fl.Key == "notify":
 		t.Notify, err = stringList(f, fl.Value, v, "notify")
+		_, t.notifyWhole = v.(string)
 	case fl.Key == "listen":
 		if !tc.handler {
 			return f.Errorf(fl.KeyNode, "listen is only valid in handlers")

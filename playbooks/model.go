@@ -104,6 +104,9 @@ type Task struct {
 
 	Register string
 	Notify   []string
+	// notifyWhole is set when notify: is one string: a template there may
+	// give a list of names.
+	notifyWhole bool
 	Listen   []string // handlers only
 	Handler  bool
 
@@ -190,13 +193,13 @@ func (t *Task) kw(name string) (any, bool) {
 // notify is the task's notify:, or that of the nearest enclosing import
 // or block that has one (an import_tasks with notify: notifies for each of
 // its tasks).
-func (t *Task) notify() []string {
+func (t *Task) notify() ([]string, bool) {
 	for x := t; x != nil; x = x.Parent {
 		if len(x.Notify) > 0 {
-			return x.Notify
+			return x.Notify, x.notifyWhole
 		}
 	}
-	return nil
+	return nil, false
 }
 
 // chain lists the values of a keyword from the play down to the task, for

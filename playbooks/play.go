@@ -488,9 +488,11 @@ func (ps *playState) flushHandlers(ctx context.Context, hosts []*hostRun) {
 
 func (ps *playState) forceHandlers() bool { return ps.play.ForceHandlers || ps.run.opts.ForceHandlers }
 
-// notify records that hr notified name: the last handler of that name
-// (Ansible's "last loaded wins"; a role's handler also answers to
-// "ROLE : NAME") and every handler listening to it.
+// notify records that hr notified name: a handler of that name (a role's
+// handler also answers to "ROLE : NAME") and every handler listening to
+// it. Of handlers with the same name, as Ansible searches its handler
+// blocks (the play's handlers, each role's) from the last block, the first
+// of the last block that has one wins.
 func (ps *playState) notify(hr *hostRun, name string) bool {
 	found := false
 	hr.mu.Lock()
@@ -498,13 +500,9 @@ func (ps *playState) notify(hr *hostRun, name string) bool {
 	ps.mu.Lock()
 	handlers := ps.handlers
 	ps.mu.Unlock()
-	for i := len(handlers) - 1; i >= 0; i-- {
-		h := handlers[i]
-		if h.Name == name || (h.Role != nil && h.Role.Name+" : "+h.Name == name) {
-			hr.notified[h] = true
-			found = true
-			break
-		}
+	if h := ps.handlerByName(hr, handlers, name); h != nil {
+		hr.notified[h] = true
+		found = true
 	}
 	for _, h := range handlers {
 		if contains(h.Listen, name) {
@@ -513,6 +511,52 @@ func (ps *playState) notify(hr *hostRun, name string) bool {
 		}
 	}
 	return found
+}
+
+// handlerByName finds the handler a notify by name reaches; a handler's
+// name may be a template.
+func (ps *playState) handlerByName(hr *hostRun, handlers []*Task, name string) *Task {
+	end := len(handlers)
+	for end > 0 {
+		g := handlerGroup(handlers[end-1])
+		start := end - 1
+		for start > 0 && handlerGroup(handlers[start-1]) == g {
+			start--
+		}
+		for _, h := range handlers[start:end] {
+			n := ps.handlerName(hr, h)
+			if n == name || (h.Role != nil && h.Role.Name+" : "+n == name) {
+				return h
+			}
+		}
+		end = start
+	}
+	return nil
+}
+
+// handlerName is a handler's name, templated; a name whose variables are
+// undefined matches nothing.
+func (ps *playState) handlerName(hr *hostRun, h *Task) string {
+	if !strings.Contains(h.Name, "{{") {
+		return h.Name
+	}
+	v, err := ps.run.env.Template(h.Name, ps.scope(hr, h))
+	if err != nil {
+		return ""
+	}
+	s, _ := tasks.ToStr(jinja.ToPlain(v))
+	return s
+}
+
+// handlerGroup is the block of handlers h was loaded in: its role's
+// handler block, or nil for the play's handlers.
+func handlerGroup(h *Task) *Task {
+	for x := h; x != nil; x = x.Parent {
+		if x.RoleBlock {
+			return x
+		}
+	}
+	return nil
 }
 
 // varsFile looks name up in the play's vars_files for host.
