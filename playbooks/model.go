@@ -107,8 +107,8 @@ type Task struct {
 	// notifyWhole is set when notify: is one string: a template there may
 	// give a list of names.
 	notifyWhole bool
-	Listen   []string // handlers only
-	Handler  bool
+	Listen      []string // handlers only
+	Handler     bool
 
 	// Kw are the remaining keywords as written (when, changed_when,
 	// failed_when, until, retries, delay, ignore_errors, tags, become*,
