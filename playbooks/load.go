@@ -34,6 +34,11 @@ type LoadOptions struct {
 	// ExtraVars are the run's extra vars (-e): names of statically loaded
 	// files and roles may use them.
 	ExtraVars map[string]any
+	// CollectionsPath are the directories holding ansible_collections/ that
+	// roles NAMESPACE.COLLECTION.ROLE are looked up in after collections/
+	// beside the playbook (ANSIBLE_COLLECTIONS_PATH); nil means
+	// DefaultCollectionsPath.
+	CollectionsPath []string
 	// RolesPath are the directories roles are looked up in after roles/
 	// beside the playbook (ANSIBLE_ROLES_PATH, roles_path); nil means
 	// DefaultRolesPath.

@@ -525,7 +525,7 @@ func (ps *playState) handlerByName(hr *hostRun, handlers []*Task, name string) *
 		}
 		for _, h := range handlers[start:end] {
 			n := ps.handlerName(hr, h)
-			if n == name || (h.Role != nil && h.Role.Name+" : "+n == name) {
+			if n == name || (h.Role != nil && (h.Role.Name+" : "+n == name || h.Role.shortName()+" : "+n == name)) {
 				return h
 			}
 		}

@@ -160,9 +160,13 @@ func expandHome(p string) string {
 	return p
 }
 
-// findRole locates a role by name in the search directories, or as a path
-// (its last element is then the role's name).
+// findRole locates a role by name: a collection's role by its full name
+// (NAMESPACE.COLLECTION.ROLE), else in the search directories, else as a
+// path (its last element is then the role's name).
 func (l *Loader) findRole(p *Play, name, baseDir string) (path, roleName string, err error) {
+	if path := l.collectionRole(p, name); path != "" {
+		return path, name, nil
+	}
 	dirs := l.roleSearchDirs(p, baseDir)
 	for _, d := range dirs {
 		c := filepath.Join(d, name)
@@ -175,6 +179,42 @@ func (l *Loader) findRole(p *Play, name, baseDir string) (path, roleName string,
 		return abs, filepath.Base(abs), nil
 	}
 	return "", "", fmt.Errorf("the role '%s' was not found in %s", name, strings.Join(dirs, ":"))
+}
+
+// DefaultCollectionsPath is where collections are looked for when none is
+// configured (Ansible's COLLECTIONS_PATHS, then the Python path where
+// Debian's ansible package puts them).
+var DefaultCollectionsPath = []string{"~/.ansible/collections", "/usr/share/ansible/collections", "/usr/lib/python3/dist-packages"}
+
+// collectionRole finds NAMESPACE.COLLECTION.ROLE in the collections beside
+// the playbook (collections/) or in the collections path; "" when name is
+// not such a name or no collection has it.
+func (l *Loader) collectionRole(p *Play, name string) string {
+	parts := strings.Split(name, ".")
+	if len(parts) != 3 || !validVarName(parts[0]) || !validVarName(parts[1]) || !validVarName(parts[2]) {
+		return ""
+	}
+	roots := l.opts.CollectionsPath
+	if roots == nil {
+		roots = DefaultCollectionsPath
+	}
+	for _, root := range append([]string{filepath.Join(p.Dir, "collections")}, roots...) {
+		dir := filepath.Join(expandHome(root), "ansible_collections", parts[0], parts[1], "roles", parts[2])
+		if st, err := os.Stat(dir); err == nil && st.IsDir() {
+			abs, _ := filepath.Abs(dir)
+			return abs
+		}
+	}
+	return ""
+}
+
+// shortName is the role's name without its collection, as role_name shows
+// it.
+func (r *Role) shortName() string {
+	if i := strings.LastIndex(r.Name, "."); i >= 0 && strings.Count(r.Name, ".") == 2 && !strings.Contains(r.Name, "/") {
+		return r.Name[i+1:]
+	}
+	return r.Name
 }
 
 // roleKey identifies a role mention for the play's role cache: the same

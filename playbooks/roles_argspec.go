@@ -72,6 +72,6 @@ func (l *Loader) validationTask(r *Role, p *Play, parent *Task) *Task {
 	l.nextID++
 	return &Task{Pos: r.Pos, Name: name, Action: spec.Name, ActionAs: "ansible.builtin.validate_argument_spec", Spec: spec,
 		Args: map[string]any{"argument_spec": options, "provided_arguments": params,
-			"validate_args_context": map[string]any{"type": "role", "name": r.Name, "argument_spec_name": r.files.tasks, "path": r.Path}},
+			"validate_args_context": map[string]any{"type": "role", "name": r.shortName(), "argument_spec_name": r.files.tasks, "path": r.Path}},
 		Kw: map[string]any{"tags": []string{"always"}}, Parent: parent, Play: p, Role: r, Dir: r.Path, ID: l.nextID}
 }

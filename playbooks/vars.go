@@ -274,7 +274,11 @@ func (s *scope) magicVar(name string) (any, bool) {
 		return stringsToAny(s.h.groups), true
 	case "hostvars":
 		return &hostvarsMapping{ps: s.ps}, true
-	case "role_name", "ansible_role_name":
+	case "role_name":
+		if r := s.role(); r != nil {
+			return r.shortName(), true
+		}
+	case "ansible_role_name":
 		if r := s.role(); r != nil {
 			return r.Name, true
 		}

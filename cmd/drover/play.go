@@ -110,7 +110,8 @@ func runPlay(ctx context.Context, f *playFlags, paths []string) (err error) {
 	if err != nil {
 		return exitcode.New(exitcode.Usage, err)
 	}
-	loader := playbooks.NewLoader(playbooks.LoadOptions{Vault: vaultFn, RolesPath: envRolesPath(), ExtraVars: extra})
+	loader := playbooks.NewLoader(playbooks.LoadOptions{Vault: vaultFn, ExtraVars: extra,
+		RolesPath: envPath("ANSIBLE_ROLES_PATH"), CollectionsPath: envPath("ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS")})
 	var books []*playbooks.Playbook
 	for _, p := range paths {
 		pb, err := loader.Playbook(p)
@@ -399,12 +400,13 @@ func jsonList(l []string) string {
 	return string(b)
 }
 
-// envRolesPath is ANSIBLE_ROLES_PATH split on ':'; nil when it is unset,
-// for the default roles path.
-func envRolesPath() []string {
-	v, ok := os.LookupEnv("ANSIBLE_ROLES_PATH")
-	if !ok {
-		return nil
+// envPath is the first of the environment variables that is set, split on
+// ':'; nil when none is, for the default path.
+func envPath(names ...string) []string {
+	for _, n := range names {
+		if v, ok := os.LookupEnv(n); ok {
+			return strings.Split(v, ":")
+		}
 	}
-	return strings.Split(v, ":")
+	return nil
 }
