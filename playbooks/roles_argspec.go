@@ -52,10 +52,7 @@ func (l *Loader) validationTask(r *Role, p *Play, parent *Task) *Task {
 	if entry == nil {
 		return nil
 	}
-	spec, ok := tasks.Lookup("validate_argument_spec")
-	if !ok {
-		return nil
-	}
+	spec, _ := tasks.Lookup("validate_argument_spec")
 	name := "Validating arguments against arg spec '" + r.files.tasks + "'"
 	if d, ok := entry["short_description"]; ok {
 		s, _ := tasks.ToStr(jinja.ToPlain(d))
