@@ -71,7 +71,7 @@ func runValidateArgumentSpec(_ context.Context, c *Call) (*Result, error) {
 // specValidation gathers the errors of one validation.
 type specValidation struct {
 	errs        []string
-	unsupported []string            // dotted paths of unsupported parameters
+	unsupported []string          // dotted paths of unsupported parameters
 	supported   map[string]string // their level's supported names, aliases in parentheses
 }
 
