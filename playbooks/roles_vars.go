@@ -1,6 +1,9 @@
 package playbooks
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // taskRoles lists the roles of a task's enclosing blocks, nearest first:
 // its own role, then the role it is a dependency of or that included it,
@@ -202,13 +205,17 @@ func parentRoles(t *Task, paths bool) (any, bool) {
 // is not run again unless it allows duplicates), and the public roles
 // include_role added to each play.
 type roleRuns struct {
-	mu      sync.Mutex
-	ran     map[*Role]map[string]bool
-	done    map[*Role]map[string]bool
-	publics map[*Play][]*Role
+	anyPublic atomic.Bool // set once a public role is added: variable lookups skip the lock before
+	mu        sync.Mutex
+	ran       map[*Role]map[string]bool
+	done      map[*Role]map[string]bool
+	publics   map[*Play][]*Role
 }
 
 func (rr *roleRuns) public(p *Play) []*Role {
+	if !rr.anyPublic.Load() {
+		return nil
+	}
 	rr.mu.Lock()
 	defer rr.mu.Unlock()
 	return rr.publics[p]
@@ -223,6 +230,7 @@ func (rr *roleRuns) addPublic(p *Play, r *Role) {
 	if !containsRole(rr.publics[p], r) {
 		rr.publics[p] = append(rr.publics[p], r)
 	}
+	rr.anyPublic.Store(true)
 }
 
 // markRan records that a task of r ran (ok, changed or failed) on host.

@@ -14,9 +14,11 @@ import (
 // first layer that has it wins. Values are raw: the Jinja engine templates a
 // value when a template reads it (lazily, recursively), with this same scope.
 //
-//  1. role defaults (roles/X/defaults/main.yml): the task's role first, then
-//     every role of the play (later roles over earlier), as Ansible exposes
-//     role variables play-wide when private_role_vars is off (its default)
+//  1. role defaults (roles/X/defaults/main.yml): the task's role, the roles
+//     it runs for (its dependents, the role that included it), its
+//     dependencies, then every role of the play (later roles over earlier),
+//     as Ansible exposes role variables play-wide when private_role_vars is
+//     off (its default); see roles_vars.go
 //  2. inventory variables: group vars (all, then parents before children)
 //     and host vars, inline and from group_vars/ and host_vars/ beside the
 //     inventory, as package inventory merges them, with the group_vars/ and
@@ -28,13 +30,14 @@ import (
 //  4. play vars
 //  5. play vars_prompt
 //  6. play vars_files
-//  7. role vars (roles/X/vars/main.yml), play-wide like role defaults
+//  7. role vars (roles/X/vars/main.yml, and the vars: given with the role),
+//     play-wide like role defaults
 //  8. block vars (outer blocks first, inner blocks win)
 //  9. task vars (including vars of an import_tasks)
 //  10. include_vars
 //  11. set_fact and registered variables
-//  12. role parameters (vars given in roles:, play-wide as above) and
-//     include_tasks vars
+//  12. role parameters (the keys of a role entry that are no keyword), seen
+//     by the role's tasks and its dependencies only, and include_tasks vars
 //  13. extra vars (-e), which always win
 //  14. magic variables (inventory_hostname, groups, hostvars, ...), which
 //     Ansible sets last
