@@ -651,17 +651,15 @@ func (r *run) loadFileWith(path string, opts yamlx.Options) (any, error) {
 }
 
 // findFile locates a controller file for a task: absolute, or in kind/
-// beside the task's file, role and playbook, then beside them.
+// of the task's role and the roles it runs for, beside the task's file and
+// playbook, then beside them.
 func findFile(t *Task, kind, name string) (string, error) {
 	if filepath.IsAbs(name) {
 		return name, nil
 	}
 	var dirs []string
-	for x := t; x != nil; x = x.Parent {
-		if x.Role != nil {
-			dirs = append(dirs, x.Role.Path)
-			break
-		}
+	for _, r := range taskRoles(t) { // the task's role, then the roles it runs for
+		dirs = append(dirs, r.Path)
 	}
 	dirs = append(dirs, filepath.Dir(t.Dir), t.Dir)
 	if t.Play != nil {
