@@ -34,15 +34,23 @@ type LoadOptions struct {
 	// ExtraVars are the run's extra vars (-e): names of statically loaded
 	// files and roles may use them.
 	ExtraVars map[string]any
-	// CollectionsPath are the directories holding ansible_collections/ that
-	// roles NAMESPACE.COLLECTION.ROLE are looked up in after collections/
-	// beside the playbook (ANSIBLE_COLLECTIONS_PATH); nil means
-	// DefaultCollectionsPath.
-	CollectionsPath []string
-	// RolesPath are the directories roles are looked up in after roles/
-	// beside the playbook (ANSIBLE_ROLES_PATH, roles_path); nil means
-	// DefaultRolesPath.
+	// RolesPath are the directories searched for roles after the
+	// playbook's roles/ directory (roles_path, ANSIBLE_ROLES_PATH); nil
+	// means DefaultRolesPath.
 	RolesPath []string
+	// Library are the directories of modules written for Ansible (library,
+	// ANSIBLE_LIBRARY); ModuleUtils those of their module_utils
+	// (module_utils, ANSIBLE_MODULE_UTILS).
+	Library, ModuleUtils []string
+	// CollectionsPaths are the directories holding ansible_collections/
+	// (collections_path, ANSIBLE_COLLECTIONS_PATH), where roles
+	// NAMESPACE.COLLECTION.ROLE are looked up after collections/ beside the
+	// playbook; nil means DefaultCollectionsPath.
+	CollectionsPaths []string
+	// DuplicateDictKey is what a mapping with a key written twice does
+	// (duplicate_dict_key): "warn" (also ""), "error" or "ignore"; the
+	// last value wins unless it is an error.
+	DuplicateDictKey string
 }
 
 // Loader reads playbooks and task files, caching parsed files so that a
@@ -82,6 +90,9 @@ func (l *Loader) Playbook(path string) (*Playbook, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ws := l.Warnings(); len(ws) > 0 && l.opts.DuplicateDictKey == "error" {
+		return nil, fmt.Errorf("Syntax Error while loading YAML.\n  %s", ws[0])
+	}
 	pb.Plays = plays
 	return pb, nil
 }
@@ -104,8 +115,12 @@ func (l *Loader) file(path string) (*yamlx.File, error) {
 }
 
 // Warnings are the warnings met in the files read so far (a key given twice
-// in a mapping), in Ansible's wording, file by file.
+// in a mapping), in Ansible's wording, file by file; none when
+// LoadOptions.DuplicateDictKey is "ignore".
 func (l *Loader) Warnings() []string {
+	if l.opts.DuplicateDictKey == "ignore" {
+		return nil
+	}
 	var out []string
 	for _, f := range l.order {
 		out = append(out, f.Warnings()...)

@@ -182,9 +182,12 @@ func (l *Loader) findRole(p *Play, name, baseDir string) (path, roleName string,
 }
 
 // DefaultCollectionsPath is where collections are looked for when none is
-// configured (Ansible's COLLECTIONS_PATHS, then the Python path where
-// Debian's ansible package puts them).
-var DefaultCollectionsPath = []string{"~/.ansible/collections", "/usr/share/ansible/collections", "/usr/lib/python3/dist-packages"}
+// configured (Ansible's COLLECTIONS_PATHS).
+var DefaultCollectionsPath = []string{"~/.ansible/collections", "/usr/share/ansible/collections"}
+
+// sysCollectionsPath is the Python path where Debian's ansible package puts
+// its collections; Ansible looks there last (collections_scan_sys_path).
+const sysCollectionsPath = "/usr/lib/python3/dist-packages"
 
 // collectionRole finds NAMESPACE.COLLECTION.ROLE in the collections beside
 // the playbook (collections/) or in the collections path; "" when name is
@@ -194,11 +197,12 @@ func (l *Loader) collectionRole(p *Play, name string) string {
 	if len(parts) != 3 || !validVarName(parts[0]) || !validVarName(parts[1]) || !validVarName(parts[2]) {
 		return ""
 	}
-	roots := l.opts.CollectionsPath
+	roots := l.opts.CollectionsPaths
 	if roots == nil {
 		roots = DefaultCollectionsPath
 	}
-	for _, root := range append([]string{filepath.Join(p.Dir, "collections")}, roots...) {
+	roots = append(append([]string{filepath.Join(p.Dir, "collections")}, roots...), sysCollectionsPath)
+	for _, root := range roots {
 		dir := filepath.Join(expandHome(root), "ansible_collections", parts[0], parts[1], "roles", parts[2])
 		if st, err := os.Stat(dir); err == nil && st.IsDir() {
 			abs, _ := filepath.Abs(dir)
