@@ -386,7 +386,8 @@ func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 			return f.Errorf(fl.Value, "unknown strategy %q (linear, free)", p.Strategy)
 		}
 	case "force_handlers":
-		p.ForceHandlers, _ = tasks.ToBool(v)
+		b, _ := tasks.ToBool(v)
+		p.ForceHandlers = &b
 	case "order":
 		p.Order, _ = tasks.ToStr(v)
 		if !strings.Contains(p.Order, "{{") && !contains(hostOrders, p.Order) {

@@ -43,7 +43,7 @@ type Play struct {
 	Serial            any // number, percent string, or list of them
 	MaxFailPercentage any
 	Strategy          string
-	ForceHandlers     bool
+	ForceHandlers     *bool // nil: as the run says (--force-handlers)
 	Order             string
 
 	PreTasks, Tasks, PostTasks, Handlers []*Task

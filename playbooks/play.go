@@ -522,7 +522,14 @@ func (ps *playState) flushHandlers(ctx context.Context, hosts []*hostRun) {
 	}
 }
 
-func (ps *playState) forceHandlers() bool { return ps.play.ForceHandlers || ps.run.opts.ForceHandlers }
+// forceHandlers is the play's force_handlers, or the run's when the play
+// does not say.
+func (ps *playState) forceHandlers() bool {
+	if ps.play.ForceHandlers != nil {
+		return *ps.play.ForceHandlers
+	}
+	return ps.run.opts.ForceHandlers
+}
 
 // notify records that hr notified name: a handler of that name (a role's
 // handler also answers to "ROLE : NAME") and every handler listening to
