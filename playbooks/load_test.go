@@ -56,6 +56,15 @@ func TestLoadErrors(t *testing.T) {
 		{"bad module_defaults argument", "- hosts: all\n  tasks:\n    - debug: msg=x\n      module_defaults: {file: {pth: x}}\n", nil, `site.yml:4:25: module_defaults: unsupported argument "pth"`},
 		{"unknown module_defaults group", "- hosts: all\n  module_defaults:\n    group/nosuch: {x: 1}\n", nil, `site.yml:3:5: Error loading module_defaults: could not resolve the module_defaults group ansible.builtin.nosuch`},
 		{"missing role", "- hosts: all\n  roles: [web]\n", nil, `the role "web" was not found`},
+		{"empty file", "", nil, `Empty playbook, nothing to do: `},
+		{"only a comment", "# nothing\n", nil, `Empty playbook, nothing to do: `},
+		{"no plays", "[]\n", nil, `A playbook must contain at least one play: `},
+		{"empty imported playbook", "- import_playbook: e.yml\n", map[string]string{"e.yml": "---\n"}, `Empty playbook, nothing to do: `},
+		{"hosts a number", "- hosts: 5\n  tasks: []\n", nil, `site.yml:1:10: Hosts list must be a sequence or string. Please check your playbook.`},
+		{"hosts a mapping", "- hosts: {a: 1}\n", nil, `site.yml:1:10: Hosts list must be a sequence or string.`},
+		{"hosts list of numbers", "- hosts: [web, 5]\n", nil, `site.yml:1:10: Hosts list contains an invalid host value: '5'`},
+		{"hosts empty", "- hosts:\n  tasks: []\n", nil, `site.yml:1:9: Hosts list cannot be empty. Please check your playbook`},
+		{"hosts empty string", "- hosts: ''\n", nil, `site.yml:1:10: Hosts list cannot be empty.`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

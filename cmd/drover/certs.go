@@ -86,7 +86,7 @@ func (o *certsOptions) run(ctx context.Context, out io.Writer, args []string) (e
 	if err := o.validate(); err != nil {
 		return exitcode.New(exitcode.Usage, err)
 	}
-	pattern := "all"
+	pattern := ""
 	if len(args) == 1 {
 		pattern = args[0]
 	}

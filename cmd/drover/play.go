@@ -133,6 +133,11 @@ func runPlay(ctx context.Context, f *playFlags, paths []string) (err error) {
 	if err != nil {
 		return exitcode.New(exitcode.BadInput, err)
 	}
+	if f.limit != "" && len(inv.Hosts()) > 0 {
+		if err := requireHosts(inv, "all", f.limit); err != nil {
+			return err
+		}
+	}
 	for _, h := range inv.Hosts() {
 		registerHostSecrets(red, h.Vars)
 	}

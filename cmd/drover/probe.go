@@ -17,6 +17,7 @@ import (
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/suggest"
 	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/inventory"
 	"github.com/drover/drover/tasks/probe"
@@ -61,7 +62,8 @@ SSH connection instead of from here. Output and exit status are drover run's.`,
 			if len(args) == 0 {
 				return exitcode.Errorf(exitcode.Usage, "probe KIND: expected tcp, dns, tls or http")
 			}
-			return exitcode.Errorf(exitcode.Usage, "probe %q: expected tcp, dns, tls or http", args[0])
+			return exitcode.Errorf(exitcode.Usage, "probe %q: expected tcp, dns, tls or http%s", args[0],
+				suggest.Hint(args[0], []string{"tcp", "dns", "tls", "http"}))
 		},
 	}
 	for _, k := range []probeKind{tcpKind(), tlsKind(), dnsKind(), httpKind()} {
@@ -111,7 +113,7 @@ func (o *probeOptions) run(ctx context.Context, k probeKind, args []string) (err
 	if err := o.validate(k); err != nil {
 		return exitcode.New(exitcode.Usage, err)
 	}
-	pattern := "all"
+	pattern := ""
 	if len(args) == 1 {
 		pattern = args[0]
 	}
@@ -186,6 +188,8 @@ func (o *probeOptions) probeHost(ctx context.Context, k probeKind, opener *hostc
 		if ctx.Err() != nil {
 			r.Msg = "interrupted"
 		}
+	} else if tr, ok := result.(probe.TLSResult); ok && len(tr.Warnings) > 0 {
+		r.Status, r.Msg = ui.StatusWarning, strings.Join(tr.Warnings, "\n")
 	}
 	o.remember(h.Name, result)
 	return r

@@ -262,7 +262,7 @@ func errorReason(ctx context.Context, err error) string {
 }
 
 // runStatus is the exit status for a finished run: interrupted, failed,
-// unreachable or ok, in that order of precedence.
+// unreachable, warning (a probe's) or ok, in that order of precedence.
 func runStatus(ctx context.Context, results []ui.HostResult, total int) error {
 	if ctx.Err() != nil {
 		return exitcode.New(exitcode.Interrupted, fmt.Errorf("interrupted: %d of %d hosts finished", countDone(results), total))
@@ -272,8 +272,10 @@ func runStatus(ctx context.Context, results []ui.HostResult, total int) error {
 		switch {
 		case r.Status == ui.StatusFailed:
 			code = exitcode.Failed
-		case r.Status == ui.StatusUnreachable && code == exitcode.OK:
+		case r.Status == ui.StatusUnreachable && code != exitcode.Failed:
 			code = exitcode.Unreachable
+		case r.Status == ui.StatusWarning && code == exitcode.OK:
+			code = exitcode.Warning
 		}
 	}
 	return exitcode.New(code, nil)

@@ -95,6 +95,9 @@ func (o *runOptions) runModule(ctx context.Context, pattern string) (err error) 
 	if err != nil {
 		return exitcode.New(exitcode.BadInput, err)
 	}
+	if err := requireHosts(inv, pattern, o.limit); err != nil {
+		return err
+	}
 	for _, h := range inv.Hosts() {
 		registerHostSecrets(red, h.Vars)
 	}

@@ -17,11 +17,12 @@ const (
 	StatusOK          Status = "ok"
 	StatusChanged     Status = "changed"
 	StatusSkipped     Status = "skipped"
+	StatusWarning     Status = "warning" // a probe passed with a warning (a certificate soon to expire)
 	StatusFailed      Status = "failed"
 	StatusUnreachable Status = "unreachable"
 )
 
-var statusRank = map[Status]int{StatusOK: 0, StatusChanged: 1, StatusSkipped: 2, StatusFailed: 3, StatusUnreachable: 4}
+var statusRank = map[Status]int{StatusOK: 0, StatusChanged: 1, StatusSkipped: 2, StatusWarning: 3, StatusFailed: 4, StatusUnreachable: 5}
 
 // HostResult is what one host returned for a command or probe.
 type HostResult struct {
@@ -98,6 +99,8 @@ func statusNote(r HostResult) string {
 	switch r.Status {
 	case StatusUnreachable:
 		return " UNREACHABLE"
+	case StatusWarning:
+		return " WARN"
 	case StatusFailed:
 		if r.RC != 0 {
 			return fmt.Sprintf(" FAILED rc=%d", r.RC)
@@ -112,15 +115,18 @@ func statusNote(r HostResult) string {
 }
 
 func msgColour(s Status) Colour {
-	if s == StatusFailed || s == StatusUnreachable {
+	switch s {
+	case StatusFailed, StatusUnreachable:
 		return Red
+	case StatusWarning:
+		return Yellow
 	}
 	return ""
 }
 
 func statusColour(s Status) Colour {
 	switch s {
-	case StatusChanged:
+	case StatusChanged, StatusWarning:
 		return Yellow
 	case StatusFailed, StatusUnreachable:
 		return Red
@@ -148,7 +154,7 @@ func (p *Printer) Summary(results []HostResult, wall time.Duration) {
 		counts[r.Status]++
 	}
 	var parts []string
-	for _, s := range []Status{StatusOK, StatusChanged, StatusSkipped, StatusFailed, StatusUnreachable} {
+	for _, s := range []Status{StatusOK, StatusChanged, StatusSkipped, StatusWarning, StatusFailed, StatusUnreachable} {
 		if counts[s] > 0 {
 			parts = append(parts, p.Paint(statusColour(s), fmt.Sprintf("%d %s", counts[s], s)))
 		}
