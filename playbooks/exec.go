@@ -185,7 +185,8 @@ func (ps *playState) taskInfo(t *Task, hosts []*hostRun) *TaskInfo {
 	if t.Role != nil && t.Role.Name != "" {
 		name = t.Role.Name + " : " + name
 	}
-	return &TaskInfo{ID: t.ID, Name: name, Action: t.Action, Pos: t.Pos, Handler: t.Handler, Hosts: len(hosts)}
+	check, _ := ps.kwBool(t, ps.scope(hosts[0], t), "check_mode", ps.run.opts.Check)
+	return &TaskInfo{ID: t.ID, Name: name, Action: t.Action, Pos: t.Pos, Handler: t.Handler, Hosts: len(hosts), Check: check}
 }
 
 // reachedStart implements --start-at-task: tasks before the named one are

@@ -57,8 +57,9 @@ type factSet struct {
 
 // include is one file an include_tasks asked for on a host.
 type include struct {
-	path string
-	vars map[string]any
+	path  string
+	vars  map[string]any
+	label string // the loop item's label, for output
 }
 
 // count adds the outcome to a host's recap counters.
@@ -481,6 +482,7 @@ func (o *outcome) hostResult(host string) *HostResult {
 	if len(o.includes) > 0 {
 		for _, inc := range o.includes {
 			hr.Included = append(hr.Included, inc.path)
+			hr.IncludedLabels = append(hr.IncludedLabels, inc.label)
 		}
 	}
 	return hr

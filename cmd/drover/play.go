@@ -17,7 +17,6 @@ import (
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/redact"
-	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/internal/vault"
 	"github.com/drover/drover/internal/yamlx"
 	"github.com/drover/drover/inventory"
@@ -51,6 +50,8 @@ type playFlags struct {
 	forceHandlers  bool
 	verbose        int
 	json           bool
+	ansibleOutput  bool
+	perHostRecap   bool
 }
 
 func newPlayCmd() *cobra.Command {
@@ -86,6 +87,8 @@ func newPlayCmd() *cobra.Command {
 	fl.BoolVar(&f.forceHandlers, "force-handlers", false, "run handlers even on hosts that failed")
 	fl.CountVarP(&f.verbose, "verbose", "v", "show each host's result (-v), connection details (-vvv)")
 	fl.BoolVar(&f.json, "json", false, "stream one JSON event per line")
+	fl.BoolVar(&f.ansibleOutput, "ansible-output", false, "print ansible-playbook's default output line for line (also with ANSIBLE_STDOUT_CALLBACK=default)")
+	fl.BoolVar(&f.perHostRecap, "per-host-recap", false, "one PLAY RECAP line per host, as Ansible prints it")
 	return cmd
 }
 
@@ -185,13 +188,7 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	if term.IsTerminal(int(os.Stdin.Fd())) {
 		opts.Prompt = secretPrompt(red, terminalPrompt)
 	}
-	if f.json {
-		opts.Output = playbooks.NewJSONOutput(os.Stdout, redactFunc(red))
-	} else {
-		text := playbooks.NewTextOutput(ui.New(), f.verbose, f.diff)
-		text.Redact = redactFunc(red)
-		opts.Output = text
-	}
+	opts.Output = playOutput(f, red)
 	for _, w := range append(opts.Inventory.Warnings(), opts.Loader.Warnings()...) {
 		opts.Output.Warn(w)
 	}
