@@ -7,9 +7,14 @@ import (
 	"github.com/drover/drover/internal/ui"
 )
 
-// diffText renders a result's diff (one or a list of before/after pairs) as
-// unified diffs, coloured on a terminal.
+// diffText renders a result's diffs, escaped and coloured on a terminal.
 func (o *TextOutput) diffText(res map[string]any) string {
+	return o.colourDiff(ui.Escape(ResultDiff(res)))
+}
+
+// ResultDiff renders the diff of a result (one or a list of before/after
+// pairs, or prepared text) as unified diffs, "" when there is none.
+func ResultDiff(res map[string]any) string {
 	var out []string
 	for _, d := range asList(res["diff"]) {
 		m, ok := d.(map[string]any)
@@ -17,11 +22,11 @@ func (o *TextOutput) diffText(res map[string]any) string {
 			continue
 		}
 		if p, ok := m["prepared"].(string); ok && p != "" {
-			out = append(out, p)
+			out = append(out, strings.TrimRight(p, "\n"))
 			continue
 		}
 		if u := unifiedDiffOf(m, diffSide); u != "" {
-			out = append(out, o.colourDiff(u))
+			out = append(out, strings.TrimRight(u, "\n"))
 		}
 	}
 	return strings.Join(out, "\n")

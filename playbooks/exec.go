@@ -186,7 +186,12 @@ func (ps *playState) taskInfo(t *Task, hosts []*hostRun) *TaskInfo {
 		name = t.Role.Name + " : " + name
 	}
 	check, _ := ps.kwBool(t, ps.scope(hosts[0], t), "check_mode", ps.run.opts.Check)
-	return &TaskInfo{ID: t.ID, Name: name, Action: t.Action, Pos: t.Pos, Handler: t.Handler, Hosts: len(hosts), Check: check}
+	names := make([]string, len(hosts))
+	for i, hr := range hosts {
+		names[i] = hr.h.name
+	}
+	return &TaskInfo{ID: t.ID, Name: name, Action: t.Action, Pos: t.Pos, Handler: t.Handler, Hosts: len(hosts),
+		HostNames: names, Check: check}
 }
 
 // reachedStart implements --start-at-task: tasks before the named one are

@@ -49,6 +49,8 @@ type TaskInfo struct {
 	Pos     Pos
 	Handler bool
 	Hosts   int
+	// HostNames are the hosts the task runs on.
+	HostNames []string
 	// Check is the task's check mode (on its first host).
 	Check bool
 	start time.Time

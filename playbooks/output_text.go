@@ -81,7 +81,7 @@ func (o *TextOutput) TaskStart(t *TaskInfo) {
 	t.start = time.Now()
 	tr := &taskRun{info: t}
 	if o.p.Live {
-		tr.prog = o.p.NewProgress(o.show(taskTitle(t)), t.Hosts)
+		tr.prog = o.p.NewProgress(o.show(taskTitle(t)), t.HostNames)
 	}
 	o.open[t] = tr
 	o.tasks++
@@ -104,7 +104,7 @@ func (o *TextOutput) HostDone(t *TaskInfo, r *HostResult) {
 	}
 	tr.results = append(tr.results, r)
 	if tr.prog != nil {
-		tr.prog.Add(uiStatus(r.Status))
+		tr.prog.Done(r.Host, uiStatus(r.Status))
 	}
 }
 
@@ -252,17 +252,17 @@ func (o *TextOutput) describe(t *TaskInfo, r *HostResult) *line {
 	case r.Result["censored"] != nil:
 		parts = append(parts, fmt.Sprint(r.Result["censored"]))
 	case o.verbosity > 0 && r.Status != statusSkipped:
-		parts = append(parts, toYAML(verboseResult(maskResult(o.Redact, r).Result)))
+		parts = append(parts, ui.Escape(toYAML(verboseResult(maskResult(o.Redact, r).Result))))
 	case r.Status == statusFailed || r.Status == statusUnreachable:
-		parts = append(parts, failureDetail(maskResult(o.Redact, r)))
+		parts = append(parts, ui.Escape(failureDetail(maskResult(o.Redact, r))))
 	case (t.Action == "debug" || t.Action == "assert") && r.Status == statusOK:
-		parts = append(parts, toYAML(debugShown(maskResult(o.Redact, r).Result)))
+		parts = append(parts, ui.Escape(toYAML(debugShown(maskResult(o.Redact, r).Result))))
 	}
 	if r.Result["diff"] != nil {
 		parts = append(parts, o.diffText(r.Result))
 	}
 	for _, w := range asList(r.Result["warnings"]) {
-		parts = append(parts, o.p.Paint(ui.Yellow, "[WARNING]: "+fmt.Sprint(w)))
+		parts = append(parts, o.p.Paint(ui.Yellow, "[WARNING]: "+ui.Escape(fmt.Sprint(w))))
 	}
 	l.detail = strings.TrimRight(strings.Join(nonEmpty(parts), "\n"), "\n")
 	return l

@@ -14,6 +14,7 @@ import (
 
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/hostconn"
+	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/inventory"
 	"github.com/drover/drover/tasks/probe"
 )
@@ -104,20 +105,27 @@ func (o *certsOptions) run(ctx context.Context, out io.Writer, args []string) (e
 		defer opener.Close()
 	}
 	eps, unreachable := o.endpoints(hosts), []probe.Row(nil)
+	prog := o.progress(eps, hosts)
+	defer prog.Stop()
 	if o.via == "host" {
 		eps, unreachable = o.viaHosts(ctx, opener, hosts, eps)
+		for _, r := range unreachable {
+			prog.Done(r.Host, ui.StatusUnreachable)
+		}
 	}
 	rows, err := probe.ScanEndpoints(ctx, eps, probe.ScanOptions{
 		Concurrency: o.forks, Timeout: time.Duration(o.conn.timeout) * time.Second,
 		TLSClient: probe.TLSClient{CAFile: o.caFile}, Thresholds: th, Now: now,
+		Checked: func(ep probe.Endpoint) { prog.Done(ep.Host, ui.StatusOK) },
 	})
 	if err != nil {
 		return exitcode.New(exitcode.BadInput, err)
 	}
 	rows = append(rows, unreachable...)
 	if len(o.files) > 0 {
-		rows = append(rows, o.fileRows(ctx, opener, hosts, th, now)...)
+		rows = append(rows, o.fileRows(ctx, opener, hosts, th, now, prog)...)
 	}
+	prog.Stop()
 	probe.SortRows(rows)
 	if ctx.Err() != nil {
 		return exitcode.New(exitcode.Interrupted, fmt.Errorf("interrupted"))
@@ -129,6 +137,19 @@ func (o *certsOptions) run(ctx context.Context, out io.Writer, args []string) (e
 		fmt.Fprintln(out, certsSummary(rows))
 	}
 	return exitcode.New(probe.ExitStatus(rows), nil)
+}
+
+// progress starts the live line over every endpoint and, with --files,
+// every host whose files are read.
+func (o *certsOptions) progress(eps []probe.Endpoint, hosts []*inventory.Host) *ui.Progress {
+	var names []string
+	for _, ep := range eps {
+		names = append(names, ep.Host)
+	}
+	if len(o.files) > 0 {
+		names = append(names, hostNames(hosts)...)
+	}
+	return ui.New().NewProgress("certs", names)
 }
 
 // validate checks the flags.
@@ -186,9 +207,12 @@ func hostAddress(h *inventory.Host) string {
 
 // fileRows reads the certificate files of every host, forks at a time; a
 // host that cannot be reached gives one ERROR row per pattern.
-func (o *certsOptions) fileRows(ctx context.Context, opener *hostconn.Opener, hosts []*inventory.Host, th probe.Thresholds, now time.Time) []probe.Row {
+func (o *certsOptions) fileRows(ctx context.Context, opener *hostconn.Opener, hosts []*inventory.Host, th probe.Thresholds, now time.Time, prog *ui.Progress) []probe.Row {
 	var rows []probe.Row
-	for _, r := range o.eachHost(hosts, func(h *inventory.Host) []probe.Row { return o.hostFiles(ctx, opener, h, th, now) }) {
+	for _, r := range o.eachHost(hosts, func(h *inventory.Host) []probe.Row {
+		defer prog.Done(h.Name, ui.StatusOK)
+		return o.hostFiles(ctx, opener, h, th, now)
+	}) {
 		rows = append(rows, r...)
 	}
 	return rows

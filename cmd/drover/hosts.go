@@ -61,6 +61,15 @@ func matchHosts(inv *inventory.Inventory, pattern, limit string) ([]*inventory.H
 	return hosts, warnings, nil
 }
 
+// hostNames are the names of hosts, in order.
+func hostNames(hosts []*inventory.Host) []string {
+	names := make([]string, len(hosts))
+	for i, h := range hosts {
+		names[i] = h.Name
+	}
+	return names
+}
+
 // requireHosts fails with errNoHosts, after the pattern warnings, when
 // pattern and limit leave no host of inv; the engine reports the warnings
 // of a run that goes ahead.

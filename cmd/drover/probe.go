@@ -130,7 +130,7 @@ func (o *probeOptions) run(ctx context.Context, k probeKind, args []string) (err
 	}
 	p := ui.New()
 	start := time.Now()
-	results := runAll(ctx, hosts, o.forks, o.sink(p, len(hosts)), func(ctx context.Context, h *inventory.Host) ui.HostResult {
+	results := runAll(ctx, hosts, o.forks, o.sink(p, hostNames(hosts)), func(ctx context.Context, h *inventory.Host) ui.HostResult {
 		return maskHostResult(red, o.probeHost(ctx, k, opener, h))
 	})
 	if !o.json && len(hosts) > 0 {
@@ -221,15 +221,15 @@ func (o *probeOptions) remember(host string, result any) {
 }
 
 // sink prints progress, or one JSON object per host with --json.
-func (o *probeOptions) sink(p *ui.Printer, total int) sink {
+func (o *probeOptions) sink(p *ui.Printer, names []string) sink {
 	if !o.json {
-		prog := p.NewProgress("", total)
+		prog := p.NewProgress("", names)
 		return func(r ui.HostResult) {
 			if r.Host == "" {
 				prog.Stop()
 				return
 			}
-			prog.Add(r.Status)
+			prog.Done(r.Host, r.Status)
 		}
 	}
 	enc := json.NewEncoder(p.Out)

@@ -90,6 +90,10 @@ func (p *Printer) printGroup(g group) {
 	head := fmt.Sprintf("%s (%d)", hostlist.Fold(hosts), len(hosts))
 	fmt.Fprintln(p.Out, p.Paint(statusColour(r.Status), "── "+head+statusNote(r)+" ──"))
 	writeBlock(p, r.Stdout, "")
+	// Without colours (piped to a file), stderr is set apart by a label.
+	if r.Stderr != "" && !p.Colour {
+		fmt.Fprintln(p.Out, "stderr:")
+	}
 	writeBlock(p, r.Stderr, Red)
 	writeBlock(p, r.Msg, msgColour(r.Status))
 }
@@ -136,11 +140,12 @@ func statusColour(s Status) Colour {
 	return Green
 }
 
+// writeBlock writes remote text, escaped (Escape), in colour c.
 func writeBlock(p *Printer, text string, c Colour) {
 	if text == "" {
 		return
 	}
-	text = strings.TrimSuffix(text, "\n")
+	text = Escape(strings.TrimSuffix(text, "\n"))
 	if c != "" {
 		text = p.Paint(c, text)
 	}

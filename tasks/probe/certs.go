@@ -414,6 +414,9 @@ type ScanOptions struct {
 	Thresholds
 	// Now is the time certificates are judged at; the current time when zero.
 	Now time.Time
+	// Checked, when set, is called as each endpoint is done (from several
+	// goroutines at once).
+	Checked func(Endpoint)
 }
 
 // ScanEndpoints probes every endpoint, Concurrency at a time, and returns
@@ -436,6 +439,9 @@ func ScanEndpoints(ctx context.Context, eps []Endpoint, opts ScanOptions) ([]Row
 		wg.Go(func() {
 			for i := range work {
 				results[i] = scanOne(ctx, eps[i], client, opts, now)
+				if opts.Checked != nil {
+					opts.Checked(eps[i])
+				}
 			}
 		})
 	}
