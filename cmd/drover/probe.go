@@ -185,14 +185,32 @@ func (o *probeOptions) probeHost(ctx context.Context, k probeKind, opener *hostc
 	r.Stdout = summary
 	if err != nil {
 		r.Status, r.Msg = ui.StatusFailed, err.Error()
+		r.Cause = failureCause(r.Msg, target, hostAddress(h))
 		if ctx.Err() != nil {
-			r.Msg = "interrupted"
+			r.Msg, r.Cause = "interrupted", ""
 		}
 	} else if tr, ok := result.(probe.TLSResult); ok && len(tr.Warnings) > 0 {
 		r.Status, r.Msg = ui.StatusWarning, strings.Join(tr.Warnings, "\n")
 	}
 	o.remember(h.Name, result)
 	return r
+}
+
+// failureCause is a probe's error without the host's target and address,
+// which differ from host to host, so that hosts failing for the same reason
+// fold together: "connect to <target>: connection refused".
+func failureCause(msg, target, addr string) string {
+	var pairs []string
+	if target != "" {
+		pairs = append(pairs, target, "<target>")
+	}
+	if addr != "" && addr != target {
+		pairs = append(pairs, addr, "<address>")
+	}
+	if cause := strings.NewReplacer(pairs...).Replace(msg); cause != msg {
+		return cause
+	}
+	return ""
 }
 
 // targetFor is the target for host h: --target templated with the host's

@@ -195,3 +195,22 @@ func TestProbeTLSAndUsage(t *testing.T) {
 func pemCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
+
+// TestProbeFailuresFoldByCause: hosts whose probes fail for the same reason
+// fold into one group although each message names its own address; --json
+// keeps each host's own message.
+func TestProbeFailuresFoldByCause(t *testing.T) {
+	port := freePort(t, "127.0.3.1")
+	inv := filepath.Join(t.TempDir(), "inv")
+	must(t, os.WriteFile(inv, []byte("a1 ansible_host=127.0.3.1\na2 ansible_host=127.0.3.2\na3 ansible_host=127.0.3.3\n"), 0o644))
+	r := execDrover(t, nil, "probe", "tcp", "-i", inv, "--port", strconv.Itoa(port))
+	if r.code != 2 || !strings.Contains(r.stdout, "── a[1-3] (3) FAILED ──\n") || !strings.Contains(r.stdout, "<target>: connect: connection refused\n") {
+		t.Errorf("exit %d, stdout:\n%s", r.code, r.stdout)
+	}
+	r = execDrover(t, nil, "probe", "tcp", "-i", inv, "--port", strconv.Itoa(port), "--json")
+	for i := 1; i <= 3; i++ {
+		if want := fmt.Sprintf("127.0.3.%d:%d: connect: connection refused", i, port); !strings.Contains(r.stdout, want) {
+			t.Errorf("--json lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}

@@ -32,7 +32,18 @@ type HostResult struct {
 	Stdout   string        `json:"stdout"`
 	Stderr   string        `json:"stderr"`
 	Msg      string        `json:"msg,omitempty"`
+	// Cause, when set, is Msg without what differs from host to host (its
+	// address): folded output groups and shows hosts by it.
+	Cause    string        `json:"-"`
 	Duration time.Duration `json:"-"`
+}
+
+// shownMsg is the message folded output shows: the cause when known.
+func (r HostResult) shownMsg() string {
+	if r.Cause != "" {
+		return r.Cause
+	}
+	return r.Msg
 }
 
 // group is the hosts that returned the same thing.
@@ -42,11 +53,11 @@ type group struct {
 }
 
 func (r HostResult) foldKey() string {
-	return fmt.Sprintf("%s\x00%d\x00%s\x00%s\x00%s", r.Status, r.RC, r.Stdout, r.Stderr, r.Msg)
+	return fmt.Sprintf("%s\x00%d\x00%s\x00%s\x00%s", r.Status, r.RC, r.Stdout, r.Stderr, r.shownMsg())
 }
 
-// Fold groups results whose status, exit code, output and message are all
-// equal; successes come first, then failures, unreachable hosts last, larger
+// Fold groups results whose status, exit code, output and message (or
+// cause) are all equal; successes come first, then failures, unreachable hosts last, larger
 // groups before smaller ones within a status.
 func fold(results []HostResult) []group {
 	index := map[string]int{}
@@ -95,7 +106,7 @@ func (p *Printer) printGroup(g group) {
 		fmt.Fprintln(p.Out, "stderr:")
 	}
 	writeBlock(p, r.Stderr, Red)
-	writeBlock(p, r.Msg, msgColour(r.Status))
+	writeBlock(p, r.shownMsg(), msgColour(r.Status))
 }
 
 // statusNote is what a group header says after its hosts.
