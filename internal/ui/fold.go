@@ -26,12 +26,12 @@ var statusRank = map[Status]int{StatusOK: 0, StatusChanged: 1, StatusSkipped: 2,
 
 // HostResult is what one host returned for a command or probe.
 type HostResult struct {
-	Host     string        `json:"host"`
-	Status   Status        `json:"status"`
-	RC       int           `json:"rc"`
-	Stdout   string        `json:"stdout"`
-	Stderr   string        `json:"stderr"`
-	Msg      string        `json:"msg,omitempty"`
+	Host   string `json:"host"`
+	Status Status `json:"status"`
+	RC     int    `json:"rc"`
+	Stdout string `json:"stdout"`
+	Stderr string `json:"stderr"`
+	Msg    string `json:"msg,omitempty"`
 	// Cause, when set, is Msg without what differs from host to host (its
 	// address): folded output groups and shows hosts by it.
 	Cause    string        `json:"-"`
