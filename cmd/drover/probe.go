@@ -16,7 +16,6 @@ import (
 
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/hostconn"
-	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/suggest"
 	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/inventory"
@@ -47,7 +46,7 @@ type probeKind struct {
 	// is not given; "" means --target is required, unless optionalTarget.
 	defaultTarget  func(addr string, port int) string
 	optionalTarget bool
-	run            func(ctx context.Context, o probe.Origin, host, target string, common *probeOptions) (summary string, result any, err error)
+	run            func(ctx context.Context, o probe.Origin, h *inventory.Host, target string, common *probeOptions) (summary string, result any, err error)
 }
 
 func newProbeCmd() *cobra.Command {
@@ -99,7 +98,7 @@ func (k probeKind) command() *cobra.Command {
 
 // tlsClientFlags registers the TLS client flags into c.
 func tlsClientFlags(f *pflag.FlagSet, c *probe.TLSClient) {
-	f.StringVar(&c.ServerName, "server-name", "", "TLS name to send and check (by default the target's host, or for tls without --target the inventory name)")
+	f.StringVar(&c.ServerName, "server-name", "", "TLS name to send and check; {{ }} uses the host's variables (by default drover_tls_server_name, else the target's host, or for tls without --target ansible_host or the inventory name)")
 	f.StringVar(&c.CAFile, "ca-file", "", "PEM roots to trust instead of the system's")
 	f.StringVar(&c.ClientCert, "client-cert", "", "PEM client certificate")
 	f.StringVar(&c.ClientKey, "client-key", "", "PEM key of the client certificate")
@@ -181,7 +180,7 @@ func (o *probeOptions) probeHost(ctx context.Context, k probeKind, opener *hostc
 		}
 		origin = probe.ViaHost(h.Name, conn)
 	}
-	summary, result, err := k.run(ctx, origin, h.Name, target, o)
+	summary, result, err := k.run(ctx, origin, h, target, o)
 	r.Stdout = summary
 	if err != nil {
 		r.Status, r.Msg = ui.StatusFailed, err.Error()
@@ -219,16 +218,7 @@ func (o *probeOptions) targetFor(k probeKind, h *inventory.Host) (string, error)
 	if o.target == "" {
 		return k.defaultTarget(hostAddress(h), o.port), nil
 	}
-	vars := jinja.MapVars{"inventory_hostname": h.Name, "inventory_hostname_short": strings.SplitN(h.Name, ".", 2)[0],
-		"group_names": h.Groups}
-	for k, v := range h.Vars {
-		vars[k] = v
-	}
-	out, err := jinja.New().Template(o.target, vars)
-	if err != nil {
-		return "", fmt.Errorf("--target: %v", err)
-	}
-	return fmt.Sprint(jinja.ToPlain(out)), nil
+	return hostTemplate("--target", o.target, h)
 }
 
 // remember keeps a host's probe result for the JSON sink.
@@ -306,13 +296,16 @@ func tcpKind() probeKind {
 			tlsClientFlags(f, &opts.TLSClient)
 		},
 		defaultTarget: hostPort,
-		run: func(ctx context.Context, o probe.Origin, host, target string, c *probeOptions) (string, any, error) {
+		run: func(ctx context.Context, o probe.Origin, h *inventory.Host, target string, c *probeOptions) (string, any, error) {
 			steps, err := parseDialogue(dialogue)
 			if err != nil {
 				return "", nil, err
 			}
 			run := opts
 			run.Target, run.Timeout, run.IPVersion, run.Dialogue = target, c.timeout(), c.ipv(), steps
+			if run.TLSClient, err = hostTLSClient(opts.TLSClient, h, false); err != nil {
+				return "", nil, err
+			}
 			res, err := probe.TCP(ctx, o, run)
 			return tcpSummary(res, err), res, err
 		},
@@ -382,11 +375,12 @@ func tlsKind() probeKind {
 			tlsClientFlags(f, &opts.TLSClient)
 		},
 		defaultTarget: func(addr string, port int) string { return hostPort(addr, cmpPort(port, 443)) },
-		run: func(ctx context.Context, o probe.Origin, host, target string, c *probeOptions) (string, any, error) {
+		run: func(ctx context.Context, o probe.Origin, h *inventory.Host, target string, c *probeOptions) (string, any, error) {
 			run := opts
 			run.Target, run.Timeout, run.IPVersion = target, c.timeout(), c.ipv()
-			if run.ServerName == "" && c.target == "" {
-				run.ServerName = host
+			var err error
+			if run.TLSClient, err = hostTLSClient(opts.TLSClient, h, c.target == ""); err != nil {
+				return "", nil, err
 			}
 			res, err := probe.TLS(ctx, o, run)
 			return tlsSummary(res), res, err
@@ -436,7 +430,7 @@ func dnsKind() probeKind {
 		},
 		// The server is the target; without one, the origin's resolver.
 		defaultTarget: hostPort, optionalTarget: true,
-		run: func(ctx context.Context, o probe.Origin, host, target string, c *probeOptions) (string, any, error) {
+		run: func(ctx context.Context, o probe.Origin, h *inventory.Host, target string, c *probeOptions) (string, any, error) {
 			run := opts
 			run.Server, run.Timeout, run.IPVersion = target, c.timeout(), c.ipv()
 			recursion := !noRecursion
@@ -446,6 +440,10 @@ func dnsKind() probeKind {
 				check.Count = &count
 			}
 			run.Answer = &check
+			var err error
+			if run.TLSClient, err = hostTLSClient(opts.TLSClient, h, false); err != nil {
+				return "", nil, err
+			}
 			res, err := probe.DNS(ctx, o, run)
 			return dnsSummary(res), res, err
 		},
@@ -498,7 +496,7 @@ func httpKind() probeKind {
 			}
 			return "http://" + net.JoinHostPort(addr, strconv.Itoa(port)) + "/"
 		},
-		run: func(ctx context.Context, o probe.Origin, host, target string, c *probeOptions) (string, any, error) {
+		run: func(ctx context.Context, o probe.Origin, h *inventory.Host, target string, c *probeOptions) (string, any, error) {
 			run := opts
 			run.URL, run.Timeout, run.IPVersion = target, c.timeout(), c.ipv()
 			follow := !noFollow
@@ -511,6 +509,9 @@ func httpKind() probeKind {
 				return "", nil, err
 			}
 			if run.JSONPath, err = parseJSONPaths(jsonPaths); err != nil {
+				return "", nil, err
+			}
+			if run.TLSClient, err = hostTLSClient(opts.TLSClient, h, false); err != nil {
 				return "", nil, err
 			}
 			res, err := probe.HTTP(ctx, o, run)

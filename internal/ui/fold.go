@@ -33,7 +33,8 @@ type HostResult struct {
 	Stderr string `json:"stderr"`
 	Msg    string `json:"msg,omitempty"`
 	// Cause, when set, is Msg without what differs from host to host (its
-	// address): folded output groups and shows hosts by it.
+	// address): folded output groups hosts by it, and shows it for a group
+	// of several.
 	Cause    string        `json:"-"`
 	Duration time.Duration `json:"-"`
 }
@@ -106,7 +107,11 @@ func (p *Printer) printGroup(g group) {
 		fmt.Fprintln(p.Out, "stderr:")
 	}
 	writeBlock(p, r.Stderr, Red)
-	writeBlock(p, r.shownMsg(), msgColour(r.Status))
+	msg := r.Msg // a host alone keeps its own message
+	if len(g.results) > 1 {
+		msg = r.shownMsg()
+	}
+	writeBlock(p, msg, msgColour(r.Status))
 }
 
 // statusNote is what a group header says after its hosts.
