@@ -16,9 +16,9 @@ var errNoHosts = exitcode.New(exitcode.NoHosts,
 	errors.New("Specified inventory, host pattern and/or --limit leaves us with no hosts to target."))
 
 // selectHosts loads the inventories with opts and returns the hosts
-// pattern selects, narrowed by limit when it is set. Pattern warnings go to
-// stderr, as Ansible prints them.
-func selectHosts(ctx context.Context, sources []string, pattern, limit string, opts inventory.Options) ([]*inventory.Host, error) {
+// pattern selects, narrowed by limit when it is set. Parts of the patterns
+// that match nothing are handled as host_pattern_mismatch (mismatch) says.
+func selectHosts(ctx context.Context, sources []string, pattern, limit, mismatch string, opts inventory.Options) ([]*inventory.Host, error) {
 	inv, err := inventory.Load(ctx, sources, opts)
 	if err != nil {
 		return nil, exitcode.New(exitcode.BadInput, err)
@@ -27,8 +27,25 @@ func selectHosts(ctx context.Context, sources []string, pattern, limit string, o
 		pattern = defaultPattern(inv)
 	}
 	hosts, warnings, err := matchHosts(inv, pattern, limit)
-	printWarnings(os.Stderr, warnings)
+	if merr := patternMismatch(warnings, mismatch); merr != nil {
+		return nil, merr
+	}
 	return hosts, err
+}
+
+// patternMismatch handles the warnings for parts of patterns that matched
+// nothing as host_pattern_mismatch says: printed ("warning", the default),
+// the first one an error ("error": exit status 1, as ansible-playbook), or
+// dropped ("ignore").
+func patternMismatch(warnings []string, mismatch string) error {
+	switch {
+	case mismatch == "ignore":
+		return nil
+	case mismatch == "error" && len(warnings) > 0:
+		return exitcode.New(exitcode.NoHosts, errors.New(warnings[0]))
+	}
+	printWarnings(os.Stderr, warnings)
+	return nil
 }
 
 // defaultPattern is the pattern of a command given none: all the hosts of
@@ -71,12 +88,15 @@ func hostNames(hosts []*inventory.Host) []string {
 }
 
 // requireHosts fails with errNoHosts, after the pattern warnings, when
-// pattern and limit leave no host of inv; the engine reports the warnings
-// of a run that goes ahead.
-func requireHosts(inv *inventory.Inventory, pattern, limit string) error {
+// pattern and limit leave no host of inv (or at the first part that
+// matches nothing, under host_pattern_mismatch=error); the engine reports
+// the warnings of a run that goes ahead.
+func requireHosts(inv *inventory.Inventory, pattern, limit, mismatch string) error {
 	_, warnings, err := matchHosts(inv, pattern, limit)
-	if errors.Is(err, errNoHosts) {
-		printWarnings(os.Stderr, warnings)
+	if errors.Is(err, errNoHosts) || mismatch == "error" {
+		if merr := patternMismatch(warnings, mismatch); merr != nil {
+			return merr
+		}
 	}
 	return err
 }

@@ -145,7 +145,7 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 		return exitcode.New(exitcode.BadInput, err)
 	}
 	if f.limit != "" && len(inv.Hosts()) > 0 {
-		if err := requireHosts(inv, "all", f.limit); err != nil {
+		if err := requireHosts(inv, "all", f.limit, f.conn.patternMismatch()); err != nil {
 			return err
 		}
 	}

@@ -31,7 +31,7 @@ func TestPlayOutputFormats(t *testing.T) {
 			[]string{"\nPLAY [localhost] ****", banner + "ok: [localhost] => {\n    \"msg\": \"hello\"\n}\n", "PLAY RECAP ****", recap}, []string{"\x1b["}},
 		{"flag", nil, []string{"--ansible-output"}, false, []string{banner, recap}, nil},
 		{"callback on a terminal", []string{"ANSIBLE_STDOUT_CALLBACK=default"}, nil, true, []string{green + "ok: [localhost] => {"}, nil},
-		{"nocolor on a terminal", []string{"ANSIBLE_STDOUT_CALLBACK=default", "ANSIBLE_NOCOLOR=1"}, nil, true, []string{"ok: [localhost] => {"}, []string{green}},
+		{"nocolor on a terminal", []string{"ANSIBLE_STDOUT_CALLBACK=default", "ANSIBLE_NOCOLOR=1", "NO_COLOR=1"}, nil, true, []string{"ok: [localhost] => {"}, []string{green}},
 		{"force colour piped", []string{"ANSIBLE_STDOUT_CALLBACK=ansible.builtin.default", "ANSIBLE_FORCE_COLOR=1"}, nil, false, []string{green + "ok: [localhost] => {"}, nil},
 		{"per-host recap", nil, []string{"--per-host-recap"}, false, []string{"TASK [hi]\n  ok localhost\n", "PLAY RECAP\n" + recap}, []string{"****"}},
 	}

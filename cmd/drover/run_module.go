@@ -95,7 +95,7 @@ func (o *runOptions) runModule(ctx context.Context, pattern string) (err error) 
 	if err != nil {
 		return exitcode.New(exitcode.BadInput, err)
 	}
-	if err := requireHosts(inv, pattern, o.limit); err != nil {
+	if err := requireHosts(inv, pattern, o.limit, o.conn.patternMismatch()); err != nil {
 		return err
 	}
 	for _, h := range inv.Hosts() {
