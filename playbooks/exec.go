@@ -223,7 +223,13 @@ func (ps *playState) taskInfo(t *Task, hosts []*hostRun) *TaskInfo {
 	if t.Role != nil && t.Role.Name != "" {
 		name = t.Role.Name + " : " + name
 	}
-	return &TaskInfo{ID: t.ID, Name: name, Action: t.Action, Pos: t.Pos, Handler: t.Handler, Hosts: len(hosts)}
+	check, _ := ps.kwBool(t, ps.scope(hosts[0], t), "check_mode", ps.run.opts.Check)
+	names := make([]string, len(hosts))
+	for i, hr := range hosts {
+		names[i] = hr.h.name
+	}
+	return &TaskInfo{ID: t.ID, Name: name, Action: t.Action, Pos: t.Pos, Handler: t.Handler, Hosts: len(hosts),
+		HostNames: names, Check: check}
 }
 
 // reachedStart implements --start-at-task: tasks before the named one are

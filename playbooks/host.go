@@ -345,21 +345,12 @@ func (ps *playState) taskArgs(t *Task, s *scope) (map[string]any, error) {
 	}
 	v, err := ps.run.env.TemplateValue(given, s)
 	if err != nil {
-		return nil, undefinedOption(t, err)
+		return nil, undefinedOption(t, s, err)
 	}
 	args, _ := jinja.ToPlain(v).(map[string]any)
 	keepOrder(t.Action, v, args)
 	omitValue(args, ps.run.omit)
 	return args, nil
-}
-
-// undefinedOption words an undefined variable in a task's arguments as
-// Ansible does (scripts match its first sentence) and adds where the task is.
-func undefinedOption(t *Task, err error) error {
-	if !jinja.IsUndefined(err) {
-		return err
-	}
-	return fmt.Errorf("The task includes an option with an undefined variable. The error was: %v. %v\n\nThe task is at %s", err, err, t.Pos)
 }
 
 // omitValue removes every mapping entry whose value is the omit
@@ -474,9 +465,10 @@ func (o *outcome) hostResult(host string) *HostResult {
 		}
 		hr.Items = append(hr.Items, ItemResult{Label: it.label, Status: it.status, Result: r})
 	}
-	if len(o.includes) > 0 {
-		for _, inc := range o.includes {
+	for _, inc := range o.includes {
+		if inc.path != "" { // an include_role shows no included: line, as in Ansible
 			hr.Included = append(hr.Included, inc.path)
+			hr.IncludedLabels = append(hr.IncludedLabels, inc.label)
 		}
 	}
 	return hr

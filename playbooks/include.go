@@ -21,6 +21,8 @@ type include struct {
 	path string         // the task file; "" for a role
 	args map[string]any // include_role: its templated options
 	vars map[string]any // loop variables
+	// label is the loop item's label, for output.
+	label string
 }
 
 func (inc include) key() string {
@@ -43,7 +45,7 @@ func (ps *playState) includeOnce(t *Task, s *scope, o *outcome) itemOutcome {
 	}
 	v, err := ps.run.env.Template(includeFile(t.Args), s)
 	if err != nil {
-		return failItem(undefinedOption(t, err).Error())
+		return failItem(undefinedOption(t, s, err).Error())
 	}
 	file, _ := tasks.ToStr(jinja.ToPlain(v))
 	file = strings.TrimSpace(file)

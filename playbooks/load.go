@@ -197,10 +197,14 @@ func (l *Loader) playbookFile(path string, from *importEntry) ([]*Play, error) {
 		l.stack = append(l.stack, path)
 	}
 	defer l.leave()
-	if len(f.Docs) == 0 {
-		return nil, nil
+	abs, _ := filepath.Abs(path)
+	if len(f.Docs) == 0 || yamlx.Resolve(f.Docs[0]).Tag == "!!null" {
+		return nil, fmt.Errorf("Empty playbook, nothing to do: %s", abs)
 	}
 	root := yamlx.Resolve(f.Docs[0])
+	if root.Kind == yaml.SequenceNode && len(root.Content) == 0 {
+		return nil, fmt.Errorf("A playbook must contain at least one play: %s", abs)
+	}
 	if root.Kind != yaml.SequenceNode {
 		return nil, f.Errorf(root, "a playbook must be a list of plays, got a %s", yamlx.KindName(root))
 	}
@@ -413,14 +417,18 @@ func setHosts(f *yamlx.File, n *yaml.Node, p *Play, v any) error {
 		p.Hosts = []string{x}
 	case []any:
 		for _, h := range x {
-			s, _ := tasks.ToStr(h)
+			s, ok := h.(string)
+			if !ok {
+				return f.Errorf(n, "Hosts list contains an invalid host value: '%s'", tasks.PyRepr(h))
+			}
 			p.Hosts = append(p.Hosts, s)
 		}
 	case nil:
-		return f.Errorf(n, "hosts is empty; give a pattern such as all or a group name")
 	default:
-		s, _ := tasks.ToStr(x)
-		p.Hosts = []string{s}
+		return f.Errorf(n, "Hosts list must be a sequence or string. Please check your playbook.")
+	}
+	if strings.TrimSpace(strings.Join(p.Hosts, "")) == "" {
+		return f.Errorf(n, "Hosts list cannot be empty. Please check your playbook")
 	}
 	return nil
 }

@@ -73,6 +73,15 @@ func TestLoadErrors(t *testing.T) {
 		{"include_tasks bad option", "- hosts: all\n  tasks:\n    - include_tasks: {file: a.yml, bogus: 1}\n", nil, `site.yml:3:36: unsupported argument "bogus"`},
 		{"role in handlers", "- hosts: all\n  handlers:\n    - import_role: name=r\n", map[string]string{"roles/r/tasks/main.yml": "- debug: msg=x\n"},
 			"site.yml:3:7: Using 'import_role' as a handler is not supported."},
+		{"empty file", "", nil, `Empty playbook, nothing to do: `},
+		{"only a comment", "# nothing\n", nil, `Empty playbook, nothing to do: `},
+		{"no plays", "[]\n", nil, `A playbook must contain at least one play: `},
+		{"empty imported playbook", "- import_playbook: e.yml\n", map[string]string{"e.yml": "---\n"}, `Empty playbook, nothing to do: `},
+		{"hosts a number", "- hosts: 5\n  tasks: []\n", nil, `site.yml:1:10: Hosts list must be a sequence or string. Please check your playbook.`},
+		{"hosts a mapping", "- hosts: {a: 1}\n", nil, `site.yml:1:10: Hosts list must be a sequence or string.`},
+		{"hosts list of numbers", "- hosts: [web, 5]\n", nil, `site.yml:1:10: Hosts list contains an invalid host value: '5'`},
+		{"hosts empty", "- hosts:\n  tasks: []\n", nil, `site.yml:1:9: Hosts list cannot be empty. Please check your playbook`},
+		{"hosts empty string", "- hosts: ''\n", nil, `site.yml:1:10: Hosts list cannot be empty.`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -90,6 +90,7 @@ func (ps *playState) loop(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 		if len(carry) > 0 {
 			is = is.withOver(carry)
 		}
+		included := len(o.includes)
 		it := ps.loopItem(ctx, t, hr, is, o)
 		if f, ok := it.result["ansible_facts"].(map[string]any); ok && t.Action != "debug" {
 			for k, v := range f {
@@ -106,6 +107,9 @@ func (ps *playState) loop(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 			it.result["ansible_loop"] = is.loop["ansible_loop"]
 		}
 		it.label = ps.itemLabel(lc, is, item)
+		if len(o.includes) > included {
+			o.includes[len(o.includes)-1].label = it.label
+		}
 		o.items = append(o.items, it)
 		results = append(results, it.result)
 		if it.status == statusUnreachable {

@@ -197,9 +197,12 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 	if err != nil {
 		return err
 	}
-	r.out.PlayStart(&PlayInfo{Name: name, Hosts: hosts, Pos: p.Pos})
+	check := r.opts.Check
+	if v, ok := p.Kw["check_mode"]; ok {
+		check, _ = tasks.ToBool(v)
+	}
+	r.out.PlayStart(&PlayInfo{Name: name, Hosts: hosts, Pos: p.Pos, Check: check})
 	if len(hosts) == 0 {
-		r.out.Warn("no hosts matched (or all of them failed in an earlier play): skipping the play")
 		return nil
 	}
 	if err := r.playbookVars(p, hosts); err != nil {

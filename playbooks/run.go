@@ -226,6 +226,9 @@ func Run(ctx context.Context, pb *Playbook, opts Options) (*Stats, error) {
 	r.ctx = ctx
 	defer r.closeConns()
 	defer r.workers.stop()
+	if pr, ok := r.out.(PlaybookReporter); ok {
+		pr.PlaybookStart(pb.Path, len(pb.Plays))
+	}
 	for _, p := range pb.Plays {
 		if ctx.Err() != nil || r.stopAll {
 			break
