@@ -46,6 +46,15 @@ func (c *connFlags) secrets() *redact.Redactor {
 	return c.red
 }
 
+// patternMismatch is the configured host_pattern_mismatch (warning, error
+// or ignore).
+func (c *connFlags) patternMismatch() string {
+	if c.cfg == nil || c.cfg.HostPatternMismatch == "" {
+		return "warning"
+	}
+	return c.cfg.HostPatternMismatch
+}
+
 // selectHosts loads the inventories, decrypting vault data with the vault
 // flags' passwords, and returns the hosts pattern selects (narrowed by
 // limit); the hosts' passwords and the vault values are registered as
@@ -55,7 +64,7 @@ func (c *connFlags) selectHosts(ctx context.Context, pattern, limit string) ([]*
 	if err != nil {
 		return nil, err
 	}
-	hosts, err := selectHosts(ctx, c.inventories, pattern, limit, inventory.Options{Decrypt: vaultFunc(kr)})
+	hosts, err := selectHosts(ctx, c.inventories, pattern, limit, c.patternMismatch(), inventory.Options{Decrypt: vaultFunc(kr)})
 	if err != nil {
 		return nil, err
 	}
