@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 
 	"github.com/spf13/pflag"
 )
@@ -89,20 +88,4 @@ func runPasswordScript(ctx context.Context, path string) ([]byte, error) {
 		return nil, fmt.Errorf("the password script failed (%v): %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	return out, nil
-}
-
-// droverVersion is drover's module version and, when the build recorded
-// it, its source revision.
-func droverVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(unknown)"
-	}
-	v := info.Main.Version
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" {
-			v += " " + s.Value
-		}
-	}
-	return v + " " + info.GoVersion
 }

@@ -61,7 +61,7 @@ func TestAnsiblePlaybookName(t *testing.T) {
 				out, code := runNamed(t, dir, bin, tc.onPath, args)
 				want := "x=linked"
 				if args[0] == "--version" {
-					want = "drover play (answers as ansible-playbook)"
+					want = "; play answers as ansible-playbook"
 				}
 				if code != 0 || !strings.Contains(out, want) {
 					t.Errorf("ansible-playbook %q: exit %d, want 0 and %q in:\n%s", args, code, want, out)
@@ -189,7 +189,7 @@ func TestAnsiblePlaybookFlags(t *testing.T) {
 		{"--scp-extra-args refused", append([]string{"--scp-extra-args", "-l 10"}, local...), 5, []string{"never with scp or sftp"}, nil},
 		{"--sftp-extra-args refused", append([]string{"--sftp-extra-args=-l 10"}, local...), 5, []string{"never with scp or sftp"}, nil},
 		{"unknown flag", append([]string{"--bogus"}, local...), 5, []string{"unknown flag: --bogus"}, nil},
-		{"--version", []string{"--version"}, 0, []string{"drover play (answers as ansible-playbook)"}, nil},
+		{"--version", []string{"--version"}, 0, []string{"; play answers as ansible-playbook"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
