@@ -42,8 +42,11 @@ type Report struct {
 	Started time.Time     `json:"started"`
 	Drover  string        `json:"drover"` // the drover binary and its revision
 	Timeout time.Duration `json:"timeout"`
-	Results []Result      `json:"results"`
-	Skipped []SkipEntry   `json:"skipped"`
+	// OracleFrom names the reports Ansible's results were taken from; "" when
+	// Ansible ran in this run.
+	OracleFrom string      `json:"oracle_from,omitempty"`
+	Results    []Result    `json:"results"`
+	Skipped    []SkipEntry `json:"skipped"`
 }
 
 // SkipEntry is a skipped target in a report.
@@ -93,6 +96,9 @@ func (rep *Report) Markdown(w io.Writer) error {
 	p := &printer{w: w}
 	p.f("# drover on ansible-core 2.14's integration targets\n\n")
 	p.f("Run %s, drover %s, %s per target and runner.\n\n", rep.Started.Format(time.RFC3339), rep.Drover, rep.Timeout)
+	if rep.OracleFrom != "" {
+		p.f("Ansible's results are those of earlier runs: %s.\n\n", rep.OracleFrom)
+	}
 	p.f("drover passes / Ansible passes here: **%s** overall; role targets %s; runme targets %s.\n", all, byKind[Role], byKind[Runme])
 	p.f("%d targets run (drover passes %d of them), %d fail under Ansible here (not counted), %d skipped.",
 		len(rep.Results), rep.droverPasses(), rep.notCounted(), len(rep.Skipped))

@@ -106,7 +106,7 @@ func run(ctx context.Context, o *options, names []string) (err error) {
 		return err
 	}
 	env.Timeout, env.Verbosity, env.Keep = o.timeout, o.verbosity, o.keep
-	rep := &compat.Report{Started: time.Now(), Drover: droverVersion(ctx, runners), Timeout: o.timeout}
+	rep := &compat.Report{Started: time.Now(), Drover: droverVersion(ctx, runners), Timeout: o.timeout, OracleFrom: o.oracleNote()}
 	for _, s := range skipped {
 		rep.Skipped = append(rep.Skipped, compat.SkipEntry{Target: s.Target.Name, Kind: s.Target.Kind, Reason: s.Reason})
 	}
@@ -142,6 +142,21 @@ func (o *options) pickRunners() (map[string]compat.Runner, error) {
 		out[name] = compat.Runner{Name: name, Path: abs}
 	}
 	return out, nil
+}
+
+// oracleNote says where Ansible's results come from: the -oracle reports
+// and when each ran; "" without -oracle.
+func (o *options) oracleNote() string {
+	if o.oracle == "" {
+		return ""
+	}
+	var notes []string
+	for _, path := range strings.Split(o.oracle, ",") {
+		if rep, err := compat.LoadReport(path); err == nil {
+			notes = append(notes, fmt.Sprintf("%s (run %s)", path, rep.Started.Format(time.RFC3339)))
+		}
+	}
+	return strings.Join(notes, ", then ")
 }
 
 // loadOracle reads Ansible's outcomes from the reports of -oracle (a
@@ -286,6 +301,9 @@ func (o *options) rerender() error {
 		if a := oracle[r.Target]; a != nil {
 			rep.Results[i].Ansible = a
 		}
+	}
+	if o.oracle != "" {
+		rep.OracleFrom = o.oracleNote()
 	}
 	rep.RefreshErrors()
 	o.out = filepath.Dir(o.render)
