@@ -12,12 +12,16 @@ import (
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/yamlx"
 	"github.com/drover/drover/tasks"
+	"github.com/drover/drover/tasks/pymodule"
 )
 
 // LoadOptions tune loading.
 type LoadOptions struct {
 	// Vault decrypts !vault values and vault-encrypted files.
 	Vault yamlx.VaultFunc
+	// Modules says where modules drover has no native implementation of
+	// are found (ANSIBLE_LIBRARY, ANSIBLE_COLLECTIONS_PATH, ...).
+	Modules pymodule.Config
 }
 
 // Loader reads playbooks and task files, caching parsed files so that a
@@ -28,11 +32,13 @@ type Loader struct {
 	order  []*yamlx.File // files in the order first read, for Warnings
 	stack  []string      // files being imported, to detect cycles
 	nextID int
+	// modules finds the modules tasks name (see moduleFor).
+	modules *pymodule.Finder
 }
 
 // NewLoader returns a loader.
 func NewLoader(opts LoadOptions) *Loader {
-	return &Loader{opts: opts, files: map[string]*yamlx.File{}}
+	return &Loader{opts: opts, files: map[string]*yamlx.File{}, modules: pymodule.NewFinder(opts.Modules)}
 }
 
 // Load reads the playbook at path with its imports, checking every task's
@@ -152,6 +158,9 @@ func (l *Loader) playbookFile(path string, from *importEntry) ([]*Play, error) {
 		l.stack = append(l.stack, path)
 	}
 	defer l.leave()
+	if abs, err := filepath.Abs(path); err == nil {
+		l.modules.AddPlaybookDir(filepath.Dir(abs))
+	}
 	if len(f.Docs) == 0 {
 		return nil, nil
 	}
@@ -350,7 +359,7 @@ func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 		p.Kw["tags"], err = tagList(f, fl.Value, v)
 	case "gather_timeout", "fact_path":
 	case "module_defaults":
-		if err := checkModuleDefaults(f, fl.Value, v); err != nil {
+		if err := l.checkModuleDefaults(f, fl.Value, v); err != nil {
 			return err
 		}
 		p.Kw[fl.Key] = v

@@ -129,6 +129,7 @@ func (l *Loader) loadRoleFiles(f *yamlx.File, n *yaml.Node, r *Role, p *Play, rf
 	if r.Vars, err = l.roleVars(r, "vars", rf.vars); err != nil {
 		return err
 	}
+	l.modules.AddRoleDir(r.Path)
 	tc := &taskCtx{play: p, role: r, parent: parent, dir: filepath.Join(r.Path, "tasks")}
 	if file := roleFile(r.Path, "tasks", rf.tasks); file != "" {
 		if r.Tasks, err = l.TaskFile(file, tc, f, n); err != nil {

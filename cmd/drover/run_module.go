@@ -85,7 +85,7 @@ func (o *runOptions) runModule(ctx context.Context, pattern string) (err error) 
 	if err != nil {
 		return exitcode.New(exitcode.Usage, err)
 	}
-	loader := playbooks.NewLoader(playbooks.LoadOptions{Vault: vaultFn})
+	loader := playbooks.NewLoader(playbooks.LoadOptions{Vault: vaultFn, Modules: moduleConfig()})
 	pb, err := loader.AdHoc(pattern, o.module, o.args)
 	if err != nil {
 		return exitcode.Errorf(exitcode.Usage, "-m %s -a %q: %v", o.module, o.args, err)
