@@ -39,6 +39,8 @@ type reply struct {
 	RC    int    `json:"rc"`
 	Out   int    `json:"out"`
 	Err   int    `json:"err"`
+	// ResultsFile is the job file of an async request.
+	ResultsFile string `json:"results_file"`
 	// stdout and stderr of a run request.
 	stdout, stderr []byte
 }

@@ -12,6 +12,11 @@
 #       "n": N} + the files: writes them to a fresh directory and runs argv
 #       there ({} in argv is that directory); answers as run.
 #   {"op": "kill", "id": K}: kills that request's processes.
+#   {"op": "async", "id": K, "jid": J, "limit": S, ... as run}: starts the module
+#       detached (Ansible's async with poll: 0): its status goes to the job file
+#       ~/.ansible_async/J ({"started": 1, "finished": 0} until it ends, then its
+#       result); answers {"id": K, "results_file": FILE}; the job then owns the
+#       run directory and removes it when done.
 # End of input (MODE "once": after the first answer) ends the agent once its
 # children have finished; SIGTERM, SIGHUP and SIGINT end it at once. Either
 # way the run directory is removed.
@@ -22,6 +27,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
 import zipfile
 
 try:
@@ -61,6 +67,7 @@ class Agent(object):
         self.poll.register(0, select.POLLIN)
         self.warm = False
         self.seq = 0
+        self.keep = False
         try:
             self.cwd = os.getcwd()
         except OSError:
@@ -120,6 +127,8 @@ class Agent(object):
                 self.start(head, body)
             elif op == 'kill':
                 self.kill(head['id'])
+            elif op == 'async':
+                self.start_async(head, body)
         except Exception as e:
             self.send({'id': head.get('id'), 'error': '%s: %s' % (type(e).__name__, e)})
 
@@ -310,7 +319,56 @@ class Agent(object):
         os._exit(1)
 
     def cleanup(self):
-        shutil.rmtree(self.root, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def start_async(self, head, body):
+        adir = os.path.expanduser(os.environ.get('ANSIBLE_ASYNC_DIR') or '~/.ansible_async')
+        if not os.path.isdir(adir):
+            os.makedirs(adir, 0o700)
+        job = os.path.join(adir, head['jid'])
+        write_json(job, {'started': 1, 'finished': 0, 'ansible_job_id': head['jid']})
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setsid()
+                if os.fork() == 0:
+                    self.run_job(head, body, job)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        self.keep = True
+        self.eof = True
+        self.send({'id': head['id'], 'results_file': job})
+
+    def run_job(self, head, args, job):
+        try:
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            os.close(self.out)
+            paths = [os.path.join(self.root, n) for n in ('job.out', 'job.err')]
+            fds = [os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600) for p in paths]
+            pid = os.fork()
+            if pid == 0:
+                self.child(head, args, fds[0], fds[1])
+            deadline = time.time() + int(head.get('limit') or 0)
+            timed_out = False
+            while True:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    break
+                if head.get('limit') and time.time() > deadline:
+                    timed_out = True
+                    os.killpg(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    break
+                time.sleep(0.2)
+            out, err = [open(p, 'rb').read().decode('utf-8', 'replace') for p in paths]
+            write_json(job, job_result(head, out, err, timed_out))
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+            os._exit(0)
 
 
 def compile_all(dest, names):
@@ -338,6 +396,34 @@ def compile_all(dest, names):
             f.close()
     z.close()
     return buf.getvalue()
+
+
+def write_json(path, data):
+    part = path + '.tmp'
+    f = open(part, 'w')
+    try:
+        f.write(json.dumps(data))
+    finally:
+        f.close()
+    os.rename(part, path)
+
+
+def job_result(head, out, err, timed_out):
+    # What an async job leaves in its job file, as Ansible's async wrapper:
+    # the module's JSON result (with its stderr), or why there is none.
+    jid = head['jid']
+    if timed_out:
+        return {'failed': 1, 'msg': 'Timeout exceeded', 'ansible_job_id': jid, 'child_pid': 0}
+    lines = out.splitlines()
+    start = [i for i, l in enumerate(lines) if l.strip().startswith('{')]
+    end = [i for i, l in enumerate(lines) if l.strip().endswith('}')]
+    try:
+        result = json.loads('\n'.join(lines[start[0]:end[-1] + 1]))
+    except (ValueError, IndexError):
+        return {'failed': 1, 'msg': 'the module printed no JSON result', 'data': out, 'stderr': err, 'ansible_job_id': jid}
+    if err:
+        result['stderr'] = err
+    return result
 
 
 def exit_code(e):

@@ -9,8 +9,8 @@
 // keyword, then as ansible.legacy: the library/ directories beside the
 // playbooks and roles loaded so far (in that order), the configured library
 // paths (ANSIBLE_LIBRARY) with their subdirectories, then the installed
-// ansible-core's modules; a .py file anywhere on that path wins over a file
-// of another extension. ansible.builtin.NAME is ansible-core's only;
+// ansible-core's modules: the first directory with a file of that name
+// (any extension but the ignored ones) wins. ansible.builtin.NAME is ansible-core's only;
 // NS.COLL.NAME is found in the collection paths (beside the playbook,
 // ANSIBLE_COLLECTIONS_PATH, the installed ansible_collections package).
 // Redirects, deprecations and tombstones of a collection's

@@ -11,12 +11,11 @@ import (
 // (MODULE_IGNORE_EXTS).
 var ignoredExts = []string{".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".yaml", ".yml", ".ini"}
 
-// dirIndex is one directory's module files: by name without extension
-// and by full name, for .py files (py) and for any file (all); the first
-// file in name order wins.
+// dirIndex is one directory's module files, by name without extension
+// and by full name (the first file in name order wins), and by module
+// name (without extension) in order.
 type dirIndex struct {
-	py, all map[string]string
-	// names are the module names (without extension), in order.
+	files map[string]string
 	names []string
 }
 
@@ -27,7 +26,7 @@ func (f *Finder) index(dir string) *dirIndex {
 	if ix, ok := f.indexes[dir]; ok {
 		return ix
 	}
-	ix := &dirIndex{py: map[string]string{}, all: map[string]string{}}
+	ix := &dirIndex{files: map[string]string{}}
 	entries, _ := os.ReadDir(dir)
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	for _, e := range entries {
@@ -44,15 +43,12 @@ func (ix *dirIndex) add(dir, name string) {
 	}
 	ext := filepath.Ext(name)
 	base := strings.TrimSuffix(name, ext)
-	if _, ok := ix.all[base]; !ok {
+	if _, ok := ix.files[base]; !ok {
 		ix.names = append(ix.names, base)
 	}
 	for _, k := range []string{base, name} {
-		if _, ok := ix.all[k]; !ok {
-			ix.all[k] = full
-		}
-		if _, ok := ix.py[k]; !ok && ext == ".py" {
-			ix.py[k] = full
+		if _, ok := ix.files[k]; !ok {
+			ix.files[k] = full
 		}
 	}
 }
@@ -106,22 +102,14 @@ type searchDir struct {
 	builtin bool
 }
 
-// legacy resolves ansible.legacy.NAME: the first .py module of that name
-// on the search path, else the first file of that name with any
-// extension; failing that, ansible-core's routing of the name.
+// legacy resolves ansible.legacy.NAME: the first file of that name (with
+// any extension) on the search path; failing that, ansible-core's routing
+// of the name.
 func (r *resolution) legacy(name string) (*Module, error) {
-	dirs := r.f.legacyDirs()
-	for _, pick := range []func(*dirIndex) map[string]string{
-		func(ix *dirIndex) map[string]string { return ix.py },
-		func(ix *dirIndex) map[string]string { return ix.all },
-	} {
-		for _, d := range dirs {
-			if p, ok := pick(r.f.index(d.path))[name]; ok {
-				return r.done(legacyModule(name, p, d.builtin)), nil
-			}
+	for _, d := range r.f.legacyDirs() {
+		if p, ok := r.f.index(d.path).files[name]; ok {
+			return r.done(legacyModule(name, p, d.builtin)), nil
 		}
-	}
-	for _, d := range dirs {
 		r.looked = appendNew(r.looked, d.path)
 	}
 	return r.routed("ansible.builtin", name)
@@ -132,7 +120,7 @@ func (r *resolution) legacy(name string) (*Module, error) {
 func (r *resolution) builtin(name string) (*Module, error) {
 	if r.f.cfg.AnsibleRoot != "" {
 		dir := filepath.Join(r.f.cfg.AnsibleRoot, "modules")
-		if p, ok := r.f.index(dir).py[name]; ok {
+		if p, ok := r.f.index(dir).files[name]; ok && filepath.Ext(p) == ".py" {
 			return r.done(legacyModule(name, p, true)), nil
 		}
 		r.looked = appendNew(r.looked, dir)

@@ -79,7 +79,7 @@ func (f *Finder) legacyEntries() []Entry {
 				continue
 			}
 			seen[n] = true
-			m := legacyModule(n, ix.all[n], d.builtin)
+			m := legacyModule(n, ix.files[n], d.builtin)
 			runs := "library"
 			if d.builtin {
 				runs = "ansible-core"

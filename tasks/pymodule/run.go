@@ -26,7 +26,10 @@ func (f *Finder) Spec(m *Module) *tasks.Spec {
 		return s
 	}
 	s := &tasks.Spec{Name: m.Name, AnyArgs: true, FreeForm: tasks.FreeFormOptional, Facts: tasks.HostFacts,
-		Run: func(ctx context.Context, c *tasks.Call) (*tasks.Result, error) { return f.run(ctx, m, c) }}
+		Run: func(ctx context.Context, c *tasks.Call) (*tasks.Result, error) { return f.run(ctx, m, c) },
+		StartAsync: func(ctx context.Context, c *tasks.Call, jid string, limit int) (*tasks.Result, error) {
+			return f.startAsync(ctx, m, c, jid, limit)
+		}}
 	f.specs[key] = s
 	return s
 }
@@ -37,8 +40,8 @@ func (f *Finder) run(ctx context.Context, m *Module, c *tasks.Call) (*tasks.Resu
 		return nil, errors.New("module " + m.FQCN + " has no connection to the host")
 	}
 	if m.Builtin && m.Name == "assemble" {
-		if remote, err := tasks.ToBool(c.Args["remote_src"]); err == nil && c.Args.Has("remote_src") && !remote {
-			return tasks.Failf("drover runs assemble with remote_src: true only (fragments already on the host)"), nil
+		if r := assembleAction(c); r != nil {
+			return r, nil
 		}
 	}
 	p, err := f.payloadFor(m)
