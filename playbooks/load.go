@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -32,8 +33,10 @@ type Loader struct {
 	order  []*yamlx.File // files in the order first read, for Warnings
 	stack  []string      // files being imported, to detect cycles
 	nextID int
-	// modules finds the modules tasks name (see moduleFor).
+	// modules finds the modules tasks name (see moduleFor); notes are
+	// the deprecations it met.
 	modules *pymodule.Finder
+	notes   []string
 }
 
 // NewLoader returns a loader.
@@ -80,13 +83,14 @@ func (l *Loader) file(path string) (*yamlx.File, error) {
 }
 
 // Warnings are the warnings met in the files read so far (a key given twice
-// in a mapping), in Ansible's wording, file by file.
+// in a mapping), in Ansible's wording, file by file, then the deprecated
+// modules their tasks name.
 func (l *Loader) Warnings() []string {
 	var out []string
 	for _, f := range l.order {
 		out = append(out, f.Warnings()...)
 	}
-	return out
+	return append(out, l.notes...)
 }
 
 // value converts a node to plain values, marking !unsafe strings.
@@ -286,6 +290,9 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 	}
 	p := &Play{Pos: pos(f, n), Dir: dir, Kw: map[string]any{}, Vars: map[string]any{}}
 	hostsSet := false
+	// collections applies to the play's tasks wherever it is written, as
+	// Ansible loads it first.
+	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Key == "collections" && fields[j].Key != "collections" })
 	for _, fl := range fields {
 		if err := l.playField(f, p, fl); err != nil {
 			return nil, err

@@ -11,8 +11,17 @@ import (
 // Ansible would run ansible-core's own, else a module found as Ansible
 // finds it (library/ directories, collections, the installed
 // ansible-core) and run on the host's Python (package tasks/pymodule).
+// Deprecations met on the way (a collection's routing) become the
+// loader's warnings, each once.
 func (l *Loader) moduleFor(name string, collections []string) (*tasks.Spec, error) {
-	spec, _, err := l.modules.Choose(name, collections)
+	spec, m, err := l.modules.Choose(name, collections)
+	if m != nil {
+		for _, w := range m.Warnings {
+			if !contains(l.notes, w) {
+				l.notes = append(l.notes, w)
+			}
+		}
+	}
 	return spec, err
 }
 

@@ -50,5 +50,5 @@ func (f *Finder) startAsync(ctx context.Context, m *Module, c *tasks.Call, jid s
 		return nil, err
 	}
 	r := tasks.Changed().Set("ansible_job_id", jid).Set("results_file", rep.ResultsFile).Set("started", 1).Set("finished", 0)
-	return f.annotate(r, m, ip), nil
+	return f.annotate(r, ip), nil
 }

@@ -74,12 +74,12 @@ func (f *Finder) run(ctx context.Context, m *Module, c *tasks.Call) (*tasks.Resu
 		interp = strings.Join(ip.argv, " ")
 	}
 	r := toResult(decodeResult(out, interp))
-	return f.annotate(r, m, ip), nil
+	return f.annotate(r, ip), nil
 }
 
-// annotate adds what resolution and discovery learnt to a result: the
-// discovered interpreter fact, their warnings and deprecations.
-func (f *Finder) annotate(r *tasks.Result, m *Module, ip *interpreterSpec) *tasks.Result {
+// annotate adds what discovery learnt to a result: the discovered
+// interpreter fact and its warnings.
+func (f *Finder) annotate(r *tasks.Result, ip *interpreterSpec) *tasks.Result {
 	if ip.discovered != "" {
 		if r.Facts == nil {
 			r.Facts = map[string]any{}
@@ -87,13 +87,6 @@ func (f *Finder) annotate(r *tasks.Result, m *Module, ip *interpreterSpec) *task
 		r.Facts["discovered_interpreter_python"] = ip.discovered
 	}
 	r.Warnings = append(r.Warnings, ip.warnings...)
-	if len(m.Warnings) > 0 {
-		deps := asAnyList(r.Values["deprecations"])
-		for _, w := range m.Warnings {
-			deps = append(deps, map[string]any{"msg": w})
-		}
-		r.Values["deprecations"] = deps
-	}
 	return r
 }
 
