@@ -320,6 +320,9 @@ func (l *Loader) setAction(f *yamlx.File, n *yaml.Node, t *Task, action *yamlx.F
 		raw = v
 	}
 	spec, err := l.moduleFor(name, taskCollections(t))
+	if !direct && strings.Contains(name, "{{") {
+		spec, err = l.templatedAction(name, taskCollections(t)), nil
+	}
 	if err != nil {
 		return l.moduleError(tc, f.Errorf(action.Value, "%v", err))
 	}
@@ -350,6 +353,9 @@ func (l *Loader) actionForm(f *yamlx.File, fl *yamlx.Field) (string, any, *yaml.
 		name, rest, _ := strings.Cut(x, " ")
 		if j := strings.IndexAny(name, "\n\t"); j >= 0 {
 			name, rest = name[:j], x[j+1:]
+		}
+		if end := strings.Index(x, "}}"); strings.HasPrefix(x, "{{") && end > 0 {
+			name, rest = x[:end+2], x[end+2:] // a templated module name
 		}
 		return name, strings.TrimSpace(rest), fl.Value, nil
 	case map[string]any:
