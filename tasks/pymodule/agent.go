@@ -22,7 +22,8 @@ import (
 //go:embed agent.py
 var agentSource string
 
-// hello is what an agent says when it is ready.
+// hello is what an agent says when it is ready. Lines before it (a
+// shell's banner) are kept with the agent's stderr.
 type hello struct {
 	Root   string `json:"root"`
 	Tmp    string `json:"tmp"`
@@ -170,11 +171,14 @@ func (a *agent) readFrames(r io.Reader, helloCh chan<- hello) {
 			return
 		}
 		if first {
-			first = false
 			var h hello
-			if json.Unmarshal(line, &h) == nil {
+			if json.Unmarshal(line, &h) == nil && h.Root != "" {
+				first = false
 				helloCh <- h
+				continue
 			}
+			// what a login shell printed before Python started
+			_, _ = a.stderr.Write(line)
 			continue
 		}
 		var rep reply
