@@ -158,6 +158,11 @@ class Agent(object):
                 os.utime(part, (mtime, mtime))
             os.rename(part, path)
             written.append(name)
+        try:
+            import importlib
+            importlib.invalidate_caches()
+        except (ImportError, AttributeError):
+            pass
         pycs = b''
         if head.get('compile'):
             pycs = compile_all(dest, written)
@@ -247,11 +252,6 @@ class Agent(object):
                 if name == 'ansible' or name.startswith(('ansible.', 'ansible_collections')):
                     del sys.modules[name]
             sys.path.insert(0, root)
-        try:
-            import importlib
-            importlib.invalidate_caches()
-        except (ImportError, AttributeError):
-            pass
         from ansible.module_utils import basic
         basic._ANSIBLE_ARGS = args
         name = head['py']
