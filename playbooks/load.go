@@ -20,9 +20,26 @@ import (
 type LoadOptions struct {
 	// Vault decrypts !vault values and vault-encrypted files.
 	Vault yamlx.VaultFunc
-	// Modules says where modules drover has no native implementation of
-	// are found (ANSIBLE_LIBRARY, ANSIBLE_COLLECTIONS_PATH, ...).
-	Modules pymodule.Config
+	// RolesPath are the directories searched for roles after the
+	// playbook's roles/ directory and the playbook's directory (roles_path,
+	// ANSIBLE_ROLES_PATH).
+	RolesPath []string
+	// Library are the directories of modules written for Ansible (library,
+	// ANSIBLE_LIBRARY); ModuleUtils those of their module_utils
+	// (module_utils, ANSIBLE_MODULE_UTILS).
+	Library, ModuleUtils []string
+	// CollectionsPaths are the directories holding ansible_collections/
+	// (collections_path, ANSIBLE_COLLECTIONS_PATH).
+	CollectionsPaths []string
+	// DuplicateDictKey is what a mapping with a key written twice does
+	// (duplicate_dict_key): "warn" (also ""), "error" or "ignore"; the
+	// last value wins unless it is an error.
+	DuplicateDictKey string
+	// InterpreterPython is interpreter_python (ANSIBLE_PYTHON_INTERPRETER)
+	// and RemoteTmp remote_tmp (ANSIBLE_REMOTE_TMP), for the modules run on
+	// the host's Python (see package tasks/pymodule); empty means Ansible's
+	// defaults.
+	InterpreterPython, RemoteTmp string
 }
 
 // Loader reads playbooks and task files, caching parsed files so that a
@@ -39,9 +56,15 @@ type Loader struct {
 	notes   []string
 }
 
+// moduleConfig is where the loader's module finder looks.
+func (o LoadOptions) moduleConfig() pymodule.Config {
+	return pymodule.Config{Library: o.Library, ModuleUtils: o.ModuleUtils, CollectionsPaths: o.CollectionsPaths,
+		PythonInterpreter: o.InterpreterPython, RemoteTmp: o.RemoteTmp}
+}
+
 // NewLoader returns a loader.
 func NewLoader(opts LoadOptions) *Loader {
-	return &Loader{opts: opts, files: map[string]*yamlx.File{}, modules: pymodule.NewFinder(opts.Modules)}
+	return &Loader{opts: opts, files: map[string]*yamlx.File{}, modules: pymodule.NewFinder(opts.moduleConfig())}
 }
 
 // Load reads the playbook at path with its imports, checking every task's
@@ -60,6 +83,9 @@ func (l *Loader) Playbook(path string) (*Playbook, error) {
 	plays, err := l.playbookFile(filepath.Clean(path), nil)
 	if err != nil {
 		return nil, err
+	}
+	if ws := l.Warnings(); len(ws) > 0 && l.opts.DuplicateDictKey == "error" {
+		return nil, fmt.Errorf("Syntax Error while loading YAML.\n  %s", ws[0])
 	}
 	pb.Plays = plays
 	return pb, nil
@@ -83,9 +109,13 @@ func (l *Loader) file(path string) (*yamlx.File, error) {
 }
 
 // Warnings are the warnings met in the files read so far (a key given twice
-// in a mapping), in Ansible's wording, file by file, then the deprecated
-// modules their tasks name.
+// in a mapping), in Ansible's wording, file by file (none when
+// LoadOptions.DuplicateDictKey is "ignore"), then the deprecated modules
+// their tasks name.
 func (l *Loader) Warnings() []string {
+	if l.opts.DuplicateDictKey == "ignore" {
+		return nil
+	}
 	var out []string
 	for _, f := range l.order {
 		out = append(out, f.Warnings()...)
