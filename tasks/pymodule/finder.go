@@ -78,6 +78,9 @@ type Finder struct {
 	cfg  Config
 	mu   sync.Mutex
 	dirs dirLists
+	// legacy is the ansible.legacy search path (nil until first needed
+	// after a directory is added).
+	legacy []searchDir
 	// indexes caches directory listings; colls where each collection is;
 	// routes the plugin routing of collections (and ansible.builtin).
 	indexes  map[string]*dirIndex
@@ -183,6 +186,7 @@ func (f *Finder) addDirs(dir string) {
 	defer f.mu.Unlock()
 	if d := filepath.Join(abs, "library"); isDir(d) {
 		f.dirs.library = appendNew(f.dirs.library, d)
+		f.legacy = nil
 	}
 	if d := filepath.Join(abs, "module_utils"); isDir(d) {
 		f.dirs.moduleUtils = appendNew(f.dirs.moduleUtils, d)

@@ -68,11 +68,14 @@ func ignored(name string) bool {
 // ansible-core's modules last. The bool marks ansible-core's directory.
 func (f *Finder) legacyDirs() []searchDir {
 	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.legacy != nil {
+		return f.legacy
+	}
 	out := make([]searchDir, 0, len(f.dirs.library)+len(f.cfg.Library)+1)
 	for _, d := range f.dirs.library {
 		out = append(out, searchDir{path: d})
 	}
-	f.mu.Unlock()
 	seen := map[string]bool{}
 	for _, p := range f.cfg.Library {
 		abs, err := filepath.Abs(p)
@@ -94,6 +97,7 @@ func (f *Finder) legacyDirs() []searchDir {
 	if f.cfg.AnsibleRoot != "" {
 		out = append(out, searchDir{path: filepath.Join(f.cfg.AnsibleRoot, "modules"), builtin: true})
 	}
+	f.legacy = out
 	return out
 }
 
