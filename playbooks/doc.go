@@ -2,7 +2,9 @@
 //
 // Load reads a playbook with strict YAML (package yamlx): every play, block
 // and task key is checked, modules and their arguments are checked against
-// the module registry of package tasks, import_playbook and import_tasks are
+// the module registry of package tasks (a module drover has no native
+// implementation of is found as Ansible finds it and run on the host's
+// Python by package tasks/pymodule; see load_module.go), import_playbook and import_tasks are
 // expanded (include_tasks files are read too, when their name is static),
 // and roles are read from roles/NAME. Every problem is reported with
 // FILE:LINE:COL, the offending lines and a "did you mean". Check then finds
