@@ -1,7 +1,6 @@
 package pymodule
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -251,13 +250,4 @@ func toResult(data map[string]any) *tasks.Result {
 		}
 	}
 	return r
-}
-
-// trimOutput shortens output shown in an error.
-func trimOutput(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if len(b) > 4000 {
-		b = append(b[:4000:4000], []byte("…")...)
-	}
-	return string(b)
 }
