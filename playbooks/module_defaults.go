@@ -53,6 +53,9 @@ func (l *Loader) checkModuleDefaults(f *yamlx.File, n *yaml.Node, v any) error {
 				continue
 			}
 			spec := l.specFor(k)
+			if spec == nil && l.modules.IsCollectionAction(k) {
+				continue // a collection's action plugin: its arguments are its own
+			}
 			if spec == nil {
 				return f.Errorf(kn, "Could not resolve action %s in module_defaults%s", k, l.suggestModule(k))
 			}

@@ -25,6 +25,8 @@ func (f *Finder) Choose(name string, collections []string) (*tasks.Spec, *Module
 	switch {
 	case errors.As(err, &nf) && hasNative:
 		return native, nil, nil
+	case nf != nil && f.IsCollectionAction(name):
+		return nil, nil, fmt.Errorf("%s is a collection's action plugin (it runs on the controller in Ansible), which drover cannot run", name)
 	case nf != nil:
 		nf.Suggestion = f.Suggest(name)
 		return nil, nil, nf
@@ -73,4 +75,16 @@ func (f *Finder) Suggest(name string) string {
 		}
 	}
 	return suggest.Name(name, names)
+}
+
+// IsCollectionAction reports whether NS.COLL.NAME is an action plugin of
+// an installed collection (which drover cannot run, but module_defaults
+// may name).
+func (f *Finder) IsCollectionAction(name string) bool {
+	parts := strings.SplitN(name, ".", 3)
+	if len(parts) != 3 {
+		return false
+	}
+	dir := f.collectionDir(parts[0] + "." + parts[1])
+	return dir != "" && fileExists(filepath.Join(dir, "plugins", "action", parts[2]+".py"))
 }
