@@ -63,23 +63,6 @@ func taskCollections(t *Task) []string {
 	return out
 }
 
-// unknownModule marks a load error for a module name found nowhere, which
-// a file read ahead of an include_tasks does not report yet: Ansible
-// reports it when the file is included.
-type unknownModule struct{ err error }
-
-func (e *unknownModule) Error() string { return e.err.Error() }
-func (e *unknownModule) Unwrap() error { return e.err }
-
-// moduleError is err, marked as an unknown module when tc is a file read
-// ahead of an include_tasks.
-func (l *Loader) moduleError(tc *taskCtx, err error) error {
-	if tc.include {
-		return &unknownModule{err: err}
-	}
-	return err
-}
-
 // templatedAction is the spec of a task whose action: (or local_action:)
 // names its module with a template: as Ansible does, the name is templated
 // when the task runs and the module found then.
