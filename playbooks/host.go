@@ -342,7 +342,7 @@ func (ps *playState) taskArgs(t *Task, s *scope) (map[string]any, error) {
 		maps.Copy(m, t.Args)
 		given = m
 	}
-	if d := moduleDefaults(t); d != nil {
+	if d := moduleDefaults(t, ps.run.loader.specFor); d != nil {
 		m := maps.Clone(d)
 		maps.Copy(m, given)
 		given = m

@@ -264,6 +264,9 @@ func (o *TextOutput) describe(t *TaskInfo, r *HostResult) *line {
 	for _, w := range asList(r.Result["warnings"]) {
 		parts = append(parts, o.p.Paint(ui.Yellow, "[WARNING]: "+ui.Escape(fmt.Sprint(w))))
 	}
+	for _, d := range asList(r.Result["deprecations"]) {
+		parts = append(parts, o.p.Paint(ui.Yellow, "[DEPRECATION WARNING]: "+deprecationText(d)))
+	}
 	l.detail = strings.TrimRight(strings.Join(nonEmpty(parts), "\n"), "\n")
 	return l
 }
@@ -276,6 +279,34 @@ func nonEmpty(l []string) []string {
 		}
 	}
 	return out
+}
+
+// deprecationText words one deprecation a module returned (msg, version,
+// date, collection_name) as Ansible displays it.
+func deprecationText(d any) string {
+	m, ok := d.(map[string]any)
+	if !ok {
+		return fmt.Sprint(d)
+	}
+	msg := strings.TrimSpace(fmt.Sprint(m["msg"]))
+	if msg != "" && !strings.ContainsAny(msg[len(msg)-1:], "!?.") {
+		msg += "."
+	}
+	parts := []string{msg, "This feature will be removed"}
+	if c, _ := m["collection_name"].(string); c != "" {
+		parts = append(parts, "from "+c)
+	}
+	date, _ := m["date"].(string)
+	version, _ := m["version"].(string)
+	switch {
+	case date != "":
+		parts = append(parts, "in a release after "+date+".")
+	case version != "":
+		parts = append(parts, "in version "+version+".")
+	default:
+		parts = append(parts, "in a future release.")
+	}
+	return strings.Join(parts, " ")
 }
 
 // verboseResult hides the keys -v output needs not repeat.

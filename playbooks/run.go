@@ -195,6 +195,9 @@ type run struct {
 	sem       chan struct{}
 	workers   *workers // goroutines that run tasks on hosts
 	roles     roleRuns
+	// session is what modules keep for the run (tasks.Session), ended
+	// before the connections close.
+	session *tasks.Session
 
 	mu        sync.Mutex
 	hosts     map[string]*hostState
@@ -226,6 +229,7 @@ func Run(ctx context.Context, pb *Playbook, opts Options) (*Stats, error) {
 	r := newRun(opts)
 	r.ctx = ctx
 	defer r.closeConns()
+	defer r.session.End(context.WithoutCancel(ctx))
 	defer r.workers.stop()
 	if pr, ok := r.out.(PlaybookReporter); ok {
 		pr.PlaybookStart(pb.Path, len(pb.Plays))
@@ -282,7 +286,7 @@ func newRun(opts Options) *run {
 	r := &run{ctx: context.Background(), opts: opts, env: opts.Env, loader: opts.Loader, out: opts.Output, stats: newStats(),
 		extraVars: opts.ExtraVars, sem: make(chan struct{}, opts.Forks), workers: newWorkers(),
 		hosts: map[string]*hostState{}, conns: map[string]*connEntry{}, failed: map[string]bool{},
-		becomes: map[string]transport.Conn{},
+		becomes: map[string]transport.Conn{}, session: tasks.NewSession(),
 		started: opts.StartAtTask == "", homeDirs: map[string]string{},
 		omit: "__omit_place_holder__6b4a3f1c2f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c"}
 	if r.extraVars == nil {

@@ -86,6 +86,8 @@ type Call struct {
 	Redactor *redact.Redactor
 	// NoLog is the task's no_log: the module treats what it sends as secret.
 	NoLog bool
+	// Session is the run's shared state (see Session); nil outside a run.
+	Session *Session
 }
 
 // TemplateOptions are the Jinja settings of the template module.

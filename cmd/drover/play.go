@@ -49,6 +49,7 @@ type playFlags struct {
 	listTasks      bool
 	listHosts      bool
 	listTags       bool
+	listModules    bool
 	syntaxCheck    bool
 	startAt        string
 	step           bool
@@ -92,6 +93,7 @@ func newPlayCmd() *cobra.Command {
 	fl.BoolVar(&f.listTasks, "list-tasks", false, "list the tasks that would run, then exit")
 	fl.BoolVar(&f.listHosts, "list-hosts", false, "list the hosts each play would run on, then exit")
 	fl.BoolVar(&f.listTags, "list-tags", false, "list the tags of each play, then exit")
+	fl.BoolVar(&f.listModules, "list-modules", false, "list the modules the playbooks can use: native, or run on the host's Python and from where; then exit")
 	fl.BoolVar(&f.syntaxCheck, "syntax-check", false, "check the playbooks, then exit")
 	fl.StringVar(&f.startAt, "start-at-task", "", "start the playbook at the task with this name")
 	fl.BoolVar(&f.step, "step", false, "confirm each task before running it: (N)o/(y)es/(c)ontinue on the terminal")
@@ -145,6 +147,9 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 			return exitcode.New(exitcode.BadInput, err)
 		}
 		books = append(books, pb)
+	}
+	if f.listModules {
+		return listModules(os.Stdout, loader)
 	}
 	if f.syntaxCheck {
 		for _, p := range paths {
