@@ -28,11 +28,14 @@ type connFlags struct {
 	privateKey      string
 	timeout         int
 	hostKeyChecking string
-	askPass         bool
-	passwordFile    string
-	sshCommonArgs   string
-	sshExtraArgs    string
-	vault           vault.Sources
+	// hostKeyOffConfigured: the configuration (not the flag) turned host
+	// key checking off; the user chose it for good, so no warning per run.
+	hostKeyOffConfigured bool
+	askPass              bool
+	passwordFile         string
+	sshCommonArgs        string
+	sshExtraArgs         string
+	vault                vault.Sources
 	// cfg is Ansible's configuration, read by applyConfig; nil before.
 	cfg *ansiblecfg.Config
 
@@ -108,7 +111,7 @@ func (c *connFlags) opener(ctx context.Context) (*hostconn.Opener, error) {
 		SSHExtraArgs:    c.sshExtraArgs,
 		Warn:            warnf,
 	}
-	if p, err := ssh.ParsePolicy(c.hostKeyChecking); err == nil && p == ssh.Off {
+	if p, err := ssh.ParsePolicy(c.hostKeyChecking); err == nil && p == ssh.Off && !c.hostKeyOffConfigured {
 		warnf("--host-key-checking off: host keys are not checked, so a host impersonating another gets its commands and files (a changed key still disables password login)")
 	}
 	if c.cfg != nil {

@@ -58,6 +58,7 @@ type playFlags struct {
 	verbose        int
 	json           bool
 	ansibleOutput  bool
+	modulePath     []string
 	perHostRecap   bool
 }
 
@@ -78,7 +79,7 @@ func newPlayCmd() *cobra.Command {
 	f.conn.register(fl)
 	fl.StringVarP(&f.connection, "connection", "c", "", "connection for hosts whose variables and play set none: ssh, local or telnet")
 	fl.StringVar(&f.becomePassFile, "become-password-file", "", "read the become password from this file (- for standard input; run it if executable)")
-	refuse(fl, "module-path", "M", "drover finds no modules through a module path")
+	fl.StringArrayVarP(&f.modulePath, "module-path", "M", nil, "look for modules in these directories first (colon separated, repeatable)")
 	fl.StringVarP(&f.limit, "limit", "l", "", "further limit the hosts to this pattern")
 	fl.StringArrayVarP(&f.tags, "tags", "t", nil, "only run tasks tagged with these tags (comma separated, repeatable)")
 	fl.StringArrayVar(&f.skipTags, "skip-tags", nil, "skip tasks tagged with these tags (comma separated, repeatable)")
@@ -136,6 +137,7 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 	}
 	lo := loadOptions(f.conn.cfg, vaultFn)
 	lo.ExtraVars = extra
+	lo.Library = append(splitPathList(f.modulePath), lo.Library...)
 	loader := playbooks.NewLoader(lo)
 	var books []*playbooks.Playbook
 	for _, p := range paths {
