@@ -209,6 +209,7 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 	r := ps.run
 	name := hr.h.name
 	r.stats.add(name, func(s *HostStats) { o.count(s, t) })
+	r.recordStats(o, targets)
 	for _, x := range targets {
 		if t.Register != "" {
 			x.h.setVar(&x.h.hostVars, t.Register, jinja.Unsafe{V: o.result})

@@ -24,6 +24,9 @@ type TextOutput struct {
 	diff      bool
 	// Redact masks secrets in everything printed; nil prints as is.
 	Redact func(string) string
+	// ShowCustomStats prints set_stats' statistics after the recap
+	// (show_custom_stats).
+	ShowCustomStats bool
 
 	mu    sync.Mutex
 	open  map[*TaskInfo]*taskRun
@@ -450,6 +453,13 @@ func (o *TextOutput) Recap(s *Stats) {
 	}
 	o.println(o.p.Paint(ui.Dim, fmt.Sprintf("%d host%s · %d task%s · %s", len(s.Hosts()), plural(len(s.Hosts())),
 		o.tasks, plural(o.tasks), time.Since(o.start).Round(time.Millisecond))))
+	if lines := customStatsText(s); o.ShowCustomStats && lines != nil {
+		o.println("")
+		o.println(o.p.Paint(ui.Bold, "CUSTOM STATS"))
+		for _, l := range lines {
+			o.println(l)
+		}
+	}
 }
 
 func (o *TextOutput) recapLine(name string, width int, st HostStats) string {

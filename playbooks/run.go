@@ -116,6 +116,8 @@ type Stats struct {
 	mu    sync.Mutex
 	hosts map[string]*HostStats
 	order []string
+	// custom are set_stats' statistics per host ("" for the run).
+	custom map[string]map[string]any
 	// Interrupted is set when the run was cancelled.
 	Interrupted bool
 }

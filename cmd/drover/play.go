@@ -232,6 +232,7 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	} else {
 		text := playbooks.NewTextOutput(ui.New(), f.verbose, f.diff)
 		text.Redact = redactFunc(red)
+		text.ShowCustomStats = f.conn.cfg != nil && f.conn.cfg.ShowCustomStats
 		opts.Output = text
 	}
 	for _, w := range append(opts.Inventory.Warnings(), opts.Loader.Warnings()...) {
