@@ -25,6 +25,7 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 		Verbosity: r.opts.Verbosity, LoadFile: r.loadFile, Prompt: r.opts.Prompt, Redactor: r.opts.Redactor,
 		Vault: r.opts.Vault}
 	c.RegisterSecretArgs(t.Spec)
+	c.RunModule, c.FactsModules = ps.moduleRunner(t, c), r.opts.FactsModules
 	var err error
 	if c.NoLog, err = ps.kwBool(t, s, "no_log", false); err != nil {
 		return nil, "", err

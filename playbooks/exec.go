@@ -193,7 +193,7 @@ func (ps *playState) taskInfo(t *Task, hosts []*hostRun) *TaskInfo {
 func (r *run) reachedStart(t *Task) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.started || t.Action == "setup" && t.Name == "Gathering Facts" {
+	if r.started || t.Action == "gather_facts" && t.Name == "Gathering Facts" {
 		return true
 	}
 	if t.Name == r.opts.StartAtTask || (t.Role != nil && t.Role.Name+" : "+t.Name == r.opts.StartAtTask) {

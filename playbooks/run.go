@@ -91,6 +91,9 @@ type Options struct {
 	// for plays that do not set them (nil, 0: the setup module's defaults).
 	GatherSubset  []string
 	GatherTimeout int
+	// FactsModules are the modules gather_facts runs (facts_modules); nil
+	// means smart (setup).
+	FactsModules []string
 	// FactCache keeps facts between runs (fact_caching = jsonfile); nil
 	// keeps them in memory for the run only.
 	FactCache FactCache

@@ -79,6 +79,15 @@ type Call struct {
 	Vault func(name string, data []byte) ([]byte, error)
 	// Prompt asks the person at the terminal; nil when there is none.
 	Prompt func(ctx context.Context, prompt string, echo bool) (string, error)
+	// RunModule runs another module on the task's host for this module
+	// (gather_facts runs the fact modules): name resolved as a task's
+	// module name is, the task's module_defaults for it under args, with
+	// this call's connection, modes and variables. Nil outside a run.
+	RunModule func(ctx context.Context, name string, args map[string]any) (*Result, error)
+	// FactsModules are the fact modules gather_facts runs where the
+	// variable ansible_facts_modules does not say (facts_modules); nil
+	// means smart.
+	FactsModules []string
 
 	// Redactor holds the run's secrets (vault values, passwords); a module
 	// that learns more secrets (expect's secret answers) adds them so that
