@@ -28,6 +28,11 @@ type Call struct {
 	Conn transport.Conn
 	// Local is the controller (for modules reading src files, fetch, ...).
 	Local transport.Conn
+	// Connect returns the connection to the host Conn reaches, become
+	// applied, opening it when it is not open; with fresh, the open one is
+	// closed first and a new one opened, which the run's later tasks use
+	// too (reboot, wait_for_connection). Nil for Controller modules.
+	Connect func(ctx context.Context, fresh bool) (transport.Conn, error)
 	// TTY is set when Conn gives raw and script commands a terminal, as
 	// Ansible's ssh connection does (ssh -tt): their stderr then arrives in
 	// stdout and lines end in "\r\n".

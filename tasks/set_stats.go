@@ -10,11 +10,7 @@ const StatsKey = "ansible_stats"
 func init() {
 	Register(&Spec{
 		Name: "set_stats",
-		Args: []Arg{
-			{Name: "data", Type: Raw},
-			{Name: "per_host", Type: Raw},
-			{Name: "aggregate", Type: Raw},
-		},
+		AnyArgs:    true,
 		Controller: true,
 		Run:        runSetStats,
 	})
@@ -23,6 +19,9 @@ func init() {
 // runSetStats checks the data to record and returns it with its per_host
 // and aggregate settings (loose booleans: any other value is false).
 func runSetStats(_ context.Context, c *Call) (*Result, error) {
+	if bad := invalidOptions(c, "data", "per_host", "aggregate"); bad != nil {
+		return bad, nil
+	}
 	raw := c.Args["data"]
 	if raw == nil {
 		raw = map[string]any{}
