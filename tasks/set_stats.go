@@ -9,7 +9,7 @@ const StatsKey = "ansible_stats"
 
 func init() {
 	Register(&Spec{
-		Name: "set_stats",
+		Name:       "set_stats",
 		AnyArgs:    true,
 		Controller: true,
 		Run:        runSetStats,
