@@ -305,9 +305,9 @@ func (r *run) becomeConn(host string, conn transport.Conn, b tasks.Become) (tran
 }
 
 // templateSearchPath is where a template's {% include %} and {% import %}
-// look, as Ansible's template action searches: the task's role, the task
-// file's directory, the playbook's directory and the template's own
-// directory, each's templates/ first.
+// look, as Ansible's template action searches: the task's role and the
+// roles it runs for, the task file's directory, the playbook's directory
+// and the template's own directory, each's templates/ first.
 func templateSearchPath(t *Task, source string) jinja.DirLoader {
 	var dirs []string
 	add := func(d string) {
@@ -315,11 +315,8 @@ func templateSearchPath(t *Task, source string) jinja.DirLoader {
 			dirs = append(dirs, d)
 		}
 	}
-	for x := t; x != nil; x = x.Parent {
-		if x.Role != nil {
-			add(x.Role.Path)
-			break
-		}
+	for _, r := range taskRoles(t) {
+		add(r.Path)
 	}
 	add(t.Dir)
 	if t.Play != nil {

@@ -5,29 +5,47 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/suggest"
 	"github.com/drover/drover/internal/yamlx"
 	"github.com/drover/drover/tasks"
 )
+
+// closest is the known word nearest to a misspelled one.
+func closest(word string, candidates []string) (string, bool) {
+	return suggest.Closest(word, candidates)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
 
 // LoadOptions tune loading.
 type LoadOptions struct {
 	// Vault decrypts !vault values and vault-encrypted files.
 	Vault yamlx.VaultFunc
+	// ExtraVars are the run's extra vars (-e): names of statically loaded
+	// files and roles may use them.
+	ExtraVars map[string]any
 	// RolesPath are the directories searched for roles after the
-	// playbook's roles/ directory and the playbook's directory (roles_path,
-	// ANSIBLE_ROLES_PATH).
+	// playbook's roles/ directory (roles_path, ANSIBLE_ROLES_PATH); nil
+	// means DefaultRolesPath.
 	RolesPath []string
 	// Library are the directories of modules written for Ansible (library,
 	// ANSIBLE_LIBRARY); ModuleUtils those of their module_utils
 	// (module_utils, ANSIBLE_MODULE_UTILS).
 	Library, ModuleUtils []string
 	// CollectionsPaths are the directories holding ansible_collections/
-	// (collections_path, ANSIBLE_COLLECTIONS_PATH).
+	// (collections_path, ANSIBLE_COLLECTIONS_PATH), where roles
+	// NAMESPACE.COLLECTION.ROLE are looked up after collections/ beside the
+	// playbook; nil means DefaultCollectionsPath.
 	CollectionsPaths []string
 	// DuplicateDictKey is what a mapping with a key written twice does
 	// (duplicate_dict_key): "warn" (also ""), "error" or "ignore"; the
@@ -38,11 +56,16 @@ type LoadOptions struct {
 // Loader reads playbooks and task files, caching parsed files so that a
 // file included many times is read once.
 type Loader struct {
+	mu     sync.Mutex // held by includes loading files while a play runs
 	opts   LoadOptions
 	files  map[string]*yamlx.File
 	order  []*yamlx.File // files in the order first read, for Warnings
 	stack  []string      // files being imported, to detect cycles
 	nextID int
+	// importVars are the vars of the import_playbook entries being loaded,
+	// outermost first, for names templated while loading.
+	importVars []map[string]any
+	env        *jinja.Env // templates names while loading
 }
 
 // NewLoader returns a loader.
@@ -174,10 +197,14 @@ func (l *Loader) playbookFile(path string, from *importEntry) ([]*Play, error) {
 		l.stack = append(l.stack, path)
 	}
 	defer l.leave()
-	if len(f.Docs) == 0 {
-		return nil, nil
+	abs, _ := filepath.Abs(path)
+	if len(f.Docs) == 0 || yamlx.Resolve(f.Docs[0]).Tag == "!!null" {
+		return nil, fmt.Errorf("Empty playbook, nothing to do: %s", abs)
 	}
 	root := yamlx.Resolve(f.Docs[0])
+	if root.Kind == yaml.SequenceNode && len(root.Content) == 0 {
+		return nil, fmt.Errorf("A playbook must contain at least one play: %s", abs)
+	}
 	if root.Kind != yaml.SequenceNode {
 		return nil, f.Errorf(root, "a playbook must be a list of plays, got a %s", yamlx.KindName(root))
 	}
@@ -258,7 +285,9 @@ func (l *Loader) importPlaybook(f *yamlx.File, n *yaml.Node) ([]*Play, error) {
 		return nil, f.Errorf(n, "import_playbook takes a static file name, not a template: %s", name)
 	}
 	path := resolveRelative(filepath.Dir(f.Name), name)
+	l.importVars = append(l.importVars, vars)
 	plays, err := l.playbookFile(path, &importEntry{f: f, node: n})
+	l.importVars = l.importVars[:len(l.importVars)-1]
 	if err != nil {
 		return nil, err
 	}
@@ -299,6 +328,7 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 	}
 	p := &Play{Pos: pos(f, n), Dir: dir, Kw: map[string]any{}, Vars: map[string]any{}}
 	hostsSet := false
+	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Key == "roles" && fields[j].Key != "roles" })
 	for _, fl := range fields {
 		if err := l.playField(f, p, fl); err != nil {
 			return nil, err
@@ -327,9 +357,7 @@ func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 	}
 	switch fl.Key {
 	case "roles":
-		roles, err := l.roles(f, fl.Value, p)
-		p.Roles = roles
-		return err
+		return l.roles(f, fl.Value, p)
 	case "vars_prompt":
 		prompts, err := l.varsPrompt(f, fl.Value)
 		p.VarsPrompt = prompts
@@ -362,7 +390,8 @@ func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 			return f.Errorf(fl.Value, "unknown strategy %q (linear, free)", p.Strategy)
 		}
 	case "force_handlers":
-		p.ForceHandlers, _ = tasks.ToBool(v)
+		b, _ := tasks.ToBool(v)
+		p.ForceHandlers = &b
 	case "order":
 		p.Order, _ = tasks.ToStr(v)
 		if !strings.Contains(p.Order, "{{") && !contains(hostOrders, p.Order) {
@@ -391,14 +420,18 @@ func setHosts(f *yamlx.File, n *yaml.Node, p *Play, v any) error {
 		p.Hosts = []string{x}
 	case []any:
 		for _, h := range x {
-			s, _ := tasks.ToStr(h)
+			s, ok := h.(string)
+			if !ok {
+				return f.Errorf(n, "Hosts list contains an invalid host value: '%s'", tasks.PyRepr(h))
+			}
 			p.Hosts = append(p.Hosts, s)
 		}
 	case nil:
-		return f.Errorf(n, "hosts is empty; give a pattern such as all or a group name")
 	default:
-		s, _ := tasks.ToStr(x)
-		p.Hosts = []string{s}
+		return f.Errorf(n, "Hosts list must be a sequence or string. Please check your playbook.")
+	}
+	if strings.TrimSpace(strings.Join(p.Hosts, "")) == "" {
+		return f.Errorf(n, "Hosts list cannot be empty. Please check your playbook")
 	}
 	return nil
 }

@@ -21,6 +21,9 @@ type taskCtx struct {
 	parent  *Task
 	dir     string // directory for relative task files
 	handler bool
+	// dynamic is set inside a file an include loads when it runs: a legacy
+	// include there is dynamic too.
+	dynamic bool
 }
 
 // taskList parses a list of tasks.
@@ -189,6 +192,7 @@ func (l *Loader) taskKeyword(f *yamlx.File, t *Task, fl *yamlx.Field, tc *taskCt
 		t.Register = s
 	case fl.Key == "notify":
 		t.Notify, err = stringList(f, fl.Value, v, "notify")
+		_, t.notifyWhole = v.(string)
 	case fl.Key == "listen":
 		if !tc.handler {
 			return f.Errorf(fl.KeyNode, "listen is only valid in handlers")
@@ -461,8 +465,10 @@ func childNode(n *yaml.Node, p any) *yaml.Node {
 	return nil
 }
 
-// expandImport replaces an import_tasks task by a block holding the tasks of
-// the file, which inherit the import's keywords.
+// expandImport replaces an import_tasks task (or a legacy include Ansible
+// loads statically) by a block holding the tasks of the file, which inherit
+// the import's keywords. include_tasks, include_role and a dynamic include
+// are left as they are: their files are read when they run.
 func (l *Loader) expandImport(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx) (*Task, error) {
 	if t.Action == "import_role" || t.Action == "include_role" {
 		return l.expandRole(f, n, t, tc)
@@ -470,18 +476,29 @@ func (l *Loader) expandImport(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx)
 	if t.Action != "import_tasks" && t.Action != "include_tasks" && t.Action != "include" {
 		return t, nil
 	}
+	if err := checkIncludeOptions(t); err != nil {
+		return nil, f.Errorf(n, "%v", err)
+	}
 	name := includeFile(t.Args)
+	if name == "" {
+		return nil, f.Errorf(n, "No file specified for %s", t.ActionAs)
+	}
 	if t.Action == "include" {
+		legacyIncludeVars(t)
 		t.Action = "import_tasks"
-		if strings.Contains(name, "{{") || t.HasLoop {
+		if strings.Contains(name, "{{") || t.HasLoop || tc.dynamic {
 			t.Action = "include_tasks"
 		}
 	}
-	if name == "" {
-		return nil, f.Errorf(n, "%s needs a file name", t.Action)
-	}
-	if strings.Contains(name, "{{") {
+	if t.Action == "include_tasks" {
 		return t, nil
+	}
+	if t.HasLoop {
+		return nil, f.Errorf(n, "You cannot use loops on 'import_tasks' statements. You should use 'include_tasks' instead.")
+	}
+	name, err := l.staticName(name, tc)
+	if err != nil {
+		return nil, f.Errorf(n, "Error when evaluating variable in import path: %s.\n\nWhen using static imports, ensure that any variables used in their names are defined in vars/vars_files\nor extra-vars passed in from the command line. Static imports cannot use variables from facts or inventory\nsources like group or host vars. (%v)", includeFile(t.Args), err)
 	}
 	path := findTaskFile(tc, name)
 	sub := *tc
@@ -490,15 +507,50 @@ func (l *Loader) expandImport(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx)
 	if err != nil {
 		return nil, err
 	}
-	if t.Action == "include_tasks" {
-		return t, nil // checked now, run when reached
-	}
-	if t.HasLoop {
-		return nil, f.Errorf(n, "import_tasks cannot loop; use include_tasks")
-	}
 	t.IsBlock, t.Block, t.Import = true, loaded, path
 	t.Action, t.Spec, t.Args = "", nil, nil
 	return t, nil
+}
+
+// legacyIncludeVars makes the arguments of a legacy include besides its
+// file name variables of the included tasks.
+func legacyIncludeVars(t *Task) {
+	vars, _ := t.Kw["vars"].(map[string]any)
+	for k, v := range t.Args {
+		if k == "file" || k == tasks.RawParams {
+			continue
+		}
+		if vars == nil {
+			vars = map[string]any{}
+		}
+		vars[k] = v
+		delete(t.Args, k)
+	}
+	if vars != nil {
+		t.Kw["vars"] = vars
+	}
+}
+
+// checkIncludeOptions refuses options include_tasks and import_tasks do
+// not have.
+func checkIncludeOptions(t *Task) error {
+	for k, v := range t.Args {
+		switch k {
+		case "file", tasks.RawParams:
+		case "apply":
+			if t.Action != "include_tasks" {
+				return fmt.Errorf("Invalid options for %s: apply", t.ActionAs)
+			}
+			if _, ok := topMap(v); !ok {
+				return fmt.Errorf("Expected a dict for apply but got <class '%s'> instead", pyTypeName(v))
+			}
+		default:
+			if t.Action != "include" {
+				return fmt.Errorf("Invalid options for %s: %s", t.ActionAs, k)
+			}
+		}
+	}
+	return nil
 }
 
 // includeFile is the file named by include/import arguments.

@@ -198,6 +198,7 @@ type run struct {
 	extraVars map[string]any
 	sem       chan struct{}
 	workers   *workers // goroutines that run tasks on hosts
+	roles     roleRuns
 
 	mu        sync.Mutex
 	hosts     map[string]*hostState
@@ -205,6 +206,7 @@ type run struct {
 	failed    map[string]bool // failed or unreachable in an earlier play
 	started   bool            // --start-at-task reached
 	stopAll   bool            // any_errors_fatal, a whole batch failed
+	fatal     error           // a file an include loaded is bad: the run stops, as Ansible's does
 	playEnded bool            // meta: end_play in the current play
 	warmFiles bool            // start file operations as soon as a host connects
 	becomes   map[string]transport.Conn
@@ -221,12 +223,17 @@ type connEntry struct {
 }
 
 // Run runs every play of pb and returns the recap counters. The error is
-// non-nil only for problems that stop the run before hosts are reached.
+// non-nil only for problems that stop the run: before hosts are reached, or
+// a bad file that an include loads while the run goes (no recap is printed
+// then, as Ansible prints none).
 func Run(ctx context.Context, pb *Playbook, opts Options) (*Stats, error) {
 	r := newRun(opts)
 	r.ctx = ctx
 	defer r.closeConns()
 	defer r.workers.stop()
+	if pr, ok := r.out.(PlaybookReporter); ok {
+		pr.PlaybookStart(pb.Path, len(pb.Plays))
+	}
 	for _, p := range pb.Plays {
 		if ctx.Err() != nil || r.stopAll {
 			break
@@ -235,9 +242,30 @@ func Run(ctx context.Context, pb *Playbook, opts Options) (*Stats, error) {
 			return r.stats, err
 		}
 	}
+	if err := r.fatalErr(); err != nil {
+		return r.stats, err
+	}
 	r.stats.Interrupted = ctx.Err() != nil
 	r.out.Recap(r.stats)
 	return r.stats, nil
+}
+
+// abort stops the run for an error in a file loaded while it runs (a task
+// file or role an include loads): Run returns it, as ansible-playbook stops
+// with ERROR! and status 4.
+func (r *run) abort(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fatal == nil {
+		r.fatal = err
+	}
+	r.stopAll = true
+}
+
+func (r *run) fatalErr() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fatal
 }
 
 func newRun(opts Options) *run {

@@ -203,14 +203,15 @@ func mergeAppendRP(a, b map[string]any) map[string]any {
 func appendRP(a, b []any) []any {
 	var out []any
 	for _, x := range a {
-		if !containsValue(b, x) {
+		if !hasEqual(b, x) {
 			out = append(out, x)
 		}
 	}
 	return append(out, b...)
 }
 
-func containsValue(l []any, v any) bool {
+// hasEqual is Python's "v in l" for plain values.
+func hasEqual(l []any, v any) bool {
 	for _, x := range l {
 		if reflect.DeepEqual(x, v) {
 			return true

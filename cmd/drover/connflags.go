@@ -16,6 +16,7 @@ import (
 	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/internal/vault"
 	"github.com/drover/drover/inventory"
+	"github.com/drover/drover/transport/ssh"
 )
 
 // connFlags are the inventory and connection flags shared by every command
@@ -45,6 +46,15 @@ func (c *connFlags) secrets() *redact.Redactor {
 	return c.red
 }
 
+// patternMismatch is the configured host_pattern_mismatch (warning, error
+// or ignore).
+func (c *connFlags) patternMismatch() string {
+	if c.cfg == nil || c.cfg.HostPatternMismatch == "" {
+		return "warning"
+	}
+	return c.cfg.HostPatternMismatch
+}
+
 // selectHosts loads the inventories, decrypting vault data with the vault
 // flags' passwords, and returns the hosts pattern selects (narrowed by
 // limit); the hosts' passwords and the vault values are registered as
@@ -54,7 +64,7 @@ func (c *connFlags) selectHosts(ctx context.Context, pattern, limit string) ([]*
 	if err != nil {
 		return nil, err
 	}
-	hosts, err := selectHosts(ctx, c.inventories, pattern, limit, inventory.Options{Decrypt: vaultFunc(kr)})
+	hosts, err := selectHosts(ctx, c.inventories, pattern, limit, c.patternMismatch(), inventory.Options{Decrypt: vaultFunc(kr)})
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +94,10 @@ func (c *connFlags) opener() (*hostconn.Opener, error) {
 		PrivateKey:      c.privateKey,
 		Timeout:         time.Duration(c.timeout) * time.Second,
 		HostKeyChecking: c.hostKeyChecking,
+		Warn:            warnf,
+	}
+	if p, err := ssh.ParsePolicy(c.hostKeyChecking); err == nil && p == ssh.Off {
+		warnf("--host-key-checking off: host keys are not checked, so a host impersonating another gets its commands and files (a changed key still disables password login)")
 	}
 	if c.cfg != nil {
 		opts.Port, opts.SSHCommonArgs, opts.SSHExtraArgs = c.cfg.RemotePort, c.cfg.SSHCommonArgs, c.cfg.SSHExtraArgs
@@ -102,6 +116,9 @@ func (c *connFlags) opener() (*hostconn.Opener, error) {
 	}
 	return o, nil
 }
+
+// warnf prints a warning about connections on standard error.
+func warnf(msg string) { fmt.Fprintln(os.Stderr, "[WARNING]: "+msg) }
 
 // askSecret reads a line from the terminal without echoing it.
 func askSecret(prompt string) (string, error) {

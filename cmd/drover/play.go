@@ -19,7 +19,6 @@ import (
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/redact"
-	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/internal/vault"
 	"github.com/drover/drover/internal/yamlx"
 	"github.com/drover/drover/inventory"
@@ -54,6 +53,8 @@ type playFlags struct {
 	flushCache     bool
 	verbose        int
 	json           bool
+	ansibleOutput  bool
+	perHostRecap   bool
 }
 
 func newPlayCmd() *cobra.Command {
@@ -90,6 +91,8 @@ func newPlayCmd() *cobra.Command {
 	fl.BoolVar(&f.flushCache, "flush-cache", false, "forget the cached facts of every host of the inventory (fact_caching)")
 	fl.CountVarP(&f.verbose, "verbose", "v", "show each host's result (-v), connection details (-vvv)")
 	fl.BoolVar(&f.json, "json", false, "stream one JSON event per line")
+	fl.BoolVar(&f.ansibleOutput, "ansible-output", false, "print ansible-playbook's default output line for line (also with ANSIBLE_STDOUT_CALLBACK=default)")
+	fl.BoolVar(&f.perHostRecap, "per-host-recap", false, "one PLAY RECAP line per host, as Ansible prints it")
 	return cmd
 }
 
@@ -116,9 +119,11 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 	vaultFn := vaultFunc(keyring)
 	extra, err := parseExtraVars(f.extraVars, vaultFn)
 	if err != nil {
-		return exitcode.New(exitcode.Usage, err)
+		return err
 	}
-	loader := playbooks.NewLoader(loadOptions(f.conn.cfg, vaultFn))
+	lo := loadOptions(f.conn.cfg, vaultFn)
+	lo.ExtraVars = extra
+	loader := playbooks.NewLoader(lo)
 	var books []*playbooks.Playbook
 	for _, p := range paths {
 		pb, err := loader.Playbook(p)
@@ -140,6 +145,11 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 		Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
 	if err != nil {
 		return exitcode.New(exitcode.BadInput, err)
+	}
+	if f.limit != "" && len(inv.Hosts()) > 0 {
+		if err := requireHosts(inv, "all", f.limit, f.conn.patternMismatch()); err != nil {
+			return err
+		}
 	}
 	for _, h := range inv.Hosts() {
 		registerHostSecrets(red, h.Vars)
@@ -227,14 +237,7 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	if term.IsTerminal(int(os.Stdin.Fd())) {
 		opts.Prompt = secretPrompt(red, terminalPrompt)
 	}
-	if f.json {
-		opts.Output = playbooks.NewJSONOutput(os.Stdout, redactFunc(red))
-	} else {
-		text := playbooks.NewTextOutput(ui.New(), f.verbose, f.diff)
-		text.Redact = redactFunc(red)
-		text.ShowCustomStats = f.conn.cfg != nil && f.conn.cfg.ShowCustomStats
-		opts.Output = text
-	}
+	opts.Output = playOutput(f, f.conn.cfg, red)
 	for _, w := range append(opts.Inventory.Warnings(), opts.Loader.Warnings()...) {
 		opts.Output.Warn(w)
 	}
@@ -306,13 +309,24 @@ func parseExtraVars(list []string, vaultFn yamlx.VaultFunc) (map[string]any, err
 	for _, e := range list {
 		m, err := parseExtra(e, vaultFn)
 		if err != nil {
-			return nil, fmt.Errorf("-e %s: %w", e, err)
+			return nil, exitcode.New(extraVarsCode(e), fmt.Errorf("-e %s: %w", e, err))
 		}
 		for k, v := range m {
 			out[k] = v
 		}
 	}
 	return out, nil
+}
+
+// extraVarsCode is the exit status for an -e value that cannot be read: a
+// file (@file) that is missing, malformed or cannot be decrypted is bad
+// input, as a vars file is; a malformed value on the command line is bad
+// usage.
+func extraVarsCode(e string) int {
+	if strings.HasPrefix(strings.TrimSpace(e), "@") {
+		return exitcode.BadInput
+	}
+	return exitcode.Usage
 }
 
 func parseExtra(e string, vaultFn yamlx.VaultFunc) (map[string]any, error) {

@@ -24,6 +24,9 @@ type Options struct {
 	Password        string
 	Timeout         time.Duration
 	HostKeyChecking string // strict, accept-new, off; "" leaves it to ssh_config
+	// Warn, when set, is given warnings about connections (a changed host
+	// key accepted because checking is off).
+	Warn func(msg string)
 	// Port is the port of hosts whose inventory gives none (remote_port);
 	// 0 leaves it to ssh_config.
 	Port int
@@ -48,7 +51,9 @@ func New(opts Options) (*Opener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Opener{opts: opts, policy: policy, pool: ssh.NewPool(), local: local.New()}, nil
+	o := &Opener{opts: opts, policy: policy, pool: ssh.NewPool(), local: local.New()}
+	o.pool.Defaults.Warn = opts.Warn
+	return o, nil
 }
 
 func hostKeyPolicy(s string) (ssh.HostKeyPolicy, error) {

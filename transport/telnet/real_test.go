@@ -176,7 +176,7 @@ func TestTelnetdConformance(t *testing.T) {
 		"PTY":          terminal + "its size is set once, at login",
 		"Dial":         "opening connections from the host is not possible over telnet",
 	}
-	for _, name := range []string{"PutGet", "PutAtomic", "PutCancel", "LargeFile", "Checksum", "Mkdir", "ChmodChownChtimes", "Links", "RenameRemove", "ReadDir", "NotExist"} {
+	for _, name := range []string{"PutGet", "PutAtomic", "PutCancel", "PutPrivate", "LargeFile", "Checksum", "Mkdir", "ChmodChownChtimes", "Links", "RenameRemove", "ReadDir", "NotExist"} {
 		skip[name] = "file transfer is not possible over telnet"
 	}
 	transporttest.RunSkipping(t, func(t *testing.T) (transport.Conn, string) {
