@@ -15,13 +15,13 @@ import (
 // with c's connection, modes and variables.
 func (ps *playState) moduleRunner(t *Task, c *tasks.Call) func(context.Context, string, map[string]any) (*tasks.Result, error) {
 	return func(ctx context.Context, name string, args map[string]any) (*tasks.Result, error) {
-		spec, ok := tasks.Lookup(name)
-		if !ok || spec.Run == nil {
+		spec, err := ps.run.loader.moduleFor(name, taskCollections(t))
+		if err != nil || spec == nil || spec.Run == nil {
 			return nil, fmt.Errorf("The module %s was not found in configured module paths", name)
 		}
 		sub := *t
 		sub.Spec = spec
-		given := maps.Clone(moduleDefaults(&sub))
+		given := maps.Clone(moduleDefaults(&sub, ps.run.loader.specFor))
 		if given == nil {
 			given = map[string]any{}
 		}
