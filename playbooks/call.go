@@ -26,6 +26,7 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 		Vault: r.opts.Vault, Session: r.session}
 	c.RegisterSecretArgs(t.Spec)
 	c.RunModule, c.FactsModules = ps.moduleRunner(t, c), r.opts.FactsModules
+	c.InterpreterPython = r.opts.InterpreterPython
 	var err error
 	if c.NoLog, err = ps.kwBool(t, s, "no_log", false); err != nil {
 		return nil, "", err

@@ -95,6 +95,8 @@ type Options struct {
 	// FactsModules are the modules gather_facts runs (facts_modules); nil
 	// means smart (setup).
 	FactsModules []string
+	// InterpreterPython is interpreter_python, for the modules' Calls.
+	InterpreterPython string
 	// FactCache keeps facts between runs (fact_caching = jsonfile); nil
 	// keeps them in memory for the run only.
 	FactCache FactCache

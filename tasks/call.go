@@ -93,6 +93,10 @@ type Call struct {
 	// variable ansible_facts_modules does not say (facts_modules); nil
 	// means smart.
 	FactsModules []string
+	// InterpreterPython is interpreter_python as configured ("" is auto):
+	// the native modules that stand in for Python ones report discovery
+	// (see PythonInterpreter) as those do.
+	InterpreterPython string
 
 	// Redactor holds the run's secrets (vault values, passwords); a module
 	// that learns more secrets (expect's secret answers) adds them so that

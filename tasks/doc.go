@@ -103,5 +103,8 @@
 // HostPath makes ~/ paths relative to the login directory; Exists checks a
 // path or glob on the host. StartAsync starts a command or shell task
 // detached on the host (async with poll: 0); the async_status module reads
-// its job file.
+// its job file. PythonInterpreter resolves the host's Python as Ansible
+// does (ansible_python_interpreter, interpreter_python, discovery), and
+// Result.ReportDiscovery reports a discovery as Ansible's Python modules
+// do (the discovered_interpreter_python fact).
 package tasks

@@ -28,11 +28,17 @@ func init() {
 }
 
 // runSetup gathers the facts of the collectors gather_subset selects with
-// one command on the host, then keeps those filter matches.
+// one command on the host, then keeps those filter matches; Python
+// interpreter discovery, which Ansible's setup (a Python module) reports
+// the first time, is added unfiltered.
 func runSetup(ctx context.Context, c *Call) (*Result, error) {
 	collectors, err := selectedCollectors(c.Args.Strings("gather_subset"))
 	if err != nil {
 		return Failf("%s", err), nil
+	}
+	_, d, err := PythonInterpreter(ctx, c, c.InterpreterPython)
+	if err != nil {
+		return nil, err
 	}
 	script := factScriptFor(collectors)
 	res, err := c.Run(ctx, transport.Command{Argv: []string{"/bin/sh", "-c", script, "sh", HostPath(c.Conn, c.Args.Str("fact_path"))}})
@@ -45,7 +51,8 @@ func runSetup(ctx context.Context, c *Call) (*Result, error) {
 	facts, warns := collectFacts(string(res.Stdout), collectors)
 	facts["gather_subset"] = c.Args.List("gather_subset")
 	facts["module_setup"] = true
-	return &Result{Facts: filterFacts(facts, c.Args.Strings("filter")), Warnings: warns}, nil
+	r := &Result{Facts: filterFacts(facts, c.Args.Strings("filter")), Warnings: warns}
+	return r.ReportDiscovery(d), nil
 }
 
 // filterFacts keeps the facts whose name, or name without its ansible_
