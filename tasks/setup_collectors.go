@@ -30,7 +30,7 @@ var factCollectors = []*factCollector{
 	{name: "caps", ids: []string{"system_capabilities", "system_capabilities_enforced"}, probes: []string{"caps"}, fill: capsFacts},
 	{name: "pkg_mgr", requires: []string{"distribution"}, probes: []string{"pkg_mgr"}, fill: pkgMgrFacts},
 	{name: "service_mgr", requires: []string{"distribution", "platform"}, probes: []string{"service_mgr"},
-		fill: func(r rawFacts, f map[string]any) { f["ansible_service_mgr"] = r.one("service_mgr") }},
+		fill: func(r rawFacts, f map[string]any) { f["ansible_service_mgr"] = sectionLine(r, "service_mgr") }},
 	{name: "cmdline", probes: []string{"cmdline"}, fill: cmdlineFacts},
 	{name: "date_time", probes: []string{"date_time"}, fill: dateFacts},
 	{name: "env", probes: []string{"env"}, fill: func(r rawFacts, f map[string]any) { f["ansible_env"] = envFacts(r.sections["env"]) }},
@@ -98,19 +98,8 @@ p rootfs "$(stat -f --format=%T / 2>/dev/null)"
 `,
 	"pkg_mgr": `for m in apt-get dnf yum zypper apk pacman emerge pkg xbps-install swupd installp; do command -v $m >/dev/null 2>&1 && p pkg "$m"; done
 `,
-	"service_mgr": `p1=$(cat /proc/1/comm 2>/dev/null)
-if [ -z "$p1" ] && [ -L /sbin/init ]; then p1=$(basename "$(readlink /sbin/init)"); fi
-case "$p1" in init|*sh) p1=;; esac
-if [ -z "$p1" ]; then
-  if [ -d /run/systemd/system ] || [ -d /dev/.run/systemd ] || [ -d /dev/.systemd ]; then p1=systemd
-  elif command -v initctl >/dev/null 2>&1 && [ -d /etc/init ]; then p1=upstart
-  elif [ -e /sbin/openrc ]; then p1=openrc
-  elif [ -d /etc/init.d ]; then p1=sysvinit
-  else p1=service; fi
-fi
-p service_mgr "$p1"
-`,
-	"cmdline": "p cmdline \"$(cat /proc/cmdline 2>/dev/null)\"\n",
+	"service_mgr": "echo @@service_mgr\n" + serviceMgrScript + "\n",
+	"cmdline":     "p cmdline \"$(cat /proc/cmdline 2>/dev/null)\"\n",
 	"date_time": `p date "$(date +'%s %N %z %Z %W')"
 y=$(date +%Y); p tzdst "$(date -d "$y-01-01 12:00" +'%z %Z' 2>/dev/null) $(date -d "$y-07-01 12:00" +'%z %Z' 2>/dev/null)"
 `,
@@ -172,6 +161,14 @@ ip -o -6 addr show 2>/dev/null | while read -r _ dev _ cidr rest; do p addr6 "$d
 `,
 	"ohai": `echo @@ohai; command -v ohai >/dev/null 2>&1 && ohai 2>/dev/null
 `,
+}
+
+// sectionLine is a section's first line, "" without one.
+func sectionLine(r rawFacts, k string) string {
+	if l := r.sections[k]; len(l) > 0 {
+		return l[0]
+	}
+	return ""
 }
 
 // factScriptFor is the fact script the collectors need: each probe once,
