@@ -145,7 +145,8 @@ func (s *Stats) add(host string, f func(*HostStats)) {
 	f(h)
 }
 
-// Hosts lists the hosts that ran anything, sorted by name.
+// Hosts lists the hosts worked on (an interrupted task counts), sorted by
+// name.
 func (s *Stats) Hosts() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -264,8 +264,12 @@ func adhocResult(action string, r *playbooks.HostResult) ui.HostResult {
 	hr := ui.HostResult{Host: r.Host, Status: ui.Status(r.Status)}
 	res := r.Result
 	msg, _ := res["msg"].(string)
-	if r.Status == "unreachable" {
+	switch r.Status {
+	case "unreachable":
 		hr.Msg = msg
+		return hr
+	case "interrupted": // shown as drover run shows a command Ctrl-C cut short
+		hr.Status, hr.Msg = ui.StatusFailed, "interrupted"
 		return hr
 	}
 	if commandLike[action] && (res["rc"] != nil || res["stdout"] != nil) {
