@@ -1,13 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/drover/drover/internal/testlab"
 )
@@ -216,32 +215,29 @@ func TestHostileYAMLEverywhere(t *testing.T) {
 
 // TestTaskTimeout runs a task with timeout: 2 on two real sshd hosts, one
 // of which hangs: that host fails with Ansible's message, the other goes
-// on to the next task, and the hung command is gone from the host (sshd
-// kills its process group; users of their own, since sshd refuses to
-// signal sessions that run without privilege separation).
+// on to the next task, and the hung command is gone from the host, for
+// users of their own (sshd kills the session's process group) and root
+// logins (sshd refuses to signal sessions that run without privilege
+// separation: drover kills the group itself).
 func TestTaskTimeout(t *testing.T) {
-	lab := testlab.Shared(t, testlab.Options{Hosts: 2, OwnUsers: true})
-	marker := "drover-timeout-" + filepath.Base(t.TempDir())
-	book := writeFile(t, t.TempDir(), "book.yml", `- hosts: h1,h2
+	for _, own := range []bool{true, false} {
+		t.Run(fmt.Sprintf("own users %v", own), func(t *testing.T) {
+			lab := testlab.Shared(t, testlab.Options{Hosts: 2, OwnUsers: own})
+			marker := "drover-timeout-" + filepath.Base(t.TempDir())
+			book := writeFile(t, t.TempDir(), "book.yml", `- hosts: h1,h2
   gather_facts: false
   tasks:
     - shell: "{{ 'sleep 300; echo `+marker+`' if inventory_hostname == 'h1' else 'true' }}"
       timeout: 2
     - debug: msg=next
 `)
-	r := execDrover(t, nil, "play", "-i", lab.Inventory, book)
-	if r.code != 2 || !strings.Contains(r.stdout, "The shell action failed to execute in the expected time frame (2) and was terminated") ||
-		!regexp.MustCompile(`h1\s*: ok=0 .* failed=1`).MatchString(r.stdout) || !regexp.MustCompile(`h2\s*: ok=2 `).MatchString(r.stdout) {
-		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		out, _ := exec.Command("pgrep", "-f", marker).Output()
-		if len(out) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the timed-out command still runs on the host: pids %s", out)
-		}
+			r := execDrover(t, nil, "play", "-i", lab.Inventory, book)
+			if r.code != 2 || !strings.Contains(r.stdout, "The shell action failed to execute in the expected time frame (2) and was terminated") ||
+				!regexp.MustCompile(`h1\s*: ok=0 .* failed=1`).MatchString(r.stdout) || !regexp.MustCompile(`h2\s*: ok=2 `).MatchString(r.stdout) {
+				t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			testlab.WaitNoCommand(t, marker)
+		})
 	}
 }
 
