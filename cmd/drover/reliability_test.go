@@ -259,3 +259,39 @@ func TestOutputLimit(t *testing.T) {
 		t.Fatalf("exit %d, want %q:\n%.3000s%s", r.code, want, r.stdout, r.stderr)
 	}
 }
+
+// TestBlackHolesFold runs play and run against two black-holed hosts (TCP
+// connect never answered) and two silent ones (connected, no SSH answer):
+// each cause gets one message, naming it without the host's address or
+// port, so that the hosts of a cause fold into one line.
+func TestBlackHolesFold(t *testing.T) {
+	var inv strings.Builder
+	for i, addr := range []string{testlab.BlackHole(t), testlab.BlackHole(t), testlab.SilentPeer(t), testlab.SilentPeer(t)} {
+		host, port, _ := strings.Cut(addr, ":")
+		fmt.Fprintf(&inv, "%s%d ansible_host=%s ansible_port=%s\n", map[bool]string{true: "hole", false: "mute"}[i < 2], i%2+1, host, port)
+	}
+	invPath := writeFile(t, t.TempDir(), "inv", inv.String())
+	book := writeFile(t, t.TempDir(), "book.yml", "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: \"true\"\n")
+	hole := regexp.QuoteMeta("timed out connecting (no answer to TCP connect) after 1s")
+	mute := regexp.QuoteMeta("timed out during key exchange after 1s")
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"play", "-T", "1", "-i", invPath, book},
+			[]string{`unreachable hole\[1-2\]\n +` + hole + `\n`, `unreachable mute\[1-2\]\n +` + mute + `\n`}},
+		{[]string{"run", "-T", "1", "-i", invPath, "all", "--", "true"},
+			[]string{`── hole\[1-2\] \(2\) UNREACHABLE ──\n` + hole + `\n`, `── mute\[1-2\] \(2\) UNREACHABLE ──\n` + mute + `\n`}},
+	}
+	for _, c := range cases {
+		r := execDrover(t, nil, c.args...)
+		for _, w := range c.want {
+			if r.code != 3 || !regexp.MustCompile(w).MatchString(r.stdout) {
+				t.Errorf("drover %s: exit %d, want 3 and %q:\n%s%s", c.args[0], r.code, w, r.stdout, r.stderr)
+			}
+		}
+		if strings.Contains(r.stdout, "127.0.0.1") {
+			t.Errorf("drover %s names an address:\n%s", c.args[0], r.stdout)
+		}
+	}
+}
