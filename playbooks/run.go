@@ -97,6 +97,9 @@ type Options struct {
 	// TaskTimeout is the timeout, in seconds, of tasks that do not set
 	// timeout: (task_timeout); 0 means none.
 	TaskTimeout int
+	// OutputLimit is the most bytes of each of a command's stdout and
+	// stderr kept per host (--output-limit); 0 is tasks.OutputLimit.
+	OutputLimit int64
 }
 
 // FactCache stores hosts' facts between runs.

@@ -241,22 +241,40 @@ func TestTaskTimeout(t *testing.T) {
 	}
 }
 
-// TestOutputLimit registers a command that writes 3 MB to stdout on a
-// real sshd host with DROVER_OUTPUT_LIMIT=1: the registered stdout keeps
-// the first MB and ends with a line giving the whole size.
+// TestOutputLimit runs a command that writes 3 MiB to stdout on a real
+// sshd host with a limit of 1 MiB (from --output-limit, or
+// DROVER_OUTPUT_LIMIT, which the flag overrides): the registered stdout of
+// play, and the stdout drover run shows, keep the first MiB and end with a
+// line giving the whole size; stderr is kept apart. A limit that is not a
+// positive number is bad usage.
 func TestOutputLimit(t *testing.T) {
 	lab := testlab.Shared(t, testlab.Options{Hosts: 1})
+	const chatty = `head -c 3145728 /dev/zero | tr '\0' x; echo err >&2`
 	book := writeFile(t, t.TempDir(), "book.yml", `- hosts: h1
   gather_facts: false
   tasks:
-    - shell: head -c 3145728 /dev/zero | tr '\0' x; echo err >&2
+    - shell: `+chatty+`
       register: out
     - debug: msg="{{ 1040000 < out.stdout | length < 1050000 }} {{ out.stdout_lines[-1] }} {{ out.stderr }}"
 `)
-	r := execDrover(t, []string{"DROVER_OUTPUT_LIMIT=1"}, "play", "-i", lab.Inventory, book)
-	want := regexp.MustCompile(`True \[output truncated after 1 MB: the command wrote 3 MB \(314\d{4} bytes\); DROVER_OUTPUT_LIMIT raises the limit\] err`)
-	if r.code != 0 || !want.MatchString(r.stdout) {
-		t.Fatalf("exit %d, want %q:\n%.3000s%s", r.code, want, r.stdout, r.stderr)
+	marker := `\[output truncated after 1 MiB of 314\d{4} bytes \(3 MiB\): --output-limit raises the limit\]`
+	cases := []struct {
+		env  []string
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"DROVER_OUTPUT_LIMIT=1"}, []string{"play", "-i", lab.Inventory, book}, 0, `True ` + marker + ` err`},
+		{[]string{"DROVER_OUTPUT_LIMIT=7"}, []string{"play", "--output-limit", "1", "-i", lab.Inventory, book}, 0, `True ` + marker + ` err`},
+		{nil, []string{"run", "--output-limit", "1", "-i", lab.Inventory, "h1", "--", chatty}, 0, `\nx{1000}x*\n` + marker + `\nstderr:\nerr\n`},
+		{nil, []string{"play", "--output-limit", "0", "-i", lab.Inventory, book}, 5, `^$`},
+		{nil, []string{"run", "--output-limit", "-1", "-i", lab.Inventory, "h1", "--", "true"}, 5, `^$`},
+	}
+	for _, c := range cases {
+		r := execDrover(t, c.env, c.args...)
+		if r.code != c.code || !regexp.MustCompile(c.want).MatchString(r.stdout) || c.code == 5 && !strings.Contains(r.stderr, "--output-limit must be a positive number of MiB") {
+			t.Errorf("%v drover %q: exit %d, want %d and %q:\n%.3000s%s", c.env, c.args, r.code, c.code, c.want, r.stdout, r.stderr)
+		}
 	}
 }
 

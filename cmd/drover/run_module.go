@@ -106,6 +106,7 @@ func (o *runOptions) runModule(ctx context.Context, pattern string) (err error) 
 		Check: o.adhoc.check, Diff: o.adhoc.diff, Verbosity: o.verbose, RemoteUser: o.conn.user,
 		Become: o.adhoc.become, BecomeUser: o.adhoc.becomeUser, BecomeMethod: o.adhoc.becomeMethod,
 		Loader: loader, Local: local.New(), Redactor: red}
+	opts.OutputLimit, _ = o.output.bytes() // checked by run
 	if keyring != nil {
 		opts.Vault = keyring.DecryptText
 	}
