@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -232,10 +233,16 @@ func (c *Conn) acquire(ctx context.Context) error {
 
 func (c *Conn) release() { <-c.slots }
 
+// errNUL is the error of a command line holding a NUL byte.
+var errNUL = errors.New("the command line contains a NUL byte, which no shell can run")
+
 // Run executes cmd in a session of its own.
 func (c *Conn) Run(ctx context.Context, cmd transport.Command) (res transport.Result, err error) {
 	line := transport.ShellLine(cmd)
 	defer trace.Start(ctx, c.cfg.Host, "run", line)(err)
+	if strings.IndexByte(line, 0) >= 0 {
+		return transport.Result{}, errNUL // sshd would drop the connection
+	}
 	if err := c.acquire(ctx); err != nil {
 		return transport.Result{}, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/drover/drover/internal/testlab"
@@ -66,4 +67,19 @@ func TestConformanceRoot(t *testing.T) {
 		h := lab.Hosts[0]
 		return dial(t, hostConfig(lab, h)), h.Dir
 	}, skip)
+}
+
+// TestNULCommand runs a command line with a NUL byte, which sshd answers
+// by dropping the connection: Run refuses it, and the connection stays
+// usable.
+func TestNULCommand(t *testing.T) {
+	lab := shared(t)
+	c := dial(t, hostConfig(lab, lab.Hosts[0]))
+	_, err := c.Run(context.Background(), transport.Command{Shell: "echo a\x00b"})
+	if err == nil || transport.IsUnreachable(err) || !strings.Contains(err.Error(), "NUL byte") {
+		t.Errorf("command with NUL: %v, want an error naming the NUL byte", err)
+	}
+	if res, err := c.Run(context.Background(), transport.Command{Shell: "echo alive"}); err != nil || string(res.Stdout) != "alive\n" {
+		t.Errorf("after the NUL command: %q %v", res.Stdout, err)
+	}
 }
