@@ -55,6 +55,7 @@ type playFlags struct {
 	json           bool
 	ansibleOutput  bool
 	perHostRecap   bool
+	outputLimit    outputLimitFlag
 }
 
 func newPlayCmd() *cobra.Command {
@@ -70,6 +71,7 @@ func newPlayCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	f.conn.register(fl)
+	f.outputLimit.register(fl)
 	fl.StringVarP(&f.limit, "limit", "l", "", "further limit the hosts to this pattern")
 	fl.StringArrayVarP(&f.tags, "tags", "t", nil, "only run tasks tagged with these tags (comma separated, repeatable)")
 	fl.StringArrayVar(&f.skipTags, "skip-tags", nil, "skip tasks tagged with these tags (comma separated, repeatable)")
@@ -106,6 +108,10 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 	f.applyConfig(fs, f.conn.cfg)
 	if f.forks <= 0 {
 		return exitcode.Errorf(exitcode.Usage, "--forks must be positive, not %d", f.forks)
+	}
+	outputLimit, err := f.outputLimit.bytes()
+	if err != nil {
+		return err
 	}
 	if f.step && !term.IsTerminal(int(os.Stdin.Fd())) {
 		return exitcode.Errorf(exitcode.Usage, "--step asks before each task and needs a terminal on standard input")
@@ -159,6 +165,7 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 		SkipTags: splitTags(f.skipTags), ExtraVars: extra, Check: f.check, Diff: f.diff, Verbosity: f.verbose,
 		StartAtTask: f.startAt, ForceHandlers: f.forceHandlers, Step: f.step, RemoteUser: f.conn.user, Become: f.become,
 		BecomeUser: f.becomeUser, BecomeMethod: f.becomeMethod, Loader: loader, Local: local.New()}
+	opts.OutputLimit = outputLimit
 	if keyring != nil {
 		opts.Vault = keyring.DecryptText
 	}
@@ -258,7 +265,7 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 			code = c
 		}
 		if ctx.Err() != nil {
-			return exitcode.New(exitcode.Interrupted, nil)
+			return exitcode.New(interruptedStatus(), nil)
 		}
 	}
 	return exitcode.New(code, nil)
