@@ -65,7 +65,7 @@ func newPlayCmd() *cobra.Command {
 		Short: "Run Ansible-style playbooks",
 		Long: "Run Ansible playbooks: plays, tasks, handlers, blocks, loops, Jinja templating and Ansible's\n" +
 			"variable precedence, with each task shown once folded over its hosts and Ansible's PLAY RECAP.\n" +
-			"Exit status: 0 ok, 2 a host failed, 3 a host unreachable, 4 bad playbook, 5 bad usage, 130 interrupted.",
+			"Exit status: 0 ok, 2 a host failed, 3 a host unreachable, 4 bad playbook, 5 bad usage, 130 interrupted (99 called as ansible-playbook).",
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error { return runPlay(cmd.Context(), cmd.Flags(), &f, args) },
 	}
