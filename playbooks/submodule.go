@@ -21,7 +21,7 @@ func (ps *playState) moduleRunner(t *Task, c *tasks.Call) func(context.Context, 
 		}
 		sub := *t
 		sub.Spec = spec
-		given := maps.Clone(moduleDefaults(&sub))
+		given := maps.Clone(moduleDefaults(&sub, ps.run.loader.specFor))
 		if given == nil {
 			given = map[string]any{}
 		}

@@ -11,7 +11,7 @@ import (
 // 130, or ansible-playbook's 99 when drover is called by that name, for
 // scripts written for Ansible.
 func interruptedStatus() int {
-	if filepath.Base(os.Args[0]) == "ansible-playbook" {
+	if filepath.Base(os.Args[0]) == ansiblePlaybook {
 		return exitcode.AnsibleInterrupted
 	}
 	return exitcode.Interrupted
