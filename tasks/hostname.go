@@ -335,7 +335,7 @@ func hostnameResult(name, current, permanent string, changed bool, after rawFact
 		if name != current {
 			before = current
 		}
-		r.Diff = []Diff{{Before: fmt.Sprintf("hostname = %s\n", before), After: fmt.Sprintf("hostname = %s\n", name)}}
+		setDiff(r, map[string]any{"before": fmt.Sprintf("hostname = %s\n", before), "after": fmt.Sprintf("hostname = %s\n", name)})
 	}
 	return r
 }

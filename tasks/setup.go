@@ -41,7 +41,7 @@ func runSetup(ctx context.Context, c *Call) (*Result, error) {
 		return nil, err
 	}
 	script := factScriptFor(collectors)
-	res, err := c.Run(ctx, transport.Command{Argv: []string{"/bin/sh", "-c", script, "sh", HostPath(c.Conn, c.Args.Str("fact_path"))}})
+	res, err := c.Run(ctx, transport.Command{Argv: []string{"/bin/sh", "-c", script, "sh", hostPath(c.Conn, c.Args.Str("fact_path"))}})
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func filterFacts(facts map[string]any, filters []string) map[string]any {
 	for k, v := range facts {
 		for _, f := range filters {
 			prefixed := !strings.HasPrefix(f, "ansible_") && !strings.HasPrefix(f, "facter") && !strings.HasPrefix(f, "ohai")
-			if FnMatch(k, f) || prefixed && FnMatch(k, "ansible_"+f) {
+			if fnMatch(k, f) || prefixed && fnMatch(k, "ansible_"+f) {
 				out[k] = v
 			}
 		}

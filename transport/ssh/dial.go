@@ -105,9 +105,9 @@ func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, err
 	ctx, cancel := context.WithTimeout(ctx, rc.ConnectTimeout)
 	defer cancel()
 	route := routeOf(rc, via)
-	stage := &stageTracker{name: "TCP connect to " + rc.Addr() + route}
+	stage := &stageTracker{name: stageTCP, route: route}
 	if hasProxyCommand(rc.ProxyCommand) {
-		stage.name = "starting ProxyCommand for " + rc.Addr()
+		stage.name = stageProxy
 	}
 	end = trace.Start(ctx, rc.Host, "tcp-connect", rc.Addr()+route)
 	raw, err := d.openTCP(ctx, rc, via)
@@ -115,7 +115,7 @@ func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, err
 	if err != nil {
 		return nil, stage.explain(ctx, rc, err)
 	}
-	stage.set("SSH handshake with " + rc.Addr() + route)
+	stage.set(stageKex)
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	end = trace.Start(ctx, rc.Host, "handshake", rc.Addr())
 	c, err := handshake(raw, rc, stage, cb, algos, a)
@@ -173,7 +173,7 @@ func handshake(raw net.Conn, rc *Config, stage *stageTracker, cb ssh.HostKeyCall
 		HostKeyCallback: func(host string, remote net.Addr, key ssh.PublicKey) error {
 			hostKeyErr = cb(host, remote, key)
 			if hostKeyErr == nil {
-				stage.set("authentication as " + rc.User)
+				stage.set(stageAuth)
 			}
 			return hostKeyErr
 		},
@@ -193,31 +193,33 @@ func handshake(raw net.Conn, rc *Config, stage *stageTracker, cb ssh.HostKeyCall
 
 // stageTracker remembers how far a connection got, for timeout messages.
 type stageTracker struct {
-	mu   sync.Mutex
-	name string
+	mu    sync.Mutex
+	name  stage
+	route string // how the host is reached, when not directly
 }
 
-func (s *stageTracker) set(name string) {
+func (s *stageTracker) set(name stage) {
 	s.mu.Lock()
 	s.name = name
 	s.mu.Unlock()
 }
 
-// explain turns a failure into a message that says what timed out.
+// explain turns a failure into a message that names its cause, worded
+// the same for every host (see stage).
 func (s *stageTracker) explain(ctx context.Context, rc *Config, err error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("timed out after %s during %s", rc.ConnectTimeout, s.name)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(err) {
+		return fmt.Errorf("timed out %s after %s%s", s.name.timedOut, rc.ConnectTimeout, s.route)
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("%s: %w", s.name, ctx.Err())
+		return fmt.Errorf("%s%s: %w", s.name.label, s.route, ctx.Err())
 	}
 	var hk *HostKeyError
 	if errors.As(err, &hk) || strings.HasPrefix(err.Error(), "authentication failed") {
 		return err
 	}
-	return fmt.Errorf("%s: %w", s.name, err)
+	return fmt.Errorf("%s%s: %w", s.name.label, s.route, withoutAddress(err))
 }
 
 // parseJumps splits a ProxyJump value into hops; "none" or "" is no hop.
