@@ -124,8 +124,7 @@ cut -d' ' -f1 /proc/modules 2>/dev/null | sed 's/^/module /'
 p nproc "$(nproc 2>/dev/null)"
 echo @@meminfo; grep -E '^(MemTotal|MemFree|SwapTotal|SwapFree|Buffers|Cached|SwapCached):' /proc/meminfo 2>/dev/null
 echo @@uptime; cat /proc/uptime 2>/dev/null
-echo @@dmi; for k in bios_date bios_vendor bios_version board_asset_tag board_name board_serial board_vendor board_version chassis_asset_tag chassis_serial chassis_vendor chassis_version chassis_type product_name product_serial product_uuid product_version sys_vendor; do
-  f=/sys/devices/virtual/dmi/id/$k; [ -r $f ] && v=$(cat $f 2>/dev/null) && echo "$k=$v"; done
+echo @@dmi; cd /sys/devices/virtual/dmi/id 2>/dev/null && grep -s -H '' bios_date bios_vendor bios_version board_asset_tag board_name board_serial board_vendor board_version chassis_asset_tag chassis_serial chassis_vendor chassis_version chassis_type product_name product_serial product_uuid product_version sys_vendor; cd /
 `,
 	"mounts": `echo @@uuids; lsblk --list --noheadings --paths --output NAME,UUID --exclude 2 2>/dev/null
 echo @@binds; findmnt -lnur 2>/dev/null | awk '$2 ~ /\]/ {print $1}'
@@ -138,12 +137,10 @@ done < /proc/mounts
 for s in /sys/block/*/slaves/*; do [ -e "$s" ] && echo "masters ${s##*/} $(basename "${s%/slaves/*}")"; done
 p lvm "$( [ "$(id -u)" = 0 ] && command -v vgs >/dev/null 2>&1 && echo yes)"
 echo @@devices; for d in /sys/block/*; do [ -e "$d" ] || continue; b=${d##*/}
-  echo "dev $b"; for k in device/vendor device/model device/sas_address device/sas_device_handle removable size queue/rotational queue/logical_block_size queue/physical_block_size queue/discard_granularity queue/scheduler; do
-    [ -r $d/$k ] && echo "$k=$(cat $d/$k 2>/dev/null)"; done
-  [ -L "$d" ] || { ls "$d" | grep -q device && echo physical; }
+  echo "dev $b"; [ -L "$d" ] || { ls "$d" | grep -q device && echo physical; }
   for h in $d/holders/*; do [ -e "$h" ] && echo "holder ${h##*/}"; done
-  for p in $d/$b*; do [ -e "$p/start" ] || continue; echo "part ${p##*/} $(cat $p/start) $(cat $p/size)"; done
 done
+echo @@devfiles; cd /sys/block 2>/dev/null && grep -s -H '' */device/vendor */device/model */device/sas_address */device/sas_device_handle */removable */size */queue/rotational */queue/logical_block_size */queue/discard_granularity */queue/scheduler */*/start */*/size; cd /
 `,
 	"dns":               "echo @@resolv; grep -E '^(nameserver|search|domain|sortlist|options)' /etc/resolv.conf 2>/dev/null\n",
 	"fibre_channel_wwn": "echo @@fcwwn; cat /sys/class/fc_host/*/port_name 2>/dev/null\n",

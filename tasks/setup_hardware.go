@@ -23,7 +23,7 @@ func hardwareFacts(r rawFacts, f map[string]any) {
 	f["ansible_mounts"] = mountFacts(r)
 	links := deviceLinks(r.sections["links"])
 	f["ansible_device_links"] = links
-	f["ansible_devices"] = deviceFacts(r.sections["devices"], links)
+	f["ansible_devices"] = deviceFacts(r.sections["devices"], r.sections["devfiles"], links)
 	if r.one("lvm") == "" {
 		f["ansible_lvm"] = "N/A"
 	}
@@ -117,8 +117,8 @@ var chassisTypes = []string{"Unknown", "Other", "Unknown", "Desktop", "Low Profi
 func dmiFacts(r rawFacts, f map[string]any) {
 	read := map[string]string{}
 	for _, l := range r.sections["dmi"] {
-		if k, v, ok := strings.Cut(l, "="); ok {
-			read[k] = v
+		if k, v, ok := strings.Cut(l, ":"); ok {
+			read[k] = strings.TrimSpace(v)
 		}
 	}
 	for fact, file := range dmiKeys {
@@ -235,8 +235,10 @@ func deviceLinks(lines []string) map[string]any {
 	return res
 }
 
-// deviceFacts are ansible_devices from the @@devices section.
-func deviceFacts(lines []string, links map[string]any) map[string]any {
+// deviceFacts are ansible_devices from the @@devices section (names,
+// physical devices, holders) and the @@devfiles one ("DEV/FILE:VALUE" for
+// the /sys/block files read, partitions' as "DEV/PART/start|size:VALUE").
+func deviceFacts(lines, files []string, links map[string]any) map[string]any {
 	out := map[string]any{}
 	var cur map[string]any
 	for _, l := range lines {
@@ -250,12 +252,28 @@ func deviceFacts(lines []string, links map[string]any) map[string]any {
 			cur["virtual"] = 0
 		case strings.HasPrefix(l, "holder "):
 			cur["holders"] = append(cur["holders"].([]any), strings.TrimPrefix(l, "holder "))
-		case strings.HasPrefix(l, "part "):
-			addPartition(cur, strings.Fields(l), links)
-		default:
-			k, v, _ := strings.Cut(l, "=")
-			setDeviceValue(cur, k, v)
 		}
+	}
+	parts := map[string]map[string]string{}
+	for _, l := range files {
+		file, v, _ := strings.Cut(l, ":")
+		dev, key, _ := strings.Cut(file, "/")
+		d, _ := out[dev].(map[string]any)
+		if d == nil {
+			continue
+		}
+		if part, k, ok := strings.Cut(key, "/"); ok && (k == "start" || k == "size") && strings.HasPrefix(part, dev) {
+			if parts[dev+"/"+part] == nil {
+				parts[dev+"/"+part] = map[string]string{}
+			}
+			parts[dev+"/"+part][k] = v
+			continue
+		}
+		setDeviceValue(d, key, v)
+	}
+	for key, p := range parts {
+		dev, part, _ := strings.Cut(key, "/")
+		addPartition(out[dev].(map[string]any), part, p["start"], p["size"], links)
 	}
 	return out
 }
@@ -302,15 +320,13 @@ func setDeviceValue(d map[string]any, k, v string) {
 	}
 }
 
-// addPartition adds "part NAME START SECTORS" to a device.
-func addPartition(d map[string]any, fields []string, links map[string]any) {
-	if len(fields) < 4 {
-		return
-	}
-	n, _ := strconv.ParseFloat(fields[3], 64)
-	d["partitions"].(map[string]any)[fields[1]] = map[string]any{
-		"links": linksOf(fields[1], links), "start": fields[2], "sectors": fields[3],
-		"sectorsize": d["sectorsize"], "size": humanBytes(n * 512), "uuid": uuidOf(fields[1], links), "holders": []any{},
+// addPartition adds a partition: its start and size in sectors (the
+// sector size Ansible reads for a partition is never there: 512).
+func addPartition(d map[string]any, name, start, sectors string, links map[string]any) {
+	n, _ := strconv.ParseFloat(sectors, 64)
+	d["partitions"].(map[string]any)[name] = map[string]any{
+		"links": linksOf(name, links), "start": start, "sectors": sectors,
+		"sectorsize": 512, "size": humanBytes(n * 512), "uuid": uuidOf(name, links), "holders": []any{},
 	}
 }
 
