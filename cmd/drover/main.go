@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/pprof"
 	"syscall"
 
 	"github.com/drover/drover/internal/exitcode"
@@ -19,9 +18,7 @@ func main() { os.Exit(mainArgs(os.Args[1:])) }
 func mainArgs(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if path := os.Getenv("DROVER_CPUPROFILE"); path != "" {
-		defer profileCPU(path)()
-	}
+	defer startProfiles()()
 	root := newRootCmd()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -29,21 +26,4 @@ func mainArgs(args []string) int {
 		fmt.Fprintln(os.Stderr, "drover: "+err.Error())
 	}
 	return exitcode.Code(err)
-}
-
-// profileCPU writes a CPU profile of the run to path (for DROVER_CPUPROFILE,
-// a developer aid) and returns the function that stops it.
-func profileCPU(path string) func() {
-	f, err := os.Create(path)
-	if err == nil {
-		err = pprof.StartCPUProfile(f)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "drover: DROVER_CPUPROFILE:", err)
-		return func() {}
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}
 }
