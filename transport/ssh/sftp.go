@@ -190,7 +190,7 @@ func (c *Conn) writeTemp(ctx context.Context, cl *sftp.Client, tmp string, r io.
 	if early {
 		go func() { chmod <- cl.Chmod(tmp, mode) }()
 	}
-	err = writeContent(f, ctxReader{ctx, r}, sizeOf(r))
+	err = writeContent(ctx, f, ctxReader{ctx, r}, sizeOf(r))
 	if early {
 		if cerr := <-chmod; err == nil {
 			err = cerr
@@ -213,8 +213,17 @@ func (c *Conn) writeTemp(ctx context.Context, cl *sftp.Client, tmp string, r io.
 // writeContent writes everything r gives to the new file f. What fits
 // one request is written with one, and no more goroutines; more is written
 // with as many requests in flight as it needs, up to 64 (for a stream of
-// unknown size).
-func writeContent(f *sftp.File, r io.Reader, size int64) error {
+// unknown size). The content in flight is taken from the budget sending
+// first.
+func writeContent(ctx context.Context, f *sftp.File, r io.Reader, size int64) error {
+	held := int64(maxInFlight * sftpData)
+	if size >= 0 {
+		held = min(held, size+1)
+	}
+	if err := sending.take(ctx, held); err != nil {
+		return err
+	}
+	defer sending.give(held)
 	bp := packetBufs.Get().(*[]byte)
 	defer packetBufs.Put(bp)
 	first := (*bp)[:sftpData]
@@ -229,13 +238,16 @@ func writeContent(f *sftp.File, r io.Reader, size int64) error {
 	if err != nil {
 		return err
 	}
-	inFlight := 64
+	inFlight := maxInFlight
 	if size >= 0 {
-		inFlight = int(min(64, (size-int64(n))/sftpData+1))
+		inFlight = int(min(maxInFlight, (size-int64(n))/sftpData+1))
 	}
 	_, err = f.ReadFromWithConcurrency(io.MultiReader(bytes.NewReader(first), r), inFlight)
 	return err
 }
+
+// maxInFlight is the most write requests one Put has in flight.
+const maxInFlight = 64
 
 // sizeOf is the number of bytes r holds, -1 when it does not say.
 func sizeOf(r io.Reader) int64 {
