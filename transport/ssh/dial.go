@@ -220,7 +220,7 @@ func handshake(raw net.Conn, proxy *proxyConn, rc *Config, stage *stageTracker, 
 	case err != nil:
 		return nil, err
 	}
-	return newConn(*rc, ssh.NewClient(conn, chans, reqs), proxy), nil
+	return newConn(*rc, conn, chans, reqs, proxy), nil
 }
 
 // stageTracker remembers how far a connection got, for timeout messages.

@@ -43,9 +43,12 @@ func (c *Conn) files() (*sftp.Client, error) {
 }
 
 // sftpData is the most file data one SFTP read or write request carries:
-// with its header it fits one SSH channel packet (32 KiB for OpenSSH), so
-// that each request and each answer is one packet, not two.
-const sftpData = 32<<10 - 64
+// with its header it fits a quarter of an SSH channel packet (32 KiB for
+// OpenSSH), so that each request and each answer is one packet. Not a
+// whole one: a connection keeps, as long as it lives, two buffers the size
+// of the largest packet it sent (its channel's and its cipher's), and with
+// a thousand hosts each KiB of them is 2 MiB.
+const sftpData = 8<<10 - 64
 
 // startSFTP starts the SFTP subsystem in a session of its own, its
 // requests written through a packetWriter.
@@ -60,7 +63,7 @@ func (c *Conn) startSFTP() (*sftp.Client, error) {
 		if r, err = s.StdoutPipe(); err == nil {
 			if err = s.RequestSubsystem("sftp"); err == nil {
 				return sftp.NewClientPipe(r, &packetWriter{w: w}, sftp.UseConcurrentWrites(true),
-					sftp.UseConcurrentReads(true), sftp.MaxConcurrentRequestsPerFile(64), sftp.MaxPacket(sftpData))
+					sftp.UseConcurrentReads(true), sftp.MaxConcurrentRequestsPerFile(maxInFlight), sftp.MaxPacket(sftpData))
 			}
 		}
 	}
@@ -78,7 +81,7 @@ type packetWriter struct {
 
 // packetBufs are the buffers packets are assembled in, shared by all
 // connections: a packet is assembled only while its request is sent.
-var packetBufs = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
+var packetBufs = sync.Pool{New: func() any { b := make([]byte, 0, sftpData+64); return &b }}
 
 func (p *packetWriter) Write(b []byte) (int, error) {
 	if p.buf == nil && packetLen(b) == len(b) {
@@ -212,8 +215,8 @@ func (c *Conn) writeTemp(ctx context.Context, cl *sftp.Client, tmp string, r io.
 
 // writeContent writes everything r gives to the new file f. What fits
 // one request is written with one, and no more goroutines; more is written
-// with as many requests in flight as it needs, up to 64 (for a stream of
-// unknown size). The content in flight is taken from the budget sending
+// with as many requests in flight as it needs, up to maxInFlight (for a
+// stream of unknown size). The content in flight is taken from the budget sending
 // first.
 func writeContent(ctx context.Context, f *sftp.File, r io.Reader, size int64) error {
 	held := int64(maxInFlight * sftpData)
@@ -246,8 +249,9 @@ func writeContent(ctx context.Context, f *sftp.File, r io.Reader, size int64) er
 	return err
 }
 
-// maxInFlight is the most write requests one Put has in flight.
-const maxInFlight = 64
+// maxInFlight is the most requests reading or writing one file has in
+// flight: 2 MiB.
+const maxInFlight = 256
 
 // sizeOf is the number of bytes r holds, -1 when it does not say.
 func sizeOf(r io.Reader) int64 {
