@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: build test test-deps vet golden bench bench-fleet
+.PHONY: build test test-deps vet golden bench bench-fleet compat compat-update
 build:
 	$(GO) build -o bin/drover ./cmd/drover
 
@@ -31,3 +31,12 @@ bench:
 # BENCH_FLEET_ARGS passes options, e.g. BENCH_FLEET_ARGS='-n "50 200" -r 5'.
 bench-fleet:
 	./bench/site7.sh $(BENCH_FLEET_ARGS)
+
+# Ansible 2.14's integration targets, run as ansible-test runs them, with ansible-playbook and then
+# drover (README.md, "Compatibility"). Flags and target names: make compat COMPAT_ARGS='-j 2 ping'.
+compat: build
+	$(GO) run ./compat/cmd/compat -drover bin/drover $(COMPAT_ARGS)
+
+# The same, then rewrite compat/passing.txt (a target is added only when ansible-playbook passes it too).
+compat-update: build
+	$(GO) run ./compat/cmd/compat -drover bin/drover -update $(COMPAT_ARGS)

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"strings"
 	"time"
 
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/tasks"
 	"github.com/drover/drover/transport"
 )
@@ -55,13 +55,6 @@ type factSet struct {
 	cacheable bool
 }
 
-// include is one file an include_tasks asked for on a host.
-type include struct {
-	path  string
-	vars  map[string]any
-	label string // the loop item's label, for output
-}
-
 // count adds the outcome to a host's recap counters.
 func (o *outcome) count(s *HostStats, t *Task) {
 	changed := o.result["changed"] == true
@@ -88,16 +81,10 @@ func (o *outcome) count(s *HostStats, t *Task) {
 	case statusSkipped:
 		s.Skipped++
 	default:
-		n := 1
-		if t.Action == "include_tasks" && len(o.items) > 0 {
-			n = 0
-			for _, it := range o.items {
-				if it.status != statusSkipped {
-					n++
-				}
-			}
+		if isInclude(t) {
+			return // counted when the included file loads, as Ansible does
 		}
-		s.OK += n
+		s.OK++
 		if changed {
 			s.Changed++
 		}
@@ -170,7 +157,7 @@ func statusOf(r map[string]any) Status {
 
 // once runs the task's action once (one loop item) on a host.
 func (ps *playState) once(ctx context.Context, t *Task, hr *hostRun, s *scope, o *outcome) itemOutcome {
-	if t.Action == "include_tasks" || t.Action == "import_tasks" {
+	if t.Action == "include_tasks" || t.Action == "include_role" {
 		return ps.includeOnce(t, s, o)
 	}
 	if t.Spec.Run == nil {
@@ -192,6 +179,9 @@ func (ps *playState) once(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 		return failItem(err.Error())
 	}
 	o.delegated = target
+	if call.NoLog {
+		ctx = trace.Hide(ctx)
+	}
 	res, bad := ps.attempts(ctx, t, s, call)
 	if bad != nil {
 		return *bad
@@ -228,7 +218,7 @@ func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *task
 	}
 	var res map[string]any
 	for attempt := 1; attempt <= retries; attempt++ {
-		r, err := ps.runModule(ctx, t, s, call)
+		r, err := ps.runTimed(ctx, t, s, call)
 		if err != nil {
 			it := moduleError(ctx, err)
 			return nil, &it
@@ -325,6 +315,7 @@ func (ps *playState) collectFacts(t *Task, s *scope, o *outcome, res map[string]
 		return
 	}
 	fs := factSet{scope: t.Spec.Facts, facts: facts}
+	res["ansible_facts"] = withoutInternal(facts)
 	if t.Spec.Facts == tasks.SetFacts {
 		fs.cacheable, _ = tasks.ToBool(res[tasks.CacheableKey])
 		delete(res, tasks.CacheableKey)
@@ -352,7 +343,7 @@ func (ps *playState) taskArgs(t *Task, s *scope) (map[string]any, error) {
 		maps.Copy(m, t.Args)
 		given = m
 	}
-	if d := moduleDefaults(t); d != nil {
+	if d := moduleDefaults(t, ps.run.loader.specFor); d != nil {
 		m := maps.Clone(d)
 		maps.Copy(m, given)
 		given = m
@@ -479,8 +470,8 @@ func (o *outcome) hostResult(host string) *HostResult {
 		}
 		hr.Items = append(hr.Items, ItemResult{Label: it.label, Status: it.status, Result: r})
 	}
-	if len(o.includes) > 0 {
-		for _, inc := range o.includes {
+	for _, inc := range o.includes {
+		if inc.path != "" { // an include_role shows no included: line, as in Ansible
 			hr.Included = append(hr.Included, inc.path)
 			hr.IncludedLabels = append(hr.IncludedLabels, inc.label)
 		}
@@ -497,23 +488,4 @@ func censored(r map[string]any) map[string]any {
 		}
 	}
 	return out
-}
-
-// includeOnce records an include_tasks file for the host.
-func (ps *playState) includeOnce(t *Task, s *scope, o *outcome) itemOutcome {
-	name := includeFile(t.Args)
-	v, err := ps.run.env.Template(name, s)
-	if err != nil {
-		return failItem(err.Error())
-	}
-	file, _ := tasks.ToStr(jinja.ToPlain(v))
-	tc := &taskCtx{play: t.Play, role: t.Role, dir: t.Dir}
-	path := findTaskFile(tc, strings.TrimSpace(file))
-	if !fileExists(path) {
-		return failItem(fmt.Sprintf("Could not find or access '%s' on the Ansible Controller.", file))
-	}
-	vars := map[string]any{}
-	maps.Copy(vars, s.loop)
-	o.includes = append(o.includes, include{path: path, vars: vars})
-	return itemOutcome{status: statusOK, result: map[string]any{"changed": false, "include": file, "include_args": map[string]any{}}}
 }

@@ -67,9 +67,12 @@ func (s *scope) names() []string {
 			add(m)
 		}
 	}
-	for _, r := range append(append([]*Role{}, s.ps.play.Roles...), s.ps.play.ImportedRoles...) {
+	for _, r := range s.roleChain() {
 		add(r.Params)
+	}
+	for _, r := range append(append(s.roleChain(), s.ps.play.Roles...), s.ps.run.roles.public(s.ps.play)...) {
 		add(r.Vars)
+		add(r.EntryVars)
 		add(r.Defaults)
 	}
 	return slices.Sorted(maps.Keys(set))

@@ -83,7 +83,7 @@ func (o *runOptions) runModule(ctx context.Context, pattern string) (err error) 
 	vaultFn := vaultFunc(keyring)
 	extra, err := parseExtraVars(o.adhoc.extraVars, vaultFn)
 	if err != nil {
-		return exitcode.New(exitcode.Usage, err)
+		return err
 	}
 	loader := playbooks.NewLoader(loadOptions(o.conn.cfg, vaultFn))
 	pb, err := loader.AdHoc(pattern, o.module, o.args)
@@ -125,7 +125,7 @@ func (o *runOptions) runEngine(ctx context.Context, pb *playbooks.Playbook, opts
 		red.Add(pw)
 		opts.BecomePassword = pw
 	}
-	opener, err := o.conn.opener()
+	opener, err := o.conn.opener(ctx)
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,10 @@ type HostOptions struct {
 	// ExtraConfig are more sshd_config lines; they come first, so they win
 	// over the lab's own settings.
 	ExtraConfig []string
+	// Hostname, when set, runs sshd in a UTS namespace of its own whose
+	// host name (uname -n) is this, as on a machine whose own name does
+	// not resolve. Needs root and unshare(1).
+	Hostname string
 }
 
 // Host is one running sshd.
@@ -64,11 +68,12 @@ type Host struct {
 	HostKeys []ssh.PublicKey // the server's host keys, in HostKey order
 	Cert     *ssh.Certificate
 
-	opts HostOptions
-	lab  string // the lab directory
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
+	opts  HostOptions
+	lab   string // the lab directory
+	level string // sshd's LogLevel
+	mu    sync.Mutex
+	cmd   *exec.Cmd
+	done  chan struct{}
 }
 
 // HostPort is "addr:port".
@@ -255,6 +260,7 @@ func keyTypes(o HostOptions) []string {
 // start runs sshd on a free port, retrying when another process took the
 // port between the probe and sshd's bind.
 func (h *Host) start(level string) error {
+	h.level = level
 	if os.Geteuid() == 0 {
 		// sshd running as root needs its privilege separation directory.
 		_ = os.MkdirAll("/run/sshd", 0o755)
@@ -293,6 +299,10 @@ func (h *Host) launch(level string) error {
 	}
 	defer logf.Close()
 	cmd := exec.Command(SSHD, "-D", "-e", "-f", h.ConfigPath())
+	if h.opts.Hostname != "" {
+		cmd = exec.Command("unshare", "--uts", "/bin/sh", "-c", `hostname "$1" && shift && exec "$@"`, "sh",
+			h.opts.Hostname, SSHD, "-D", "-e", "-f", h.ConfigPath())
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -352,6 +362,26 @@ func (h *Host) stop() {
 	}
 	signalTree(cmd.Process.Pid, syscall.SIGKILL)
 	<-done
+}
+
+// Restart starts a stopped host's sshd again, on the same address and port
+// with the same host keys: a machine back from a reboot.
+func (h *Host) Restart() error { return h.launch(h.level) }
+
+// DropConnections kills every session of the host's sshd (the process
+// serving each connection and what it runs), as a network fault or an
+// out-of-memory kill would end them; sshd goes on accepting new ones.
+func (h *Host) DropConnections() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cmd == nil {
+		return
+	}
+	pids := tree(h.cmd.Process.Pid)[1:]
+	for _, p := range pids {
+		_ = syscall.Kill(p, syscall.SIGKILL)
+	}
+	waitGone(pids)
 }
 
 // Freeze stops (SIGSTOP) the host's sshd and all its sessions, so that

@@ -98,18 +98,19 @@ func unreachable(host string, err error) error {
 // silence of the host (see silenceConn), never the wait at the gate.
 func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, error) {
 	// Keys are loaded (and passphrases asked) before the clock starts.
-	end := trace.Start(rc.Host, "keys", "")
-	cb, algos, err := hostKeyCheck(rc, d.parsed)
+	end := trace.Start(ctx, rc.Host, "keys", "")
+	changed := &keyChanged{}
+	cb, algos, err := hostKeyCheck(rc, d.parsed, changed)
 	if err != nil {
 		return nil, err
 	}
-	a, err := authFor(rc, d.keys)
+	a, err := authFor(rc, d.keys, changed)
 	end(err)
 	if err != nil {
 		return nil, err
 	}
 	defer a.close()
-	end = trace.Start(rc.Host, "admission", "")
+	end = trace.Start(ctx, rc.Host, "admission", "")
 	t, err := d.gate.acquire(ctx, rc.ConnectTimeout)
 	end(err)
 	if err != nil {
@@ -129,7 +130,7 @@ func (d *dialer) open(ctx context.Context, rc *Config, via *Conn, t *ticket, cb 
 		stage.name = "starting ProxyCommand for " + rc.Addr()
 	}
 	stallAfter := d.gate.stallAfter(rc.ConnectTimeout)
-	end := trace.Start(rc.Host, "tcp-connect", rc.Addr()+route)
+	end := trace.Start(ctx, rc.Host, "tcp-connect", rc.Addr()+route)
 	tctx, cancel := context.WithTimeout(ctx, rc.ConnectTimeout)
 	stall := time.AfterFunc(stallAfter, t.stall)
 	raw, err := d.openTCP(tctx, rc, via)
@@ -147,7 +148,7 @@ func (d *dialer) open(ctx context.Context, rc *Config, via *Conn, t *ticket, cb 
 	}
 	sc := watchSilence(stream, rc.ConnectTimeout, stallAfter, t.stall)
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
-	end = trace.Start(rc.Host, "handshake", rc.Addr())
+	end = trace.Start(ctx, rc.Host, "handshake", rc.Addr())
 	proxy, _ := raw.(*proxyConn)
 	c, err := handshake(sc, proxy, rc, stage, cb, algos, a)
 	end(err)

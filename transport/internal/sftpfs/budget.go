@@ -1,12 +1,12 @@
-package ssh
+package sftpfs
 
 import (
 	"context"
 	"sync"
 )
 
-// sending bounds the file content that Puts of all connections hold in
-// memory at once. Each byte sent is held several times on its way (read
+// sending bounds the file content that Puts of all connections (of every
+// transport) hold in memory at once. Each byte sent is held several times on its way (read
 // buffer, SFTP request, SSH packet, encryption), and a run copying a file
 // to a thousand hosts at once would otherwise hold all those copies
 // together. 4 MiB in flight keeps a gigabit link busy at 30 ms round
