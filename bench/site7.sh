@@ -9,8 +9,8 @@
 # never sends a byte: drover must report it unreachable, and within its connect timeout (-T, default 10 s),
 # however many hosts wait to connect (its run takes that timeout at least: each task waits for every host).
 # Prints per N and contestant the median wall time, the median peak RSS (/usr/bin/time %M), the hosts
-# reported unreachable over all runs (the silent one apart), and the ratios drover/floor-shell (wall) and
-# drover/floor-exec (RSS); then how long the silent host was waited for, and the load average before and
+# reported unreachable over all runs (the silent one apart), and drover's ratios to both floors (wall and
+# RSS); then how long the silent host was waited for, and the load average before and
 # after. Outputs stay in the work directory it prints.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(dirname "$here")
@@ -105,11 +105,13 @@ for n in $counts; do
       unreachable[$c]=$(( ${unreachable[$c]:-0} + u ))
     done
   done
-  ws=$(echo "${wall[floor-shell]}" | median); re=$(echo "${rss[floor-exec]}" | median)
+  ws=$(echo "${wall[floor-shell]}" | median); we=$(echo "${wall[floor-exec]}" | median)
+  rs=$(echo "${rss[floor-shell]}" | median); re=$(echo "${rss[floor-exec]}" | median)
   dw=$(echo "${wall[drover]}" | median); dr=$(echo "${rss[drover]}" | median)
   for c in "${contestants[@]}"; do
     ratio=""
-    [ "$c" = drover ] && ratio=$(printf 'wall %.2fx shell, rss %.2fx exec' "$(echo "$dw / $ws" | bc -l)" "$(echo "$dr / $re" | bc -l)")
+    [ "$c" = drover ] && ratio=$(printf 'wall %.2fx shell %.2fx exec, rss %.2fx exec %.2fx shell' "$(echo "$dw / $ws" | bc -l)" \
+      "$(echo "$dw / $we" | bc -l)" "$(echo "$dr / $re" | bc -l)" "$(echo "$dr / $rs" | bc -l)")
     printf '%6d %-12s %9.2f %9.1f %12s   %s\n' "$n" "$c" "$(echo "${wall[$c]}" | median)" \
       "$(echo "$(echo "${rss[$c]}" | median) / 1024" | bc -l)" "${unreachable[$c]}" "$ratio"
   done
