@@ -106,6 +106,7 @@ func (o *runOptions) runModule(ctx context.Context, pattern string) (err error) 
 		Check: o.adhoc.check, Diff: o.adhoc.diff, Verbosity: o.verbose, RemoteUser: o.conn.user,
 		Become: o.adhoc.become, BecomeUser: o.adhoc.becomeUser, BecomeMethod: o.adhoc.becomeMethod,
 		Loader: loader, Local: local.New(), Redactor: red}
+	opts.OutputLimit, _ = o.output.bytes() // checked by run
 	if keyring != nil {
 		opts.Vault = keyring.DecryptText
 	}
@@ -264,8 +265,12 @@ func adhocResult(action string, r *playbooks.HostResult) ui.HostResult {
 	hr := ui.HostResult{Host: r.Host, Status: ui.Status(r.Status)}
 	res := r.Result
 	msg, _ := res["msg"].(string)
-	if r.Status == "unreachable" {
+	switch r.Status {
+	case "unreachable":
 		hr.Msg = msg
+		return hr
+	case "interrupted": // shown as drover run shows a command Ctrl-C cut short
+		hr.Status, hr.Msg = ui.StatusFailed, "interrupted"
 		return hr
 	}
 	if commandLike[action] && (res["rc"] != nil || res["stdout"] != nil) {

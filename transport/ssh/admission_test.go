@@ -207,7 +207,7 @@ func TestBusyControllerReachesEveryHost(t *testing.T) {
 		order = append(order, r.name)
 		switch {
 		case r.name == "silent":
-			if !transport.IsUnreachable(r.err) || !strings.Contains(r.err.Error(), "timed out after 1s during SSH handshake") {
+			if !transport.IsUnreachable(r.err) || !strings.Contains(r.err.Error(), "timed out during key exchange after 1s") {
 				t.Errorf("silent host: %v, want unreachable, timed out during the handshake", r.err)
 			}
 		case r.err != nil:

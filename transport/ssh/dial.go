@@ -125,9 +125,9 @@ func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, err
 // handshake over a silenceConn.
 func (d *dialer) open(ctx context.Context, rc *Config, via *Conn, t *ticket, cb ssh.HostKeyCallback, algos []string, a *auth) (*Conn, error) {
 	route := routeOf(rc, via)
-	stage := &stageTracker{name: "TCP connect to " + rc.Addr() + route}
+	stage := &stageTracker{name: stageTCP, route: route}
 	if hasProxyCommand(rc.ProxyCommand) {
-		stage.name = "starting ProxyCommand for " + rc.Addr()
+		stage.name = stageProxy
 	}
 	stallAfter := d.gate.stallAfter(rc.ConnectTimeout)
 	end := trace.Start(ctx, rc.Host, "tcp-connect", rc.Addr()+route)
@@ -141,7 +141,7 @@ func (d *dialer) open(ctx context.Context, rc *Config, via *Conn, t *ticket, cb 
 	if err != nil {
 		return nil, stage.explain(ctx, rc, timedOut, err)
 	}
-	stage.set("SSH handshake with " + rc.Addr() + route)
+	stage.set(stageKex)
 	stream := raw
 	if d.through != nil {
 		stream = d.through(raw)
@@ -207,7 +207,7 @@ func handshake(raw net.Conn, proxy *proxyConn, rc *Config, stage *stageTracker, 
 		HostKeyCallback: func(host string, remote net.Addr, key ssh.PublicKey) error {
 			hostKeyErr = cb(host, remote, key)
 			if hostKeyErr == nil {
-				stage.set("authentication as " + rc.User)
+				stage.set(stageAuth)
 			}
 			return hostKeyErr
 		},
@@ -226,32 +226,35 @@ func handshake(raw net.Conn, proxy *proxyConn, rc *Config, stage *stageTracker, 
 
 // stageTracker remembers how far a connection got, for timeout messages.
 type stageTracker struct {
-	mu   sync.Mutex
-	name string
+	mu    sync.Mutex
+	name  stage
+	route string // how the host is reached, when not directly
 }
 
-func (s *stageTracker) set(name string) {
+func (s *stageTracker) set(name stage) {
 	s.mu.Lock()
 	s.name = name
 	s.mu.Unlock()
 }
 
-// explain turns a failure into a message that says what timed out;
-// timedOut says whether the host was silent for the connect timeout.
+// explain turns a failure into a message that names its cause, worded
+// the same for every host (see stage); timedOut says whether the host was
+// silent for the connect timeout (a TCP connect can also end with a
+// timeout of its own before its context says so).
 func (s *stageTracker) explain(ctx context.Context, rc *Config, timedOut bool, err error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if timedOut {
-		return fmt.Errorf("timed out after %s during %s", rc.ConnectTimeout, s.name)
+	if timedOut || ctx.Err() == nil && isTimeout(err) {
+		return fmt.Errorf("timed out %s after %s%s", s.name.timedOut, rc.ConnectTimeout, s.route)
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("%s: %w", s.name, ctx.Err())
+		return fmt.Errorf("%s%s: %w", s.name.label, s.route, ctx.Err())
 	}
 	var hk *HostKeyError
 	if errors.As(err, &hk) || strings.HasPrefix(err.Error(), "authentication failed") {
 		return err
 	}
-	return fmt.Errorf("%s: %w", s.name, err)
+	return fmt.Errorf("%s%s: %w", s.name.label, s.route, withoutAddress(err))
 }
 
 // parseJumps splits a ProxyJump value into hops; "none" or "" is no hop.

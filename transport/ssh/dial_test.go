@@ -273,7 +273,7 @@ func TestUnreachable(t *testing.T) {
 		{"silent peer", func(c *ssh.Config) {
 			c.HostName, c.Port = splitAddr(t, testlab.SilentPeer(t))
 			c.ConnectTimeout = 300 * time.Millisecond
-		}, "timed out after 300ms during SSH handshake"},
+		}, "timed out during key exchange after 300ms"},
 		{"unauthorized key", func(c *ssh.Config) { c.IdentityFiles = []string{otherKeyFile(t)} }, "authentication failed for user " + h.User + " (tried: publickey ("},
 		{"no key at all", func(c *ssh.Config) { c.IdentityFiles = []string{"/nonexistent"} }, "no methods"},
 	}

@@ -132,8 +132,7 @@ func (p *Pool) Stats() PoolStats {
 }
 
 // Close closes every connection of the pool, each after removing the
-// temporary files that Puts to its account could not (bounded by its
-// connect timeout).
+// temporary files that Puts to its account could not (see sweep).
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	entries := p.conns
@@ -144,9 +143,7 @@ func (p *Pool) Close() error {
 		wg.Go(func() {
 			<-e.ready
 			if e.conn != nil {
-				ctx, cancel := context.WithTimeout(context.Background(), e.conn.cfg.ConnectTimeout)
-				e.conn.RemoveLeftovers(ctx)
-				cancel()
+				p.sweep(e.conn)
 				e.conn.Close()
 			}
 		})
