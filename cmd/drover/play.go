@@ -18,7 +18,6 @@ import (
 
 	"github.com/drover/drover/internal/ansiblecfg"
 	"github.com/drover/drover/internal/exitcode"
-	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/redact"
 	"github.com/drover/drover/internal/vault"
@@ -26,8 +25,7 @@ import (
 	"github.com/drover/drover/inventory"
 	"github.com/drover/drover/playbooks"
 	"github.com/drover/drover/tasks"
-	"github.com/drover/drover/transport"
-	"github.com/drover/drover/transport/become"
+	"github.com/drover/drover/transport/hostconn"
 	"github.com/drover/drover/transport/local"
 )
 
@@ -243,24 +241,11 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	red.Add(pw)
 	opts.BecomePassword = pw
 	opts.Redactor = red
-	opener, err := f.conn.opener(ctx)
+	closeConns, err := f.conn.connectEngine(ctx, &opts, red)
 	if err != nil {
 		return err
 	}
-	defer opener.Close()
-	opts.Connect = func(ctx context.Context, host string, vars map[string]any) (transport.Conn, error) {
-		registerHostSecrets(red, vars)
-		return opener.Open(ctx, host, vars)
-	}
-	becomes := become.NewCache()
-	defer becomes.Close()
-	opts.WrapBecome = func(conn transport.Conn, b tasks.Become) (transport.Conn, error) {
-		return becomes.Wrap(conn, become.Options{Method: b.Method, User: b.User, Password: b.Password,
-			Exe: b.Exe, Flags: b.Flags, Redact: red.Add})
-	}
-	if term.IsTerminal(int(os.Stdin.Fd())) {
-		opts.Prompt = secretPrompt(red, terminalPrompt)
-	}
+	defer closeConns()
 	opts.Output = playOutput(f, f.conn.cfg, red)
 	for _, w := range append(opts.Inventory.Warnings(), opts.Loader.Warnings()...) {
 		opts.Output.Warn(w)

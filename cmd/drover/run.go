@@ -14,12 +14,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drover/drover/internal/exitcode"
-	"github.com/drover/drover/internal/hostconn"
+	"github.com/drover/drover/internal/fqcn"
 	"github.com/drover/drover/internal/shlex"
 	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/inventory"
 	"github.com/drover/drover/tasks"
 	"github.com/drover/drover/transport"
+	"github.com/drover/drover/transport/hostconn"
 )
 
 func init() { register(newRunCmd) }
@@ -145,7 +146,7 @@ func moduleCommand(module, args string) (transport.Command, error) {
 	if strings.TrimSpace(args) == "" {
 		return transport.Command{}, fmt.Errorf("module %s needs arguments: -a ARGS, or a command after --", module)
 	}
-	switch strings.TrimPrefix(strings.TrimPrefix(module, "ansible.builtin."), "ansible.legacy.") {
+	switch fqcn.Short(module) {
 	case "command":
 		argv, err := shlex.Split(args)
 		if err != nil {
