@@ -35,7 +35,7 @@ type PoolStats struct {
 // NewPool returns an empty pool.
 func NewPool() *Pool {
 	p := &Pool{conns: map[string]*poolEntry{}}
-	p.d = dialer{keys: newSignerCache(), parsed: newParseCache(), shared: true, jump: p.get}
+	p.d = dialer{gate: newDefaultAdmission(), keys: newSignerCache(), parsed: newParseCache(), shared: true, jump: p.get}
 	return p
 }
 
