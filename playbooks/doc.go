@@ -9,7 +9,7 @@
 // cache). include_tasks and include_role files are read when they run
 // (include.go). Every problem is reported with FILE:LINE:COL, the
 // offending lines and a "did you mean". Check then finds what needs no
-// host: notify naming no handler, Jinja syntax errors.
+// host: Jinja syntax errors.
 //
 // Run runs the plays on an inventory: hosts by pattern and --limit, serial
 // batches, forks hosts at a time, the linear strategy (task by task across

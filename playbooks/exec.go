@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/tasks"
@@ -24,7 +25,7 @@ func (ps *playState) runList(ctx context.Context, list []*Task, hosts []*hostRun
 		return
 	}
 	for _, t := range list {
-		if ctx.Err() != nil || ps.ended || ps.run.stopAll || len(ps.active(hosts)) == 0 {
+		if ctx.Err() != nil || ps.ended || ps.run.stopAll || len(ps.runnable(t, hosts)) == 0 {
 			return
 		}
 		if t.IsBlock {
@@ -65,7 +66,7 @@ func (ps *playState) runBlockLinear(ctx context.Context, b *Task, hosts []*hostR
 // runBlock runs a block's tasks, then its rescue section on the hosts that
 // failed in it, then its always section on every host that entered it.
 func (ps *playState) runBlock(ctx context.Context, b *Task, hosts []*hostRun) {
-	entered := ps.active(hosts)
+	entered := ps.runnable(b, hosts)
 	if len(entered) == 0 {
 		return
 	}
@@ -103,6 +104,22 @@ func (ps *playState) runBlock(ctx context.Context, b *Task, hosts []*hostRun) {
 	for _, hr := range stillFailed {
 		hr.failed = true
 	}
+}
+
+// runnable are the hosts t may run on: the active ones, and for a
+// handler (or a task a handler included) under force_handlers also the
+// failed ones.
+func (ps *playState) runnable(t *Task, hosts []*hostRun) []*hostRun {
+	if !t.Handler || !ps.forceHandlers() {
+		return ps.active(hosts)
+	}
+	var out []*hostRun
+	for _, hr := range hosts {
+		if !hr.unreachable {
+			out = append(out, hr)
+		}
+	}
+	return out
 }
 
 // runTask runs one task on the active hosts among hosts.
@@ -284,13 +301,36 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 	}
 }
 
-// notifyAll records the task's notifications for a changed host.
+// notifyAll records the task's notifications for a changed host. A name
+// that reaches no handler stops the run, or is a warning when
+// Options.WarnMissingHandler says so, as Ansible's error_on_missing_handler.
 func (ps *playState) notifyAll(t *Task, hr *hostRun, _ *outcome) {
 	for _, n := range ps.notifyNames(t, hr) {
-		if !ps.notify(hr, n) {
-			ps.run.out.Warn(fmt.Sprintf("%s: the handler %q notified by this task was not found", t.Pos, n))
+		if ps.notify(hr, n) {
+			continue
 		}
+		msg := fmt.Sprintf("The requested handler '%s' was not found in either the main handlers list nor in the listening handlers list", n)
+		if s, ok := closest(n, ps.handlerWords(hr)); ok {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		if ps.run.opts.WarnMissingHandler {
+			ps.run.out.Warn(msg)
+			continue
+		}
+		ps.stopRun(t, msg)
+		return
 	}
+}
+
+// stopRun ends the run with an error Ansible raises while running (status
+// 1, no recap), naming t's place.
+func (ps *playState) stopRun(t *Task, msg string) {
+	l := ps.run.loader
+	l.mu.Lock()
+	err := l.taskFile(t).Errorf(taskNode(t), "%s", msg)
+	l.mu.Unlock()
+	ps.run.abort(exitcode.New(exitcode.RunError, err))
+	ps.ended = true
 }
 
 // notifyNames are the handler names and topics a task notifies, templated
@@ -366,47 +406,6 @@ func (ps *playState) storeFacts(hr *hostRun, f factSet) {
 			h.setVar(&h.includeVars, k, v)
 		}
 	}
-}
-
-// runMeta carries out a meta: task.
-func (ps *playState) runMeta(ctx context.Context, t *Task, hosts []*hostRun) {
-	action := strings.TrimSpace(includeFile(t.Args))
-	switch action {
-	case "flush_handlers":
-		ps.flushHandlers(ctx, hosts)
-		return
-	case "end_play", "end_batch":
-		if ps.metaWhen(t, hosts[0]) {
-			ps.ended = true
-			if action == "end_play" {
-				ps.run.endPlay(ps.play)
-			}
-		}
-		return
-	}
-	for _, hr := range hosts {
-		if !ps.metaWhen(t, hr) {
-			continue
-		}
-		switch action {
-		case "end_host":
-			hr.ended = true
-		case "clear_host_errors":
-			for _, x := range ps.batch {
-				x.failed = false
-			}
-		case "clear_facts":
-			hr.h.mu.Lock()
-			hr.h.facts, hr.h.cleanFacts = map[string]any{}, nil
-			hr.h.mu.Unlock()
-			ps.run.cacheFacts(hr.h)
-		}
-	}
-}
-
-func (ps *playState) metaWhen(t *Task, hr *hostRun) bool {
-	ok, _, err := ps.evalWhen(t, ps.scope(hr, t))
-	return err == nil && ok
 }
 
 // tagsMatch applies -t/--skip-tags to a task with its inherited tags, as

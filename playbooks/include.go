@@ -139,6 +139,8 @@ func (ps *playState) loadInclude(t *Task, inc include) (*Task, error) {
 	l := ps.run.loader
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	imported := len(t.Play.Roles)
+	defer func() { ps.addImportedRoles(t.Play.Roles[imported:]) }()
 	wrapper, err := l.includeWrapper(t, inc)
 	if err != nil {
 		return nil, err
@@ -258,6 +260,14 @@ func (ps *playState) addRuntimeRole(r *Role, public bool) {
 		if !inList(ps.handlers, h) {
 			ps.handlers = append(ps.handlers, h)
 		}
+	}
+}
+
+// addImportedRoles makes the handlers of the roles that import_role
+// tasks of an included file or role brought into the play callable.
+func (ps *playState) addImportedRoles(roles []*Role) {
+	for _, r := range roles {
+		ps.addRuntimeRole(r, false)
 	}
 }
 

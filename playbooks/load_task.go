@@ -21,6 +21,9 @@ type taskCtx struct {
 	parent  *Task
 	dir     string // directory for relative task files
 	handler bool
+	// inBlock is set inside a block of handlers, where a nested block
+	// is refused as Ansible refuses it.
+	inBlock bool
 	// dynamic is set inside a file an include loads when it runs: a legacy
 	// include there is dynamic too.
 	dynamic bool
@@ -84,6 +87,9 @@ func (l *Loader) task(f *yamlx.File, n *yaml.Node, tc *taskCtx) (*Task, error) {
 	t := &Task{Pos: pos(f, n), Kw: map[string]any{}, Parent: tc.parent, Play: tc.play, Role: tc.role,
 		Dir: tc.dir, Handler: tc.handler, ID: l.nextID}
 	if isBlock(fields) {
+		if tc.handler && tc.inBlock {
+			return nil, f.Errorf(n, "Using a block as a handler is not supported.")
+		}
 		return t, l.block(f, n, fields, t, tc)
 	}
 	var action *yamlx.Field
@@ -139,7 +145,7 @@ func checkActionKey(f *yamlx.File, fl *yamlx.Field, prev *yamlx.Field, tc *taskC
 func (l *Loader) block(f *yamlx.File, n *yaml.Node, fields []yamlx.Field, t *Task, tc *taskCtx) error {
 	t.IsBlock = true
 	sub := *tc
-	sub.parent = t
+	sub.parent, sub.inBlock = t, true
 	for _, fl := range fields {
 		var err error
 		switch fl.Key {

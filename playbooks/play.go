@@ -25,6 +25,7 @@ type playState struct {
 	varsFiles map[string][]map[string]any // per host: the vars_files loaded
 	ended     bool                        // end_play, any_errors_fatal
 	handlers  []*Task
+	unusable  map[*Task]bool          // handlers whose name did not template, warned about
 	throttles map[*Task]chan struct{} // per-task limits (throttle keyword)
 }
 
@@ -583,18 +584,52 @@ func (ps *playState) handlerByName(hr *hostRun, handlers []*Task, name string) *
 	return nil
 }
 
-// handlerName is a handler's name, templated; a name whose variables are
-// undefined matches nothing.
+// handlerName is a handler's name, templated; a name that does not
+// template matches nothing, with a warning (once) when the handler has no
+// listen topics either, as in Ansible.
 func (ps *playState) handlerName(hr *hostRun, h *Task) string {
 	if !strings.Contains(h.Name, "{{") {
 		return h.Name
 	}
 	v, err := ps.run.env.Template(h.Name, ps.scope(hr, h))
 	if err != nil {
+		if len(h.Listen) == 0 && ps.firstUnusable(h) {
+			ps.run.out.Warn(fmt.Sprintf("Handler '%s' is unusable because it has no listen topics and the name could not be templated (host-specific variables are not supported in handler names). The error: %v", h.Name, err))
+		}
 		return ""
 	}
 	s, _ := tasks.ToStr(jinja.ToPlain(v))
 	return s
+}
+
+// firstUnusable reports whether h is found unusable for the first time.
+func (ps *playState) firstUnusable(h *Task) bool {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.unusable[h] {
+		return false
+	}
+	if ps.unusable == nil {
+		ps.unusable = map[*Task]bool{}
+	}
+	ps.unusable[h] = true
+	return true
+}
+
+// handlerWords are the names and listen topics a notify on hr may name,
+// for a "did you mean".
+func (ps *playState) handlerWords(hr *hostRun) []string {
+	ps.mu.Lock()
+	handlers := ps.handlers
+	ps.mu.Unlock()
+	var out []string
+	for _, h := range handlers {
+		if n := ps.handlerName(hr, h); n != "" {
+			out = append(out, n)
+		}
+		out = append(out, h.Listen...)
+	}
+	return out
 }
 
 // handlerGroup is the block of handlers h was loaded in: its role's

@@ -94,6 +94,9 @@ type Options struct {
 	// FactCache keeps facts between runs (fact_caching = jsonfile); nil
 	// keeps them in memory for the run only.
 	FactCache FactCache
+	// WarnMissingHandler makes a notify naming no handler a warning; by
+	// default it stops the run (error_on_missing_handler).
+	WarnMissingHandler bool
 	// TaskTimeout is the timeout, in seconds, of tasks that do not set
 	// timeout: (task_timeout); 0 means none.
 	TaskTimeout int
@@ -245,9 +248,9 @@ func Run(ctx context.Context, pb *Playbook, opts Options) (*Stats, error) {
 	return r.stats, nil
 }
 
-// abort stops the run for an error in a file loaded while it runs (a task
-// file or role an include loads): Run returns it, as ansible-playbook stops
-// with ERROR! and status 4.
+// abort stops the run for an error found while it runs: a bad file an
+// include loads (ansible-playbook stops with ERROR! and status 4) or an
+// error carrying its exit status (exitcode.RunError). Run returns it.
 func (r *run) abort(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

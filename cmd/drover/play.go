@@ -111,7 +111,7 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 		return exitcode.Errorf(exitcode.Usage, "--step asks before each task and needs a terminal on standard input")
 	}
 	red := f.conn.secrets()
-	defer func() { err = maskError(red, err) }()
+	defer func() { err = maskError(red, ansibleError(f, red, err)) }()
 	keyring, err := openVault(ctx, &f.conn.vault, red)
 	if err != nil {
 		return err
@@ -171,6 +171,16 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 		return listPlaybooks(w, books, opts, f)
 	}
 	return runBooks(ctx, f, books, opts, red)
+}
+
+// runError is the error of a run that stopped: its own exit status when it
+// carries one, else bad input (a file an include loaded is wrong).
+func runError(err error) error {
+	var e *exitcode.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return exitcode.New(exitcode.BadInput, err)
 }
 
 // applyConfig gives the flags not given on the command line their values
@@ -252,7 +262,7 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	for _, pb := range books {
 		stats, err := playbooks.Run(ctx, pb, opts)
 		if err != nil {
-			return exitcode.New(exitcode.BadInput, err)
+			return runError(err)
 		}
 		if c := stats.ExitCode(); c > code {
 			code = c
