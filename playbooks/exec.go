@@ -134,6 +134,12 @@ func (ps *playState) runTask(ctx context.Context, t *Task, hosts []*hostRun) {
 	if len(hosts) == 0 {
 		return
 	}
+	rt, err := ps.resolveAction(t, hosts[0])
+	if err != nil {
+		ps.stopRun(t, err.Error())
+		return
+	}
+	t = rt
 	if t.Action == "meta" {
 		ps.runMeta(ctx, t, hosts)
 		return

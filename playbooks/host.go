@@ -160,6 +160,9 @@ func (ps *playState) once(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 	if t.Action == "include_tasks" || t.Action == "include_role" {
 		return ps.includeOnce(t, s, o)
 	}
+	if t.actionErr != "" {
+		return failItem(t.actionErr)
+	}
 	if t.Spec.Run == nil {
 		return failItem(fmt.Sprintf("%s is not supported here", t.Action))
 	}

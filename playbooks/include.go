@@ -139,8 +139,8 @@ func (ps *playState) loadInclude(t *Task, inc include) (*Task, error) {
 	l := ps.run.loader
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	imported := len(t.Play.Roles)
-	defer func() { ps.addImportedRoles(t.Play.Roles[imported:]) }()
+	imported := len(t.Play.roleImports)
+	defer func() { ps.addImportedRoles(t.Play.roleImports[imported:]) }()
 	wrapper, err := l.includeWrapper(t, inc)
 	if err != nil {
 		return nil, err
@@ -243,6 +243,7 @@ func (ps *playState) loadIncludedRole(t *Task, wrapper *Task, inc include) (*Tas
 		return nil, err
 	}
 	wrapper.Block = []*Task{b}
+	t.Play.linkHandlers(r, wrapper)
 	ps.addRuntimeRole(r, roleOption(inc.args, "public", false))
 	return wrapper, nil
 }
@@ -264,10 +265,12 @@ func (ps *playState) addRuntimeRole(r *Role, public bool) {
 }
 
 // addImportedRoles makes the handlers of the roles that import_role
-// tasks of an included file or role brought into the play callable.
-func (ps *playState) addImportedRoles(roles []*Role) {
-	for _, r := range roles {
-		ps.addRuntimeRole(r, false)
+// tasks of an included file or role brought into the play callable, under
+// their import task when the play did not have them yet.
+func (ps *playState) addImportedRoles(imports []roleImport) {
+	for _, ri := range imports {
+		ps.play.linkHandlers(ri.role, ri.task)
+		ps.addRuntimeRole(ri.role, false)
 	}
 }
 

@@ -281,11 +281,12 @@ func (l *Loader) importPlaybook(f *yamlx.File, n *yaml.Node) ([]*Play, error) {
 			name = s
 		}
 	}
-	if strings.Contains(name, "{{") {
-		return nil, f.Errorf(n, "import_playbook takes a static file name, not a template: %s", name)
+	l.importVars = append(l.importVars, vars)
+	if name, err = l.staticName(name, &taskCtx{}); err != nil {
+		l.importVars = l.importVars[:len(l.importVars)-1]
+		return nil, f.Errorf(n, "import_playbook file name: %v (only extra vars and the vars of import_playbook are known here)", err)
 	}
 	path := resolveRelative(filepath.Dir(f.Name), name)
-	l.importVars = append(l.importVars, vars)
 	plays, err := l.playbookFile(path, &importEntry{f: f, node: n})
 	l.importVars = l.importVars[:len(l.importVars)-1]
 	if err != nil {
@@ -338,6 +339,7 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 	if !hostsSet {
 		return nil, f.Errorf(n, "the field 'hosts' is required but was not set")
 	}
+	linkRoleHandlers(p)
 	return p, nil
 }
 

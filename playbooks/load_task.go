@@ -307,14 +307,23 @@ func (l *Loader) setAction(f *yamlx.File, n *yaml.Node, t *Task, action *yamlx.F
 			return err
 		}
 		raw = v
+	} else if strings.Contains(name, "{{") {
+		t.ActionAs, t.actionTemplate = name, &actionTemplate{name: name, raw: raw, node: argsNode}
+		return nil
 	}
+	return l.bindAction(f, n, t, name, raw, argsNode, direct)
+}
+
+// bindAction sets the task's module by name with its arguments (raw, as
+// written after the name), checked against the module.
+func (l *Loader) bindAction(f *yamlx.File, n *yaml.Node, t *Task, name string, raw any, argsNode *yaml.Node, direct bool) error {
 	spec, ok := tasks.Lookup(name)
 	if !ok {
 		hint := ""
 		if s, ok := closest(name, tasks.Names()); ok {
 			hint = fmt.Sprintf(" (did you mean %q?)", s)
 		}
-		return f.Errorf(action.Value, "couldn't resolve module/action %q%s", name, hint)
+		return f.Errorf(argsNode, "couldn't resolve module/action %q%s", name, hint)
 	}
 	t.Action, t.ActionAs, t.Spec = spec.Name, name, spec
 	args, err := moduleArgs(f, argsNode, spec, raw)
@@ -340,6 +349,11 @@ func (l *Loader) actionForm(f *yamlx.File, fl *yamlx.Field) (string, any, *yaml.
 	switch x := v.(type) {
 	case string:
 		x = strings.TrimSpace(x)
+		if strings.HasPrefix(x, "{{") { // a templated module name
+			if end := strings.Index(x, "}}"); end > 0 {
+				return x[:end+2], strings.TrimSpace(x[end+2:]), fl.Value, nil
+			}
+		}
 		name, rest, _ := strings.Cut(x, " ")
 		if j := strings.IndexAny(name, "\n\t"); j >= 0 {
 			name, rest = name[:j], x[j+1:]
@@ -502,7 +516,9 @@ func (l *Loader) expandImport(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx)
 	if t.HasLoop {
 		return nil, f.Errorf(n, "You cannot use loops on 'import_tasks' statements. You should use 'include_tasks' instead.")
 	}
-	name, err := l.staticName(name, tc)
+	own := *tc // the import's own vars are known to its file name
+	own.parent = t
+	name, err := l.staticName(name, &own)
 	if err != nil {
 		return nil, f.Errorf(n, "Error when evaluating variable in import path: %s.\n\nWhen using static imports, ensure that any variables used in their names are defined in vars/vars_files\nor extra-vars passed in from the command line. Static imports cannot use variables from facts or inventory\nsources like group or host vars. (%v)", includeFile(t.Args), err)
 	}
@@ -552,7 +568,11 @@ func checkIncludeOptions(t *Task) error {
 			}
 		default:
 			if t.Action != "include" {
-				return fmt.Errorf("Invalid options for %s: %s", t.ActionAs, k)
+				hint := ""
+				if s, ok := closest(k, []string{"file", "apply"}); ok {
+					hint = fmt.Sprintf(" (did you mean %q?)", s)
+				}
+				return fmt.Errorf("Invalid options for %s: %s%s", t.ActionAs, k, hint)
 			}
 		}
 	}
@@ -570,14 +590,15 @@ func includeFile(args map[string]any) string {
 }
 
 // findTaskFile resolves a task file name: relative to the including file,
-// then the role's tasks directory, then the playbook's directory.
+// then the role's tasks directory and the role's own, then the playbook's
+// directory.
 func findTaskFile(tc *taskCtx, name string) string {
 	if filepath.IsAbs(name) {
 		return name
 	}
 	candidates := []string{filepath.Join(tc.dir, name)}
 	if tc.role != nil {
-		candidates = append(candidates, filepath.Join(tc.role.Path, "tasks", name))
+		candidates = append(candidates, filepath.Join(tc.role.Path, "tasks", name), filepath.Join(tc.role.Path, name))
 	}
 	if tc.play != nil {
 		candidates = append(candidates, filepath.Join(tc.play.Dir, name))

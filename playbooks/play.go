@@ -26,6 +26,7 @@ type playState struct {
 	ended     bool                        // end_play, any_errors_fatal
 	handlers  []*Task
 	unusable  map[*Task]bool          // handlers whose name did not template, warned about
+	actions   map[actionKey]*Task     // tasks bound to the module their templated name gave
 	throttles map[*Task]chan struct{} // per-task limits (throttle keyword)
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/tasks"
 )
 
 // Variable precedence, from Ansible's "Understanding variable precedence",
@@ -317,8 +318,35 @@ func (s *scope) magicVar(name string) (any, bool) {
 		if s.task != nil {
 			return stringsToAny(appendNew(taskSearchPath(s.task), s.ps.play.Dir)), true
 		}
+	case "ansible_delegated_vars":
+		return s.delegatedVars()
 	}
 	return s.ps.magic(name)
+}
+
+// delegatedVars is ansible_delegated_vars, defined for a task with
+// delegate_to: the delegated host's name and its variables.
+func (s *scope) delegatedVars() (any, bool) {
+	if s.task == nil {
+		return nil, false
+	}
+	v, ok := s.task.kw("delegate_to")
+	if !ok || v == nil {
+		return nil, false
+	}
+	tv, err := s.ps.run.env.TemplateValue(v, s)
+	if err != nil {
+		return nil, false
+	}
+	target, _ := tasks.ToStr(jinja.ToPlain(tv))
+	if target == "" {
+		return nil, false
+	}
+	vars, ok := (&hostvarsMapping{ps: s.ps}).Get(target)
+	if !ok {
+		vars = map[string]any{"inventory_hostname": target, "ansible_host": target}
+	}
+	return map[string]any{target: vars}, true
 }
 
 func stringsToAny(l []string) []any {

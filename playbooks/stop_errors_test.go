@@ -12,12 +12,12 @@ import (
 	"github.com/drover/drover/internal/yamlx"
 )
 
-// Handler errors Ansible finds while the play runs stop the run as
-// ansible-playbook stops (ERROR! and status 1, or status 4 for a file an
-// include loads), after the tasks before them ran; those it finds when it
-// loads the playbook are load errors. Each case is checked against
-// ansible-playbook first.
-func TestHandlerErrors(t *testing.T) {
+// Errors Ansible finds while the play runs (about handlers, a templated
+// module name) stop the run as ansible-playbook stops (ERROR! and status 1,
+// or status 4 for a file an include loads), after the tasks before them
+// ran; those it finds when it loads the playbook are load errors. Each case
+// is checked against ansible-playbook first.
+func TestErrorsStoppingRun(t *testing.T) {
 	testlab.NeedAnsible(t, "ansible-playbook")
 	const play = "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: before\n      debug: msg=before\n"
 	cases := []struct {
@@ -47,6 +47,9 @@ func TestHandlerErrors(t *testing.T) {
 			"    - command: /bin/true\n      notify: h\n  handlers:\n    - name: h\n      include_tasks: h.yml\n",
 			"h.yml": "- block:\n    - debug: msg=ok\n    - block:\n        - debug: msg=x\n"},
 			4, "Using a block as a handler is not supported.", "", false},
+		{"templated module name undefined", map[string]string{"site.yml": play +
+			"    - action: \"{{ undefined_module_var }}\"\n      ignore_errors: true\n"},
+			1, "'undefined_module_var' is undefined", "", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
