@@ -38,32 +38,47 @@ func (ps *playState) resolveAction(t *Task, hr *hostRun) (*Task, error) {
 	}
 	name, _ := tasks.ToStr(jinja.ToPlain(v))
 	name = strings.TrimSpace(name)
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
 	key := actionKey{t, name}
-	if rt, ok := ps.actions[key]; ok {
+	ps.mu.Lock()
+	rt, ok := ps.actions[key]
+	ps.mu.Unlock()
+	if ok {
 		return rt, nil
 	}
+	rt = ps.bindTemplated(t, name)
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if first, ok := ps.actions[key]; ok {
+		return first, nil
+	}
+	if ps.actions == nil {
+		ps.actions = map[actionKey]*Task{}
+	}
+	ps.actions[key] = rt
+	return rt, nil
+}
+
+// bindTemplated is a copy of t bound to the module name; its actionErr
+// says why when the name gives no module or the arguments do not suit it.
+func (ps *playState) bindTemplated(t *Task, name string) *Task {
+	at := t.actionTemplate
 	rt := *t
 	rt.actionTemplate, rt.Kw = nil, maps.Clone(t.Kw)
-	l := ps.run.loader
-	l.mu.Lock()
-	f := l.taskFile(t)
-	l.mu.Unlock()
 	if text, ok := freeForm(at.raw); ok {
 		rt.actionErr = fmt.Sprintf("invalid or malformed argument: '%s'", text)
-	} else if err := l.bindAction(f, taskNode(t), &rt, name, at.raw, at.node, false); err != nil {
+		return &rt
+	}
+	l := ps.run.loader
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.bindAction(l.taskFile(t), taskNode(t), &rt, name, at.raw, at.node, false); err != nil {
 		rt.actionErr = err.Error()
 		var ye *yamlx.Error
 		if errors.As(err, &ye) {
 			rt.actionErr = ye.Msg
 		}
 	}
-	if ps.actions == nil {
-		ps.actions = map[actionKey]*Task{}
-	}
-	ps.actions[key] = &rt
-	return &rt, nil
+	return &rt
 }
 
 // freeForm returns the free-form text of arguments written after a

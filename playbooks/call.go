@@ -23,8 +23,9 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 	r := ps.run
 	c := &tasks.Call{Module: t.Action, ModuleAs: t.ActionAs, Task: t.DisplayName(), Host: hr.h.name, Args: args, Local: r.opts.Local,
 		Verbosity: r.opts.Verbosity, LoadFile: r.loadFile, Prompt: r.opts.Prompt, Redactor: r.opts.Redactor,
-		Vault: r.opts.Vault}
+		Vault: r.opts.Vault, Session: r.session}
 	c.RegisterSecretArgs(t.Spec)
+	c.RunModule, c.FactsModules = ps.moduleRunner(t, c), r.opts.FactsModules
 	var err error
 	if c.NoLog, err = ps.kwBool(t, s, "no_log", false); err != nil {
 		return nil, "", err
@@ -49,18 +50,36 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 	if t.Spec.Controller && (t.Spec.NeedsConn == nil || !t.Spec.NeedsConn(args)) {
 		return c, target, nil
 	}
-	conn, err := ps.connFor(ctx, t, hr, s, target)
+	c.Connect = func(ctx context.Context, fresh bool) (transport.Conn, error) {
+		return ps.hostConn(ctx, t, hr, s, target, c, fresh)
+	}
+	if t.Spec.ConnectsItself {
+		return c, target, nil
+	}
+	conn, err := c.Connect(ctx, false)
 	if err != nil {
 		return nil, target, err
 	}
-	c.TTY = ps.wantsTTY(conn, s)
-	if c.Become.Enabled {
-		if conn, err = r.becomeConn(hostKey(hr.h.name, target), conn, c.Become); err != nil {
-			return nil, target, err
-		}
-	}
 	c.Conn = conn
 	return c, target, nil
+}
+
+// hostConn is Call.Connect: the connection to the task's host (or
+// delegate), reopened with fresh, with the call's become applied; it sets
+// the call's TTY.
+func (ps *playState) hostConn(ctx context.Context, t *Task, hr *hostRun, s *scope, target string, c *tasks.Call, fresh bool) (transport.Conn, error) {
+	if fresh {
+		ps.run.dropConn(hostKey(hr.h.name, target))
+	}
+	conn, err := ps.connFor(ctx, t, hr, s, target)
+	if err != nil {
+		return nil, err
+	}
+	c.TTY = ps.wantsTTY(conn, s)
+	if c.Become.Enabled {
+		return ps.run.becomeConn(hostKey(hr.h.name, target), conn, c.Become)
+	}
+	return conn, nil
 }
 
 // wantsTTY tells whether raw and script commands get a terminal on conn:
@@ -141,8 +160,10 @@ func (ps *playState) connVars(t *Task, s *scope) (map[string]any, error) {
 			out[v] = x
 		}
 	}
-	if _, set := out["ansible_user"]; !set && ps.run.opts.RemoteUser != "" {
-		out["ansible_user"] = ps.run.opts.RemoteUser
+	for v, flag := range map[string]string{"ansible_user": ps.run.opts.RemoteUser, "ansible_connection": ps.run.opts.Connection} {
+		if _, set := out[v]; !set && flag != "" {
+			out[v] = flag
+		}
 	}
 	return out, nil
 }

@@ -9,19 +9,20 @@ import (
 )
 
 // ApplyConfig sets the load options that come from Ansible's
-// configuration: roles_path, library, module_utils, collections_path and
-// duplicate_dict_key.
+// configuration: roles_path, library, module_utils, collections_path,
+// duplicate_dict_key, interpreter_python and remote_tmp.
 func (o *LoadOptions) ApplyConfig(cfg *ansiblecfg.Config) {
 	o.RolesPath, o.Library, o.ModuleUtils = cfg.RolesPath, cfg.Library, cfg.ModuleUtils
 	o.CollectionsPaths, o.DuplicateDictKey = cfg.CollectionsPaths, cfg.DuplicateDictKey
+	o.InterpreterPython, o.RemoteTmp = cfg.InterpreterPython, cfg.RemoteTmp
 }
 
 // ApplyConfig sets the run options that only Ansible's configuration sets
 // (command-line flags are the caller's): hash_behaviour,
 // error_on_undefined_vars, jinja2_native, any_errors_fatal,
 // host_pattern_mismatch, gathering, gather_subset, gather_timeout,
-// task_timeout, error_on_missing_handler, become_flags, become_exe and the
-// fact cache.
+// facts_modules, task_timeout, error_on_missing_handler, become_flags,
+// become_exe and the fact cache.
 func (o *Options) ApplyConfig(cfg *ansiblecfg.Config) error {
 	o.HashBehaviour = cfg.HashBehaviour
 	o.AllowUndefinedVars = !cfg.ErrorOnUndefinedVars
@@ -29,6 +30,7 @@ func (o *Options) ApplyConfig(cfg *ansiblecfg.Config) error {
 	o.AnyErrorsFatal = cfg.AnyErrorsFatal
 	o.HostPatternMismatch = cfg.HostPatternMismatch
 	o.Gathering, o.GatherSubset, o.GatherTimeout = cfg.Gathering, cfg.GatherSubset, cfg.GatherTimeout
+	o.FactsModules = cfg.FactsModules
 	o.TaskTimeout = cfg.TaskTimeout
 	o.WarnMissingHandler = !cfg.ErrorOnMissingHandler
 	if cfg.IsSet("DEFAULT_BECOME_FLAGS") {

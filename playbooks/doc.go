@@ -2,7 +2,10 @@
 //
 // Load reads a playbook with strict YAML (package yamlx): every play, block
 // and task key is checked, modules and their arguments are checked against
-// the module registry of package tasks, import_playbook, import_tasks and
+// the module registry of package tasks (a module drover has no native
+// implementation of is found as Ansible finds it and run on the host's
+// Python by package tasks/pymodule; see load_module.go), import_playbook,
+// import_tasks and
 // import_role are expanded, and roles are loaded with their meta/main.yml
 // dependencies (roles.go: found in roles/ beside the playbook, the roles
 // path, collections; one Role per name and parameters, as Ansible's role

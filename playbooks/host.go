@@ -318,6 +318,7 @@ func (ps *playState) collectFacts(t *Task, s *scope, o *outcome, res map[string]
 		return
 	}
 	fs := factSet{scope: t.Spec.Facts, facts: facts}
+	res["ansible_facts"] = withoutInternal(facts)
 	if t.Spec.Facts == tasks.SetFacts {
 		fs.cacheable, _ = tasks.ToBool(res[tasks.CacheableKey])
 		delete(res, tasks.CacheableKey)
@@ -345,7 +346,7 @@ func (ps *playState) taskArgs(t *Task, s *scope) (map[string]any, error) {
 		maps.Copy(m, t.Args)
 		given = m
 	}
-	if d := moduleDefaults(t); d != nil {
+	if d := moduleDefaults(t, ps.run.loader.specFor); d != nil {
 		m := maps.Clone(d)
 		maps.Copy(m, given)
 		given = m

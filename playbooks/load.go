@@ -15,6 +15,7 @@ import (
 	"github.com/drover/drover/internal/suggest"
 	"github.com/drover/drover/internal/yamlx"
 	"github.com/drover/drover/tasks"
+	"github.com/drover/drover/tasks/pymodule"
 )
 
 // closest is the known word nearest to a misspelled one.
@@ -51,6 +52,11 @@ type LoadOptions struct {
 	// (duplicate_dict_key): "warn" (also ""), "error" or "ignore"; the
 	// last value wins unless it is an error.
 	DuplicateDictKey string
+	// InterpreterPython is interpreter_python (ANSIBLE_PYTHON_INTERPRETER)
+	// and RemoteTmp remote_tmp (ANSIBLE_REMOTE_TMP), for the modules run on
+	// the host's Python (see package tasks/pymodule); empty means Ansible's
+	// defaults.
+	InterpreterPython, RemoteTmp string
 }
 
 // Loader reads playbooks and task files, caching parsed files so that a
@@ -66,11 +72,21 @@ type Loader struct {
 	// outermost first, for names templated while loading.
 	importVars []map[string]any
 	env        *jinja.Env // templates names while loading
+	// modules finds the modules tasks name (see moduleFor); notes are
+	// the deprecations it met.
+	modules *pymodule.Finder
+	notes   []string
+}
+
+// moduleConfig is where the loader's module finder looks.
+func (o LoadOptions) moduleConfig() pymodule.Config {
+	return pymodule.Config{Library: o.Library, ModuleUtils: o.ModuleUtils, CollectionsPaths: o.CollectionsPaths,
+		PythonInterpreter: o.InterpreterPython, RemoteTmp: o.RemoteTmp}
 }
 
 // NewLoader returns a loader.
 func NewLoader(opts LoadOptions) *Loader {
-	return &Loader{opts: opts, files: map[string]*yamlx.File{}}
+	return &Loader{opts: opts, files: map[string]*yamlx.File{}, modules: pymodule.NewFinder(opts.moduleConfig())}
 }
 
 // Load reads the playbook at path with its imports, checking every task's
@@ -115,8 +131,9 @@ func (l *Loader) file(path string) (*yamlx.File, error) {
 }
 
 // Warnings are the warnings met in the files read so far (a key given twice
-// in a mapping), in Ansible's wording, file by file; none when
-// LoadOptions.DuplicateDictKey is "ignore".
+// in a mapping), in Ansible's wording, file by file (none when
+// LoadOptions.DuplicateDictKey is "ignore"), then the deprecated modules
+// their tasks name.
 func (l *Loader) Warnings() []string {
 	if l.opts.DuplicateDictKey == "ignore" {
 		return nil
@@ -125,7 +142,7 @@ func (l *Loader) Warnings() []string {
 	for _, f := range l.order {
 		out = append(out, f.Warnings()...)
 	}
-	return out
+	return append(out, l.notes...)
 }
 
 // value converts a node to plain values, marking !unsafe strings.
@@ -198,6 +215,7 @@ func (l *Loader) playbookFile(path string, from *importEntry) ([]*Play, error) {
 	}
 	defer l.leave()
 	abs, _ := filepath.Abs(path)
+	l.modules.AddPlaybookDir(filepath.Dir(abs))
 	if len(f.Docs) == 0 || yamlx.Resolve(f.Docs[0]).Tag == "!!null" {
 		return nil, fmt.Errorf("Empty playbook, nothing to do: %s", abs)
 	}
@@ -329,7 +347,13 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 	}
 	p := &Play{Pos: pos(f, n), Dir: dir, Kw: map[string]any{}, Vars: map[string]any{}}
 	hostsSet := false
-	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Key == "roles" && fields[j].Key != "roles" })
+	// collections then roles first: the tasks read with the other fields
+	// depend on them, as Ansible loads them first.
+	first := map[string]int{"collections": 1, "roles": 2}
+	sort.SliceStable(fields, func(i, j int) bool {
+		ri, rj := first[fields[i].Key], first[fields[j].Key]
+		return ri > 0 && (rj == 0 || ri < rj)
+	})
 	for _, fl := range fields {
 		if err := l.playField(f, p, fl); err != nil {
 			return nil, err
@@ -401,9 +425,12 @@ func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 		}
 	case "tags":
 		p.Kw["tags"], err = tagList(f, fl.Value, v)
-	case "gather_timeout", "fact_path":
+	case "gather_timeout":
+		p.GatherTimeout = v
+	case "fact_path":
+		p.FactPath = v
 	case "module_defaults":
-		if err := checkModuleDefaults(f, fl.Value, v); err != nil {
+		if err := l.checkModuleDefaults(f, fl.Value, v); err != nil {
 			return err
 		}
 		p.Kw[fl.Key] = v

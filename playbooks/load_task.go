@@ -93,6 +93,7 @@ func (l *Loader) task(f *yamlx.File, n *yaml.Node, tc *taskCtx) (*Task, error) {
 		return t, l.block(f, n, fields, t, tc)
 	}
 	var action *yamlx.Field
+	colls := l.fieldCollections(f, fields, t)
 	for i := range fields {
 		fl := &fields[i]
 		if isTaskKeyword(fl.Key) {
@@ -101,12 +102,12 @@ func (l *Loader) task(f *yamlx.File, n *yaml.Node, tc *taskCtx) (*Task, error) {
 			}
 			continue
 		}
-		if err := checkActionKey(f, fl, action, tc); err != nil {
+		if err := l.checkActionKey(f, fl, action, tc, colls); err != nil {
 			return nil, err
 		}
 		action = fl
 	}
-	if err := l.setAction(f, n, t, action); err != nil {
+	if err := l.setAction(f, n, t, action, tc); err != nil {
 		return nil, err
 	}
 	return l.expandImport(f, n, t, tc)
@@ -121,10 +122,22 @@ func isBlock(fields []yamlx.Field) bool {
 	return false
 }
 
+// fieldCollections is the collections keyword a task's fields give, or
+// the one it inherits.
+func (l *Loader) fieldCollections(f *yamlx.File, fields []yamlx.Field, t *Task) []string {
+	for _, fl := range fields {
+		if fl.Key == "collections" {
+			v, _ := l.value(f, fl.Value)
+			return taskCollections(&Task{Kw: map[string]any{"collections": v}})
+		}
+	}
+	return taskCollections(t)
+}
+
 // checkActionKey accepts fl as the task's module, or reports an unknown
 // keyword or module, or a second module.
-func checkActionKey(f *yamlx.File, fl *yamlx.Field, prev *yamlx.Field, tc *taskCtx) error {
-	if _, ok := tasks.Lookup(fl.Key); !ok {
+func (l *Loader) checkActionKey(f *yamlx.File, fl *yamlx.Field, prev *yamlx.Field, tc *taskCtx, colls []string) error {
+	if nf := l.notFound(fl.Key, colls); nf != nil {
 		words := append(allTaskWords(), tasks.Names()...)
 		if tc.handler {
 			words = append(words, "listen")
@@ -132,6 +145,11 @@ func checkActionKey(f *yamlx.File, fl *yamlx.Field, prev *yamlx.Field, tc *taskC
 		hint := ""
 		if s, ok := closest(fl.Key, words); ok {
 			hint = fmt.Sprintf(" (did you mean %q?)", s)
+		} else if len(nf.Looked) > 0 {
+			hint = fmt.Sprintf("; drover looked for a module in %s", strings.Join(nf.Looked, ", "))
+			if nf.Suggestion != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", nf.Suggestion) + hint
+			}
 		}
 		return f.Errorf(fl.KeyNode, "%q is not a task keyword nor a known module%s", fl.Key, hint)
 	}
@@ -213,7 +231,7 @@ func (l *Loader) taskKeyword(f *yamlx.File, t *Task, fl *yamlx.Field, tc *taskCt
 	case fl.Key == "action" || fl.Key == "local_action":
 		t.Kw["_"+fl.Key] = fl
 	case fl.Key == "module_defaults":
-		if err = checkModuleDefaults(f, fl.Value, v); err == nil {
+		if err = l.checkModuleDefaults(f, fl.Value, v); err == nil {
 			t.Kw[fl.Key] = v
 		}
 	default:
@@ -274,7 +292,7 @@ func stringList(f *yamlx.File, n *yaml.Node, v any, what string) ([]string, erro
 
 // setAction finds the task's module from its module key or its action: /
 // local_action: keyword, and parses and checks its arguments.
-func (l *Loader) setAction(f *yamlx.File, n *yaml.Node, t *Task, action *yamlx.Field) error {
+func (l *Loader) setAction(f *yamlx.File, n *yaml.Node, t *Task, action *yamlx.Field, tc *taskCtx) error {
 	var name string
 	var argsNode *yaml.Node
 	var raw any
@@ -317,13 +335,9 @@ func (l *Loader) setAction(f *yamlx.File, n *yaml.Node, t *Task, action *yamlx.F
 // bindAction sets the task's module by name with its arguments (raw, as
 // written after the name), checked against the module.
 func (l *Loader) bindAction(f *yamlx.File, n *yaml.Node, t *Task, name string, raw any, argsNode *yaml.Node, direct bool) error {
-	spec, ok := tasks.Lookup(name)
-	if !ok {
-		hint := ""
-		if s, ok := closest(name, tasks.Names()); ok {
-			hint = fmt.Sprintf(" (did you mean %q?)", s)
-		}
-		return f.Errorf(argsNode, "couldn't resolve module/action %q%s", name, hint)
+	spec, err := l.moduleFor(name, taskCollections(t))
+	if err != nil {
+		return f.Errorf(argsNode, "%v", err)
 	}
 	t.Action, t.ActionAs, t.Spec = spec.Name, name, spec
 	args, err := moduleArgs(f, argsNode, spec, raw)

@@ -83,6 +83,14 @@ func TestLoadErrors(t *testing.T) {
 		{"hosts list of numbers", "- hosts: [web, 5]\n", nil, `site.yml:1:10: Hosts list contains an invalid host value: '5'`},
 		{"hosts empty", "- hosts:\n  tasks: []\n", nil, `site.yml:1:9: Hosts list cannot be empty. Please check your playbook`},
 		{"hosts empty string", "- hosts: ''\n", nil, `site.yml:1:10: Hosts list cannot be empty.`},
+		{"module found nowhere", "- hosts: all\n  tasks:\n    - frobnicate_widgets: x=1\n", map[string]string{"library/other.py": ""},
+			`site.yml:3:7: "frobnicate_widgets" is not a task keyword nor a known module; drover looked for a module in `},
+		{"misspelled library module", "- hosts: all\n  tasks:\n    - action: my_modle x=1\n", map[string]string{"library/my_module.py": ""},
+			`site.yml:3:15: couldn't resolve module/action "my_modle" (did you mean "my_module"?)`},
+		{"misspelled collection module", "- hosts: all\n  tasks:\n    - ansible.posix.sysctll: name=x\n", nil,
+			`site.yml:3:7: "ansible.posix.sysctll" is not a task keyword nor a known module (did you mean "ansible.posix.sysctl"?)`},
+		{"controller action drover lacks", "- hosts: all\n  tasks:\n    - action: wait_for_connection\n", nil,
+			`ansible.builtin.wait_for_connection is an action Ansible runs on the controller; drover does not implement it`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -245,5 +253,25 @@ func TestLoadDuplicateKeys(t *testing.T) {
 	}
 	if got := l.Warnings(); !reflect.DeepEqual(got, want) {
 		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
+	}
+}
+
+// TestIncludedUnknownModule: a module found nowhere in a file include_tasks
+// names is not a load error (Ansible reports it when the file is included);
+// the same file imported is.
+func TestIncludedUnknownModule(t *testing.T) {
+	inc := map[string]string{"t.yml": "- frobnicate_widgets: x=1\n"}
+	for _, c := range []struct {
+		keyword string
+		fails   bool
+	}{{"include_tasks", false}, {"import_tasks", true}} {
+		files := map[string]string{"site.yml": "- hosts: all\n  tasks:\n    - " + c.keyword + ": t.yml\n"}
+		for k, v := range inc {
+			files[k] = v
+		}
+		_, err := Load(writeBook(t, files), LoadOptions{})
+		if (err != nil) != c.fails {
+			t.Errorf("%s: err = %v, want an error: %v", c.keyword, err, c.fails)
+		}
 	}
 }

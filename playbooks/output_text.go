@@ -26,6 +26,9 @@ type TextOutput struct {
 	// PerHostRecap prints one recap line per host, Ansible's, instead of
 	// hosts folded by identical counters.
 	PerHostRecap bool
+	// ShowCustomStats prints set_stats' statistics after the recap
+	// (show_custom_stats).
+	ShowCustomStats bool
 
 	mu    sync.Mutex
 	open  map[*TaskInfo]*taskRun
@@ -264,6 +267,9 @@ func (o *TextOutput) describe(t *TaskInfo, r *HostResult) *line {
 	for _, w := range asList(r.Result["warnings"]) {
 		parts = append(parts, o.p.Paint(ui.Yellow, "[WARNING]: "+ui.Escape(fmt.Sprint(w))))
 	}
+	for _, d := range asList(r.Result["deprecations"]) {
+		parts = append(parts, o.p.Paint(ui.Yellow, "[DEPRECATION WARNING]: "+deprecationText(d)))
+	}
 	l.detail = strings.TrimRight(strings.Join(nonEmpty(parts), "\n"), "\n")
 	return l
 }
@@ -276,6 +282,34 @@ func nonEmpty(l []string) []string {
 		}
 	}
 	return out
+}
+
+// deprecationText words one deprecation a module returned (msg, version,
+// date, collection_name) as Ansible displays it.
+func deprecationText(d any) string {
+	m, ok := d.(map[string]any)
+	if !ok {
+		return fmt.Sprint(d)
+	}
+	msg := strings.TrimSpace(fmt.Sprint(m["msg"]))
+	if msg != "" && !strings.ContainsAny(msg[len(msg)-1:], "!?.") {
+		msg += "."
+	}
+	parts := []string{msg, "This feature will be removed"}
+	if c, _ := m["collection_name"].(string); c != "" {
+		parts = append(parts, "from "+c)
+	}
+	date, _ := m["date"].(string)
+	version, _ := m["version"].(string)
+	switch {
+	case date != "":
+		parts = append(parts, "in a release after "+date+".")
+	case version != "":
+		parts = append(parts, "in version "+version+".")
+	default:
+		parts = append(parts, "in a future release.")
+	}
+	return strings.Join(parts, " ")
 }
 
 // verboseResult hides the keys -v output needs not repeat.
@@ -441,6 +475,13 @@ func (o *TextOutput) Recap(s *Stats) {
 	}
 	o.println(o.p.Paint(ui.Dim, fmt.Sprintf("%d host%s · %d task%s · %s", len(s.Hosts()), plural(len(s.Hosts())),
 		o.tasks, plural(o.tasks), time.Since(o.start).Round(time.Millisecond))))
+	if lines := customStatsText(s); o.ShowCustomStats && lines != nil {
+		o.println("")
+		o.println(o.p.Paint(ui.Bold, "CUSTOM STATS"))
+		for _, l := range lines {
+			o.println(l)
+		}
+	}
 }
 
 // foldedRecap prints the recap's hosts folded by identical counters.

@@ -260,6 +260,7 @@ func (l *Loader) loadRole(f *yamlx.File, n *yaml.Node, p *Play, e roleEntry, loa
 
 // readRole reads a role's variables, meta/main.yml and handlers.
 func (l *Loader) readRole(f *yamlx.File, n *yaml.Node, p *Play, r *Role, loading []*Role) error {
+	l.modules.AddRoleDir(r.Path)
 	var err error
 	if r.Defaults, err = l.roleVars(f, n, r, "defaults", r.files.defaults); err != nil {
 		return err
@@ -334,9 +335,29 @@ func (l *Loader) roleMeta(p *Play, r *Role, loading []*Role) error {
 			r.AllowDuplicates, _ = tasks.ToBool(val)
 		case "argument_specs":
 			specs = v
+		case "collections":
+			if err := l.roleCollections(f, v, r); err != nil {
+				return err
+			}
 		}
 	}
 	return l.roleArgSpecs(r, &metaSpecs{f: f, n: specs})
+}
+
+// roleCollections keeps the collections meta/main.yml gives the role's
+// tasks to find modules in, unless the role's entry gives its own.
+func (l *Loader) roleCollections(f *yamlx.File, n *yaml.Node, r *Role) error {
+	v, err := l.value(f, n)
+	if err != nil {
+		return err
+	}
+	if r.Kw == nil {
+		r.Kw = map[string]any{}
+	}
+	if _, set := r.Kw["collections"]; !set {
+		r.Kw["collections"] = v
+	}
+	return nil
 }
 
 // roleDeps loads the dependencies listed in meta/main.yml.

@@ -42,6 +42,7 @@ type Options struct {
 	// Prompt.
 	Step           bool
 	RemoteUser     string // -u
+	Connection     string // -c: the connection of hosts whose variables and play name none
 	Become         bool   // -b
 	BecomeUser     string
 	BecomeMethod   string
@@ -91,6 +92,9 @@ type Options struct {
 	// for plays that do not set them (nil, 0: the setup module's defaults).
 	GatherSubset  []string
 	GatherTimeout int
+	// FactsModules are the modules gather_facts runs (facts_modules); nil
+	// means smart (setup).
+	FactsModules []string
 	// FactCache keeps facts between runs (fact_caching = jsonfile); nil
 	// keeps them in memory for the run only.
 	FactCache FactCache
@@ -119,6 +123,8 @@ type Stats struct {
 	mu    sync.Mutex
 	hosts map[string]*HostStats
 	order []string
+	// custom are set_stats' statistics per host ("" for the run).
+	custom map[string]map[string]any
 	// Interrupted is set when the run was cancelled.
 	Interrupted bool
 }
@@ -197,6 +203,9 @@ type run struct {
 	sem       chan struct{}
 	workers   *workers // goroutines that run tasks on hosts
 	roles     roleRuns
+	// session is what modules keep for the run (tasks.Session), ended
+	// before the connections close.
+	session *tasks.Session
 
 	mu        sync.Mutex
 	hosts     map[string]*hostState
@@ -228,6 +237,7 @@ func Run(ctx context.Context, pb *Playbook, opts Options) (*Stats, error) {
 	r := newRun(opts)
 	r.ctx = ctx
 	defer r.closeConns()
+	defer r.session.End(context.WithoutCancel(ctx))
 	defer r.workers.stop()
 	if pr, ok := r.out.(PlaybookReporter); ok {
 		pr.PlaybookStart(pb.Path, len(pb.Plays))
@@ -284,7 +294,7 @@ func newRun(opts Options) *run {
 	r := &run{ctx: context.Background(), opts: opts, env: opts.Env, loader: opts.Loader, out: opts.Output, stats: newStats(),
 		extraVars: opts.ExtraVars, sem: make(chan struct{}, opts.Forks), workers: newWorkers(),
 		hosts: map[string]*hostState{}, conns: map[string]*connEntry{}, failed: map[string]bool{},
-		becomes: map[string]transport.Conn{},
+		becomes: map[string]transport.Conn{}, session: tasks.NewSession(),
 		started: opts.StartAtTask == "", homeDirs: map[string]string{},
 		omit: "__omit_place_holder__6b4a3f1c2f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c"}
 	if r.extraVars == nil {

@@ -95,6 +95,11 @@ type Spec struct {
 	// BypassHostLoop runs the action once for all hosts of the play, as
 	// Ansible runs pause.
 	BypassHostLoop bool
+	// ConnectsItself marks a module that opens the host's connection
+	// itself, with Call.Connect (wait_for_connection, which waits for a host
+	// that may be down): the engine does not connect before Run, and
+	// Call.Conn is nil until the module sets it.
+	ConnectsItself bool
 	// NoFiles marks a module that never uses the connection's file
 	// operations (command, shell, raw, setup, ping); for plays using any other
 	// module the engine starts the file channel (SFTP) as soon as a host is
@@ -108,6 +113,10 @@ type Spec struct {
 	// is not a value yet and must not be judged. An *ArgError naming Arg (and
 	// Path inside it) lets the loader point at the value's line and column.
 	Validate func(args map[string]any) error
+	// StartAsync, when set, starts the module detached on the host for
+	// async with poll: 0 (jid names the job, limit its time in seconds) and
+	// returns Ansible's started result; async_status reads the job.
+	StartAsync func(ctx context.Context, c *Call, jid string, limit int) (*Result, error)
 	// Run carries out the module on one host with arguments already templated
 	// and converted. A returned error is either a *transport.UnreachableError
 	// (the host is unreachable) or ends the task as failed with the error as

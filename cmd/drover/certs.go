@@ -105,7 +105,7 @@ func (o *certsOptions) run(ctx context.Context, out io.Writer, args []string) (e
 	th := probe.Thresholds{WarnDays: o.warn, CriticalDays: o.crit}
 	var opener *hostconn.Opener
 	if o.via == "host" || len(o.files) > 0 {
-		if opener, err = o.conn.opener(); err != nil {
+		if opener, err = o.conn.opener(ctx); err != nil {
 			return err
 		}
 		defer opener.Close()

@@ -125,7 +125,7 @@ func (o *probeOptions) run(ctx context.Context, k probeKind, args []string) (err
 	}
 	var opener *hostconn.Opener
 	if o.via == "host" {
-		if opener, err = o.conn.opener(); err != nil {
+		if opener, err = o.conn.opener(ctx); err != nil {
 			return err
 		}
 		defer opener.Close()

@@ -28,6 +28,7 @@ func newRootCmd() *cobra.Command {
 		Args:          cobra.ArbitraryArgs,
 		RunE:          runRoot,
 	}
+	root.SetGlobalNormalizationFunc(normalizeFlag)
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
 	for _, newCmd := range subcommands {

@@ -99,7 +99,7 @@ func (o *runOptions) run(ctx context.Context, cmd *cobra.Command, args []string)
 	if err != nil {
 		return err
 	}
-	opener, err := o.conn.opener()
+	opener, err := o.conn.opener(ctx)
 	if err != nil {
 		return err
 	}

@@ -125,7 +125,7 @@ func (o *runOptions) runEngine(ctx context.Context, pb *playbooks.Playbook, opts
 		red.Add(pw)
 		opts.BecomePassword = pw
 	}
-	opener, err := o.conn.opener()
+	opener, err := o.conn.opener(ctx)
 	if err != nil {
 		return err
 	}
