@@ -24,6 +24,9 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 	c := &tasks.Call{Module: t.Action, ModuleAs: t.ActionAs, Task: t.DisplayName(), Host: hr.h.name, Args: args, Local: r.opts.Local,
 		Verbosity: r.opts.Verbosity, LoadFile: r.loadFile, Prompt: r.opts.Prompt, Redactor: r.opts.Redactor,
 		Vault: r.opts.Vault}
+	if r.opts.Inventory != nil {
+		c.Inventory = inventoryEditor{r}
+	}
 	c.RegisterSecretArgs(t.Spec)
 	var err error
 	if c.NoLog, err = ps.kwBool(t, s, "no_log", false); err != nil {

@@ -124,11 +124,10 @@ func (ps *playState) runTask(ctx context.Context, t *Task, hosts []*hostRun) {
 	}
 	r.out.TaskStart(info)
 	targets := hosts
-	runOnce := t.Spec != nil && t.Spec.BypassHostLoop
-	if !runOnce {
-		runOnce, _ = ps.kwBool(t, ps.scope(hosts[0], t), "run_once", false)
-	}
-	if runOnce {
+	// run_once runs on the first host for all of them; an action that
+	// bypasses the host loop (add_host, pause) runs there for itself only.
+	runOnce, _ := ps.kwBool(t, ps.scope(hosts[0], t), "run_once", false)
+	if runOnce || t.Spec != nil && t.Spec.BypassHostLoop {
 		targets = hosts[:1]
 	}
 	outcomes := ps.executeAll(ctx, t, targets, info)

@@ -46,9 +46,9 @@ func (ps *playState) magic(name string) (any, bool) {
 	switch name {
 	case "groups":
 		g := r.opts.Inventory.Groups()
-		out := make(map[string]any, len(g))
-		for k, v := range g {
-			out[k] = stringsToAny(v)
+		out := jinja.NewDict(len(g))
+		for _, name := range r.opts.Inventory.GroupOrder() {
+			out.Set(name, stringsToAny(g[name]))
 		}
 		return out, true
 	case "play_hosts", "ansible_play_batch":

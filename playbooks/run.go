@@ -229,7 +229,8 @@ func (r *run) host(name string) *hostState {
 	if !ok {
 		return nil
 	}
-	h := newHostState(ih.Name, ih.Vars, ih.Groups)
+	vars, groups, _ := r.opts.Inventory.HostView(name)
+	h := newHostState(ih.Name, vars, groups)
 	inv := r.opts.Inventory
 	h.playInv = func(dir string) (map[string]any, error) { return inv.VarsWithPlaybookDir(ih, dir) }
 	r.hosts[name] = h

@@ -68,12 +68,13 @@ func newHostState(name string, inv map[string]any, groups []string) *hostState {
 // invVars are the host's inventory variables as a play from dir sees them:
 // with the group_vars/ and host_vars/ beside the playbook.
 func (h *hostState) invVars(dir string) (map[string]any, error) {
-	if h.playInv == nil {
-		return h.inv, nil
-	}
 	h.mu.RLock()
 	m, ok := h.invDirs[dir]
+	inv := h.inv
 	h.mu.RUnlock()
+	if h.playInv == nil {
+		return inv, nil
+	}
 	if ok {
 		return m, nil
 	}
@@ -95,6 +96,8 @@ func (h *hostState) invVars(dir string) (map[string]any, error) {
 func (s *scope) inv() map[string]any {
 	m, err := s.h.invVars(s.ps.play.Dir)
 	if err != nil {
+		s.h.mu.RLock()
+		defer s.h.mu.RUnlock()
 		return s.h.inv
 	}
 	return m
@@ -283,6 +286,8 @@ func (s *scope) magicVar(name string) (any, bool) {
 		short, _, _ := strings.Cut(s.h.name, ".")
 		return short, true
 	case "group_names":
+		s.h.mu.RLock()
+		defer s.h.mu.RUnlock()
 		return stringsToAny(s.h.groups), true
 	case "hostvars":
 		return &hostvarsMapping{ps: s.ps}, true
