@@ -86,7 +86,7 @@ func handlerNames(p *Play) map[string]bool {
 }
 
 func checkTask(env *jinja.Env, t *Task, handlers map[string]bool) error {
-	for _, n := range t.Notify {
+	for _, n := range t.notifies() {
 		if !strings.Contains(n, "{{") && !handlers[n] {
 			return fmt.Errorf("%s: the handler %q notified by this task is not defined in the play (handlers: names and listen topics)", t.Pos, n)
 		}

@@ -19,7 +19,7 @@ func (ps *playState) runTasks(ctx context.Context, list []*Task) {
 // runList runs tasks and blocks in order on hosts, lock-step (linear) or
 // each host on its own (free).
 func (ps *playState) runList(ctx context.Context, list []*Task, hosts []*hostRun) {
-	if ps.play.Strategy == "free" && len(hosts) > 1 {
+	if ps.strategy == "free" && len(hosts) > 1 {
 		ps.runFree(ctx, list, hosts)
 		return
 	}
@@ -86,19 +86,22 @@ func (ps *playState) runBlock(ctx context.Context, b *Task, hosts []*hostRun) {
 		return
 	}
 	var stillFailed, always []*hostRun
+	cleared := map[*hostRun]int{}
 	for _, hr := range entered {
 		if hr.unreachable || hr.ended {
 			continue
 		}
 		if hr.failed {
 			stillFailed = append(stillFailed, hr)
+			cleared[hr] = hr.cleared
 			hr.failed = false
 		}
 		always = append(always, hr)
 	}
 	ps.runList(ctx, b.Always, always)
 	for _, hr := range stillFailed {
-		hr.failed = true
+		// a meta: clear_host_errors in the always section forgives the block
+		hr.failed = hr.failed || hr.cleared == cleared[hr]
 	}
 }
 
@@ -227,7 +230,7 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 			x.h.setVar(&x.h.hostVars, "ansible_failed_task", map[string]any{"name": t.Name, "action": t.Action})
 			x.h.setVar(&x.h.hostVars, "ansible_failed_result", jinja.Unsafe{V: o.result})
 		}
-		if fatal, _ := ps.kwBool(t, ps.scope(hr, t), "any_errors_fatal", false); fatal && !protected(t) {
+		if fatal, _ := ps.kwBool(t, ps.scope(hr, t), "any_errors_fatal", false); fatal && !protected(t) && !alwaysAhead(t) {
 			ps.ended = true
 			r.stopAll = true
 		}
@@ -238,7 +241,7 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 
 // notifyAll records the task's notifications for a changed host.
 func (ps *playState) notifyAll(t *Task, hr *hostRun, _ *outcome) {
-	for _, n := range t.Notify {
+	for _, n := range t.notifies() {
 		if strings.Contains(n, "{{") {
 			if v, err := ps.run.env.Template(n, ps.scope(hr, t)); err == nil {
 				n, _ = tasks.ToStr(jinja.ToPlain(v))
@@ -256,6 +259,19 @@ func protected(t *Task) bool {
 	for x := t; x.Parent != nil; x = x.Parent {
 		p := x.Parent
 		if len(p.Rescue) > 0 && inList(p.Block, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// alwaysAhead reports whether an enclosing block's always section is still
+// to run after a failure of t (t is in its block or rescue section): as in
+// Ansible, any_errors_fatal then does not end the play.
+func alwaysAhead(t *Task) bool {
+	for x := t; x.Parent != nil; x = x.Parent {
+		p := x.Parent
+		if len(p.Always) > 0 && (inList(p.Block, x) || inList(p.Rescue, x)) {
 			return true
 		}
 	}
@@ -322,6 +338,8 @@ func (ps *playState) runMeta(ctx context.Context, t *Task, hosts []*hostRun) {
 		case "clear_host_errors":
 			for _, x := range ps.batch {
 				x.failed = false
+				x.cleared++
+				ps.run.stats.forgive(x.h.name)
 			}
 		case "clear_facts":
 			hr.h.mu.Lock()

@@ -336,7 +336,7 @@ func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 		p.MaxFailPercentage = v
 	case "strategy":
 		p.Strategy, _ = tasks.ToStr(v)
-		if p.Strategy != "linear" && p.Strategy != "free" && p.Strategy != "host_pinned" && p.Strategy != "debug" {
+		if !knownStrategy(p.Strategy) && !strings.Contains(p.Strategy, "{{") {
 			return f.Errorf(fl.Value, "unknown strategy %q (linear, free)", p.Strategy)
 		}
 	case "force_handlers":

@@ -19,10 +19,11 @@ type loopControl struct {
 	label             any
 	pause             float64
 	extended          bool
+	allItems          bool // extended_allitems: ansible_loop.allitems is set
 }
 
 func (ps *playState) loopControl(t *Task, s *scope) (loopControl, error) {
-	lc := loopControl{loopVar: "item"}
+	lc := loopControl{loopVar: "item", allItems: true}
 	raw, ok := t.Kw["loop_control"].(map[string]any)
 	if !ok {
 		return lc, nil
@@ -31,7 +32,7 @@ func (ps *playState) loopControl(t *Task, s *scope) (loopControl, error) {
 		v, err := ps.run.env.TemplateValue(raw[k], s)
 		return jinja.ToPlain(v), err
 	}
-	for _, k := range []string{"loop_var", "index_var", "pause", "extended"} {
+	for _, k := range []string{"loop_var", "index_var", "pause", "extended", "extended_allitems"} {
 		if raw[k] == nil {
 			continue
 		}
@@ -48,6 +49,8 @@ func (ps *playState) loopControl(t *Task, s *scope) (loopControl, error) {
 			lc.pause, _ = tasks.ToFloat(v)
 		case "extended":
 			lc.extended, _ = tasks.ToBool(v)
+		case "extended_allitems":
+			lc.allItems, _ = tasks.ToBool(v)
 		}
 	}
 	lc.label = raw["label"]
@@ -138,8 +141,11 @@ func loopVars(lc loopControl, items []any, i int) map[string]any {
 	}
 	if lc.extended {
 		n := len(items)
-		l := map[string]any{"allitems": items, "index": i + 1, "index0": i, "revindex": n - i, "revindex0": n - i - 1,
+		l := map[string]any{"index": i + 1, "index0": i, "revindex": n - i, "revindex0": n - i - 1,
 			"first": i == 0, "last": i == n-1, "length": n}
+		if lc.allItems {
+			l["allitems"] = items
+		}
 		if i > 0 {
 			l["previtem"] = items[i-1]
 		}

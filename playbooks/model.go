@@ -145,6 +145,17 @@ func (t *Task) DisplayName() string {
 	return t.Action
 }
 
+// notifies are the handlers the task notifies: its own notify, or that of
+// the nearest enclosing block that has one.
+func (t *Task) notifies() []string {
+	for x := t; x != nil; x = x.Parent {
+		if len(x.Notify) > 0 {
+			return x.Notify
+		}
+	}
+	return nil
+}
+
 // kw returns a keyword of the task, of its enclosing blocks, role or play
 // (the nearest wins) and whether it was set anywhere.
 func (t *Task) kw(name string) (any, bool) {

@@ -26,6 +26,7 @@ type playState struct {
 	ended     bool                        // end_play, any_errors_fatal
 	handlers  []*Task
 	throttles map[*Task]chan struct{} // per-task limits (throttle keyword)
+	strategy  string                  // the play's strategy, templated
 }
 
 // hostRun is one host's state within a play.
@@ -34,6 +35,7 @@ type hostRun struct {
 	failed      bool
 	unreachable bool
 	ended       bool // meta: end_host
+	cleared     int  // meta: clear_host_errors runs that reached this host
 	notified    map[*Task]bool
 	mu          sync.Mutex
 }
@@ -168,6 +170,10 @@ func (ps *playState) inBatch(h string) bool {
 // runPlay runs one play on its hosts, batch by batch.
 func (r *run) runPlay(ctx context.Context, p *Play) error {
 	ps0 := &playState{run: r, play: p, varsFiles: map[string][]map[string]any{}}
+	strategy, err := ps0.templateStrategy()
+	if err != nil {
+		return err
+	}
 	name := p.Name
 	if name != "" {
 		if v, err := r.env.Template(name, ps0.playScope()); err == nil {
@@ -212,7 +218,8 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 		if ctx.Err() != nil || r.stopAll || r.playEnded {
 			break
 		}
-		ps := &playState{run: r, play: p, allHosts: hosts, prompted: ps0.prompted, varsFiles: map[string][]map[string]any{}}
+		ps := &playState{run: r, play: p, allHosts: hosts, prompted: ps0.prompted, varsFiles: map[string][]map[string]any{},
+			strategy: strategy}
 		for _, name := range b {
 			ps.batch = append(ps.batch, &hostRun{h: r.host(name), notified: map[*Task]bool{}})
 		}
@@ -222,6 +229,32 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 		}
 	}
 	return nil
+}
+
+// knownStrategy tells the strategies drover runs: linear (and debug,
+// host_pinned, which run as linear and free) and free.
+func knownStrategy(s string) bool {
+	return s == "" || s == "linear" || s == "free" || s == "host_pinned" || s == "debug"
+}
+
+// templateStrategy templates the play's strategy keyword with the play's
+// variables; host_pinned runs as free.
+func (ps *playState) templateStrategy() (string, error) {
+	s := ps.play.Strategy
+	if strings.Contains(s, "{{") {
+		v, err := ps.run.env.Template(s, ps.playScope())
+		if err != nil {
+			return "", fmt.Errorf("%s: strategy: %v", ps.play.Pos, err)
+		}
+		s, _ = tasks.ToStr(jinja.ToPlain(v))
+		if !knownStrategy(s) {
+			return "", fmt.Errorf("%s: Invalid play strategy specified: %s", ps.play.Pos, s)
+		}
+	}
+	if s == "host_pinned" {
+		s = "free"
+	}
+	return s, nil
 }
 
 // playbookVars reads the group_vars/ and host_vars/ beside the play's

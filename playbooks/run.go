@@ -68,6 +68,9 @@ type Stats struct {
 	mu    sync.Mutex
 	hosts map[string]*HostStats
 	order []string
+	// forgiven are the failures meta: clear_host_errors cleared, per
+	// host: they stay in the recap but no longer make the exit status.
+	forgiven map[string]int
 	// Interrupted is set when the run was cancelled.
 	Interrupted bool
 }
@@ -116,14 +119,27 @@ func (s *Stats) Host(name string) HostStats {
 	return HostStats{}
 }
 
-// ExitCode is the exit status Ansible's counters give: 2 when a host failed,
-// 3 when one was unreachable and none failed, else 0.
+// forgive records that a host's failures so far were cleared.
+func (s *Stats) forgive(host string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h, ok := s.hosts[host]; ok && h.Failed > 0 {
+		if s.forgiven == nil {
+			s.forgiven = map[string]int{}
+		}
+		s.forgiven[host] = h.Failed
+	}
+}
+
+// ExitCode is the exit status Ansible's counters give: 2 when a host failed
+// (and meta: clear_host_errors did not clear it since), 3 when one was
+// unreachable and none failed, else 0.
 func (s *Stats) ExitCode() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	unreachable := false
-	for _, h := range s.hosts {
-		if h.Failed > 0 {
+	for name, h := range s.hosts {
+		if h.Failed > s.forgiven[name] {
 			return 2
 		}
 		unreachable = unreachable || h.Unreachable > 0

