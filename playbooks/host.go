@@ -233,10 +233,7 @@ func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *task
 			return nil, &it
 		}
 		res = r.Registered()
-		if err := ps.resultConditions(t, s, res); err != nil {
-			f := failItem(err.Error())
-			return nil, &f
-		}
+		ps.resultConditions(t, s, res)
 		if !hasUntil {
 			return res, nil
 		}
@@ -295,25 +292,32 @@ func (ps *playState) withRegister(t *Task, s *scope, res map[string]any) *scope 
 	return s.withOver(map[string]any{t.Register: jinja.Unsafe{V: res}})
 }
 
-// resultConditions applies changed_when and failed_when to a result.
-func (ps *playState) resultConditions(t *Task, s *scope, res map[string]any) error {
+// resultConditions applies changed_when and failed_when to a result that
+// was not skipped. A condition that cannot be evaluated fails the result,
+// its error kept under changed_when_result or failed_when_result, as
+// Ansible does.
+func (ps *playState) resultConditions(t *Task, s *scope, res map[string]any) {
+	if res["skipped"] == true {
+		return
+	}
 	cs := ps.withRegister(t, s, res)
 	if cw, ok := t.Kw["changed_when"]; ok {
 		v, err := ps.truthAll(asList(cw), cs)
 		if err != nil {
-			return err
+			res["failed"], res["changed_when_result"] = true, err.Error()
+			return
 		}
 		res["changed"] = v
 	}
 	if fw, ok := t.Kw["failed_when"]; ok {
 		v, err := ps.truthAll(asList(fw), cs)
 		if err != nil {
-			return err
+			res["failed"], res["failed_when_result"] = true, err.Error()
+			return
 		}
 		res["failed_when_result"] = v
 		res["failed"] = v
 	}
-	return nil
 }
 
 // collectFacts keeps the facts a module returned, to be stored once the task

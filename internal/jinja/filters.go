@@ -721,7 +721,7 @@ func fMap(s *state, v any, a *argList) (any, error) {
 	}
 	fd := s.env.lookupFilter(name)
 	if fd == nil {
-		return nil, runtimeErrorf("No filter named '%s'.", name)
+		return nil, unknownPlugin(name)
 	}
 	sub := &argList{pos: a.pos[1:], kw: a.kw}
 	out := make([]any, len(items))
@@ -762,7 +762,7 @@ func fSelect(reject, byAttr bool) filterFn {
 			}
 			td := s.env.lookupTest(name)
 			if td == nil {
-				return nil, runtimeErrorf("No test named '%s'.", name)
+				return nil, unknownPlugin(name)
 			}
 			sub := &argList{pos: args[1:], kw: a.kw}
 			test = func(x any) (bool, error) {
