@@ -3,6 +3,7 @@ package playbooks
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
@@ -299,8 +300,8 @@ func (ps *playState) storeFacts(hr *hostRun, f factSet) {
 	case tasks.HostFacts:
 		h.setFacts(f.facts)
 	case tasks.SetFacts:
-		for k, v := range f.facts {
-			h.setVar(&h.hostVars, k, v)
+		for _, k := range orderedKeys(f.facts, f.order) {
+			h.setVar(&h.hostVars, k, f.facts[k])
 		}
 		if f.cacheable {
 			h.setFacts(f.facts)
@@ -310,6 +311,25 @@ func (ps *playState) storeFacts(hr *hostRun, f factSet) {
 			h.setVar(&h.includeVars, k, v)
 		}
 	}
+}
+
+// orderedKeys lists m's keys: those of order first, in that order, then
+// the others sorted.
+func orderedKeys(m map[string]any, order []string) []string {
+	out := make([]string, 0, len(m))
+	for _, k := range order {
+		if _, ok := m[k]; ok && !contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	rest := make([]string, 0, len(m)-len(out))
+	for k := range m {
+		if !contains(out, k) {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
 }
 
 // runMeta carries out a meta: task.

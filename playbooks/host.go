@@ -53,6 +53,7 @@ type factSet struct {
 	facts     map[string]any
 	host      string // delegate_facts: the delegated host
 	cacheable bool
+	order     []string // names in the order the task wrote them (set_fact)
 }
 
 // include is one file an include_tasks asked for on a host.
@@ -327,7 +328,7 @@ func (ps *playState) collectFacts(t *Task, s *scope, o *outcome, res map[string]
 	if !ok || res["failed"] == true {
 		return
 	}
-	fs := factSet{scope: t.Spec.Facts, facts: facts}
+	fs := factSet{scope: t.Spec.Facts, facts: facts, order: t.ArgOrder}
 	if t.Spec.Facts == tasks.SetFacts {
 		fs.cacheable, _ = tasks.ToBool(res[tasks.CacheableKey])
 		delete(res, tasks.CacheableKey)

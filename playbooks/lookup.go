@@ -55,6 +55,7 @@ var lookupPlugins = map[string]lookupPlugin{
 	"ini":                 {lookupIni, iniOptions},
 	"flattened":           {lookupFlattened, nil},
 	"cartesian":           {lookupCartesian, nil},
+	"varnames":            {lookupVarnames, nil},
 }
 
 // lookupAliases are the fully qualified names of the plugins.

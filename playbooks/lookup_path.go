@@ -22,9 +22,13 @@ func (lc *lookupCtx) searchPath() []string {
 			out = append(out, d)
 		}
 	}
+	var importers []string // directories of the import_role tasks, innermost first
 	for x := t; x != nil; {
 		if x.Role != nil {
 			add(x.Role.Path)
+			if x.Role.from != nil && !contains(importers, x.Role.from.Dir) {
+				importers = append(importers, x.Role.from.Dir)
+			}
 			if x.Role.from != nil && x.Parent == nil {
 				x = x.Role.from
 				continue
@@ -37,6 +41,9 @@ func (lc *lookupCtx) searchPath() []string {
 		dir = lc.basedir()
 	}
 	add(dir)
+	for _, d := range importers {
+		add(d)
+	}
 	return out
 }
 

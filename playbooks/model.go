@@ -89,6 +89,8 @@ type Task struct {
 	// that yields the whole mapping.
 	Args         map[string]any
 	ArgsTemplate string
+	// ArgOrder are the argument names in the order a mapping wrote them.
+	ArgOrder []string
 
 	IsBlock               bool
 	Block, Rescue, Always []*Task

@@ -270,14 +270,23 @@ func (r *run) playbookVars(p *Play, hosts []string) error {
 	return nil
 }
 
+// templatePatterns templates the play's host patterns; a template that
+// gives a list gives one pattern per element.
 func (r *run) templatePatterns(ps *playState, pats []string) ([]string, error) {
-	out := make([]string, len(pats))
-	for i, p := range pats {
+	out := make([]string, 0, len(pats))
+	for _, p := range pats {
 		v, err := r.env.Template(p, ps.playScope())
 		if err != nil {
 			return nil, fmt.Errorf("%s: hosts: %v", ps.play.Pos, err)
 		}
-		out[i], _ = tasks.ToStr(jinja.ToPlain(v))
+		l, isList := jinja.ToPlain(v).([]any)
+		if !isList {
+			l = []any{jinja.ToPlain(v)}
+		}
+		for _, e := range l {
+			s, _ := tasks.ToStr(e)
+			out = append(out, s)
+		}
 	}
 	return out, nil
 }

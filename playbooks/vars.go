@@ -58,6 +58,7 @@ type hostState struct {
 	cleanFacts  map[string]any // facts without the ansible_ prefix (ansible_facts)
 	includeVars map[string]any
 	hostVars    map[string]any // set_fact and register
+	hostOrder   []string       // hostVars' names in the order first set
 }
 
 func newHostState(name string, inv map[string]any, groups []string) *hostState {
@@ -129,6 +130,9 @@ func (h *hostState) ansibleFacts() map[string]any {
 func (h *hostState) setVar(layer *map[string]any, name string, v any) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if _, known := (*layer)[name]; !known && layer == &h.hostVars {
+		h.hostOrder = append(h.hostOrder, name)
+	}
 	(*layer)[name] = v
 }
 
