@@ -173,6 +173,12 @@ func (ps *playState) once(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 	if t.Action == "include_tasks" || t.Action == "import_tasks" {
 		return ps.includeOnce(t, s, o)
 	}
+	if t.ActionTemplate != "" {
+		var err error
+		if t, err = ps.resolveAction(t, s); err != nil {
+			return failItem(err.Error())
+		}
+	}
 	if t.Spec.Run == nil {
 		return failItem(fmt.Sprintf("%s is not supported here", t.Action))
 	}
@@ -198,6 +204,30 @@ func (ps *playState) once(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 	}
 	ps.collectFacts(t, s, o, res, target)
 	return itemOutcome{status: statusOf(res), result: res}
+}
+
+// resolveAction returns a copy of t running the module its templated
+// name gives on this host, its arguments checked against that module.
+func (ps *playState) resolveAction(t *Task, s *scope) (*Task, error) {
+	v, err := ps.run.env.Template(t.ActionTemplate, s)
+	if err != nil {
+		return nil, err
+	}
+	name, _ := tasks.ToStr(jinja.ToPlain(v))
+	spec, ok := tasks.Lookup(name)
+	if !ok || spec.Engine {
+		return nil, fmt.Errorf("couldn't resolve module/action '%s'. This often indicates a misspelling, missing collection, or incorrect module path.", name)
+	}
+	names := make([]string, 0, len(t.Args))
+	for k := range t.Args {
+		names = append(names, k)
+	}
+	if err := spec.CheckNames(names); err != nil {
+		return nil, err
+	}
+	c := *t
+	c.Action, c.ActionAs, c.Spec, c.ActionTemplate = spec.Name, name, spec, ""
+	return &c, nil
 }
 
 func unreachableItem(err error) itemOutcome {

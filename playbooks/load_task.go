@@ -299,6 +299,11 @@ func (l *Loader) setAction(f *yamlx.File, n *yaml.Node, t *Task, action *yamlx.F
 		raw = v
 	}
 	spec, ok := tasks.Lookup(name)
+	if !ok && strings.Contains(name, "{{") {
+		// the module is named by a template: resolved per host when the task runs
+		spec, ok = &tasks.Spec{Name: name, AnyArgs: true, FreeForm: tasks.FreeFormOptional}, true
+		t.ActionTemplate = name
+	}
 	if !ok {
 		hint := ""
 		if s, ok := closest(name, tasks.Names()); ok {

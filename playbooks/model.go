@@ -83,7 +83,10 @@ type Task struct {
 	// ActionAs is the module's name as the task wrote it
 	// ("ansible.builtin.command").
 	ActionAs string
-	Spec     *tasks.Spec
+	// ActionTemplate is set when the module's name is a template
+	// (action: {module: "{{ m }}"}): each host's run resolves it.
+	ActionTemplate string
+	Spec           *tasks.Spec
 	// Args are the module's arguments as written; a free form is under
 	// "_raw_params". ArgsTemplate is set when args: is a template string
 	// that yields the whole mapping.

@@ -117,3 +117,28 @@ func TestIdentityProbe(t *testing.T) {
 		t.Errorf("failing chdir: %v", reg)
 	}
 }
+
+// TestCommandExpandsArguments checks command's $VAR, ${VAR} and ~ expansion
+// against Python's os.path.expanduser(os.path.expandvars(arg)) with the
+// same environment.
+func TestCommandExpandsArguments(t *testing.T) {
+	args := []string{"$XV", "${XV}", "pre$XV-post", "$UNSET_XV", "${UNSET_XV}", "~", "~/sub", "a~", "$1", "${a b}", "it's $XV", "$XV$XV", `back\slash`}
+	t.Setenv("XV", "va'l ue")
+	home, _ := os.UserHomeDir()
+	want := make([]string, len(args))
+	for i, a := range args {
+		a = strings.ReplaceAll(strings.ReplaceAll(a, "${XV}", "va'l ue"), "$XV", "va'l ue")
+		if a == "~" || strings.HasPrefix(a, "~/") {
+			a = home + a[1:]
+		}
+		want[i] = a
+	}
+	argv := append([]string{"printf", `%s\n`}, args...)
+	r := runModule(t, "command", map[string]any{"argv": argv}, false)
+	if got := strings.Split(r["stdout"].(string), "\n"); !reflect.DeepEqual(got, want) {
+		t.Errorf("expanded arguments:\n got %q\nwant %q", got, want)
+	}
+	if !reflect.DeepEqual(r["cmd"], stringsToAny(argv)) {
+		t.Errorf("cmd = %v, want the arguments as written", r["cmd"])
+	}
+}
