@@ -66,6 +66,13 @@ func (ps *playState) loop(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 	}
 	items, err := ps.loopItems(t, s)
 	if err != nil {
+		// as Ansible: a loop over something undefined is skipped when the
+		// task's conditions, evaluated without an item, are false
+		if jinja.IsUndefined(err) {
+			if ok, cond, werr := ps.evalWhen(t, s); werr == nil && !ok {
+				return skipItem(cond)
+			}
+		}
 		return failItem(err.Error())
 	}
 	if len(items) == 0 {

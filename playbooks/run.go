@@ -211,6 +211,7 @@ func newRun(opts Options) *run {
 		opts.Env = jinja.New()
 	}
 	registerLookups(opts.Env)
+	registerControllerFilters(opts.Env)
 	maskDerivedSecrets(opts.Env, opts.Redactor)
 	if opts.Loader == nil {
 		opts.Loader = NewLoader(LoadOptions{})

@@ -81,7 +81,7 @@ func registerFilters(e *Env) {
 	reg(fStriptags, "striptags")
 	reg(fURLEncode, "urlencode")
 	reg(fURLDecode, "urldecode")
-	reg(fExtract, "extract")
+	e.addFilter("extract", &filterDef{fn: fExtract, undefinedOK: true})
 	reg(fSubelements, "subelements")
 	reg(fRekey, "rekey_on_member")
 	reg(fComment, "comment")
@@ -955,7 +955,7 @@ func fCombine(s *state, v any, a *argList) (any, error) {
 	default:
 		return nil, runtimeErrorf("merge_hash: 'list_merge' argument can only be equal to 'replace', 'keep', 'append', 'prepend', 'append_rp' or 'prepend_rp'")
 	}
-	terms := flattenValues(append([]any{v}, a.pos...), 1, false)
+	terms := flattenValues(append([]any{v}, a.pos...), 1, true)
 	if len(terms) == 0 {
 		return NewDict(0), nil
 	}
@@ -1493,6 +1493,9 @@ func fExtract(s *state, v any, a *argList) (any, error) {
 	}
 	val := norm(b[0])
 	for _, k := range keys {
+		if _, undef := val.(*Undefined); undef {
+			return val, nil // Ansible's undefined yields itself for any item
+		}
 		val = getitem(s, val, k, -1)
 	}
 	return val, nil
@@ -1596,9 +1599,14 @@ func fRekey(s *state, v any, a *argList) (any, error) {
 }
 
 func fComment(s *state, v any, a *argList) (any, error) {
-	b, err := a.bind("comment", "style")
-	if err != nil {
-		return nil, err
+	if len(a.pos) > 1 {
+		return nil, typeErrorf("comment() takes from 1 to 2 positional arguments but %d were given", len(a.pos)+1)
+	}
+	b := []any{missing}
+	if len(a.pos) == 1 {
+		b[0] = a.pos[0]
+	} else if st, ok := a.kwarg("style"); ok {
+		b[0] = st
 	}
 	styles := map[string][3]string{
 		"plain": {"", "# ", ""}, "erlang": {"", "% ", ""}, "c": {"", "// ", ""},
@@ -1622,7 +1630,9 @@ func fComment(s *state, v any, a *argList) (any, error) {
 	p["postfix"] = strings.TrimRight(prepost, " \t\n")
 	p["decoration"] = sp[1]
 	for _, kv := range a.kw {
-		p[kv.name] = kv.val
+		if kv.name != "style" {
+			p[kv.name] = kv.val
+		}
 	}
 	nl, deco := str(p["newline"]), str(p["decoration"])
 	var out strings.Builder
