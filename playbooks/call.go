@@ -206,7 +206,7 @@ func (ps *playState) environment(t *Task, s *scope) (map[string]string, error) {
 	var out map[string]string
 	for _, e := range t.chain("environment") {
 		for _, part := range asList(e) {
-			v, err := ps.run.env.TemplateValue(part, s)
+			v, err := ps.templateEnvironment(t, part, s)
 			if err != nil {
 				return nil, fmt.Errorf("environment: %v", err)
 			}
@@ -221,6 +221,30 @@ func (ps *playState) environment(t *Task, s *scope) (map[string]string, error) {
 				out[k], _ = tasks.ToStr(x)
 			}
 		}
+	}
+	return out, nil
+}
+
+// templateEnvironment templates one environment mapping entry by entry:
+// as in Ansible, an entry whose value uses ansible_env before it is
+// defined (facts not gathered yet) is left out.
+func (ps *playState) templateEnvironment(t *Task, part any, s *scope) (any, error) {
+	m, ok := part.(map[string]any)
+	if !ok {
+		return ps.run.env.TemplateValue(part, s)
+	}
+	out := make(map[string]any, len(m))
+	for k, raw := range m {
+		v, err := ps.run.env.TemplateValue(raw, s)
+		if err != nil {
+			msg := err.Error()
+			if jinja.IsUndefined(err) && (strings.Contains(msg, "ansible_env") ||
+				t.Action == "setup" && strings.Contains(msg, "ansible_facts.env")) {
+				continue
+			}
+			return nil, err
+		}
+		out[k] = v
 	}
 	return out, nil
 }

@@ -256,9 +256,14 @@ func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *task
 			return nil, &f
 		}
 	}
+	timeout, err := ps.kwInt(t, s, "timeout", 0)
+	if err != nil {
+		f := failItem(err.Error())
+		return nil, &f
+	}
 	var res map[string]any
 	for attempt := 1; attempt <= retries; attempt++ {
-		r, err := ps.runModule(ctx, t, s, call)
+		r, err := ps.runTimed(ctx, t, s, call, timeout)
 		if err != nil {
 			it := moduleError(ctx, err)
 			return nil, &it
@@ -287,6 +292,22 @@ func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *task
 	}
 	res["failed"] = true
 	return res, nil
+}
+
+// runTimed runs the module under the task's timeout keyword (seconds, 0
+// for none): a module still running then is stopped and the task fails
+// with Ansible's message.
+func (ps *playState) runTimed(ctx context.Context, t *Task, s *scope, call *tasks.Call, timeout int) (*tasks.Result, error) {
+	if timeout <= 0 {
+		return ps.runModule(ctx, t, s, call)
+	}
+	tctx, cancel := context.WithTimeout(ctx, time.Duration(timeout)*time.Second)
+	defer cancel()
+	r, err := ps.runModule(tctx, t, s, call)
+	if tctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		return tasks.Failf("The %s action failed to execute in the expected time frame (%d) and was terminated", t.Action, timeout), nil
+	}
+	return r, err
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

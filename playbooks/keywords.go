@@ -16,6 +16,7 @@ var playKeywords = append([]string{
 	"hosts", "gather_facts", "gather_subset", "gather_timeout", "fact_path",
 	"vars_files", "vars_prompt", "serial", "max_fail_percentage", "strategy",
 	"pre_tasks", "tasks", "post_tasks", "handlers", "roles", "force_handlers", "order",
+	"user", // the old name of remote_user
 }, commonKeywords...)
 
 // blockKeywords are the keys a block accepts.

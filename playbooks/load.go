@@ -159,6 +159,9 @@ func (l *Loader) playbookFile(path string, from *importEntry) ([]*Play, error) {
 	if root.Kind != yaml.SequenceNode {
 		return nil, f.Errorf(root, "a playbook must be a list of plays, got a %s", yamlx.KindName(root))
 	}
+	if len(root.Content) == 0 {
+		return nil, f.Errorf(root, "A playbook must contain at least one play")
+	}
 	var plays []*Play
 	for _, item := range root.Content {
 		item = yamlx.Resolve(item)
@@ -276,8 +279,14 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 		return nil, err
 	}
 	p := &Play{Pos: pos(f, n), Dir: dir, Kw: map[string]any{}, Vars: map[string]any{}}
-	hostsSet := false
+	hostsSet, userSet := false, false
 	for _, fl := range fields {
+		if fl.Key == "user" || fl.Key == "remote_user" {
+			if userSet {
+				return nil, f.Errorf(fl.KeyNode, "both 'user' and 'remote_user' are set for this play. The use of 'user' is deprecated, and should be removed")
+			}
+			userSet, fl.Key = true, "remote_user"
+		}
 		if err := l.playField(f, p, fl); err != nil {
 			return nil, err
 		}
@@ -299,9 +308,15 @@ var taskLists = map[string]func(p *Play) *[]*Task{
 
 func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 	if list, ok := taskLists[fl.Key]; ok {
+		if n := yamlx.Resolve(fl.Value); n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+			return f.Errorf(n, "A malformed block was encountered while loading %s: %s should be a list or None but is a %s", fl.Key, n.Value, yamlx.KindName(n))
+		}
 		ts, err := l.taskList(f, fl.Value, &taskCtx{play: p, dir: p.Dir, handler: fl.Key == "handlers"})
 		*list(p) = ts
 		return err
+	}
+	if n := yamlx.Resolve(fl.Value); n.Tag == "!!null" && (fl.Key == "roles" || fl.Key == "vars_prompt") {
+		return nil // roles: null and vars_prompt: null are empty
 	}
 	switch fl.Key {
 	case "roles":
@@ -365,12 +380,15 @@ func setHosts(f *yamlx.File, n *yaml.Node, p *Play, v any) error {
 	case string:
 		p.Hosts = []string{x}
 	case []any:
+		if len(x) == 0 {
+			return f.Errorf(n, "Hosts list cannot be empty. Please check your playbook")
+		}
 		for _, h := range x {
 			s, _ := tasks.ToStr(h)
 			p.Hosts = append(p.Hosts, s)
 		}
 	case nil:
-		return f.Errorf(n, "hosts is empty; give a pattern such as all or a group name")
+		return f.Errorf(n, "Hosts list cannot be empty. Please check your playbook (give a pattern such as all or a group name)")
 	default:
 		s, _ := tasks.ToStr(x)
 		p.Hosts = []string{s}
@@ -448,6 +466,9 @@ func (l *Loader) varsPrompt(f *yamlx.File, n *yaml.Node) ([]Prompt, error) {
 	}
 	var out []Prompt
 	for _, item := range n.Content {
+		if yamlx.Resolve(item).Kind == yaml.MappingNode && childNode(item, "name") == nil {
+			return nil, f.Errorf(item, "Invalid vars_prompt data structure, missing 'name' key")
+		}
 		fields, err := f.Fields(item, "vars_prompt entry", promptKeys...)
 		if err != nil {
 			return nil, err

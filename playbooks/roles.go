@@ -30,7 +30,7 @@ var roleKeywords = []string{"role", "name", "tags", "when", "vars", "become", "b
 func (l *Loader) roles(f *yamlx.File, n *yaml.Node, p *Play) ([]*Role, error) {
 	n = yamlx.Resolve(n)
 	if n.Kind != yaml.SequenceNode {
-		return nil, f.Errorf(n, "roles must be a list")
+		return nil, f.Errorf(n, "A malformed role declaration was encountered (roles must be a list)")
 	}
 	var out []*Role
 	for _, item := range n.Content {
@@ -51,6 +51,9 @@ func (l *Loader) role(f *yamlx.File, n *yaml.Node, p *Play) (*Role, error) {
 	}
 	switch x := v.(type) {
 	case string:
+		if strings.Contains(x, ",") {
+			return nil, f.Errorf(n, "Invalid old style role requirement: %s", x)
+		}
 		r.Name = x
 	case map[string]any:
 		if err := l.roleEntry(f, n, r, x); err != nil {
