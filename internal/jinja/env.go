@@ -160,6 +160,10 @@ type Env struct {
 	// every filter with its name (without an ansible.builtin. prefix), its
 	// input and its result.
 	FilterHook func(name string, in, out any)
+	// Native, when set before the Env is first used, makes Template and
+	// TemplateValue keep native types as Ansible's jinja2_native does (see
+	// nativeResult); template files still render to text.
+	Native bool
 }
 
 // maxCached bounds the compiled-template cache; it is emptied when full.
@@ -543,6 +547,9 @@ func (e *Env) templateString(src string, vars Vars, res *resolver) (any, error) 
 	if err != nil {
 		return nil, err
 	}
+	if e.Native {
+		return nativeResult(w), nil
+	}
 	if w.n == 1 && w.single != nil {
 		switch w.single.(type) {
 		case []any, *Dict, map[string]any, bool:
@@ -559,6 +566,35 @@ func (e *Env) templateString(src string, vars Vars, res *resolver) (any, error) 
 		return v, nil
 	}
 	return preserveNewlines(src, out), nil
+}
+
+// nativeResult is a rendered template's value as Ansible's
+// ansible_native_concat gives it: nothing is None; one value that is not
+// text is itself; text (one string, or several parts joined) is read as a
+// Python literal when it is one (a string literal keeps its quotes), else
+// stays text. The output of a string filter (| string) stays text.
+func nativeResult(w *output) any {
+	if w.n == 0 {
+		return nil
+	}
+	out := w.b.String()
+	if w.n == 1 && w.fromValue {
+		if w.nativeText {
+			return out
+		}
+		if _, isStr := w.single.(string); !isStr {
+			return plainCopy(w.single)
+		}
+	}
+	v, ok := pyLiteralEval(out)
+	if !ok {
+		return out
+	}
+	if s, isStr := v.(string); isStr {
+		q := out[:1]
+		return q + s + q
+	}
+	return v
 }
 
 // TemplateValue templates every string in v, walking lists and dicts (keys

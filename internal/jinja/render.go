@@ -211,6 +211,7 @@ type output struct {
 	b          strings.Builder
 	n          int
 	single     any
+	fromValue  bool // single was set: the first part is a value, not text
 	nativeText bool // the last value came from a string-type filter
 }
 
@@ -222,7 +223,7 @@ func (o *output) writeData(t string) {
 func (o *output) writeValue(v any) {
 	o.n++
 	if o.n == 1 {
-		o.single = v
+		o.single, o.fromValue = v, true
 	}
 	switch x := v.(type) {
 	case string:
