@@ -243,18 +243,10 @@ func unreachableItem(err error) itemOutcome {
 // changed_when and failed_when to each attempt.
 func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *tasks.Call) (map[string]any, *itemOutcome) {
 	until, hasUntil := t.Kw["until"]
-	retries, delay := 1, 0
-	if hasUntil {
-		n, err := ps.kwInt(t, s, "retries", 3)
-		if err != nil {
-			f := failItem(err.Error())
-			return nil, &f
-		}
-		retries = max(n, 1) // ansible-core 2.14: retries counts every attempt
-		if delay, err = ps.kwInt(t, s, "delay", 5); err != nil {
-			f := failItem(err.Error())
-			return nil, &f
-		}
+	retries, delay, err := ps.untilSettings(t, s, hasUntil)
+	if err != nil {
+		f := failItem(err.Error())
+		return nil, &f
 	}
 	timeout, err := ps.kwInt(t, s, "timeout", 0)
 	if err != nil {
@@ -269,11 +261,13 @@ func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *task
 			return nil, &it
 		}
 		res = r.Registered()
+		if retries > 1 {
+			res["attempts"] = attempt
+		}
 		ps.resultConditions(t, s, res)
-		if !hasUntil {
+		if retries == 1 {
 			return res, nil
 		}
-		res["attempts"] = attempt
 		ok, err := ps.truthAll(asList(until), ps.withRegister(t, s, res))
 		if err != nil {
 			f := failItem(err.Error())
@@ -290,8 +284,35 @@ func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *task
 			}
 		}
 	}
+	res["attempts"] = retries - 1 // as ansible-core 2.14 reports an exhausted until loop
 	res["failed"] = true
 	return res, nil
+}
+
+// untilSettings are how many times a task runs and the seconds between
+// runs, as ansible-core 2.14 counts them: with until, retries (3 by
+// default) after the first attempt, and a single attempt (until not
+// evaluated) when retries is 0 or less; without until, once. A negative
+// delay waits 1 second.
+func (ps *playState) untilSettings(t *Task, s *scope, hasUntil bool) (retries, delay int, err error) {
+	if !hasUntil {
+		return 1, 0, nil
+	}
+	if retries, err = ps.kwInt(t, s, "retries", 3); err != nil {
+		return 0, 0, err
+	}
+	if retries <= 0 {
+		retries = 1
+	} else {
+		retries++
+	}
+	if delay, err = ps.kwInt(t, s, "delay", 5); err != nil {
+		return 0, 0, err
+	}
+	if delay < 0 {
+		delay = 1
+	}
+	return retries, delay, nil
 }
 
 // runTimed runs the module under the task's timeout keyword (seconds, 0
@@ -513,12 +534,22 @@ func (ps *playState) kwBool(t *Task, s *scope, name string, def bool) (bool, err
 	return tasks.ToBool(v)
 }
 
+// kwInt reads an integer keyword with Python's int(): a float is
+// truncated, a string must hold an integer.
 func (ps *playState) kwInt(t *Task, s *scope, name string, def int) (int, error) {
 	v, ok, err := ps.kwValue(t, s, name)
 	if err != nil || !ok || v == nil {
 		return def, err
 	}
-	return tasks.ToInt(v)
+	if f, isFloat := v.(float64); isFloat {
+		return int(f), nil
+	}
+	n, err := tasks.ToInt(v)
+	if err != nil {
+		str, _ := tasks.ToStr(v)
+		return 0, fmt.Errorf("the field '%s' has an invalid value (%s), and could not be converted to an int.The error was: invalid literal for int() with base 10: '%s'", name, str, str)
+	}
+	return n, nil
 }
 
 func (ps *playState) kwString(t *Task, s *scope, name string) (string, bool, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -205,6 +206,7 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 	if err := r.playbookVars(p, hosts); err != nil {
 		return err
 	}
+	r.warnReserved(p)
 	if err := r.prompt(ctx, ps0); err != nil {
 		return err
 	}
@@ -229,6 +231,30 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 		}
 	}
 	return nil
+}
+
+// warnReserved warns, as Ansible does when a play starts, about play
+// variables (extra vars, play vars, role defaults and vars) that take a
+// reserved name.
+func (r *run) warnReserved(p *Play) {
+	seen := map[string]bool{}
+	layers := []map[string]any{r.extraVars, p.Vars}
+	for _, role := range append(append([]*Role{}, p.Roles...), p.ImportedRoles...) {
+		layers = append(layers, role.Defaults, role.Vars)
+	}
+	var names []string
+	for _, m := range layers {
+		for k := range m {
+			if reservedNames[k] && !seen[k] {
+				seen[k] = true
+				names = append(names, k)
+			}
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		r.out.Warn("Found variable using reserved name: " + n)
+	}
 }
 
 // knownStrategy tells the strategies drover runs: linear (and debug,
