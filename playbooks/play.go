@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 
