@@ -157,14 +157,18 @@ func (ps *playState) executeAll(ctx context.Context, t *Task, hosts []*hostRun, 
 	throttle := ps.throttle(t, hosts)
 	var wg sync.WaitGroup
 	for i, hr := range hosts {
+		// slots are taken here, in host order, so hosts start in order as
+		// Ansible queues them (with --forks 1 they run one after another)
+		if throttle != nil {
+			throttle <- struct{}{}
+		}
+		ps.run.sem <- struct{}{}
 		wg.Add(1)
 		ps.run.workers.Go(func() {
 			defer wg.Done()
 			if throttle != nil {
-				throttle <- struct{}{}
 				defer func() { <-throttle }()
 			}
-			ps.run.sem <- struct{}{}
 			defer func() { <-ps.run.sem }()
 			end := trace.Start(hr.h.name, "task", info.Name)
 			o := ps.execute(ctx, t, hr, info)
