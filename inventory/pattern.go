@@ -196,6 +196,10 @@ type subscript struct {
 	hasEnd     bool
 }
 
+// NoMatchWarning begins the warning about a pattern term that matches no
+// host (Ansible's words; host_pattern_mismatch decides what it does).
+const NoMatchWarning = "Could not match supplied host pattern, ignoring: "
+
 // matchOne resolves one term without its & or ! prefix.
 func (inv *Inventory) matchOne(term string, warnings *[]string) ([]*Host, error) {
 	if term[0] == '&' || term[0] == '!' {
@@ -312,7 +316,7 @@ func (inv *Inventory) enumerate(term string, warnings *[]string) ([]*Host, error
 		results = append(results, inv.implicitLocalhost(term))
 	}
 	if len(results) == 0 && !matchedGroups && term != "all" {
-		*warnings = append(*warnings, "Could not match supplied host pattern, ignoring: "+term)
+		*warnings = append(*warnings, NoMatchWarning+term)
 	}
 	return results, nil
 }

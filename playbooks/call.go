@@ -155,7 +155,8 @@ func (ps *playState) connVars(t *Task, s *scope) (map[string]any, error) {
 // --become-method.
 func (ps *playState) become(t *Task, s *scope) (tasks.Become, error) {
 	r := ps.run
-	b := tasks.Become{Enabled: r.opts.Become, User: r.opts.BecomeUser, Method: r.opts.BecomeMethod, Password: r.opts.BecomePassword}
+	b := tasks.Become{Enabled: r.opts.Become, User: r.opts.BecomeUser, Method: r.opts.BecomeMethod, Password: r.opts.BecomePassword,
+		Flags: r.opts.BecomeFlags, Exe: r.opts.BecomeExe}
 	var err error
 	if b.Enabled, err = ps.kwBool(t, s, "become", b.Enabled); err != nil {
 		return b, err

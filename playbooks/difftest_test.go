@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/drover/drover/internal/ansiblecfg"
 	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/testlab"
@@ -46,6 +47,11 @@ import (
 //	# local                                 (localhost over a local connection, not sshd)
 //	# lock: NAME                            (holds testlab's machine-wide lock NAME, e.g.
 //	                                          accounts, while both programs run)
+//	# env: ANSIBLE_NAME=VALUE               (Ansible's configuration, for both: an environment
+//	                                          variable of ansible-playbook, read by drover
+//	                                          through internal/ansiblecfg as cmd/drover does;
+//	                                          $STATE in VALUE is a directory of each program's
+//	                                          own that lasts across both runs)
 //
 // Both programs get -e workdir=DIR, a fresh empty directory per run.
 // Drop a playbook into testdata/diff and it is compared.
@@ -59,7 +65,18 @@ type directives struct {
 	inventory      string
 	local          bool
 	locks          []string
-	ssh            bool // inventory is the sshd host's
+	ssh            bool     // inventory is the sshd host's
+	env            []string // NAME=VALUE, $STATE not yet replaced
+	state          string   // the program's $STATE directory
+}
+
+// environ is the env directives with $STATE replaced.
+func (d directives) environ() []string {
+	out := make([]string, len(d.env))
+	for i, e := range d.env {
+		out[i] = strings.ReplaceAll(e, "$STATE", d.state)
+	}
+	return out
 }
 
 func readDirectives(t *testing.T, path string) directives {
@@ -84,6 +101,8 @@ func readDirectives(t *testing.T, path string) directives {
 			d.inventory = filepath.Join(filepath.Dir(path), strings.TrimSpace(strings.TrimPrefix(line, "inventory:")))
 		case strings.HasPrefix(line, "lock:"):
 			d.locks = append(d.locks, strings.TrimSpace(strings.TrimPrefix(line, "lock:")))
+		case strings.HasPrefix(line, "env:"):
+			d.env = append(d.env, strings.TrimSpace(strings.TrimPrefix(line, "env:")))
 		case strings.HasPrefix(line, "extra:"):
 			d.extra = append(d.extra, strings.TrimSpace(strings.TrimPrefix(line, "extra:")))
 		case strings.HasPrefix(line, "args:"):
@@ -137,9 +156,11 @@ func TestDifferential(t *testing.T) {
 				runs = 1
 			}
 			ansWork, droWork := t.TempDir(), t.TempDir()
+			ansD, droD := d, d
+			ansD.state, droD.state = t.TempDir(), t.TempDir()
 			for run := 1; run <= runs; run++ {
-				want := runAnsible(t, book, ansWork, d)
-				got := runDrover(t, book, droWork, d)
+				want := runAnsible(t, book, ansWork, ansD)
+				got := runDrover(t, book, droWork, droD)
 				if d.unordered {
 					sort.Strings(want.Debug)
 					sort.Strings(got.Debug)
@@ -207,6 +228,7 @@ func runAnsible(t *testing.T, book, work string, d directives) observed {
 	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_LOAD_CALLBACK_PLUGINS=1",
 		"ANSIBLE_RETRY_FILES_ENABLED=0", "ANSIBLE_DEPRECATION_WARNINGS=0", "ANSIBLE_LOCALHOST_WARNING=0",
 		"ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3", "ANSIBLE_NOCOLOR=1", "ANSIBLE_PIPELINING=1")
+	cmd.Env = append(cmd.Env, d.environ()...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	_ = cmd.Run()
@@ -344,7 +366,9 @@ func runDrover(t *testing.T, book, work string, d directives) observed {
 	}
 	var buf bytes.Buffer
 	col := &debugCollector{names: map[*TaskInfo]string{}, debug: map[*TaskInfo][]string{}, text: newPlainOutput(&buf, 0, d.diff)}
-	stats := runBookOver(t, book, d.inventory, d.ssh, Options{ExtraVars: extra, Tags: d.tags, SkipTags: d.skipTags, Check: d.check, Diff: d.diff, Output: col})
+	opts := Options{ExtraVars: extra, Tags: d.tags, SkipTags: d.skipTags, Check: d.check, Diff: d.diff, Output: col}
+	configure(t, &opts, d)
+	stats := runBookOver(t, book, d.inventory, d.ssh, opts)
 	o := observed{Recap: map[string]HostStats{}, Files: snapshot(t, work), Output: buf.String()}
 	for _, h := range stats.Hosts() {
 		o.Recap[h] = stats.Host(h)
@@ -357,6 +381,33 @@ func runDrover(t *testing.T, book, work string, d directives) observed {
 	return o
 }
 
+// configure reads Ansible's configuration with the env directives over the
+// test's environment and applies it as cmd/drover does.
+func configure(t *testing.T, opts *Options, d directives) {
+	t.Helper()
+	env := map[string]string{}
+	for _, e := range d.environ() {
+		k, v, _ := strings.Cut(e, "=")
+		env[k] = v
+	}
+	cfg, err := ansiblecfg.Load(ansiblecfg.Options{LookupEnv: func(k string) (string, bool) {
+		if v, ok := env[k]; ok {
+			return v, true
+		}
+		return os.LookupEnv(k)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lo LoadOptions
+	lo.ApplyConfig(cfg)
+	opts.Loader = NewLoader(lo)
+	if err := opts.ApplyConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	opts.ForceHandlers = cfg.ForceHandlers
+}
+
 // runBook loads and runs a playbook on localhost with a local connection.
 func runBook(t *testing.T, book, inventoryPath string, opts Options) *Stats {
 	t.Helper()
@@ -367,7 +418,11 @@ func runBook(t *testing.T, book, inventoryPath string, opts Options) *Stats {
 // them (ssh, unless ansible_connection says otherwise), not all locally.
 func runBookOver(t *testing.T, book, inventoryPath string, ssh bool, opts Options) *Stats {
 	t.Helper()
-	pb, err := Load(book, LoadOptions{})
+	loader := opts.Loader
+	if loader == nil {
+		loader = NewLoader(LoadOptions{})
+	}
+	pb, err := loader.Playbook(book)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -235,7 +235,7 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 			x.h.setVar(&x.h.hostVars, "ansible_failed_task", map[string]any{"name": t.Name, "action": t.Action})
 			x.h.setVar(&x.h.hostVars, "ansible_failed_result", jinja.Unsafe{V: o.result})
 		}
-		if fatal, _ := ps.kwBool(t, ps.scope(hr, t), "any_errors_fatal", false); fatal && !protected(t) && !alwaysAhead(t) {
+		if fatal, _ := ps.kwBool(t, ps.scope(hr, t), "any_errors_fatal", r.opts.AnyErrorsFatal); fatal && !protected(t) && !alwaysAhead(t) {
 			ps.ended = true
 			r.stopAll = true
 		}
@@ -303,12 +303,14 @@ func (ps *playState) storeFacts(hr *hostRun, f factSet) {
 	switch f.scope {
 	case tasks.HostFacts:
 		h.setFacts(f.facts)
+		ps.run.cacheFacts(h)
 	case tasks.SetFacts:
 		for _, k := range orderedKeys(f.facts, f.order) {
 			h.setVar(&h.hostVars, k, f.facts[k])
 		}
 		if f.cacheable {
 			h.setFacts(f.facts)
+			ps.run.cacheFacts(h)
 		}
 	case tasks.IncludeVars:
 		for k, v := range f.facts {
@@ -369,6 +371,7 @@ func (ps *playState) runMeta(ctx context.Context, t *Task, hosts []*hostRun) {
 			hr.h.mu.Lock()
 			hr.h.facts, hr.h.cleanFacts = map[string]any{}, nil
 			hr.h.mu.Unlock()
+			ps.run.cacheFacts(hr.h)
 		}
 	}
 }

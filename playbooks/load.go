@@ -18,6 +18,21 @@ import (
 type LoadOptions struct {
 	// Vault decrypts !vault values and vault-encrypted files.
 	Vault yamlx.VaultFunc
+	// RolesPath are the directories searched for roles after the
+	// playbook's roles/ directory and the playbook's directory (roles_path,
+	// ANSIBLE_ROLES_PATH).
+	RolesPath []string
+	// Library are the directories of modules written for Ansible (library,
+	// ANSIBLE_LIBRARY); ModuleUtils those of their module_utils
+	// (module_utils, ANSIBLE_MODULE_UTILS).
+	Library, ModuleUtils []string
+	// CollectionsPaths are the directories holding ansible_collections/
+	// (collections_path, ANSIBLE_COLLECTIONS_PATH).
+	CollectionsPaths []string
+	// DuplicateDictKey is what a mapping with a key written twice does
+	// (duplicate_dict_key): "warn" (also ""), "error" or "ignore"; the
+	// last value wins unless it is an error.
+	DuplicateDictKey string
 }
 
 // Loader reads playbooks and task files, caching parsed files so that a
@@ -52,6 +67,9 @@ func (l *Loader) Playbook(path string) (*Playbook, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ws := l.Warnings(); len(ws) > 0 && l.opts.DuplicateDictKey == "error" {
+		return nil, fmt.Errorf("Syntax Error while loading YAML.\n  %s", ws[0])
+	}
 	pb.Plays = plays
 	return pb, nil
 }
@@ -74,8 +92,12 @@ func (l *Loader) file(path string) (*yamlx.File, error) {
 }
 
 // Warnings are the warnings met in the files read so far (a key given twice
-// in a mapping), in Ansible's wording, file by file.
+// in a mapping), in Ansible's wording, file by file; none when
+// LoadOptions.DuplicateDictKey is "ignore".
 func (l *Loader) Warnings() []string {
+	if l.opts.DuplicateDictKey == "ignore" {
+		return nil
+	}
 	var out []string
 	for _, f := range l.order {
 		out = append(out, f.Warnings()...)

@@ -449,10 +449,12 @@ func (ps *playState) active(hosts []*hostRun) []*hostRun {
 	return out
 }
 
-// gatherFacts reports whether the play gathers facts.
+// gatherFacts reports whether the play gathers facts: as gather_facts
+// says, or when the play does not say, unless Options.Gathering is
+// "explicit".
 func (ps *playState) gatherFacts(_ context.Context) bool {
 	if ps.play.GatherFacts == nil {
-		return true
+		return ps.run.opts.Gathering != "explicit"
 	}
 	v, err := ps.run.env.TemplateValue(ps.play.GatherFacts, ps.playScope())
 	if err != nil {
@@ -471,10 +473,44 @@ func (ps *playState) runFacts(ctx context.Context) {
 	args := map[string]any{}
 	if ps.play.GatherSubset != nil {
 		args["gather_subset"] = ps.play.GatherSubset
+	} else if ps.run.opts.GatherSubset != nil {
+		args["gather_subset"] = ps.run.opts.GatherSubset
+	}
+	if ps.run.opts.GatherTimeout > 0 {
+		args["gather_timeout"] = ps.run.opts.GatherTimeout
 	}
 	t := &Task{Name: "Gathering Facts", Action: "setup", Spec: spec, Args: args, Play: ps.play,
 		Pos: ps.play.Pos, Dir: ps.play.Dir, Kw: map[string]any{"tags": []string{"always"}}}
-	ps.runTask(ctx, t, ps.batch)
+	hosts := ps.factHosts()
+	if len(hosts) == 0 {
+		return
+	}
+	ps.runTask(ctx, t, hosts)
+	for _, hr := range hosts {
+		if gathered, _ := hr.h.fact("module_setup"); gathered == true {
+			hr.h.setFacts(map[string]any{factsGathered: true})
+			ps.run.cacheFacts(hr.h)
+		}
+	}
+}
+
+// factsGathered is the fact the implicit gathering sets, which smart
+// gathering looks for.
+const factsGathered = "_ansible_facts_gathered"
+
+// factHosts are the hosts of the batch facts are gathered on: all, or
+// with smart gathering those without gathered facts (cached ones count).
+func (ps *playState) factHosts() []*hostRun {
+	if ps.run.opts.Gathering != "smart" {
+		return ps.batch
+	}
+	var out []*hostRun
+	for _, hr := range ps.batch {
+		if done, _ := hr.h.fact(factsGathered); done != true {
+			out = append(out, hr)
+		}
+	}
+	return out
 }
 
 // roleTasks are the tasks of the play's roles, in order.

@@ -2,6 +2,7 @@ package playbooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -45,6 +46,10 @@ type Options struct {
 	BecomeUser     string
 	BecomeMethod   string
 	BecomePassword string
+	// BecomeFlags and BecomeExe are become_flags and become_exe where no
+	// keyword or variable sets them (the configuration's); "" leaves the
+	// method's own.
+	BecomeFlags, BecomeExe string
 	// Prompt asks the person at the terminal (vars_prompt, pause); nil when
 	// there is no terminal.
 	Prompt func(ctx context.Context, prompt string, echo bool) (string, error)
@@ -60,6 +65,49 @@ type Options struct {
 	Output Output
 	Loader *Loader // reads include_tasks files; a new one when nil
 	Env    *jinja.Env
+
+	// Settings of Ansible's configuration (internal/ansiblecfg); the zero
+	// value of each is Ansible's default.
+
+	// HashBehaviour is "merge" to merge dictionaries of the same variable
+	// from different sources (hash_behaviour); "" or "replace" replaces.
+	HashBehaviour string
+	// AllowUndefinedVars makes an undefined variable in a template render
+	// as its name instead of failing (error_on_undefined_vars = false).
+	AllowUndefinedVars bool
+	// Jinja2Native keeps the native type of a template's result
+	// (jinja2_native).
+	Jinja2Native bool
+	// AnyErrorsFatal is any_errors_fatal for every play that does not set it.
+	AnyErrorsFatal bool
+	// HostPatternMismatch is what a play pattern matching no host does
+	// (host_pattern_mismatch): "warning" (also ""), "error" or "ignore".
+	HostPatternMismatch string
+	// Gathering is when facts are gathered for plays without gather_facts
+	// (gathering): "implicit" (also ""), "explicit" or "smart" (only hosts
+	// without facts, cached facts included).
+	Gathering string
+	// GatherSubset and GatherTimeout are gather_subset and gather_timeout
+	// for plays that do not set them (nil, 0: the setup module's defaults).
+	GatherSubset  []string
+	GatherTimeout int
+	// FactCache keeps facts between runs (fact_caching = jsonfile); nil
+	// keeps them in memory for the run only.
+	FactCache FactCache
+	// TaskTimeout is the timeout, in seconds, of tasks that do not set
+	// timeout: (task_timeout); 0 means none.
+	TaskTimeout int
+}
+
+// FactCache stores hosts' facts between runs.
+type FactCache interface {
+	// Get returns a host's cached facts; ok is false when there are none
+	// or they expired.
+	Get(host string) (facts map[string]any, ok bool, err error)
+	// Set replaces a host's cached facts.
+	Set(host string, facts map[string]any) error
+	// Delete forgets a host's cached facts (--flush-cache).
+	Delete(host string) error
 }
 
 // Stats are the recap counters of every host, counted as Ansible counts
@@ -248,6 +296,7 @@ func (r *run) host(name string) *hostState {
 	}
 	vars, groups, _ := r.opts.Inventory.HostView(name)
 	h := newHostState(ih.Name, vars, groups)
+	r.loadCachedFacts(h)
 	inv := r.opts.Inventory
 	h.playInv = func(dir string) (map[string]any, error) { return inv.VarsWithPlaybookDir(ih, dir) }
 	r.hosts[name] = h
@@ -276,15 +325,15 @@ func (r *run) selectHosts(patterns []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range warns {
-		r.out.Warn(w)
+	if err := r.patternWarnings(warns); err != nil {
+		return nil, err
 	}
 	if r.opts.Limit != "" {
 		if hosts, warns, err = inv.Limit(hosts, r.opts.Limit); err != nil {
 			return nil, err
 		}
-		for _, w := range warns {
-			r.out.Warn(w)
+		if err := r.patternWarnings(warns); err != nil {
+			return nil, err
 		}
 	}
 	out := make([]string, 0, len(hosts))
@@ -292,6 +341,24 @@ func (r *run) selectHosts(patterns []string) ([]string, error) {
 		out = append(out, h.Name)
 	}
 	return out, nil
+}
+
+// patternWarnings prints the warnings of selecting hosts; a pattern that
+// matches nothing is an error, a warning or nothing as
+// Options.HostPatternMismatch says.
+func (r *run) patternWarnings(warns []string) error {
+	for _, w := range warns {
+		if strings.HasPrefix(w, inventory.NoMatchWarning) {
+			switch r.opts.HostPatternMismatch {
+			case "error":
+				return errors.New(w)
+			case "ignore":
+				continue
+			}
+		}
+		r.out.Warn(w)
+	}
+	return nil
 }
 
 // conn returns the open connection to a host, opening it on first use.

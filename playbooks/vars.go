@@ -114,6 +114,25 @@ func (h *hostState) setFacts(f map[string]any) {
 	h.cleanFacts = nil
 }
 
+// fact returns one fact.
+func (h *hostState) fact(name string) (any, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	v, ok := h.facts[name]
+	return v, ok
+}
+
+// factsCopy returns a copy of the host's facts.
+func (h *hostState) factsCopy() map[string]any {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make(map[string]any, len(h.facts))
+	for k, v := range h.facts {
+		out[k] = v
+	}
+	return out
+}
+
 // ansibleFacts returns the facts as the ansible_facts variable shows them.
 func (h *hostState) ansibleFacts() map[string]any {
 	h.mu.Lock()
@@ -121,7 +140,10 @@ func (h *hostState) ansibleFacts() map[string]any {
 	if h.cleanFacts == nil {
 		h.cleanFacts = make(map[string]any, len(h.facts))
 		for k, v := range h.facts {
-			h.cleanFacts[strings.TrimPrefix(k, "ansible_")] = v
+			if k != "ansible_local" {
+				k = strings.TrimPrefix(k, "ansible_")
+			}
+			h.cleanFacts[k] = v
 		}
 	}
 	return h.cleanFacts

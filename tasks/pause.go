@@ -2,7 +2,7 @@ package tasks
 
 import (
 	"context"
-	"fmt"
+	"math"
 	"time"
 
 	"github.com/drover/drover/internal/pyfmt"
@@ -39,10 +39,7 @@ func runPause(ctx context.Context, c *Call) (*Result, error) {
 			return nil, ctx.Err()
 		case <-t.C:
 		}
-		r.Values["stdout"] = fmt.Sprintf("Paused for %s seconds", pyfmt.Float(secs))
-		if c.Args.Has("minutes") {
-			r.Values["stdout"] = fmt.Sprintf("Paused for %s minutes", pyfmt.Float(c.Args.Float("minutes")))
-		}
+		r.Values["stdout"] = pausedFor(time.Since(start), c.Args.Has("minutes"))
 	case c.Prompt != nil:
 		prompt := c.Args.Str("prompt")
 		if prompt == "" {
@@ -53,7 +50,7 @@ func runPause(ctx context.Context, c *Call) (*Result, error) {
 			return nil, err
 		}
 		r.Values["user_input"] = in
-		r.Values["stdout"] = "Paused for " + pyfmt.Float(time.Since(start).Minutes()) + " minutes"
+		r.Values["stdout"] = pausedFor(time.Since(start), true)
 	default:
 		r.Warnings = append(r.Warnings, "Not waiting for response to prompt as stdin is not interactive")
 		r.Values["stdout"] = "Paused for 0.0 minutes"
@@ -62,4 +59,14 @@ func runPause(ctx context.Context, c *Call) (*Result, error) {
 	r.Values["start"], r.Values["stop"] = AnsibleTime(start), AnsibleTime(stop)
 	r.Values["delta"] = int(stop.Sub(start).Seconds())
 	return r, nil
+}
+
+// pausedFor says how long the pause took, as Ansible does: the time that
+// passed, in minutes or seconds, rounded to two decimals.
+func pausedFor(d time.Duration, minutes bool) string {
+	n, unit := d.Seconds(), "seconds"
+	if minutes {
+		n, unit = d.Minutes(), "minutes"
+	}
+	return "Paused for " + pyfmt.Float(math.Round(n*100)/100) + " " + unit
 }

@@ -59,6 +59,9 @@ EXPIRED, NOT_YET_VALID, NAME_MISMATCH or UNTRUSTED, 3 some could not be checked
   drover certs -i inventory.yml db --files '/etc/ssl/**/*.pem' --format json`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.conn.applyConfig(cmd.Flags()); err != nil {
+				return err
+			}
 			return o.run(cmd.Context(), cmd.OutOrStdout(), args)
 		},
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/drover/drover/internal/ansiblecfg"
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/redact"
@@ -27,6 +28,8 @@ type connFlags struct {
 	hostKeyChecking string
 	askPass         bool
 	vault           vault.Sources
+	// cfg is Ansible's configuration, read by applyConfig; nil before.
+	cfg *ansiblecfg.Config
 
 	// red holds the command's secrets: the password asked with -k, vault
 	// passwords and values, the hosts' passwords. See secrets.
@@ -81,6 +84,9 @@ func (c *connFlags) opener() (*hostconn.Opener, error) {
 		PrivateKey:      c.privateKey,
 		Timeout:         time.Duration(c.timeout) * time.Second,
 		HostKeyChecking: c.hostKeyChecking,
+	}
+	if c.cfg != nil {
+		opts.Port, opts.SSHCommonArgs, opts.SSHExtraArgs = c.cfg.RemotePort, c.cfg.SSHCommonArgs, c.cfg.SSHExtraArgs
 	}
 	if c.askPass {
 		pw, err := askSecret("SSH password: ")

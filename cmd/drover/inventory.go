@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/pyfmt"
@@ -47,6 +48,9 @@ so that scripts written around it keep working; -y prints YAML instead.`,
   drover inventory -i hosts.ini --list-hosts 'web:&prod:!web03' -l @retry.txt`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.applyConfig(cmd.Flags(), cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
 		},
 	}
@@ -62,6 +66,22 @@ so that scripts written around it keep working; -y prints YAML instead.`,
 	f.StringVar(&o.output, "output", "", "write the result to this file instead of stdout")
 	o.vault.AddFlags(f)
 	return cmd
+}
+
+// applyConfig reads the configuration: its inventory when no -i is given,
+// and its vault password settings.
+func (o *inventoryOpts) applyConfig(fs *pflag.FlagSet, stderr io.Writer) error {
+	cfg, err := loadConfig(stderr)
+	if err != nil {
+		return err
+	}
+	if !fs.Changed("inventory") {
+		if o.sources, err = configInventory(stderr, cfg); err != nil {
+			return err
+		}
+	}
+	vaultConfig(&o.vault, fs, cfg)
+	return nil
 }
 
 // action checks that exactly one of --list, --host, --graph, --list-hosts

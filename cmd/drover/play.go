@@ -12,8 +12,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/drover/drover/internal/ansiblecfg"
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/redact"
@@ -49,6 +51,7 @@ type playFlags struct {
 	startAt        string
 	step           bool
 	forceHandlers  bool
+	flushCache     bool
 	verbose        int
 	json           bool
 }
@@ -62,7 +65,7 @@ func newPlayCmd() *cobra.Command {
 			"variable precedence, with each task shown once folded over its hosts and Ansible's PLAY RECAP.\n" +
 			"Exit status: 0 ok, 2 a host failed, 3 a host unreachable, 4 bad playbook, 5 bad usage, 130 interrupted.",
 		Args: usageArgs(cobra.MinimumNArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error { return runPlay(cmd.Context(), &f, args) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runPlay(cmd.Context(), cmd.Flags(), &f, args) },
 	}
 	fl := cmd.Flags()
 	f.conn.register(fl)
@@ -84,15 +87,20 @@ func newPlayCmd() *cobra.Command {
 	fl.StringVar(&f.startAt, "start-at-task", "", "start the playbook at the task with this name")
 	fl.BoolVar(&f.step, "step", false, "confirm each task before running it: (N)o/(y)es/(c)ontinue on the terminal")
 	fl.BoolVar(&f.forceHandlers, "force-handlers", false, "run handlers even on hosts that failed")
+	fl.BoolVar(&f.flushCache, "flush-cache", false, "forget the cached facts of every host of the inventory (fact_caching)")
 	fl.CountVarP(&f.verbose, "verbose", "v", "show each host's result (-v), connection details (-vvv)")
 	fl.BoolVar(&f.json, "json", false, "stream one JSON event per line")
 	return cmd
 }
 
-// runPlay loads every playbook (so that any error is found before a host
-// is touched), then runs them in turn. Its error is masked: no secret of
-// the run reaches the message main prints.
-func runPlay(ctx context.Context, f *playFlags, paths []string) (err error) {
+// runPlay reads the configuration, loads every playbook (so that any error
+// is found before a host is touched), then runs them in turn. Its error is
+// masked: no secret of the run reaches the message main prints.
+func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []string) (err error) {
+	if err := f.conn.applyConfig(fs); err != nil {
+		return err
+	}
+	f.applyConfig(fs, f.conn.cfg)
 	if f.forks <= 0 {
 		return exitcode.Errorf(exitcode.Usage, "--forks must be positive, not %d", f.forks)
 	}
@@ -110,7 +118,7 @@ func runPlay(ctx context.Context, f *playFlags, paths []string) (err error) {
 	if err != nil {
 		return exitcode.New(exitcode.Usage, err)
 	}
-	loader := playbooks.NewLoader(playbooks.LoadOptions{Vault: vaultFn})
+	loader := playbooks.NewLoader(loadOptions(f.conn.cfg, vaultFn))
 	var books []*playbooks.Playbook
 	for _, p := range paths {
 		pb, err := loader.Playbook(p)
@@ -144,12 +152,51 @@ func runPlay(ctx context.Context, f *playFlags, paths []string) (err error) {
 	if keyring != nil {
 		opts.Vault = keyring.DecryptText
 	}
+	if err := engineConfig(&opts, f.conn.cfg); err != nil {
+		return err
+	}
 	if f.listTasks || f.listHosts || f.listTags {
 		w := red.Writer(os.Stdout)
 		defer w.Close()
 		return listPlaybooks(w, books, opts, f)
 	}
 	return runBooks(ctx, f, books, opts, red)
+}
+
+// applyConfig gives the flags not given on the command line their values
+// from the configuration (forks, become, become_user, become_method,
+// become_ask_pass, force_handlers, verbosity, tags, diff).
+func (f *playFlags) applyConfig(fs *pflag.FlagSet, cfg *ansiblecfg.Config) {
+	if !fs.Changed("forks") && cfg.IsSet("DEFAULT_FORKS") {
+		f.forks = cfg.Forks
+	}
+	if !fs.Changed("become") {
+		f.become = cfg.Become
+	}
+	if !fs.Changed("become-user") && cfg.IsSet("DEFAULT_BECOME_USER") {
+		f.becomeUser = cfg.BecomeUser
+	}
+	if !fs.Changed("become-method") && cfg.IsSet("DEFAULT_BECOME_METHOD") {
+		f.becomeMethod = cfg.BecomeMethod
+	}
+	if !fs.Changed("ask-become-pass") {
+		f.askBecomePass = cfg.BecomeAskPass
+	}
+	if !fs.Changed("force-handlers") {
+		f.forceHandlers = cfg.ForceHandlers
+	}
+	if !fs.Changed("verbose") {
+		f.verbose = cfg.Verbosity
+	}
+	if !fs.Changed("tags") && len(cfg.TagsRun) > 0 {
+		f.tags = cfg.TagsRun
+	}
+	if !fs.Changed("skip-tags") && len(cfg.TagsSkip) > 0 {
+		f.skipTags = cfg.TagsSkip
+	}
+	if !fs.Changed("diff") {
+		f.diff = cfg.DiffAlways
+	}
 }
 
 func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, opts playbooks.Options, red *redact.Redactor) error {
@@ -189,6 +236,13 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	}
 	for _, w := range append(opts.Inventory.Warnings(), opts.Loader.Warnings()...) {
 		opts.Output.Warn(w)
+	}
+	if f.flushCache && opts.FactCache != nil {
+		for _, h := range opts.Inventory.Hosts() {
+			if err := opts.FactCache.Delete(h.Name); err != nil {
+				return exitcode.New(exitcode.Usage, err)
+			}
+		}
 	}
 	code := exitcode.OK
 	for _, pb := range books {

@@ -79,6 +79,9 @@ func (k probeKind) command() *cobra.Command {
 		Example: k.example,
 		Args:    usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.conn.applyConfig(cmd.Flags()); err != nil {
+				return err
+			}
 			return o.run(cmd.Context(), k, args)
 		},
 	}

@@ -70,6 +70,12 @@ as key=value words or a JSON object; so do command, shell and raw with -b, -e,
 // run runs the command on every host; secrets (vault values, the hosts'
 // passwords) are masked in all it prints, its error included.
 func (o *runOptions) run(ctx context.Context, cmd *cobra.Command, args []string) (err error) {
+	if err := o.conn.applyConfig(cmd.Flags()); err != nil {
+		return err
+	}
+	if !cmd.Flags().Changed("forks") && o.conn.cfg.IsSet("DEFAULT_FORKS") {
+		o.forks = o.conn.cfg.Forks
+	}
 	if o.viaEngine(cmd, args) {
 		return o.runModule(ctx, args[0])
 	}

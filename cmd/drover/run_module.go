@@ -85,7 +85,7 @@ func (o *runOptions) runModule(ctx context.Context, pattern string) (err error) 
 	if err != nil {
 		return exitcode.New(exitcode.Usage, err)
 	}
-	loader := playbooks.NewLoader(playbooks.LoadOptions{Vault: vaultFn})
+	loader := playbooks.NewLoader(loadOptions(o.conn.cfg, vaultFn))
 	pb, err := loader.AdHoc(pattern, o.module, o.args)
 	if err != nil {
 		return exitcode.Errorf(exitcode.Usage, "-m %s -a %q: %v", o.module, o.args, err)
@@ -105,6 +105,9 @@ func (o *runOptions) runModule(ctx context.Context, pattern string) (err error) 
 		Loader: loader, Local: local.New(), Redactor: red}
 	if keyring != nil {
 		opts.Vault = keyring.DecryptText
+	}
+	if err := engineConfig(&opts, o.conn.cfg); err != nil {
+		return err
 	}
 	return o.runEngine(ctx, pb, opts, red)
 }

@@ -84,6 +84,11 @@ func vaultSubcommand(use, short, extras string, run func(*vaultOptions, context.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.stdin, o.stdout, o.stderr = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
 			o.src.Stderr = o.stderr
+			cfg, err := loadConfig(o.stderr)
+			if err != nil {
+				return err
+			}
+			vaultConfig(&o.src, cmd.Flags(), cfg)
 			if err := o.src.Validate(); err != nil {
 				return exitcode.New(exitcode.Usage, err)
 			}

@@ -24,6 +24,13 @@ type Options struct {
 	Password        string
 	Timeout         time.Duration
 	HostKeyChecking string // strict, accept-new, off; "" leaves it to ssh_config
+	// Port is the port of hosts whose inventory gives none (remote_port);
+	// 0 leaves it to ssh_config.
+	Port int
+	// SSHCommonArgs and SSHExtraArgs stand for ansible_ssh_common_args and
+	// ansible_ssh_extra_args where a host does not set them
+	// (ssh_common_args, ssh_extra_args).
+	SSHCommonArgs, SSHExtraArgs string
 }
 
 // Opener opens and caches connections for one run.
@@ -108,12 +115,19 @@ func (o *Opener) sshConfig(name string, vars map[string]any) (ssh.Config, error)
 	if err != nil {
 		return cfg, err
 	}
+	if port == 0 {
+		port = o.opts.Port
+	}
 	cfg.Port = port
 	if key := first(str(vars, "ansible_ssh_private_key_file"), str(vars, "ansible_private_key_file"), o.opts.PrivateKey); key != "" {
 		cfg.IdentityFiles = []string{key}
 	}
-	for _, v := range []string{"ansible_ssh_common_args", "ansible_ssh_extra_args"} {
-		if err := applyArgs(&cfg, v, str(vars, v)); err != nil {
+	for i, v := range []string{"ansible_ssh_common_args", "ansible_ssh_extra_args"} {
+		args := str(vars, v)
+		if _, ok := vars[v]; !ok {
+			args = []string{o.opts.SSHCommonArgs, o.opts.SSHExtraArgs}[i]
+		}
+		if err := applyArgs(&cfg, v, args); err != nil {
 			return cfg, err
 		}
 	}
