@@ -23,7 +23,7 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 	r := ps.run
 	c := &tasks.Call{Module: t.Action, ModuleAs: t.ActionAs, Task: t.DisplayName(), Host: hr.h.name, Args: args, Local: r.opts.Local,
 		Verbosity: r.opts.Verbosity, LoadFile: r.loadFile, Prompt: r.opts.Prompt, Redactor: r.opts.Redactor,
-		Vault: r.opts.Vault}
+		Vault: r.opts.Vault, Jinja2Native: r.opts.Jinja2Native}
 	if r.opts.Inventory != nil {
 		c.Inventory = inventoryEditor{r}
 	}

@@ -248,7 +248,7 @@ func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *task
 		f := failItem(err.Error())
 		return nil, &f
 	}
-	timeout, err := ps.kwInt(t, s, "timeout", 0)
+	timeout, err := ps.kwInt(t, s, "timeout", ps.run.opts.TaskTimeout)
 	if err != nil {
 		f := failItem(err.Error())
 		return nil, &f

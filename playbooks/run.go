@@ -257,6 +257,7 @@ func newRun(opts Options) *run {
 	}
 	if opts.Env == nil {
 		opts.Env = jinja.New()
+		opts.Env.Native = opts.Jinja2Native
 	}
 	registerLookups(opts.Env)
 	registerControllerFilters(opts.Env)

@@ -89,6 +89,9 @@ type Call struct {
 	// Inventory changes the run's inventory (add_host, group_by); nil
 	// when the run has none to change.
 	Inventory InventoryEditor
+	// Jinja2Native is set when the run templates with jinja2_native (the
+	// arguments then keep the types templates gave them).
+	Jinja2Native bool
 }
 
 // InventoryEditor changes the inventory of a running playbook: later plays'

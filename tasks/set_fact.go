@@ -37,7 +37,10 @@ func runSetFact(_ context.Context, c *Call) (*Result, error) {
 		if !identifier.MatchString(k) {
 			return Failf("The variable name '%s' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.", k), nil
 		}
-		facts[k] = boolWord(v)
+		if !c.Jinja2Native {
+			v = boolWord(v)
+		}
+		facts[k] = v
 	}
 	if len(facts) == 0 {
 		return Failf("No key/value pairs provided, at least one is required for this action to succeed"), nil
