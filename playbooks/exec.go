@@ -306,7 +306,11 @@ func (ps *playState) storeFacts(hr *hostRun, f factSet) {
 		ps.run.cacheFacts(h)
 	case tasks.SetFacts:
 		for _, k := range orderedKeys(f.facts, f.order) {
-			h.setVar(&h.hostVars, k, f.facts[k])
+			v := f.facts[k]
+			if f.unsafe[k] {
+				v = jinja.Unsafe{V: v}
+			}
+			h.setVar(&h.hostVars, k, v)
 		}
 		if f.cacheable {
 			h.setFacts(f.facts)

@@ -53,7 +53,8 @@ type factSet struct {
 	facts     map[string]any
 	host      string // delegate_facts: the delegated host
 	cacheable bool
-	order     []string // names in the order the task wrote them (set_fact)
+	order     []string        // names in the order the task wrote them (set_fact)
+	unsafe    map[string]bool // names whose values are unsafe (set_fact)
 }
 
 // include is one file an include_tasks asked for on a host.
@@ -182,7 +183,7 @@ func (ps *playState) once(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 	if t.Spec.Run == nil {
 		return failItem(fmt.Sprintf("%s is not supported here", t.Action))
 	}
-	args, err := ps.taskArgs(t, s)
+	args, unsafe, err := ps.taskArgs(t, s)
 	if err != nil {
 		return failItem(err.Error())
 	}
@@ -202,7 +203,7 @@ func (ps *playState) once(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 	if bad != nil {
 		return *bad
 	}
-	ps.collectFacts(t, s, o, res, target)
+	ps.collectFacts(t, s, o, res, target, unsafe)
 	return itemOutcome{status: statusOf(res), result: res}
 }
 
@@ -395,12 +396,12 @@ func (ps *playState) resultConditions(t *Task, s *scope, res map[string]any) {
 
 // collectFacts keeps the facts a module returned, to be stored once the task
 // ends.
-func (ps *playState) collectFacts(t *Task, s *scope, o *outcome, res map[string]any, target string) {
+func (ps *playState) collectFacts(t *Task, s *scope, o *outcome, res map[string]any, target string, unsafe map[string]bool) {
 	facts, ok := res["ansible_facts"].(map[string]any)
 	if !ok || res["failed"] == true {
 		return
 	}
-	fs := factSet{scope: t.Spec.Facts, facts: facts, order: t.ArgOrder}
+	fs := factSet{scope: t.Spec.Facts, facts: facts, order: t.ArgOrder, unsafe: unsafe}
 	if t.Spec.Facts == tasks.SetFacts {
 		fs.cacheable, _ = tasks.ToBool(res[tasks.CacheableKey])
 		delete(res, tasks.CacheableKey)
@@ -414,16 +415,18 @@ func (ps *playState) collectFacts(t *Task, s *scope, o *outcome, res map[string]
 }
 
 // taskArgs templates the task's arguments and drops those equal to omit.
-func (ps *playState) taskArgs(t *Task, s *scope) (map[string]any, error) {
+// unsafe names the arguments whose templates read unsafe values (see
+// jinja.Env.Template): a set_fact stores those as unsafe.
+func (ps *playState) taskArgs(t *Task, s *scope) (args map[string]any, unsafe map[string]bool, err error) {
 	given := t.Args
 	if t.ArgsTemplate != "" {
 		v, err := ps.run.env.Template(t.ArgsTemplate, s)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		m, ok := jinja.ToPlain(v).(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("args must be a mapping, the template gave %v", tasks.PyRepr(jinja.ToPlain(v)))
+			return nil, nil, fmt.Errorf("args must be a mapping, the template gave %v", tasks.PyRepr(jinja.ToPlain(v)))
 		}
 		maps.Copy(m, t.Args)
 		given = m
@@ -435,12 +438,34 @@ func (ps *playState) taskArgs(t *Task, s *scope) (map[string]any, error) {
 	}
 	v, err := ps.run.env.TemplateValue(given, s)
 	if err != nil {
-		return nil, undefinedOption(t, err)
+		return nil, nil, undefinedOption(t, err)
 	}
-	args, _ := jinja.ToPlain(v).(map[string]any)
+	args, _ = jinja.ToPlain(v).(map[string]any)
 	keepOrder(t.Action, v, args)
 	omitValue(args, ps.run.omit)
-	return args, nil
+	if t.Spec.Facts == tasks.SetFacts {
+		unsafe = unsafeEntries(v)
+	}
+	return args, unsafe, nil
+}
+
+// unsafeEntries names the entries of a templated mapping that are unsafe.
+func unsafeEntries(v any) map[string]bool {
+	d, ok := v.(*jinja.Dict)
+	if !ok {
+		return nil
+	}
+	var out map[string]bool
+	for i, k := range d.Keys() {
+		if _, isU := d.Values()[i].(jinja.Unsafe); isU {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			ks, _ := tasks.ToStr(jinja.ToPlain(k))
+			out[ks] = true
+		}
+	}
+	return out
 }
 
 // undefinedOption words an undefined variable in a task's arguments as

@@ -242,6 +242,9 @@ func callLookup(c *jinja.Call, args []any, kw map[string]any, query bool) (any, 
 		}
 		return lookupFailed(lc, err, mode, wantlist)
 	}
+	if len(ran) > 0 && !allowUnsafe {
+		c.MarkUnsafe() // as Ansible wraps a lookup's result: never templated again
+	}
 	return shapeLookup(ran, wantlist, allowUnsafe), nil
 }
 

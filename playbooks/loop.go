@@ -189,19 +189,35 @@ func aggregate(items []itemOutcome, results []any) itemOutcome {
 }
 
 // loopItems evaluates the task's loop (loop: or with_X:) to its items.
+// As in Ansible, the items of a with_X loop (a lookup's result) and of a
+// loop whose template read unsafe data are unsafe: never templated again.
 func (ps *playState) loopItems(t *Task, s *scope) ([]any, error) {
 	if t.LoopWith != "" {
-		return ps.withItems(t, s)
+		items, err := ps.withItems(t, s)
+		return unsafeItems(items), err
 	}
 	v, err := ps.run.env.TemplateValue(t.Loop, s)
 	if err != nil {
 		return nil, err
 	}
 	l, ok := jinja.ToPlain(v).([]any)
+	if _, tainted := v.(jinja.Unsafe); tainted && ok {
+		l = unsafeItems(l)
+	}
 	if !ok {
 		return nil, fmt.Errorf("Invalid data passed to 'loop', it requires a list, got this instead: %s. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.", tasks.PyRepr(jinja.ToPlain(v)))
 	}
 	return l, nil
+}
+
+// unsafeItems marks every item unsafe.
+func unsafeItems(items []any) []any {
+	for i, it := range items {
+		if _, done := it.(jinja.Unsafe); !done {
+			items[i] = jinja.Unsafe{V: it}
+		}
+	}
+	return items
 }
 
 // withItems runs a with_X loop's lookup plugin over the templated loop

@@ -125,6 +125,14 @@ func (c *Call) Var(name string) (any, error) {
 // Vars returns the variable source of the render.
 func (c *Call) Vars() Vars { return c.s.vars }
 
+// MarkUnsafe marks the template being rendered as having read unsafe data
+// (a lookup's result): its result is Unsafe (see Env.Template).
+func (c *Call) MarkUnsafe() {
+	if c.s.res != nil {
+		c.s.res.tainted = true
+	}
+}
+
 // Filter implements `value | name(args)`.
 type Filter func(value any, args []any, kwargs map[string]any) (any, error)
 
@@ -518,6 +526,10 @@ var singleVarRe = regexp.MustCompile(`^\{\{\s*(\w*)\s*\}\}\n?$`)
 // when the text looks like a Python list, dict or bool literal (as
 // "{{ [1, 2] }}" renders), the native value is returned. "{{ var }}" of a
 // number, bool or None variable returns that value unchanged.
+//
+// A template that read an Unsafe value (a registered result, a fact set
+// from one) gives an Unsafe result, as Ansible marks it, so that what it
+// rendered is never templated again.
 func (e *Env) Template(src string, vars Vars) (any, error) {
 	return e.templateString(src, vars, nil)
 }
@@ -526,6 +538,21 @@ func (e *Env) templateString(src string, vars Vars, res *resolver) (any, error) 
 	if !isPossiblyTemplate(src) {
 		return src, nil
 	}
+	if res == nil {
+		res = &resolver{}
+	}
+	outer := res.tainted
+	res.tainted = false
+	v, err := e.templateStringTainted(src, vars, res)
+	inner := res.tainted
+	res.tainted = outer || inner
+	if inner && err == nil {
+		return Unsafe{V: v}, nil
+	}
+	return v, err
+}
+
+func (e *Env) templateStringTainted(src string, vars Vars, res *resolver) (any, error) {
 	if vars != nil && strings.HasPrefix(src, "{{") {
 		if m := singleVarRe.FindStringSubmatch(src); m != nil {
 			if raw, ok := vars.Lookup(m[1]); ok {
@@ -716,6 +743,12 @@ func (e *Env) truth(cond string, vars Vars) (bool, error) {
 		v, err := e.Template(cond, vars)
 		if err != nil {
 			return false, err
+		}
+		if u, ok := v.(Unsafe); ok {
+			if s, isStr := u.V.(string); isStr && s != "" {
+				return false, &Error{Kind: KindRuntime, Msg: "Conditional is marked as unsafe, and cannot be evaluated."}
+			}
+			v = u.V
 		}
 		s, isStr := v.(string)
 		if !isStr || s == "" {
