@@ -674,6 +674,9 @@ func (e *Env) templateValue(v any, vars Vars, res *resolver) (any, error) {
 			if err != nil {
 				return nil, err
 			}
+			if u, ok := tk.(Unsafe); ok {
+				tk = u.V // a key is a name, not data to protect
+			}
 			tv, err := e.templateValue(val, vars, res)
 			if err != nil {
 				return nil, err

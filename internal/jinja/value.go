@@ -201,9 +201,9 @@ func ToPlain(v any) any {
 	case *Dict:
 		m := make(map[string]any, x.Len())
 		for i, k := range x.keys {
-			ks, ok := k.(string)
+			ks, ok := ToPlain(k).(string)
 			if !ok {
-				ks = str(k)
+				ks = str(ToPlain(k))
 			}
 			m[ks] = ToPlain(x.vals[i])
 		}
