@@ -168,6 +168,8 @@ func lookupContext(v jinja.Vars) (*playState, *scope) {
 	switch x := v.(type) {
 	case *scope:
 		return x.ps, x
+	case hostView:
+		return x.s.ps, x.s
 	case lookupMarker:
 		return x.ps, nil
 	case jinja.ChainVars:

@@ -353,20 +353,56 @@ func (m *hostvarsMapping) Get(key string) (any, bool) {
 // Keys lists every inventory host.
 func (m *hostvarsMapping) Keys() []string { return m.ps.run.hostNames() }
 
-// hostVarsOf is hostvars[h]: each value templated with h's own scope.
+// hostVarsOf is hostvars[h]: each value templated with h's own variables.
 type hostVarsOf struct{ s *scope }
 
-// Get returns one variable of the host, templated.
+// Get returns one variable of the host, templated with the host's own
+// variables only; as Ansible's (fail_on_undefined off), a value using an
+// undefined variable comes back as written.
 func (v *hostVarsOf) Get(key string) (any, bool) {
-	raw, ok := v.s.Lookup(key)
+	view := hostView{v.s}
+	raw, ok := view.Lookup(key)
 	if !ok {
 		return nil, false
 	}
-	out, err := v.s.ps.run.env.TemplateValue(raw, v.s)
+	out, err := v.s.ps.run.env.TemplateValue(raw, view)
 	if err != nil {
+		if jinja.IsUndefined(err) {
+			return raw, true
+		}
 		return nil, false
 	}
 	return out, true
+}
+
+// hostView is a host's variables as hostvars[host] shows them: its
+// inventory variables, facts, include_vars, set_fact and registered
+// values, extra vars and the magic variables, but not the play's vars,
+// vars_files or roles' vars, as Ansible's hostvars have no play.
+type hostView struct{ s *scope }
+
+// Lookup finds name among the host's own variables, by precedence.
+func (v hostView) Lookup(name string) (any, bool) {
+	s := v.s
+	if x, ok := s.magicVar(name); ok {
+		return x, true
+	}
+	if x, ok := s.ps.run.extraVars[name]; ok {
+		return x, true
+	}
+	if x, ok := s.h.get(s.h.hostVars, name); ok {
+		return x, true
+	}
+	if x, ok := s.h.get(s.h.includeVars, name); ok {
+		return x, true
+	}
+	if x, ok := s.fact(name); ok {
+		return x, true
+	}
+	if x, ok := s.inv()[name]; ok {
+		return x, true
+	}
+	return s.fallback(name)
 }
 
 // Keys lists the host's variables (not the magic ones).
@@ -384,7 +420,6 @@ func (v *hostVarsOf) Keys() []string {
 	add(s.h.includeVars)
 	add(s.h.hostVars)
 	s.h.mu.RUnlock()
-	add(s.ps.play.Vars)
 	add(s.ps.run.extraVars)
 	out := make([]string, 0, len(seen))
 	for k := range seen {
