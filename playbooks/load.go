@@ -107,7 +107,18 @@ func (l *Loader) Warnings() []string {
 
 // value converts a node to plain values, marking !unsafe strings.
 func (l *Loader) value(f *yamlx.File, n *yaml.Node) (any, error) {
-	return f.Value(n, yamlx.Options{Vault: l.opts.Vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+	return f.Value(n, yamlx.Options{Vault: l.opts.Vault, VaultValue: keepVaulted(l.opts.Vault),
+		Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+}
+
+// keepVaulted keeps inline !vault values encrypted (jinja.Vaulted) when the
+// run has no vault password: as in Ansible, only using one fails (the
+// unvault filter can still open it).
+func keepVaulted(vault yamlx.VaultFunc) func([]byte, string) (any, error) {
+	if vault != nil {
+		return nil
+	}
+	return func(ct []byte, _ string) (any, error) { return jinja.Vaulted{Ciphertext: string(ct)}, nil }
 }
 
 // ordered converts a node as value does, but mappings become *jinja.Dict
@@ -119,7 +130,8 @@ func (l *Loader) ordered(f *yamlx.File, n *yaml.Node) (any, error) {
 }
 
 func orderedOptions(vault yamlx.VaultFunc) yamlx.Options {
-	return yamlx.Options{Vault: vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }, Ordered: newDict}
+	return yamlx.Options{Vault: vault, VaultValue: keepVaulted(vault), Unsafe: func(s string) any { return jinja.Unsafe{V: s} },
+		Ordered: newDict}
 }
 
 // newDict builds a *jinja.Dict for yamlx.Options.Ordered.

@@ -667,7 +667,8 @@ func (r *run) readVars(path string) (map[string]any, error) {
 
 // loadFile reads a YAML or JSON file into plain values, !unsafe marked.
 func (r *run) loadFile(path string) (any, error) {
-	return r.loadFileWith(path, yamlx.Options{Vault: r.loader.opts.Vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+	return r.loadFileWith(path, yamlx.Options{Vault: r.loader.opts.Vault, VaultValue: keepVaulted(r.loader.opts.Vault),
+		Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
 }
 
 func (r *run) loadFileWith(path string, opts yamlx.Options) (any, error) {

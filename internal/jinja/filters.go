@@ -103,6 +103,7 @@ func registerFilters(e *Env) {
 	reg(fStrftime, "strftime")
 	registerDataFilters(e)
 	registerStringFilters(e)
+	registerVaultFilters(e)
 }
 
 func fDefault(s *state, v any, a *argList) (any, error) {

@@ -295,6 +295,12 @@ func finalize(v any) (any, error) {
 	if err := failOnUndefined(v); err != nil {
 		return nil, err
 	}
+	if vt, ok := v.(Vaulted); ok {
+		if vt.Plain == nil {
+			return nil, errNoVaultSecrets()
+		}
+		return *vt.Plain, nil
+	}
 	return norm(v), nil
 }
 
