@@ -104,6 +104,7 @@ func registerFilters(e *Env) {
 	registerDataFilters(e)
 	registerStringFilters(e)
 	registerVaultFilters(e)
+	registerWinPathFilters(e)
 }
 
 func fDefault(s *state, v any, a *argList) (any, error) {
