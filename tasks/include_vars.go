@@ -39,18 +39,18 @@ func init() {
 func runIncludeVars(_ context.Context, c *Call) (*Result, error) {
 	files, err := includeVarsFiles(c)
 	if err != nil {
-		return Failf("%v", err), nil
+		return includeVarsFailed(err.Error(), []any{}), nil
 	}
 	vars := map[string]any{}
 	used := []any{}
 	for _, f := range files {
 		v, err := c.LoadFile(f)
 		if err != nil {
-			return Failf("%v", err), nil
+			return includeVarsFailed(err.Error(), used), nil
 		}
 		m, ok := v.(map[string]any)
 		if v != nil && !ok {
-			return Failf("%s must be stored as a dictionary/hash", f), nil
+			return includeVarsFailed(f+" must be stored as a dictionary/hash", used), nil
 		}
 		for k, x := range m {
 			vars[k] = x
@@ -60,8 +60,21 @@ func runIncludeVars(_ context.Context, c *Call) (*Result, error) {
 	if name := c.Args.Str("name"); name != "" {
 		vars = map[string]any{name: vars}
 	}
+	if c.Args.Str("hash_behaviour") == "merge" && c.Var != nil {
+		for k, v := range vars {
+			if old, ok := c.Var(k); ok {
+				vars[k] = mergeVars(old, v)
+			}
+		}
+	}
 	r := &Result{Facts: vars}
 	return r.Set("ansible_included_var_files", used), nil
+}
+
+// includeVarsFailed is include_vars' failure as Ansible's action returns
+// it: the reason under "message" (not msg) with the files read so far.
+func includeVarsFailed(msg string, used []any) *Result {
+	return &Result{Failed: true, Values: map[string]any{"message": msg, "ansible_included_var_files": used}}
 }
 
 func includeVarsFiles(c *Call) ([]string, error) {
@@ -77,7 +90,8 @@ func includeVarsFiles(c *Call) ([]string, error) {
 		name = c.Args.Str(RawParams)
 	}
 	if name == "" {
-		return nil, fmt.Errorf("one of file, dir or a free-form file name is required")
+		// as Ansible looks for a file named by nothing
+		return nil, fmt.Errorf("Could not find file on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option")
 	}
 	p, err := c.Find("vars", name)
 	if err != nil {
@@ -127,4 +141,25 @@ func varsDirFiles(c *Call, root string) ([]string, error) {
 	})
 	sort.Strings(out)
 	return out, err
+}
+
+// mergeVars is Ansible's combine_vars with merge: dictionaries merged
+// recursively (b's values win), anything else replaced by b.
+func mergeVars(a, b any) any {
+	am, aok := a.(map[string]any)
+	bm, bok := b.(map[string]any)
+	if !aok || !bok {
+		return b
+	}
+	out := make(map[string]any, len(am)+len(bm))
+	for k, v := range am {
+		out[k] = v
+	}
+	for k, v := range bm {
+		if old, ok := out[k]; ok {
+			v = mergeVars(old, v)
+		}
+		out[k] = v
+	}
+	return out
 }
