@@ -538,7 +538,9 @@ func (ps *playState) truth(cond any, s jinja.Vars) (bool, error) {
 	return tasks.ToBool(cond)
 }
 
-// kwValue templates the nearest value of an inherited keyword.
+// kwValue templates the nearest value of an inherited keyword; a value
+// templated to omit gives way to the enclosing block's, role's or play's,
+// as in Ansible.
 func (ps *playState) kwValue(t *Task, s *scope, name string) (any, bool, error) {
 	v, ok := t.kw(name)
 	if !ok {
@@ -548,7 +550,21 @@ func (ps *playState) kwValue(t *Task, s *scope, name string) (any, bool, error) 
 	if err != nil {
 		return nil, true, fmt.Errorf("%s: %v", name, err)
 	}
-	return jinja.ToPlain(tv), true, nil
+	plain := jinja.ToPlain(tv)
+	if str, isStr := plain.(string); isStr && str == ps.run.omit {
+		chain := t.chain(name)
+		for i := len(chain) - 2; i >= 0; i-- { // the last is the one just omitted
+			x, err := ps.run.env.TemplateValue(chain[i], s)
+			if err != nil {
+				return nil, true, fmt.Errorf("%s: %v", name, err)
+			}
+			if p := jinja.ToPlain(x); p != ps.run.omit {
+				return p, true, nil
+			}
+		}
+		return nil, false, nil
+	}
+	return plain, true, nil
 }
 
 func (ps *playState) kwBool(t *Task, s *scope, name string, def bool) (bool, error) {
