@@ -269,7 +269,7 @@ func literalTerms(c *jinja.Call, lc *lookupCtx, terms []any) ([]any, error) {
 		if out == nil {
 			out = append([]any(nil), terms...)
 		}
-		out[i] = v
+		out[i] = jinja.ToPlain(v)
 	}
 	if out == nil {
 		return terms, nil

@@ -259,7 +259,7 @@ func (ps *playState) loopTerms(t *Task, s *scope, lenient bool) ([]any, error) {
 				}
 				return nil, err
 			}
-			out = append(out, v)
+			out = append(out, jinja.ToPlain(v))
 		}
 		return out, nil
 	}

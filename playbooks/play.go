@@ -632,7 +632,7 @@ func (ps *playState) loadVarsFiles(host string) []map[string]any {
 				ps.run.out.Warn(fmt.Sprintf("vars_files %v: %v", cand, err))
 				break
 			}
-			p := resolveRelative(ps.play.Dir, fmt.Sprint(name))
+			p := resolveRelative(ps.play.Dir, fmt.Sprint(jinja.ToPlain(name)))
 			m, err := ps.run.readVars(p)
 			if err != nil {
 				if _, many := entry.([]any); many && !fileExists(p) {
