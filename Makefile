@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: build test test-deps vet golden bench
+.PHONY: build test test-deps vet golden bench compat compat-update
 build:
 	$(GO) build -o bin/drover ./cmd/drover
 
@@ -25,3 +25,12 @@ golden:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Ansible 2.14's integration targets, run as ansible-test runs them, with ansible-playbook and then
+# drover (README.md, "Compatibility"). Flags and target names: make compat COMPAT_ARGS='-j 2 ping'.
+compat: build
+	$(GO) run ./compat/cmd/compat -drover bin/drover $(COMPAT_ARGS)
+
+# The same, then rewrite compat/passing.txt (a target is added only when ansible-playbook passes it too).
+compat-update: build
+	$(GO) run ./compat/cmd/compat -drover bin/drover -update $(COMPAT_ARGS)

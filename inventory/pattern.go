@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"strconv"
@@ -33,6 +34,11 @@ func SplitPattern(pattern string) []string {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
 		}
+	}
+	if len(out) == 0 && strings.Count(pattern, ":") > 1 {
+		// Ansible reads a run of colons as an IPv6 address: a name that
+		// matches no host, not an empty pattern meaning all.
+		return []string{strings.TrimSpace(pattern)}
 	}
 	return out
 }
@@ -133,6 +139,9 @@ func readLimitFile(path string) ([]string, error) {
 func (inv *Inventory) evaluate(terms []string, warnings *[]string) ([]*Host, error) {
 	var hosts []*Host
 	for _, t := range orderPatterns(terms) {
+		if t == "!" || t == "&" {
+			return nil, fmt.Errorf("host pattern term %q must be followed by a pattern (%s%s)", t, t, "group")
+		}
 		if h, ok := inv.hosts[t]; ok {
 			hosts = append(hosts, h)
 			continue
@@ -228,27 +237,31 @@ func splitSubscript(term string) (string, *subscript, string) {
 		return term, nil, ""
 	}
 	if m[2] != "" {
-		n, err := strconv.Atoi(m[2])
-		if err != nil {
-			return term, nil, ""
-		}
-		return m[1], &subscript{start: n}, ""
+		return m[1], &subscript{start: clampedInt(m[2])}, ""
 	}
-	start, err := strconv.Atoi(m[3])
-	if err != nil {
-		return term, nil, ""
-	}
-	end := -1
+	start, end := clampedInt(m[3]), -1
 	if m[5] != "" {
-		if end, err = strconv.Atoi(m[5]); err != nil {
-			return term, nil, ""
-		}
+		end = clampedInt(m[5])
 	}
 	warn := ""
 	if m[4] == "-" {
 		warn = "Use [x:y] inclusive subscripts instead of [x-y] which has been removed"
 	}
 	return m[1], &subscript{start: start, end: end, hasEnd: end != 0}, warn
+}
+
+// clampedInt reads the decimal integer s, which the subscript pattern
+// guarantees, saturating where it does not fit an int (as a Python slice
+// takes any bound).
+func clampedInt(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil && strings.HasPrefix(s, "-") {
+		return math.MinInt
+	}
+	if err != nil {
+		return math.MaxInt
+	}
+	return n
 }
 
 // applySubscript selects hosts[start] (negative counts from the end) or the
@@ -272,7 +285,10 @@ func applySubscript(hosts []*Host, sub *subscript, term string) ([]*Host, error)
 	if end == -1 {
 		end = n - 1
 	}
-	lo, hi := pySliceBound(sub.start, n), pySliceBound(end+1, n)
+	lo, hi := pySliceBound(sub.start, n), n
+	if end < n {
+		hi = pySliceBound(end+1, n)
+	}
 	if lo >= hi {
 		return []*Host{}, nil
 	}

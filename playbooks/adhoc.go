@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/drover/drover/internal/yamlx"
-	"github.com/drover/drover/tasks"
 )
 
 // AdHocName is the name of the play an ad-hoc task runs in, as Ansible
@@ -22,8 +21,8 @@ func (l *Loader) AdHoc(pattern, module, args string) (*Playbook, error) {
 	if module == "" {
 		return nil, fmt.Errorf("no module given (-m)")
 	}
-	if _, ok := tasks.Lookup(module); !ok {
-		return nil, fmt.Errorf("couldn't resolve module/action %q%s", module, suggestModule(module))
+	if nf := l.notFound(module, nil); nf != nil {
+		return nil, nf
 	}
 	var argsYAML string
 	if t := strings.TrimSpace(args); strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") && json.Valid([]byte(t)) {

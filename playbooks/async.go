@@ -52,6 +52,9 @@ func (ps *playState) runModule(ctx context.Context, t *Task, s *scope, call *tas
 	}
 	jid := tasks.NewJobID(rand.Int64(), os.Getpid())
 	if poll <= 0 {
+		if t.Spec.StartAsync != nil {
+			return t.Spec.StartAsync(ctx, call, jid, limit)
+		}
 		if t.Action != "command" && t.Action != "shell" {
 			return tasks.Failf("drover runs async tasks with poll: 0 for command and shell only (%s)", t.Action), nil
 		}

@@ -23,7 +23,7 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 	r := ps.run
 	c := &tasks.Call{Module: t.Action, ModuleAs: t.ActionAs, Task: t.DisplayName(), Host: hr.h.name, Args: args, Local: r.opts.Local,
 		Verbosity: r.opts.Verbosity, LoadFile: r.loadFile, Prompt: r.opts.Prompt, Redactor: r.opts.Redactor,
-		Vault: r.opts.Vault, Jinja2Native: r.opts.Jinja2Native}
+		Vault: r.opts.Vault, Session: r.session, Jinja2Native: r.opts.Jinja2Native}
 	if r.opts.Inventory != nil {
 		c.Inventory = inventoryEditor{r}
 	}
@@ -144,8 +144,10 @@ func (ps *playState) connVars(t *Task, s *scope) (map[string]any, error) {
 			out[v] = x
 		}
 	}
-	if _, set := out["ansible_user"]; !set && ps.run.opts.RemoteUser != "" {
-		out["ansible_user"] = ps.run.opts.RemoteUser
+	for v, flag := range map[string]string{"ansible_user": ps.run.opts.RemoteUser, "ansible_connection": ps.run.opts.Connection} {
+		if _, set := out[v]; !set && flag != "" {
+			out[v] = flag
+		}
 	}
 	return out, nil
 }
@@ -313,9 +315,9 @@ func (r *run) becomeConn(host string, conn transport.Conn, b tasks.Become) (tran
 }
 
 // templateSearchPath is where a template's {% include %} and {% import %}
-// look, as Ansible's template action searches: the task's role, the task
-// file's directory, the playbook's directory and the template's own
-// directory, each's templates/ first.
+// look, as Ansible's template action searches: the task's role and the
+// roles it runs for, the task file's directory, the playbook's directory
+// and the template's own directory, each's templates/ first.
 func templateSearchPath(t *Task, source string) jinja.DirLoader {
 	var dirs []string
 	add := func(d string) {
@@ -323,11 +325,8 @@ func templateSearchPath(t *Task, source string) jinja.DirLoader {
 			dirs = append(dirs, d)
 		}
 	}
-	for x := t; x != nil; x = x.Parent {
-		if x.Role != nil {
-			add(x.Role.Path)
-			break
-		}
+	for _, r := range taskRoles(t) {
+		add(r.Path)
 	}
 	add(t.Dir)
 	if t.Play != nil {

@@ -40,12 +40,9 @@ func walkTasks(p *Play, f func(*Task) bool) {
 		}
 		return true
 	}
-	lists := [][]*Task{p.PreTasks, p.Tasks, p.PostTasks, p.Handlers}
+	lists := [][]*Task{p.PreTasks, p.RoleBlocks, p.Tasks, p.PostTasks, p.Handlers}
 	for _, r := range p.Roles {
-		lists = append(lists, r.Tasks, r.Handlers)
-	}
-	for _, r := range p.ImportedRoles {
-		lists = append(lists, r.Handlers)
+		lists = append(lists, roleHandlerTasks(r))
 	}
 	for _, l := range lists {
 		if !walk(l) {
@@ -78,15 +75,16 @@ func handlerNames(p *Play) map[string]bool {
 		}
 		walk(list)
 	}
-	for _, r := range append(append([]*Role{}, p.Roles...), p.ImportedRoles...) {
-		add(r.Handlers)
+	for _, r := range p.Roles {
+		add(roleHandlerTasks(r))
 	}
 	add(p.Handlers)
 	return out
 }
 
 func checkTask(env *jinja.Env, t *Task, handlers map[string]bool) error {
-	for _, n := range t.notifies() {
+	names, _ := t.notify()
+	for _, n := range names {
 		if !strings.Contains(n, "{{") && !handlers[n] {
 			return fmt.Errorf("%s: the handler %q notified by this task is not defined in the play (handlers: names and listen topics)", t.Pos, n)
 		}

@@ -9,11 +9,12 @@ import (
 )
 
 // ApplyConfig sets the load options that come from Ansible's
-// configuration: roles_path, library, module_utils, collections_path and
-// duplicate_dict_key.
+// configuration: roles_path, library, module_utils, collections_path,
+// duplicate_dict_key, interpreter_python and remote_tmp.
 func (o *LoadOptions) ApplyConfig(cfg *ansiblecfg.Config) {
 	o.RolesPath, o.Library, o.ModuleUtils = cfg.RolesPath, cfg.Library, cfg.ModuleUtils
 	o.CollectionsPaths, o.DuplicateDictKey = cfg.CollectionsPaths, cfg.DuplicateDictKey
+	o.InterpreterPython, o.RemoteTmp = cfg.InterpreterPython, cfg.RemoteTmp
 }
 
 // ApplyConfig sets the run options that only Ansible's configuration sets

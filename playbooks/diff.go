@@ -7,9 +7,14 @@ import (
 	"github.com/drover/drover/internal/ui"
 )
 
-// diffText renders a result's diff (one or a list of before/after pairs) as
-// unified diffs, coloured on a terminal.
+// diffText renders a result's diffs, escaped and coloured on a terminal.
 func (o *TextOutput) diffText(res map[string]any) string {
+	return o.colourDiff(ui.Escape(ResultDiff(res)))
+}
+
+// ResultDiff renders the diff of a result (one or a list of before/after
+// pairs, or prepared text) as unified diffs, "" when there is none.
+func ResultDiff(res map[string]any) string {
 	var out []string
 	for _, d := range asList(res["diff"]) {
 		m, ok := d.(map[string]any)
@@ -17,24 +22,33 @@ func (o *TextOutput) diffText(res map[string]any) string {
 			continue
 		}
 		if p, ok := m["prepared"].(string); ok && p != "" {
-			out = append(out, p)
+			out = append(out, strings.TrimRight(p, "\n"))
 			continue
 		}
-		before, after := diffSide(m["before"]), diffSide(m["after"])
-		if before == after {
-			continue
+		if u := unifiedDiffOf(m, diffSide); u != "" {
+			out = append(out, strings.TrimRight(u, "\n"))
 		}
-		bh, ah := headerOr(m["before_header"], "before"), headerOr(m["after_header"], "after")
-		out = append(out, o.colourDiff(UnifiedDiff(before, after, bh, ah)))
 	}
 	return strings.Join(out, "\n")
 }
 
-func headerOr(v any, def string) string {
-	if s, ok := v.(string); ok && s != "" {
-		return s
+// unifiedDiffOf is the unified diff of one before/after pair of a result,
+// labelled as Ansible labels it ("before: PATH"); "" when the sides are
+// equal. side turns a side that is not text into text.
+func unifiedDiffOf(m map[string]any, side func(any) string) string {
+	before, after := side(m["before"]), side(m["after"])
+	if before == after {
+		return ""
 	}
-	return def
+	return UnifiedDiff(before, after, diffLabel(m["before_header"], "before"), diffLabel(m["after_header"], "after"))
+}
+
+// diffLabel is "before: HEADER", or just "before" without a header.
+func diffLabel(header any, side string) string {
+	if s, ok := header.(string); ok && s != "" {
+		return side + ": " + s
+	}
+	return side
 }
 
 // diffSide turns one side of a diff into text: strings as they are,
@@ -109,11 +123,8 @@ type diffOp struct {
 }
 
 func writeHunk(out *strings.Builder, ops []diffOp) {
-	aStart, bStart, aN, bN := 0, 0, 0, 0
-	for i, op := range ops {
-		if i == 0 {
-			aStart, bStart = op.aLine, op.bLn
-		}
+	aStart, bStart, aN, bN := ops[0].aLine, ops[0].bLn, 0, 0
+	for _, op := range ops {
 		if op.kind != '+' {
 			aN++
 		}
@@ -121,7 +132,7 @@ func writeHunk(out *strings.Builder, ops []diffOp) {
 			bN++
 		}
 	}
-	fmt.Fprintf(out, "@@ -%d,%d +%d,%d @@\n", aStart+1, aN, bStart+1, bN)
+	fmt.Fprintf(out, "@@ -%s +%s @@\n", hunkRange(aStart, aN), hunkRange(bStart, bN))
 	for _, op := range ops {
 		t := op.text
 		out.WriteByte(op.kind)
@@ -132,18 +143,35 @@ func writeHunk(out *strings.Builder, ops []diffOp) {
 	}
 }
 
+// hunkRange is one side of a hunk header as diff -u writes it: the first
+// line alone for one line, "start,count" otherwise (the line before for
+// an empty side).
+func hunkRange(start, n int) string {
+	switch n {
+	case 1:
+		return fmt.Sprint(start + 1)
+	case 0:
+		return fmt.Sprintf("%d,0", start)
+	}
+	return fmt.Sprintf("%d,%d", start+1, n)
+}
+
+// splitKeep splits s into lines that keep their newline; the last one
+// lacks it when s does not end with one.
 func splitKeep(s string) []string {
 	if s == "" {
 		return nil
 	}
-	return strings.SplitAfter(strings.TrimSuffix(s, "\n"), "\n")
+	lines := strings.SplitAfter(s, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
 }
 
-// diffOps computes a line diff by longest common subsequence.
+// diffOps computes a line diff by longest common subsequence; within a
+// change, removed lines come before added ones, as diff -u has them.
 func diffOps(a, b []string) []diffOp {
-	if len(a) > 0 && !strings.HasSuffix(a[len(a)-1], "\n") {
-		a[len(a)-1] += ""
-	}
 	n, m := len(a), len(b)
 	lcs := make([][]int, n+1)
 	for i := range lcs {
@@ -166,12 +194,12 @@ func diffOps(a, b []string) []diffOp {
 			ops = append(ops, diffOp{' ', a[i], i, j})
 			i++
 			j++
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			ops = append(ops, diffOp{'+', b[j], i, j})
-			j++
-		default:
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
 			ops = append(ops, diffOp{'-', a[i], i, j})
 			i++
+		default:
+			ops = append(ops, diffOp{'+', b[j], i, j})
+			j++
 		}
 	}
 	return ops

@@ -480,6 +480,8 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	return out
 }
 
+// newPlainOutput is drover's output without colours or progress; diffs show
+// whenever a result has one, whatever diff says.
 func newPlainOutput(w *bytes.Buffer, verbosity int, diff bool) *TextOutput {
-	return NewTextOutput(&ui.Printer{Out: w, Err: w}, verbosity, diff)
+	return NewTextOutput(&ui.Printer{Out: w, Err: w}, verbosity)
 }

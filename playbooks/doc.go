@@ -2,11 +2,17 @@
 //
 // Load reads a playbook with strict YAML (package yamlx): every play, block
 // and task key is checked, modules and their arguments are checked against
-// the module registry of package tasks, import_playbook and import_tasks are
-// expanded (include_tasks files are read too, when their name is static),
-// and roles are read from roles/NAME. Every problem is reported with
-// FILE:LINE:COL, the offending lines and a "did you mean". Check then finds
-// what needs no host: notify naming no handler, Jinja syntax errors.
+// the module registry of package tasks (a module drover has no native
+// implementation of is found as Ansible finds it and run on the host's
+// Python by package tasks/pymodule; see load_module.go), import_playbook,
+// import_tasks and
+// import_role are expanded, and roles are loaded with their meta/main.yml
+// dependencies (roles.go: found in roles/ beside the playbook, the roles
+// path, collections; one Role per name and parameters, as Ansible's role
+// cache). include_tasks and include_role files are read when they run
+// (include.go). Every problem is reported with FILE:LINE:COL, the
+// offending lines and a "did you mean". Check then finds what needs no
+// host: notify naming no handler, Jinja syntax errors.
 //
 // Run runs the plays on an inventory: hosts by pattern and --limit, serial
 // batches, forks hosts at a time, the linear strategy (task by task across

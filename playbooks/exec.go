@@ -71,6 +71,9 @@ func (ps *playState) runBlock(ctx context.Context, b *Task, hosts []*hostRun) {
 		return
 	}
 	ps.runList(ctx, b.Block, entered)
+	if b.RoleBlock {
+		ps.completeRole(b.Role, entered)
+	}
 	var failed []*hostRun
 	for _, hr := range entered {
 		if hr.failed && !hr.unreachable {
@@ -109,11 +112,11 @@ func (ps *playState) runBlock(ctx context.Context, b *Task, hosts []*hostRun) {
 // runTask runs one task on the active hosts among hosts.
 func (ps *playState) runTask(ctx context.Context, t *Task, hosts []*hostRun) {
 	r := ps.run
-	if !ps.tagsMatch(t) || !r.reachedStart(t) {
+	if (!t.Handler && !ps.tagsMatch(t)) || !r.reachedStart(t) { // tags never filter handlers, as in Ansible
 		return
 	}
 	if !t.Handler {
-		hosts = ps.active(hosts)
+		hosts = ps.notRun(t, ps.active(hosts))
 	}
 	if len(hosts) == 0 {
 		return
@@ -150,6 +153,41 @@ func (ps *playState) runTask(ctx context.Context, t *Task, hosts []*hostRun) {
 	ps.runIncludes(ctx, t, targets, outcomes)
 }
 
+// notRun drops the hosts on which t's role has run already, where it
+// does not allow duplicates (Ansible skips those tasks silently).
+func (ps *playState) notRun(t *Task, hosts []*hostRun) []*hostRun {
+	role := taskRole(t)
+	if role == nil || role.AllowDuplicates {
+		return hosts
+	}
+	out := hosts[:0:0]
+	for _, hr := range hosts {
+		if !ps.run.roles.skip(role, hr.h.name) {
+			out = append(out, hr)
+		}
+	}
+	return out
+}
+
+// completeRole ends a mention of a role on the hosts still running.
+func (ps *playState) completeRole(r *Role, hosts []*hostRun) {
+	for _, hr := range hosts {
+		if hr.active() {
+			ps.run.roles.complete(r, hr.h.name)
+		}
+	}
+}
+
+// taskRole is the role a task belongs to, nil outside roles.
+func taskRole(t *Task) *Role {
+	for x := t; x != nil; x = x.Parent {
+		if x.Role != nil {
+			return x.Role
+		}
+	}
+	return nil
+}
+
 // executeAll runs t on each host, forks at a time, reporting each result as
 // it arrives.
 func (ps *playState) executeAll(ctx context.Context, t *Task, hosts []*hostRun, info *TaskInfo) []*outcome {
@@ -170,7 +208,7 @@ func (ps *playState) executeAll(ctx context.Context, t *Task, hosts []*hostRun, 
 				defer func() { <-throttle }()
 			}
 			defer func() { <-ps.run.sem }()
-			end := trace.Start(hr.h.name, "task", info.Name)
+			end := trace.Start(ctx, hr.h.name, "task", info.Name)
 			o := ps.execute(ctx, t, hr, info)
 			end(nil)
 			out[i] = o
@@ -192,7 +230,13 @@ func (ps *playState) taskInfo(t *Task, hosts []*hostRun) *TaskInfo {
 	if t.Role != nil && t.Role.Name != "" {
 		name = t.Role.Name + " : " + name
 	}
-	return &TaskInfo{ID: t.ID, Name: name, Action: t.Action, Pos: t.Pos, Handler: t.Handler, Hosts: len(hosts)}
+	check, _ := ps.kwBool(t, ps.scope(hosts[0], t), "check_mode", ps.run.opts.Check)
+	names := make([]string, len(hosts))
+	for i, hr := range hosts {
+		names[i] = hr.h.name
+	}
+	return &TaskInfo{ID: t.ID, Name: name, Action: t.Action, Pos: t.Pos, Handler: t.Handler, Hosts: len(hosts),
+		HostNames: names, Check: check}
 }
 
 // reachedStart implements --start-at-task: tasks before the named one are
@@ -216,6 +260,9 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 	r := ps.run
 	name := hr.h.name
 	r.stats.add(name, func(s *HostStats) { o.count(s, t) })
+	if role := taskRole(t); role != nil && o.status != statusSkipped && o.status != statusUnreachable {
+		r.roles.markRan(role, name)
+	}
 	for _, x := range targets {
 		if t.Register != "" {
 			x.h.setVar(&x.h.hostVars, t.Register, jinja.Unsafe{V: o.result})
@@ -246,16 +293,38 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 
 // notifyAll records the task's notifications for a changed host.
 func (ps *playState) notifyAll(t *Task, hr *hostRun, _ *outcome) {
-	for _, n := range t.notifies() {
-		if strings.Contains(n, "{{") {
-			if v, err := ps.run.env.Template(n, ps.scope(hr, t)); err == nil {
-				n, _ = tasks.ToStr(jinja.ToPlain(v))
-			}
-		}
+	for _, n := range ps.notifyNames(t, hr) {
 		if !ps.notify(hr, n) {
 			ps.run.out.Warn(fmt.Sprintf("%s: the handler %q notified by this task was not found", t.Pos, n))
 		}
 	}
+}
+
+// notifyNames are the handler names and topics a task notifies, templated
+// (a notify: that is one template may give a list of them).
+func (ps *playState) notifyNames(t *Task, hr *hostRun) []string {
+	names, whole := t.notify()
+	var out []string
+	for _, n := range names {
+		if !strings.Contains(n, "{{") {
+			out = append(out, n)
+			continue
+		}
+		v, err := ps.run.env.Template(n, ps.scope(hr, t))
+		if err != nil {
+			out = append(out, n)
+			continue
+		}
+		list := []any{jinja.ToPlain(v)}
+		if whole {
+			list = asList(list[0])
+		}
+		for _, e := range list {
+			s, _ := tasks.ToStr(e)
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // protected reports whether a failure of t is caught by an enclosing block's
@@ -263,7 +332,7 @@ func (ps *playState) notifyAll(t *Task, hr *hostRun, _ *outcome) {
 func protected(t *Task) bool {
 	for x := t; x.Parent != nil; x = x.Parent {
 		p := x.Parent
-		if len(p.Rescue) > 0 && inList(p.Block, x) {
+		if len(p.Rescue) > 0 && (inList(p.Block, x) || (x.includedBy != nil && inList(p.Block, x.includedBy))) {
 			return true
 		}
 	}

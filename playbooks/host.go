@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"strings"
 	"time"
 
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/tasks"
 	"github.com/drover/drover/transport"
 )
@@ -57,12 +57,6 @@ type factSet struct {
 	unsafe    map[string]bool // names whose values are unsafe (set_fact)
 }
 
-// include is one file an include_tasks asked for on a host.
-type include struct {
-	path string
-	vars map[string]any
-}
-
 // count adds the outcome to a host's recap counters.
 func (o *outcome) count(s *HostStats, t *Task) {
 	changed := o.result["changed"] == true
@@ -89,16 +83,10 @@ func (o *outcome) count(s *HostStats, t *Task) {
 	case statusSkipped:
 		s.Skipped++
 	default:
-		n := 1
-		if t.Action == "include_tasks" && len(o.items) > 0 {
-			n = 0
-			for _, it := range o.items {
-				if it.status != statusSkipped {
-					n++
-				}
-			}
+		if isInclude(t) {
+			return // counted when the included file loads, as Ansible does
 		}
-		s.OK += n
+		s.OK++
 		if changed {
 			s.Changed++
 		}
@@ -171,7 +159,7 @@ func statusOf(r map[string]any) Status {
 
 // once runs the task's action once (one loop item) on a host.
 func (ps *playState) once(ctx context.Context, t *Task, hr *hostRun, s *scope, o *outcome) itemOutcome {
-	if t.Action == "include_tasks" || t.Action == "import_tasks" {
+	if t.Action == "include_tasks" || t.Action == "include_role" {
 		return ps.includeOnce(t, s, o)
 	}
 	if t.ActionTemplate != "" {
@@ -199,6 +187,9 @@ func (ps *playState) once(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 		return failItem(err.Error())
 	}
 	o.delegated = target
+	if call.NoLog {
+		ctx = trace.Hide(ctx)
+	}
 	res, bad := ps.attempts(ctx, t, s, call)
 	if bad != nil {
 		return *bad
@@ -215,8 +206,8 @@ func (ps *playState) resolveAction(t *Task, s *scope) (*Task, error) {
 		return nil, err
 	}
 	name, _ := tasks.ToStr(jinja.ToPlain(v))
-	spec, ok := tasks.Lookup(name)
-	if !ok || spec.Engine {
+	spec, err := ps.run.loader.moduleFor(name, taskCollections(t))
+	if err != nil || spec.Engine {
 		return nil, fmt.Errorf("couldn't resolve module/action '%s'. This often indicates a misspelling, missing collection, or incorrect module path.", name)
 	}
 	names := make([]string, 0, len(t.Args))
@@ -249,14 +240,9 @@ func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *task
 		f := failItem(err.Error())
 		return nil, &f
 	}
-	timeout, err := ps.kwInt(t, s, "timeout", ps.run.opts.TaskTimeout)
-	if err != nil {
-		f := failItem(err.Error())
-		return nil, &f
-	}
 	var res map[string]any
 	for attempt := 1; attempt <= retries; attempt++ {
-		r, err := ps.runTimed(ctx, t, s, call, timeout)
+		r, err := ps.runTimed(ctx, t, s, call)
 		if err != nil {
 			it := moduleError(ctx, err)
 			return nil, &it
@@ -314,22 +300,6 @@ func (ps *playState) untilSettings(t *Task, s *scope, hasUntil bool) (retries, d
 		delay = 1
 	}
 	return retries, delay, nil
-}
-
-// runTimed runs the module under the task's timeout keyword (seconds, 0
-// for none): a module still running then is stopped and the task fails
-// with Ansible's message.
-func (ps *playState) runTimed(ctx context.Context, t *Task, s *scope, call *tasks.Call, timeout int) (*tasks.Result, error) {
-	if timeout <= 0 {
-		return ps.runModule(ctx, t, s, call)
-	}
-	tctx, cancel := context.WithTimeout(ctx, time.Duration(timeout)*time.Second)
-	defer cancel()
-	r, err := ps.runModule(tctx, t, s, call)
-	if tctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-		return tasks.Failf("The %s action failed to execute in the expected time frame (%d) and was terminated", t.Action, timeout), nil
-	}
-	return r, err
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
@@ -431,14 +401,14 @@ func (ps *playState) taskArgs(t *Task, s *scope) (args map[string]any, unsafe ma
 		maps.Copy(m, t.Args)
 		given = m
 	}
-	if d := moduleDefaults(t); d != nil {
+	if d := moduleDefaults(t, ps.run.loader.specFor); d != nil {
 		m := maps.Clone(d)
 		maps.Copy(m, given)
 		given = m
 	}
 	v, err := ps.run.env.TemplateValue(given, s)
 	if err != nil {
-		return nil, nil, undefinedOption(t, err)
+		return nil, nil, undefinedOption(t, s, err)
 	}
 	args, _ = jinja.ToPlain(v).(map[string]any)
 	keepOrder(t.Action, v, args)
@@ -466,15 +436,6 @@ func unsafeEntries(v any) map[string]bool {
 		}
 	}
 	return out
-}
-
-// undefinedOption words an undefined variable in a task's arguments as
-// Ansible does (scripts match its first sentence) and adds where the task is.
-func undefinedOption(t *Task, err error) error {
-	if !jinja.IsUndefined(err) {
-		return err
-	}
-	return fmt.Errorf("The task includes an option with an undefined variable. The error was: %v. %v\n\nThe task is at %s", err, err, t.Pos)
 }
 
 // omitValue removes every mapping entry whose value is the omit
@@ -615,9 +576,10 @@ func (o *outcome) hostResult(host string) *HostResult {
 		}
 		hr.Items = append(hr.Items, ItemResult{Label: it.label, Status: it.status, Result: r})
 	}
-	if len(o.includes) > 0 {
-		for _, inc := range o.includes {
+	for _, inc := range o.includes {
+		if inc.path != "" { // an include_role shows no included: line, as in Ansible
 			hr.Included = append(hr.Included, inc.path)
+			hr.IncludedLabels = append(hr.IncludedLabels, inc.label)
 		}
 	}
 	return hr
@@ -632,23 +594,4 @@ func censored(r map[string]any) map[string]any {
 		}
 	}
 	return out
-}
-
-// includeOnce records an include_tasks file for the host.
-func (ps *playState) includeOnce(t *Task, s *scope, o *outcome) itemOutcome {
-	name := includeFile(t.Args)
-	v, err := ps.run.env.Template(name, s)
-	if err != nil {
-		return failItem(err.Error())
-	}
-	file, _ := tasks.ToStr(jinja.ToPlain(v))
-	tc := &taskCtx{play: t.Play, role: t.Role, dir: t.Dir}
-	path := findTaskFile(tc, strings.TrimSpace(file))
-	if !fileExists(path) {
-		return failItem(fmt.Sprintf("Could not find or access '%s' on the Ansible Controller.", file))
-	}
-	vars := map[string]any{}
-	maps.Copy(vars, s.loop)
-	o.includes = append(o.includes, include{path: path, vars: vars})
-	return itemOutcome{status: statusOK, result: map[string]any{"changed": false, "include": file, "include_args": map[string]any{}}}
 }

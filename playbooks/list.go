@@ -36,7 +36,7 @@ func List(pb *Playbook, opts Options) ([]ListedPlay, error) {
 		if lp.Hosts, err = r.selectHosts(pats); err != nil {
 			return nil, err
 		}
-		for _, list := range [][]*Task{p.PreTasks, ps.roleTasks(), p.Tasks, p.PostTasks} {
+		for _, list := range [][]*Task{p.PreTasks, p.RoleBlocks, p.Tasks, p.PostTasks} {
 			lp.Tasks = append(lp.Tasks, ps.listTasks(list)...)
 		}
 		out = append(out, lp)

@@ -5,49 +5,88 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/suggest"
 	"github.com/drover/drover/internal/yamlx"
 	"github.com/drover/drover/tasks"
+	"github.com/drover/drover/tasks/pymodule"
 )
+
+// closest is the known word nearest to a misspelled one.
+func closest(word string, candidates []string) (string, bool) {
+	return suggest.Closest(word, candidates)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
 
 // LoadOptions tune loading.
 type LoadOptions struct {
 	// Vault decrypts !vault values and vault-encrypted files.
 	Vault yamlx.VaultFunc
+	// ExtraVars are the run's extra vars (-e): names of statically loaded
+	// files and roles may use them.
+	ExtraVars map[string]any
 	// RolesPath are the directories searched for roles after the
-	// playbook's roles/ directory and the playbook's directory (roles_path,
-	// ANSIBLE_ROLES_PATH).
+	// playbook's roles/ directory (roles_path, ANSIBLE_ROLES_PATH); nil
+	// means DefaultRolesPath.
 	RolesPath []string
 	// Library are the directories of modules written for Ansible (library,
 	// ANSIBLE_LIBRARY); ModuleUtils those of their module_utils
 	// (module_utils, ANSIBLE_MODULE_UTILS).
 	Library, ModuleUtils []string
 	// CollectionsPaths are the directories holding ansible_collections/
-	// (collections_path, ANSIBLE_COLLECTIONS_PATH).
+	// (collections_path, ANSIBLE_COLLECTIONS_PATH), where roles
+	// NAMESPACE.COLLECTION.ROLE are looked up after collections/ beside the
+	// playbook; nil means DefaultCollectionsPath.
 	CollectionsPaths []string
 	// DuplicateDictKey is what a mapping with a key written twice does
 	// (duplicate_dict_key): "warn" (also ""), "error" or "ignore"; the
 	// last value wins unless it is an error.
 	DuplicateDictKey string
+	// InterpreterPython is interpreter_python (ANSIBLE_PYTHON_INTERPRETER)
+	// and RemoteTmp remote_tmp (ANSIBLE_REMOTE_TMP), for the modules run on
+	// the host's Python (see package tasks/pymodule); empty means Ansible's
+	// defaults.
+	InterpreterPython, RemoteTmp string
 }
 
 // Loader reads playbooks and task files, caching parsed files so that a
 // file included many times is read once.
 type Loader struct {
+	mu     sync.Mutex // held by includes loading files while a play runs
 	opts   LoadOptions
 	files  map[string]*yamlx.File
 	order  []*yamlx.File // files in the order first read, for Warnings
 	stack  []string      // files being imported, to detect cycles
 	nextID int
+	// importVars are the vars of the import_playbook entries being loaded,
+	// outermost first, for names templated while loading.
+	importVars []map[string]any
+	env        *jinja.Env // templates names while loading
+	// modules finds the modules tasks name (see moduleFor); notes are
+	// the deprecations it met.
+	modules *pymodule.Finder
+	notes   []string
+}
+
+// moduleConfig is where the loader's module finder looks.
+func (o LoadOptions) moduleConfig() pymodule.Config {
+	return pymodule.Config{Library: o.Library, ModuleUtils: o.ModuleUtils, CollectionsPaths: o.CollectionsPaths,
+		PythonInterpreter: o.InterpreterPython, RemoteTmp: o.RemoteTmp}
 }
 
 // NewLoader returns a loader.
 func NewLoader(opts LoadOptions) *Loader {
-	return &Loader{opts: opts, files: map[string]*yamlx.File{}}
+	return &Loader{opts: opts, files: map[string]*yamlx.File{}, modules: pymodule.NewFinder(opts.moduleConfig())}
 }
 
 // Load reads the playbook at path with its imports, checking every task's
@@ -92,8 +131,9 @@ func (l *Loader) file(path string) (*yamlx.File, error) {
 }
 
 // Warnings are the warnings met in the files read so far (a key given twice
-// in a mapping), in Ansible's wording, file by file; none when
-// LoadOptions.DuplicateDictKey is "ignore".
+// in a mapping), in Ansible's wording, file by file (none when
+// LoadOptions.DuplicateDictKey is "ignore"), then the deprecated modules
+// their tasks name.
 func (l *Loader) Warnings() []string {
 	if l.opts.DuplicateDictKey == "ignore" {
 		return nil
@@ -102,7 +142,7 @@ func (l *Loader) Warnings() []string {
 	for _, f := range l.order {
 		out = append(out, f.Warnings()...)
 	}
-	return out
+	return append(out, l.notes...)
 }
 
 // value converts a node to plain values, marking !unsafe strings.
@@ -186,15 +226,17 @@ func (l *Loader) playbookFile(path string, from *importEntry) ([]*Play, error) {
 		l.stack = append(l.stack, path)
 	}
 	defer l.leave()
-	if len(f.Docs) == 0 {
-		return nil, nil
+	abs, _ := filepath.Abs(path)
+	l.modules.AddPlaybookDir(filepath.Dir(abs))
+	if len(f.Docs) == 0 || yamlx.Resolve(f.Docs[0]).Tag == "!!null" {
+		return nil, fmt.Errorf("Empty playbook, nothing to do: %s", abs)
 	}
 	root := yamlx.Resolve(f.Docs[0])
+	if root.Kind == yaml.SequenceNode && len(root.Content) == 0 {
+		return nil, fmt.Errorf("A playbook must contain at least one play: %s", abs)
+	}
 	if root.Kind != yaml.SequenceNode {
 		return nil, f.Errorf(root, "a playbook must be a list of plays, got a %s", yamlx.KindName(root))
-	}
-	if len(root.Content) == 0 {
-		return nil, f.Errorf(root, "A playbook must contain at least one play")
 	}
 	var plays []*Play
 	for _, item := range root.Content {
@@ -273,7 +315,9 @@ func (l *Loader) importPlaybook(f *yamlx.File, n *yaml.Node) ([]*Play, error) {
 		return nil, f.Errorf(n, "import_playbook takes a static file name, not a template: %s", name)
 	}
 	path := resolveRelative(filepath.Dir(f.Name), name)
+	l.importVars = append(l.importVars, vars)
 	plays, err := l.playbookFile(path, &importEntry{f: f, node: n})
+	l.importVars = l.importVars[:len(l.importVars)-1]
 	if err != nil {
 		return nil, err
 	}
@@ -314,6 +358,13 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 	}
 	p := &Play{Pos: pos(f, n), Dir: dir, Kw: map[string]any{}, Vars: map[string]any{}}
 	hostsSet, userSet := false, false
+	// collections then roles first: the tasks read with the other fields
+	// depend on them, as Ansible loads them first.
+	first := map[string]int{"collections": 1, "roles": 2}
+	sort.SliceStable(fields, func(i, j int) bool {
+		ri, rj := first[fields[i].Key], first[fields[j].Key]
+		return ri > 0 && (rj == 0 || ri < rj)
+	})
 	for _, fl := range fields {
 		if fl.Key == "user" || fl.Key == "remote_user" {
 			if userSet {
@@ -354,9 +405,7 @@ func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 	}
 	switch fl.Key {
 	case "roles":
-		roles, err := l.roles(f, fl.Value, p)
-		p.Roles = roles
-		return err
+		return l.roles(f, fl.Value, p)
 	case "vars_prompt":
 		prompts, err := l.varsPrompt(f, fl.Value)
 		p.VarsPrompt = prompts
@@ -389,7 +438,8 @@ func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 			return f.Errorf(fl.Value, "unknown strategy %q (linear, free)", p.Strategy)
 		}
 	case "force_handlers":
-		p.ForceHandlers, _ = tasks.ToBool(v)
+		b, _ := tasks.ToBool(v)
+		p.ForceHandlers = &b
 	case "order":
 		p.Order, _ = tasks.ToStr(v)
 		if !strings.Contains(p.Order, "{{") && !contains(hostOrders, p.Order) {
@@ -399,7 +449,7 @@ func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 		p.Kw["tags"], err = tagList(f, fl.Value, v)
 	case "gather_timeout", "fact_path":
 	case "module_defaults":
-		if err := checkModuleDefaults(f, fl.Value, v); err != nil {
+		if err := l.checkModuleDefaults(f, fl.Value, v); err != nil {
 			return err
 		}
 		p.Kw[fl.Key] = v
@@ -414,18 +464,19 @@ func setHosts(f *yamlx.File, n *yaml.Node, p *Play, v any) error {
 	case string:
 		p.Hosts = []string{x}
 	case []any:
-		if len(x) == 0 {
-			return f.Errorf(n, "Hosts list cannot be empty. Please check your playbook")
-		}
 		for _, h := range x {
-			s, _ := tasks.ToStr(h)
+			s, ok := h.(string)
+			if !ok {
+				return f.Errorf(n, "Hosts list contains an invalid host value: '%s'", tasks.PyRepr(h))
+			}
 			p.Hosts = append(p.Hosts, s)
 		}
 	case nil:
-		return f.Errorf(n, "Hosts list cannot be empty. Please check your playbook (give a pattern such as all or a group name)")
 	default:
-		s, _ := tasks.ToStr(x)
-		p.Hosts = []string{s}
+		return f.Errorf(n, "Hosts list must be a sequence or string. Please check your playbook.")
+	}
+	if strings.TrimSpace(strings.Join(p.Hosts, "")) == "" {
+		return f.Errorf(n, "Hosts list cannot be empty. Please check your playbook")
 	}
 	return nil
 }

@@ -21,6 +21,9 @@ type taskCtx struct {
 	parent  *Task
 	dir     string // directory for relative task files
 	handler bool
+	// dynamic is set inside a file an include loads when it runs: a legacy
+	// include there is dynamic too.
+	dynamic bool
 }
 
 // taskList parses a list of tasks.
@@ -84,6 +87,7 @@ func (l *Loader) task(f *yamlx.File, n *yaml.Node, tc *taskCtx) (*Task, error) {
 		return t, l.block(f, n, fields, t, tc)
 	}
 	var action *yamlx.Field
+	colls := l.fieldCollections(f, fields, t)
 	for i := range fields {
 		fl := &fields[i]
 		if isTaskKeyword(fl.Key) {
@@ -92,12 +96,12 @@ func (l *Loader) task(f *yamlx.File, n *yaml.Node, tc *taskCtx) (*Task, error) {
 			}
 			continue
 		}
-		if err := checkActionKey(f, fl, action, tc); err != nil {
+		if err := l.checkActionKey(f, fl, action, tc, colls); err != nil {
 			return nil, err
 		}
 		action = fl
 	}
-	if err := l.setAction(f, n, t, action); err != nil {
+	if err := l.setAction(f, n, t, action, tc); err != nil {
 		return nil, err
 	}
 	return l.expandImport(f, n, t, tc)
@@ -112,10 +116,22 @@ func isBlock(fields []yamlx.Field) bool {
 	return false
 }
 
+// fieldCollections is the collections keyword a task's fields give, or
+// the one it inherits.
+func (l *Loader) fieldCollections(f *yamlx.File, fields []yamlx.Field, t *Task) []string {
+	for _, fl := range fields {
+		if fl.Key == "collections" {
+			v, _ := l.value(f, fl.Value)
+			return taskCollections(&Task{Kw: map[string]any{"collections": v}})
+		}
+	}
+	return taskCollections(t)
+}
+
 // checkActionKey accepts fl as the task's module, or reports an unknown
 // keyword or module, or a second module.
-func checkActionKey(f *yamlx.File, fl *yamlx.Field, prev *yamlx.Field, tc *taskCtx) error {
-	if _, ok := tasks.Lookup(fl.Key); !ok {
+func (l *Loader) checkActionKey(f *yamlx.File, fl *yamlx.Field, prev *yamlx.Field, tc *taskCtx, colls []string) error {
+	if nf := l.notFound(fl.Key, colls); nf != nil {
 		words := append(allTaskWords(), tasks.Names()...)
 		if tc.handler {
 			words = append(words, "listen")
@@ -123,6 +139,11 @@ func checkActionKey(f *yamlx.File, fl *yamlx.Field, prev *yamlx.Field, tc *taskC
 		hint := ""
 		if s, ok := closest(fl.Key, words); ok {
 			hint = fmt.Sprintf(" (did you mean %q?)", s)
+		} else if len(nf.Looked) > 0 {
+			hint = fmt.Sprintf("; drover looked for a module in %s", strings.Join(nf.Looked, ", "))
+			if nf.Suggestion != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", nf.Suggestion) + hint
+			}
 		}
 		return f.Errorf(fl.KeyNode, "%q is not a task keyword nor a known module%s", fl.Key, hint)
 	}
@@ -189,6 +210,7 @@ func (l *Loader) taskKeyword(f *yamlx.File, t *Task, fl *yamlx.Field, tc *taskCt
 		t.Register = s
 	case fl.Key == "notify":
 		t.Notify, err = stringList(f, fl.Value, v, "notify")
+		_, t.notifyWhole = v.(string)
 	case fl.Key == "listen":
 		if !tc.handler {
 			return f.Errorf(fl.KeyNode, "listen is only valid in handlers")
@@ -203,7 +225,7 @@ func (l *Loader) taskKeyword(f *yamlx.File, t *Task, fl *yamlx.Field, tc *taskCt
 	case fl.Key == "action" || fl.Key == "local_action":
 		t.Kw["_"+fl.Key] = fl
 	case fl.Key == "module_defaults":
-		if err = checkModuleDefaults(f, fl.Value, v); err == nil {
+		if err = l.checkModuleDefaults(f, fl.Value, v); err == nil {
 			t.Kw[fl.Key] = v
 		}
 	default:
@@ -264,7 +286,7 @@ func stringList(f *yamlx.File, n *yaml.Node, v any, what string) ([]string, erro
 
 // setAction finds the task's module from its module key or its action: /
 // local_action: keyword, and parses and checks its arguments.
-func (l *Loader) setAction(f *yamlx.File, n *yaml.Node, t *Task, action *yamlx.Field) error {
+func (l *Loader) setAction(f *yamlx.File, n *yaml.Node, t *Task, action *yamlx.Field, tc *taskCtx) error {
 	var name string
 	var argsNode *yaml.Node
 	var raw any
@@ -298,18 +320,13 @@ func (l *Loader) setAction(f *yamlx.File, n *yaml.Node, t *Task, action *yamlx.F
 		}
 		raw = v
 	}
-	spec, ok := tasks.Lookup(name)
-	if !ok && strings.Contains(name, "{{") {
-		// the module is named by a template: resolved per host when the task runs
-		spec, ok = &tasks.Spec{Name: name, AnyArgs: true, FreeForm: tasks.FreeFormOptional}, true
+	spec, err := l.moduleFor(name, taskCollections(t))
+	if !direct && strings.Contains(name, "{{") {
+		spec, err = templatedAction(name), nil
 		t.ActionTemplate = name
 	}
-	if !ok {
-		hint := ""
-		if s, ok := closest(name, tasks.Names()); ok {
-			hint = fmt.Sprintf(" (did you mean %q?)", s)
-		}
-		return f.Errorf(action.Value, "couldn't resolve module/action %q%s", name, hint)
+	if err != nil {
+		return f.Errorf(action.Value, "%v", err)
 	}
 	t.Action, t.ActionAs, t.Spec = spec.Name, name, spec
 	args, err := moduleArgs(f, argsNode, spec, raw)
@@ -338,6 +355,9 @@ func (l *Loader) actionForm(f *yamlx.File, fl *yamlx.Field) (string, any, *yaml.
 		name, rest, _ := strings.Cut(x, " ")
 		if j := strings.IndexAny(name, "\n\t"); j >= 0 {
 			name, rest = name[:j], x[j+1:]
+		}
+		if end := strings.Index(x, "}}"); strings.HasPrefix(x, "{{") && end > 0 {
+			name, rest = x[:end+2], x[end+2:] // a templated module name
 		}
 		return name, strings.TrimSpace(rest), fl.Value, nil
 	case map[string]any:
@@ -471,8 +491,10 @@ func childNode(n *yaml.Node, p any) *yaml.Node {
 	return nil
 }
 
-// expandImport replaces an import_tasks task by a block holding the tasks of
-// the file, which inherit the import's keywords.
+// expandImport replaces an import_tasks task (or a legacy include Ansible
+// loads statically) by a block holding the tasks of the file, which inherit
+// the import's keywords. include_tasks, include_role and a dynamic include
+// are left as they are: their files are read when they run.
 func (l *Loader) expandImport(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx) (*Task, error) {
 	if t.Action == "import_role" || t.Action == "include_role" {
 		return l.expandRole(f, n, t, tc)
@@ -480,18 +502,29 @@ func (l *Loader) expandImport(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx)
 	if t.Action != "import_tasks" && t.Action != "include_tasks" && t.Action != "include" {
 		return t, nil
 	}
+	if err := checkIncludeOptions(t); err != nil {
+		return nil, f.Errorf(n, "%v", err)
+	}
 	name := includeFile(t.Args)
+	if name == "" {
+		return nil, f.Errorf(n, "No file specified for %s", t.ActionAs)
+	}
 	if t.Action == "include" {
+		legacyIncludeVars(t)
 		t.Action = "import_tasks"
-		if strings.Contains(name, "{{") || t.HasLoop {
+		if strings.Contains(name, "{{") || t.HasLoop || tc.dynamic {
 			t.Action = "include_tasks"
 		}
 	}
-	if name == "" {
-		return nil, f.Errorf(n, "%s needs a file name", t.Action)
-	}
-	if strings.Contains(name, "{{") {
+	if t.Action == "include_tasks" {
 		return t, nil
+	}
+	if t.HasLoop {
+		return nil, f.Errorf(n, "You cannot use loops on 'import_tasks' statements. You should use 'include_tasks' instead.")
+	}
+	name, err := l.staticName(name, tc)
+	if err != nil {
+		return nil, f.Errorf(n, "Error when evaluating variable in import path: %s.\n\nWhen using static imports, ensure that any variables used in their names are defined in vars/vars_files\nor extra-vars passed in from the command line. Static imports cannot use variables from facts or inventory\nsources like group or host vars. (%v)", includeFile(t.Args), err)
 	}
 	path := findTaskFile(tc, name)
 	sub := *tc
@@ -500,15 +533,50 @@ func (l *Loader) expandImport(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx)
 	if err != nil {
 		return nil, err
 	}
-	if t.Action == "include_tasks" {
-		return t, nil // checked now, run when reached
-	}
-	if t.HasLoop {
-		return nil, f.Errorf(n, "import_tasks cannot loop; use include_tasks")
-	}
 	t.IsBlock, t.Block, t.Import = true, loaded, path
 	t.Action, t.Spec, t.Args = "", nil, nil
 	return t, nil
+}
+
+// legacyIncludeVars makes the arguments of a legacy include besides its
+// file name variables of the included tasks.
+func legacyIncludeVars(t *Task) {
+	vars, _ := t.Kw["vars"].(map[string]any)
+	for k, v := range t.Args {
+		if k == "file" || k == tasks.RawParams {
+			continue
+		}
+		if vars == nil {
+			vars = map[string]any{}
+		}
+		vars[k] = v
+		delete(t.Args, k)
+	}
+	if vars != nil {
+		t.Kw["vars"] = vars
+	}
+}
+
+// checkIncludeOptions refuses options include_tasks and import_tasks do
+// not have.
+func checkIncludeOptions(t *Task) error {
+	for k, v := range t.Args {
+		switch k {
+		case "file", tasks.RawParams:
+		case "apply":
+			if t.Action != "include_tasks" {
+				return fmt.Errorf("Invalid options for %s: apply", t.ActionAs)
+			}
+			if _, ok := topMap(v); !ok {
+				return fmt.Errorf("Expected a dict for apply but got <class '%s'> instead", pyTypeName(v))
+			}
+		default:
+			if t.Action != "include" {
+				return fmt.Errorf("Invalid options for %s: %s", t.ActionAs, k)
+			}
+		}
+	}
+	return nil
 }
 
 // includeFile is the file named by include/import arguments.

@@ -55,7 +55,41 @@ func TestLoadErrors(t *testing.T) {
 		{"bad module_defaults module", "- hosts: all\n  module_defaults:\n    fiel: {path: x}\n", nil, `site.yml:3:5: Could not resolve action fiel in module_defaults (did you mean "file"?)`},
 		{"bad module_defaults argument", "- hosts: all\n  tasks:\n    - debug: msg=x\n      module_defaults: {file: {pth: x}}\n", nil, `site.yml:4:25: module_defaults: unsupported argument "pth"`},
 		{"unknown module_defaults group", "- hosts: all\n  module_defaults:\n    group/nosuch: {x: 1}\n", nil, `site.yml:3:5: Error loading module_defaults: could not resolve the module_defaults group ansible.builtin.nosuch`},
-		{"missing role", "- hosts: all\n  roles: [web]\n", nil, `the role "web" was not found`},
+		{"missing role", "- hosts: all\n  roles: [web]\n", nil, "the role 'web' was not found in "},
+		{"missing dependency", "- hosts: all\n  roles: [web]\n", map[string]string{"roles/web/meta/main.yml": "dependencies:\n  - role: db\n    x: 1\n"},
+			"roles/web/meta/main.yml:2:5: the role 'db' was not found in "},
+		{"dependency cycle", "- hosts: all\n  roles: [a]\n", map[string]string{"roles/a/meta/main.yml": "dependencies: [b]\n",
+			"roles/b/meta/main.yml": "dependencies: [a]\n"}, "roles/b/meta/main.yml:1:16: A recursion loop was detected with the roles specified"},
+		{"error in dependency", "- hosts: all\n  roles: [a]\n", map[string]string{"roles/a/meta/main.yml": "dependencies: [b]\n",
+			"roles/b/tasks/main.yml": "- debug: msg=x\n  whn: true\n"}, `roles/b/tasks/main.yml:2:3: "whn" is not a task keyword nor a known module (did you mean "when"?)`},
+		{"import_role missing", "- hosts: all\n  tasks:\n    - import_role: name=nope\n", nil, "site.yml:3:7: the role 'nope' was not found in "},
+		{"import_role loop", "- hosts: all\n  tasks:\n    - import_role: name=r\n      loop: [1]\n", map[string]string{"roles/r/tasks/main.yml": "- debug: msg=x\n"},
+			"site.yml:3:7: You cannot use loops on 'import_role' statements"},
+		{"import_role tasks_from missing", "- hosts: all\n  tasks:\n    - import_role: {name: r, tasks_from: other}\n", map[string]string{"roles/r/tasks/main.yml": "- debug: msg=x\n"},
+			"site.yml:3:7: Could not find specified file in role: tasks/other"},
+		{"include_role bad option", "- hosts: all\n  tasks:\n    - include_role: {name: r, public: true, bogus: 1}\n", nil, `site.yml:3:45: unsupported argument "bogus"`},
+		{"import_role public", "- hosts: all\n  tasks:\n    - import_role: {name: r, public: true}\n", map[string]string{"roles/r/tasks/main.yml": "- debug: msg=x\n"},
+			"site.yml:3:7: Invalid options for import_role: public"},
+		{"include_tasks bad option", "- hosts: all\n  tasks:\n    - include_tasks: {file: a.yml, bogus: 1}\n", nil, `site.yml:3:36: unsupported argument "bogus"`},
+		{"role in handlers", "- hosts: all\n  handlers:\n    - import_role: name=r\n", map[string]string{"roles/r/tasks/main.yml": "- debug: msg=x\n"},
+			"site.yml:3:7: Using 'import_role' as a handler is not supported."},
+		{"empty file", "", nil, `Empty playbook, nothing to do: `},
+		{"only a comment", "# nothing\n", nil, `Empty playbook, nothing to do: `},
+		{"no plays", "[]\n", nil, `A playbook must contain at least one play: `},
+		{"empty imported playbook", "- import_playbook: e.yml\n", map[string]string{"e.yml": "---\n"}, `Empty playbook, nothing to do: `},
+		{"hosts a number", "- hosts: 5\n  tasks: []\n", nil, `site.yml:1:10: Hosts list must be a sequence or string. Please check your playbook.`},
+		{"hosts a mapping", "- hosts: {a: 1}\n", nil, `site.yml:1:10: Hosts list must be a sequence or string.`},
+		{"hosts list of numbers", "- hosts: [web, 5]\n", nil, `site.yml:1:10: Hosts list contains an invalid host value: '5'`},
+		{"hosts empty", "- hosts:\n  tasks: []\n", nil, `site.yml:1:9: Hosts list cannot be empty. Please check your playbook`},
+		{"hosts empty string", "- hosts: ''\n", nil, `site.yml:1:10: Hosts list cannot be empty.`},
+		{"module found nowhere", "- hosts: all\n  tasks:\n    - frobnicate_widgets: x=1\n", map[string]string{"library/other.py": ""},
+			`site.yml:3:7: "frobnicate_widgets" is not a task keyword nor a known module; drover looked for a module in `},
+		{"misspelled library module", "- hosts: all\n  tasks:\n    - action: my_modle x=1\n", map[string]string{"library/my_module.py": ""},
+			`site.yml:3:15: couldn't resolve module/action "my_modle" (did you mean "my_module"?)`},
+		{"misspelled collection module", "- hosts: all\n  tasks:\n    - ansible.posix.sysctll: name=x\n", nil,
+			`site.yml:3:7: "ansible.posix.sysctll" is not a task keyword nor a known module (did you mean "ansible.posix.sysctl"?)`},
+		{"controller action drover lacks", "- hosts: all\n  tasks:\n    - action: wait_for_connection\n", nil,
+			`ansible.builtin.wait_for_connection is an action Ansible runs on the controller; drover does not implement it`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -219,5 +253,25 @@ func TestLoadDuplicateKeys(t *testing.T) {
 	}
 	if got := l.Warnings(); !reflect.DeepEqual(got, want) {
 		t.Errorf("warnings:\n%q\nwant:\n%q", got, want)
+	}
+}
+
+// TestIncludedUnknownModule: a module found nowhere in a file include_tasks
+// names is not a load error (Ansible reports it when the file is included);
+// the same file imported is.
+func TestIncludedUnknownModule(t *testing.T) {
+	inc := map[string]string{"t.yml": "- frobnicate_widgets: x=1\n"}
+	for _, c := range []struct {
+		keyword string
+		fails   bool
+	}{{"include_tasks", false}, {"import_tasks", true}} {
+		files := map[string]string{"site.yml": "- hosts: all\n  tasks:\n    - " + c.keyword + ": t.yml\n"}
+		for k, v := range inc {
+			files[k] = v
+		}
+		_, err := Load(writeBook(t, files), LoadOptions{})
+		if (err != nil) != c.fails {
+			t.Errorf("%s: err = %v, want an error: %v", c.keyword, err, c.fails)
+		}
 	}
 }

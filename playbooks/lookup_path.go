@@ -7,44 +7,36 @@ import (
 	"strings"
 )
 
-// searchPath is Ansible's ansible_search_path for the lookup's task: the
-// directories of its role and of the roles that included that role
-// (innermost first), then the directory of the task's file. Without a
-// task (play keywords) it is the play's directory.
+// searchPath is Ansible's ansible_search_path for the lookup's task (see
+// taskSearchPath). Without a task (play keywords) it is the play's
+// directory.
 func (lc *lookupCtx) searchPath() []string {
 	t := lc.task()
 	if t == nil {
 		return []string{lc.basedir()}
 	}
+	// the play's directory last, as ansible_search_path has it (a role
+	// imported by a play finds the play's files)
+	return appendNew(taskSearchPath(t), lc.basedir())
+}
+
+// taskSearchPath is where a task's files are looked for: the directories
+// of its role and of the roles it runs for (nearest first), then the
+// directory of the task's file.
+func taskSearchPath(t *Task) []string {
 	var out []string
-	add := func(d string) {
-		if d != "" && !contains(out, d) {
-			out = append(out, d)
-		}
+	for _, r := range taskRoles(t) {
+		out = appendNew(out, r.Path)
 	}
-	var importers []string // directories of the import_role tasks, innermost first
-	for x := t; x != nil; {
-		if x.Role != nil {
-			add(x.Role.Path)
-			if x.Role.from != nil && !contains(importers, x.Role.from.Dir) {
-				importers = append(importers, x.Role.from.Dir)
-			}
-			if x.Role.from != nil && x.Parent == nil {
-				x = x.Role.from
-				continue
-			}
-		}
-		x = x.Parent
+	return appendNew(out, t.Dir)
+}
+
+// appendNew appends d to list unless it is empty or there already.
+func appendNew(list []string, d string) []string {
+	if d == "" || contains(list, d) {
+		return list
 	}
-	dir := t.Dir
-	if dir == "" {
-		dir = lc.basedir()
-	}
-	add(dir)
-	for _, d := range importers {
-		add(d)
-	}
-	return out
+	return append(list, d)
 }
 
 // findInSearchPath is Ansible's find_file_in_search_path: source (a file

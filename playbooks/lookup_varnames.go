@@ -55,7 +55,7 @@ func (lc *lookupCtx) variableNames() []string {
 			}
 		}
 	}
-	for _, r := range append(append([]*Role{}, s.ps.play.Roles...), s.ps.play.ImportedRoles...) {
+	for _, r := range s.ps.play.Roles {
 		add(sortedKeys(r.Defaults)...)
 	}
 	add(sortedKeys(s.inv())...)
@@ -66,7 +66,7 @@ func (lc *lookupCtx) variableNames() []string {
 	s.h.mu.RUnlock()
 	add(facts...)
 	add(sortedKeys(s.ps.play.Vars)...)
-	for _, r := range append(append([]*Role{}, s.ps.play.Roles...), s.ps.play.ImportedRoles...) {
+	for _, r := range s.ps.play.Roles {
 		add(sortedKeys(r.Vars)...)
 	}
 	for t := s.task; t != nil; t = t.Parent {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -57,6 +56,18 @@ func (ps *playState) loopControl(t *Task, s *scope) (loopControl, error) {
 	return lc, nil
 }
 
+// loopError is the outcome of a loop whose items could not be computed:
+// as Ansible does, an undefined variable in the loop skips the task when
+// its condition, evaluated without an item, is false.
+func (ps *playState) loopError(t *Task, s *scope, err error) itemOutcome {
+	if jinja.IsUndefined(err) {
+		if ok, cond, werr := ps.evalWhen(t, s); werr == nil && !ok {
+			return skipItem(cond)
+		}
+	}
+	return failItem(err.Error())
+}
+
 // loop runs the task once per loop item and aggregates the results the way
 // Ansible registers them (results, msg, changed, failed, skipped).
 func (ps *playState) loop(ctx context.Context, t *Task, hr *hostRun, s *scope, o *outcome) itemOutcome {
@@ -66,14 +77,7 @@ func (ps *playState) loop(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 	}
 	items, err := ps.loopItems(t, s)
 	if err != nil {
-		// as Ansible: a loop over something undefined is skipped when the
-		// task's conditions, evaluated without an item, are false
-		if jinja.IsUndefined(err) {
-			if ok, cond, werr := ps.evalWhen(t, s); werr == nil && !ok {
-				return skipItem(cond)
-			}
-		}
-		return failItem(err.Error())
+		return ps.loopError(t, s, err)
 	}
 	if len(items) == 0 {
 		return itemOutcome{status: statusSkipped, result: map[string]any{"changed": false, "skipped": true,
@@ -89,6 +93,7 @@ func (ps *playState) loop(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 		if len(carry) > 0 {
 			is = is.withOver(carry)
 		}
+		included := len(o.includes)
 		it := ps.loopItem(ctx, t, hr, is, o)
 		if f, ok := it.result["ansible_facts"].(map[string]any); ok && t.Action != "debug" {
 			for k, v := range f {
@@ -105,6 +110,9 @@ func (ps *playState) loop(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 			it.result["ansible_loop"] = is.loop["ansible_loop"]
 		}
 		it.label = ps.itemLabel(lc, is, item)
+		if len(o.includes) > included {
+			o.includes[len(o.includes)-1].label = it.label
+		}
 		o.items = append(o.items, it)
 		results = append(results, it.result)
 		if it.status == statusUnreachable {
@@ -305,64 +313,4 @@ func loopSubdir(t *Task) string {
 		}
 	}
 	return "files"
-}
-
-// runIncludes runs the task files include_tasks asked for, grouping hosts
-// that include the same file with the same variables.
-func (ps *playState) runIncludes(ctx context.Context, t *Task, hosts []*hostRun, outcomes []*outcome) {
-	if t.Action != "include_tasks" {
-		return
-	}
-	type group struct {
-		inc   include
-		hosts []*hostRun
-	}
-	var groups []*group
-	index := map[string]*group{}
-	for i, hr := range hosts {
-		if !hr.active() {
-			continue
-		}
-		for _, inc := range outcomes[i].includes {
-			key := inc.path + "\x00" + tasks.PyRepr(inc.vars)
-			g, ok := index[key]
-			if !ok {
-				g = &group{inc: inc}
-				index[key] = g
-				groups = append(groups, g)
-			}
-			g.hosts = append(g.hosts, hr)
-		}
-	}
-	for _, g := range groups {
-		wrapper := &Task{IsBlock: true, Parent: t.Parent, Play: t.Play, Role: t.Role, Dir: filepath.Dir(g.inc.path),
-			Kw: map[string]any{"vars": includeVars(t, g.inc.vars)}, Handler: t.Handler}
-		loaded, err := ps.run.loader.TaskFile(g.inc.path, &taskCtx{play: t.Play, role: t.Role, parent: wrapper,
-			dir: filepath.Dir(g.inc.path), handler: t.Handler}, nil, nil)
-		if err != nil {
-			ps.run.out.Warn(err.Error())
-			for _, hr := range g.hosts {
-				hr.failed = true
-				ps.run.stats.add(hr.h.name, func(s *HostStats) { s.Failed++ })
-			}
-			continue
-		}
-		wrapper.Block = loaded
-		ps.runBlock(ctx, wrapper, g.hosts)
-	}
-}
-
-// includeVars are the variables an include passes to its tasks: the
-// include's own vars and the loop item.
-func includeVars(t *Task, loop map[string]any) map[string]any {
-	out := map[string]any{}
-	if m, ok := t.Kw["vars"].(map[string]any); ok {
-		for k, v := range m {
-			out[k] = v
-		}
-	}
-	for k, v := range loop {
-		out[k] = v
-	}
-	return out
 }

@@ -43,15 +43,19 @@ type Play struct {
 	Serial            any // number, percent string, or list of them
 	MaxFailPercentage any
 	Strategy          string
-	ForceHandlers     bool
+	ForceHandlers     *bool // nil: as the run says (--force-handlers)
 	Order             string
 
 	PreTasks, Tasks, PostTasks, Handlers []*Task
-	Roles                                []*Role
-	// ImportedRoles are roles brought in by import_role/include_role tasks:
-	// their tasks are in those tasks' blocks; their handlers and variables
-	// belong to the play.
-	ImportedRoles []*Role
+	// Roles are the play's roles as role_names lists them: each entry of
+	// roles: (a repeated entry once per mention) and each import_role, in
+	// load order. Their variables are visible to the whole play.
+	Roles []*Role
+	// RoleBlocks are the tasks of roles:, one block per entry, each holding
+	// its dependencies' blocks before its own tasks.
+	RoleBlocks []*Task
+
+	roleCache map[string]*Role // roles loaded for this play, by roleKey
 
 	// Kw are the keywords inherited by tasks: become*, remote_user,
 	// connection, environment, tags, when (from import_playbook),
@@ -105,8 +109,11 @@ type Task struct {
 
 	Register string
 	Notify   []string
-	Listen   []string // handlers only
-	Handler  bool
+	// notifyWhole is set when notify: is one string: a template there may
+	// give a list of names.
+	notifyWhole bool
+	Listen      []string // handlers only
+	Handler     bool
 
 	// Kw are the remaining keywords as written (when, changed_when,
 	// failed_when, until, retries, delay, ignore_errors, tags, become*,
@@ -118,24 +125,47 @@ type Task struct {
 	Play   *Play
 	Role   *Role
 	Dir    string // directory of the file the task is in
-	// Import is the file an expanded import_tasks block came from.
+	// Import is the file an expanded import_tasks block came from, or the
+	// directory of the role a role block runs.
 	Import string
+	// RoleBlock marks the block that runs one mention of a role (its
+	// dependencies' blocks, then its tasks); the role is complete for a
+	// host when it ends.
+	RoleBlock bool
+	// includedBy is the include_tasks/include_role task a block of
+	// included tasks stands for (its position among its siblings).
+	includedBy *Task
 	// ID numbers tasks of a run, in load order.
 	ID int
 }
 
-// Role is a role applied by a play's roles: section.
+// Role is a role loaded for a play: by roles:, a dependency in
+// meta/main.yml, import_role or include_role. One Role stands for every
+// mention with the same name, parameters, keywords and entry files, as
+// Ansible's role cache does; each mention runs it again only when it allows
+// duplicates.
 type Role struct {
 	Name     string
 	Path     string // the role's directory
 	Pos      Pos
-	Params   map[string]any // role parameters (vars given in roles:)
-	Defaults map[string]any // defaults/main.yml
-	Vars     map[string]any // vars/main.yml
-	Tasks    []*Task
-	Handlers []*Task
-	Kw       map[string]any // when, tags, become ... given in roles:
-	from     *Task          // the import_role/include_role task, nil for roles:
+	Params   map[string]any // role parameters (keys of the entry that are no keyword)
+	Vars     map[string]any // vars/main.yml (or vars_from)
+	Defaults map[string]any // defaults/main.yml (or defaults_from)
+	// EntryVars are the vars: of the roles: entry or of the include_role
+	// task; they rank with the role's vars.
+	EntryVars map[string]any
+	Deps      []*Role // meta/main.yml dependencies, in order
+	// AllowDuplicates lets the role run again where it is mentioned again
+	// (meta/main.yml allow_duplicates; include_role/import_role default to
+	// true).
+	AllowDuplicates bool
+	Handlers        []*Task
+	Kw              map[string]any // when, tags, become ... given with the role
+	// ArgSpecs are the meta/argument_specs.yml entry points (or
+	// meta/main.yml argument_specs), by name.
+	ArgSpecs map[string]any
+
+	files roleFiles
 }
 
 // DisplayName is the task's name as output shows it: its name, or the module
@@ -150,17 +180,6 @@ func (t *Task) DisplayName() string {
 	return t.Action
 }
 
-// notifies are the handlers the task notifies: its own notify, or that of
-// the nearest enclosing block that has one.
-func (t *Task) notifies() []string {
-	for x := t; x != nil; x = x.Parent {
-		if len(x.Notify) > 0 {
-			return x.Notify
-		}
-	}
-	return nil
-}
-
 // kw returns a keyword of the task, of its enclosing blocks, role or play
 // (the nearest wins) and whether it was set anywhere.
 func (t *Task) kw(name string) (any, bool) {
@@ -168,15 +187,22 @@ func (t *Task) kw(name string) (any, bool) {
 		if v, ok := x.Kw[name]; ok {
 			return v, true
 		}
-		if x.Parent == nil && x.Role != nil {
-			if v, ok := x.Role.Kw[name]; ok {
-				return v, true
-			}
-		}
 	}
 	if t.Play != nil {
 		v, ok := t.Play.Kw[name]
 		return v, ok
+	}
+	return nil, false
+}
+
+// notify is the task's notify:, or that of the nearest enclosing import
+// or block that has one (an import_tasks with notify: notifies for each of
+// its tasks).
+func (t *Task) notify() ([]string, bool) {
+	for x := t; x != nil; x = x.Parent {
+		if len(x.Notify) > 0 {
+			return x.Notify, x.notifyWhole
+		}
 	}
 	return nil, false
 }
@@ -188,11 +214,6 @@ func (t *Task) chain(name string) []any {
 	for x := t; x != nil; x = x.Parent {
 		if v, ok := x.Kw[name]; ok {
 			rev = append(rev, v)
-		}
-		if x.Parent == nil && x.Role != nil {
-			if v, ok := x.Role.Kw[name]; ok {
-				rev = append(rev, v)
-			}
 		}
 	}
 	if t.Play != nil {

@@ -16,7 +16,8 @@ import (
 // or ansible.builtin. name. group/NAME entries hold the defaults of an
 // action group; no module drover has belongs to one, so they never apply.
 // The task's own arguments override the defaults (see taskArgs).
-func moduleDefaults(t *Task) map[string]any {
+// spec resolves a module name of module_defaults.
+func moduleDefaults(t *Task, spec func(name string) *tasks.Spec) map[string]any {
 	if t.Spec == nil {
 		return nil
 	}
@@ -25,7 +26,7 @@ func moduleDefaults(t *Task) map[string]any {
 		for _, d := range asList(v) {
 			m, _ := d.(map[string]any)
 			for k, args := range m {
-				if spec, ok := tasks.Lookup(k); ok && spec == t.Spec {
+				if s := spec(k); s != nil && s == t.Spec {
 					out, _ = args.(map[string]any)
 				}
 			}
@@ -37,7 +38,7 @@ func moduleDefaults(t *Task) map[string]any {
 // checkModuleDefaults checks a module_defaults value when the playbook
 // loads: a mapping (or a list of mappings) from module names or group/NAME
 // to mappings of arguments, each argument known to the module.
-func checkModuleDefaults(f *yamlx.File, n *yaml.Node, v any) error {
+func (l *Loader) checkModuleDefaults(f *yamlx.File, n *yaml.Node, v any) error {
 	for _, d := range asList(v) {
 		m, ok := d.(map[string]any)
 		if !ok {
@@ -51,9 +52,12 @@ func checkModuleDefaults(f *yamlx.File, n *yaml.Node, v any) error {
 				}
 				continue
 			}
-			spec, ok := tasks.Lookup(k)
-			if !ok {
-				return f.Errorf(kn, "Could not resolve action %s in module_defaults%s", k, suggestModule(k))
+			spec := l.specFor(k)
+			if spec == nil && l.modules.IsCollectionAction(k) {
+				continue // a collection's action plugin: its arguments are its own
+			}
+			if spec == nil {
+				return f.Errorf(kn, "Could not resolve action %s in module_defaults%s", k, l.suggestModule(k))
 			}
 			a, ok := args.(map[string]any)
 			if args != nil && !ok {
@@ -72,8 +76,8 @@ func checkModuleDefaults(f *yamlx.File, n *yaml.Node, v any) error {
 }
 
 // suggestModule is a " (did you mean …?)" for a misspelled module name.
-func suggestModule(name string) string {
-	if s, ok := closest(name, tasks.Names()); ok {
+func (l *Loader) suggestModule(name string) string {
+	if s := l.modules.Suggest(name); s != "" {
 		return " (did you mean \"" + s + "\"?)"
 	}
 	return ""

@@ -26,11 +26,19 @@ type ConnectReporter interface {
 	Connected(host string, vars map[string]any, took time.Duration, err error)
 }
 
-// PlayInfo describes a play starting.
+// PlaybookReporter is implemented by outputs that show each playbook
+// starting (Ansible's -vv output): PlaybookStart is called before its
+// first play.
+type PlaybookReporter interface {
+	PlaybookStart(path string, plays int)
+}
+
+// PlayInfo describes a play starting; Check is its check mode.
 type PlayInfo struct {
 	Name  string
 	Hosts []string
 	Pos   Pos
+	Check bool
 }
 
 // TaskInfo describes a task starting on Hosts hosts.
@@ -41,7 +49,11 @@ type TaskInfo struct {
 	Pos     Pos
 	Handler bool
 	Hosts   int
-	start   time.Time
+	// HostNames are the hosts the task runs on.
+	HostNames []string
+	// Check is the task's check mode (on its first host).
+	Check bool
+	start time.Time
 }
 
 // HostResult is one host's result of a task. Result is the registered
@@ -53,7 +65,10 @@ type HostResult struct {
 	Delegated string
 	Result    map[string]any
 	Items     []ItemResult
-	Included  []string
+	// Included are the files an include_tasks included, with the label of
+	// the loop item that included each ("" outside a loop).
+	Included       []string
+	IncludedLabels []string
 }
 
 // ItemResult is one loop item's result.
@@ -224,5 +239,6 @@ func maskResult(redact func(string) string, r *HostResult) *HostResult {
 		m.Items = append(m.Items, ItemResult{Label: redact(it.Label), Status: it.Status, Result: res})
 	}
 	m.Included = maskValue(redact, r.Included).([]string)
+	m.IncludedLabels = maskValue(redact, r.IncludedLabels).([]string)
 	return &m
 }

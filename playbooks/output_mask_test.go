@@ -55,7 +55,7 @@ func TestOutputsMaskEncodedSecrets(t *testing.T) {
 }
 
 func newMaskedText(w *bytes.Buffer, verbosity int, mask func(string) string) *TextOutput {
-	o := NewTextOutput(&ui.Printer{Out: w, Err: w}, verbosity, true)
+	o := NewTextOutput(&ui.Printer{Out: w, Err: w}, verbosity)
 	o.Redact = mask
 	return o
 }

@@ -21,9 +21,11 @@ import (
 type TextOutput struct {
 	p         *ui.Printer
 	verbosity int
-	diff      bool
 	// Redact masks secrets in everything printed; nil prints as is.
 	Redact func(string) string
+	// PerHostRecap prints one recap line per host, Ansible's, instead of
+	// hosts folded by identical counters.
+	PerHostRecap bool
 
 	mu    sync.Mutex
 	open  map[*TaskInfo]*taskRun
@@ -37,9 +39,10 @@ type taskRun struct {
 	prog    *ui.Progress
 }
 
-// NewTextOutput prints through p.
-func NewTextOutput(p *ui.Printer, verbosity int, diff bool) *TextOutput {
-	return &TextOutput{p: p, verbosity: verbosity, diff: diff, open: map[*TaskInfo]*taskRun{}, start: time.Now()}
+// NewTextOutput prints through p. A result's diff is shown whenever it has
+// one (diff mode, from -D or the task's diff keyword).
+func NewTextOutput(p *ui.Printer, verbosity int) *TextOutput {
+	return &TextOutput{p: p, verbosity: verbosity, open: map[*TaskInfo]*taskRun{}, start: time.Now()}
 }
 
 func (o *TextOutput) show(s string) string {
@@ -59,6 +62,9 @@ func (o *TextOutput) PlayStart(pl *PlayInfo) {
 	n := len(pl.Hosts)
 	o.println("")
 	o.println(o.p.Paint(ui.Bold, head) + o.p.Paint(ui.Dim, fmt.Sprintf(" · %d host%s", n, plural(n))))
+	if n == 0 {
+		fmt.Fprintln(o.p.Err, o.p.Paint(ui.Yellow, "[WARNING]: no hosts matched (or all of them failed in an earlier play): skipping the play"))
+	}
 }
 
 func plural(n int) string {
@@ -75,7 +81,7 @@ func (o *TextOutput) TaskStart(t *TaskInfo) {
 	t.start = time.Now()
 	tr := &taskRun{info: t}
 	if o.p.Live {
-		tr.prog = o.p.NewProgress(o.show(taskTitle(t)), t.Hosts)
+		tr.prog = o.p.NewProgress(o.show(taskTitle(t)), t.HostNames)
 	}
 	o.open[t] = tr
 	o.tasks++
@@ -98,7 +104,7 @@ func (o *TextOutput) HostDone(t *TaskInfo, r *HostResult) {
 	}
 	tr.results = append(tr.results, r)
 	if tr.prog != nil {
-		tr.prog.Add(uiStatus(r.Status))
+		tr.prog.Done(r.Host, uiStatus(r.Status))
 	}
 }
 
@@ -246,17 +252,20 @@ func (o *TextOutput) describe(t *TaskInfo, r *HostResult) *line {
 	case r.Result["censored"] != nil:
 		parts = append(parts, fmt.Sprint(r.Result["censored"]))
 	case o.verbosity > 0 && r.Status != statusSkipped:
-		parts = append(parts, toYAML(verboseResult(maskResult(o.Redact, r).Result)))
+		parts = append(parts, ui.Escape(toYAML(verboseResult(maskResult(o.Redact, r).Result))))
 	case r.Status == statusFailed || r.Status == statusUnreachable:
-		parts = append(parts, failureDetail(maskResult(o.Redact, r)))
+		parts = append(parts, ui.Escape(failureDetail(maskResult(o.Redact, r))))
 	case (t.Action == "debug" || t.Action == "assert") && r.Status == statusOK:
-		parts = append(parts, toYAML(debugShown(maskResult(o.Redact, r).Result)))
+		parts = append(parts, ui.Escape(toYAML(debugShown(maskResult(o.Redact, r).Result))))
 	}
-	if o.diff {
+	if r.Result["diff"] != nil {
 		parts = append(parts, o.diffText(r.Result))
 	}
 	for _, w := range asList(r.Result["warnings"]) {
-		parts = append(parts, o.p.Paint(ui.Yellow, "[WARNING]: "+fmt.Sprint(w)))
+		parts = append(parts, o.p.Paint(ui.Yellow, "[WARNING]: "+ui.Escape(fmt.Sprint(w))))
+	}
+	for _, d := range asList(r.Result["deprecations"]) {
+		parts = append(parts, o.p.Paint(ui.Yellow, "[DEPRECATION WARNING]: "+deprecationText(d)))
 	}
 	l.detail = strings.TrimRight(strings.Join(nonEmpty(parts), "\n"), "\n")
 	return l
@@ -270,6 +279,34 @@ func nonEmpty(l []string) []string {
 		}
 	}
 	return out
+}
+
+// deprecationText words one deprecation a module returned (msg, version,
+// date, collection_name) as Ansible displays it.
+func deprecationText(d any) string {
+	m, ok := d.(map[string]any)
+	if !ok {
+		return fmt.Sprint(d)
+	}
+	msg := strings.TrimSpace(fmt.Sprint(m["msg"]))
+	if msg != "" && !strings.ContainsAny(msg[len(msg)-1:], "!?.") {
+		msg += "."
+	}
+	parts := []string{msg, "This feature will be removed"}
+	if c, _ := m["collection_name"].(string); c != "" {
+		parts = append(parts, "from "+c)
+	}
+	date, _ := m["date"].(string)
+	version, _ := m["version"].(string)
+	switch {
+	case date != "":
+		parts = append(parts, "in a release after "+date+".")
+	case version != "":
+		parts = append(parts, "in version "+version+".")
+	default:
+		parts = append(parts, "in a future release.")
+	}
+	return strings.Join(parts, " ")
 }
 
 // verboseResult hides the keys -v output needs not repeat.
@@ -325,12 +362,15 @@ func failureDetail(r *HostResult) string {
 
 func failureText(res map[string]any) string {
 	var b strings.Builder
-	if m, ok := res["msg"]; ok && m != "" {
-		s, isStr := m.(string)
-		if !isStr {
-			s = strings.TrimRight(toYAML(m), "\n")
+	for _, k := range []string{"msg", "message", "reason"} { // include_vars says message, a failed include reason
+		if m, ok := res[k]; ok && m != "" {
+			s, isStr := m.(string)
+			if !isStr {
+				s = strings.TrimRight(toYAML(m), "\n")
+			}
+			b.WriteString(s + "\n")
+			break
 		}
-		b.WriteString(s + "\n")
 	}
 	if c, ok := res["censored"]; ok {
 		b.WriteString(fmt.Sprint(c) + "\n")
@@ -423,6 +463,19 @@ func (o *TextOutput) Recap(s *Stats) {
 		o.println(o.p.Paint(ui.Red, "interrupted: the recap counts what finished"))
 	}
 	o.println(o.p.Paint(ui.Bold, "PLAY RECAP"))
+	if o.PerHostRecap {
+		for _, h := range sortedHosts(s) {
+			o.println(AnsibleRecapLine(h, s.Host(h), o.p.Colour))
+		}
+	} else {
+		o.foldedRecap(s)
+	}
+	o.println(o.p.Paint(ui.Dim, fmt.Sprintf("%d host%s · %d task%s · %s", len(s.Hosts()), plural(len(s.Hosts())),
+		o.tasks, plural(o.tasks), time.Since(o.start).Round(time.Millisecond))))
+}
+
+// foldedRecap prints the recap's hosts folded by identical counters.
+func (o *TextOutput) foldedRecap(s *Stats) {
 	type group struct {
 		st    HostStats
 		hosts []string
@@ -448,8 +501,6 @@ func (o *TextOutput) Recap(s *Stats) {
 	for i, g := range groups {
 		o.println(o.recapLine(names[i], width, g.st))
 	}
-	o.println(o.p.Paint(ui.Dim, fmt.Sprintf("%d host%s · %d task%s · %s", len(s.Hosts()), plural(len(s.Hosts())),
-		o.tasks, plural(o.tasks), time.Since(o.start).Round(time.Millisecond))))
 }
 
 func (o *TextOutput) recapLine(name string, width int, st HostStats) string {

@@ -78,6 +78,12 @@ func (ps *playState) magic(name string) (any, bool) {
 		return r.opts.Forks, true
 	case "playbook_dir":
 		return ps.play.Dir, true
+	case "role_names", "ansible_play_role_names":
+		return ps.playRoleNames(), true
+	case "ansible_role_names":
+		return ps.allRoleNames(), true
+	case "ansible_dependent_role_names":
+		return ps.dependentRoleNames(), true
 	case "omit":
 		return r.omit, true
 	case "ansible_run_tags":
@@ -198,12 +204,18 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 	if err != nil {
 		return err
 	}
-	r.out.PlayStart(&PlayInfo{Name: name, Hosts: hosts, Pos: p.Pos})
+	check := r.opts.Check
+	if v, ok := p.Kw["check_mode"]; ok {
+		check, _ = tasks.ToBool(v)
+	}
+	r.out.PlayStart(&PlayInfo{Name: name, Hosts: hosts, Pos: p.Pos, Check: check})
 	if len(hosts) == 0 {
-		r.out.Warn("no hosts matched (or all of them failed in an earlier play): skipping the play")
 		return nil
 	}
 	if err := r.playbookVars(p, hosts); err != nil {
+		return err
+	}
+	if err := ps0.readVarsFiles(hosts); err != nil {
 		return err
 	}
 	r.warnReserved(p)
@@ -220,7 +232,7 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 		if ctx.Err() != nil || r.stopAll || r.playEnded {
 			break
 		}
-		ps := &playState{run: r, play: p, allHosts: hosts, prompted: ps0.prompted, varsFiles: map[string][]map[string]any{},
+		ps := &playState{run: r, play: p, allHosts: hosts, prompted: ps0.prompted, varsFiles: ps0.varsFiles,
 			strategy: strategy}
 		for _, name := range b {
 			ps.batch = append(ps.batch, &hostRun{h: r.host(name), notified: map[*Task]bool{}})
@@ -239,7 +251,7 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 func (r *run) warnReserved(p *Play) {
 	seen := map[string]bool{}
 	layers := []map[string]any{r.extraVars, p.Vars}
-	for _, role := range append(append([]*Role{}, p.Roles...), p.ImportedRoles...) {
+	for _, role := range p.Roles {
 		layers = append(layers, role.Defaults, role.Vars)
 	}
 	var names []string
@@ -388,7 +400,7 @@ func (ps *playState) runBatch(ctx context.Context) {
 	if ps.gatherFacts(ctx) {
 		ps.runFacts(ctx)
 	}
-	sections := [][]*Task{ps.play.PreTasks, append(ps.roleTasks(), ps.play.Tasks...), ps.play.PostTasks}
+	sections := [][]*Task{ps.play.PreTasks, append(append([]*Task{}, ps.play.RoleBlocks...), ps.play.Tasks...), ps.play.PostTasks}
 	for _, list := range sections {
 		if ps.stopped(ctx) {
 			break
@@ -513,44 +525,51 @@ func (ps *playState) factHosts() []*hostRun {
 	return out
 }
 
-// roleTasks are the tasks of the play's roles, in order.
-func (ps *playState) roleTasks() []*Task {
-	var out []*Task
-	for _, r := range ps.play.Roles {
-		out = append(out, r.Tasks...)
-	}
-	return out
-}
-
-// collectHandlers flattens the play's handlers (role handlers first, then
-// the play's), expanding imported handler files.
+// collectHandlers lists the play's handlers: those of its roles (each
+// role's dependencies first), then the play's.
 func (ps *playState) collectHandlers() {
 	var out []*Task
-	var walk func(list []*Task)
-	walk = func(list []*Task) {
-		for _, t := range list {
-			if t.IsBlock {
-				walk(t.Block)
-				walk(t.Rescue)
-				walk(t.Always)
-				continue
-			}
-			out = append(out, t)
+	seen := map[*Role]bool{}
+	var add func(r *Role)
+	add = func(r *Role) {
+		if seen[r] {
+			return
 		}
+		seen[r] = true
+		for _, d := range r.Deps {
+			add(d)
+		}
+		out = append(out, flatTasks(r.Handlers)...)
 	}
-	seen := map[string]bool{}
-	for _, r := range append(append([]*Role{}, ps.play.Roles...), ps.play.ImportedRoles...) {
-		key := r.Path
-		if r.from != nil {
-			key += fmt.Sprint("\x00", r.from.ID)
-		}
-		if !seen[key] { // a role listed twice in roles: has its handlers once
-			seen[key] = true
-			walk(r.Handlers)
-		}
+	for _, r := range ps.play.Roles {
+		add(r)
 	}
-	walk(ps.play.Handlers)
+	out = append(out, flatTasks(ps.play.Handlers)...)
 	ps.handlers = out
+}
+
+// roleHandlerTasks are the handlers of a role and its dependencies.
+func roleHandlerTasks(r *Role) []*Task {
+	var out []*Task
+	for _, d := range r.Deps {
+		out = append(out, roleHandlerTasks(d)...)
+	}
+	return append(out, flatTasks(r.Handlers)...)
+}
+
+// flatTasks lists the tasks of a list, blocks expanded.
+func flatTasks(list []*Task) []*Task {
+	var out []*Task
+	for _, t := range list {
+		if t.IsBlock {
+			out = append(out, flatTasks(t.Block)...)
+			out = append(out, flatTasks(t.Rescue)...)
+			out = append(out, flatTasks(t.Always)...)
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 // flushHandlers runs the notified handlers, in the order they are defined,
@@ -577,21 +596,84 @@ func (ps *playState) flushHandlers(ctx context.Context, hosts []*hostRun) {
 	}
 }
 
-func (ps *playState) forceHandlers() bool { return ps.play.ForceHandlers || ps.run.opts.ForceHandlers }
+// forceHandlers is the play's force_handlers, or the run's when the play
+// does not say.
+func (ps *playState) forceHandlers() bool {
+	if ps.play.ForceHandlers != nil {
+		return *ps.play.ForceHandlers
+	}
+	return ps.run.opts.ForceHandlers
+}
 
-// notify records that hr notified name (a handler's name or a listen
-// topic).
+// notify records that hr notified name: a handler of that name (a role's
+// handler also answers to "ROLE : NAME") and every handler listening to
+// it. Of handlers with the same name, as Ansible searches its handler
+// blocks (the play's handlers, each role's) from the last block, the first
+// of the last block that has one wins.
 func (ps *playState) notify(hr *hostRun, name string) bool {
 	found := false
 	hr.mu.Lock()
 	defer hr.mu.Unlock()
-	for _, h := range ps.handlers {
-		if h.Name == name || contains(h.Listen, name) || (h.Role != nil && h.Role.Name+" : "+h.Name == name) {
+	ps.mu.Lock()
+	handlers := ps.handlers
+	ps.mu.Unlock()
+	if h := ps.handlerByName(hr, handlers, name); h != nil {
+		hr.notified[h] = true
+		found = true
+	}
+	for _, h := range handlers {
+		if contains(h.Listen, name) {
 			hr.notified[h] = true
 			found = true
 		}
 	}
 	return found
+}
+
+// handlerByName finds the handler a notify by name reaches; a handler's
+// name may be a template.
+func (ps *playState) handlerByName(hr *hostRun, handlers []*Task, name string) *Task {
+	end := len(handlers)
+	for end > 0 {
+		g := handlerGroup(handlers[end-1])
+		start := end - 1
+		for start > 0 && handlerGroup(handlers[start-1]) == g {
+			start--
+		}
+		for _, h := range handlers[start:end] {
+			n := ps.handlerName(hr, h)
+			if n == name || (h.Role != nil && (h.Role.Name+" : "+n == name || h.Role.shortName()+" : "+n == name)) {
+				return h
+			}
+		}
+		end = start
+	}
+	return nil
+}
+
+// handlerName is a handler's name, templated; a name whose variables are
+// undefined matches nothing.
+func (ps *playState) handlerName(hr *hostRun, h *Task) string {
+	if !strings.Contains(h.Name, "{{") {
+		return h.Name
+	}
+	v, err := ps.run.env.Template(h.Name, ps.scope(hr, h))
+	if err != nil {
+		return ""
+	}
+	s, _ := tasks.ToStr(jinja.ToPlain(v))
+	return s
+}
+
+// handlerGroup is the block of handlers h was loaded in: its role's
+// handler block, or nil for the play's handlers.
+func handlerGroup(h *Task) *Task {
+	for x := h; x != nil; x = x.Parent {
+		if x.RoleBlock {
+			return x
+		}
+	}
+	return nil
 }
 
 // varsFile looks name up in the play's vars_files for host.
@@ -603,7 +685,10 @@ func (ps *playState) varsFile(host, name string) (any, bool) {
 	files, ok := ps.varsFiles[host]
 	ps.mu.Unlock()
 	if !ok {
-		files = ps.loadVarsFiles(host)
+		var err error
+		if files, err = ps.loadVarsFiles(host); err != nil {
+			ps.run.out.Warn(err.Error())
+		}
 	}
 	for i := len(files) - 1; i >= 0; i-- {
 		if v, ok := files[i][name]; ok {
@@ -613,9 +698,24 @@ func (ps *playState) varsFile(host, name string) (any, bool) {
 	return nil, false
 }
 
+// readVarsFiles reads the play's vars_files for each of its hosts (each
+// batch then finds them read), so that a file that is missing or cannot
+// be read or decrypted stops the run before the play's first task.
+func (ps *playState) readVarsFiles(hosts []string) error {
+	for _, h := range hosts {
+		if _, err := ps.loadVarsFiles(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // loadVarsFiles reads the vars_files of the play for one host (names may be
-// templates); a list entry takes its first existing file.
-func (ps *playState) loadVarsFiles(host string) []map[string]any {
+// templates); a list entry takes its first existing file. A name whose
+// template fails (a variable not defined yet) is skipped with a warning,
+// as Ansible skips it; a file that is missing (every one of a list's) or
+// cannot be read is an error.
+func (ps *playState) loadVarsFiles(host string) ([]map[string]any, error) {
 	ps.mu.Lock()
 	ps.varsFiles[host] = nil // guards against recursion through templated names
 	ps.mu.Unlock()
@@ -626,29 +726,42 @@ func (ps *playState) loadVarsFiles(host string) []map[string]any {
 	vars = append(vars, lookupMarker{ps})
 	var out []map[string]any
 	for _, entry := range ps.play.VarsFiles {
-		for _, cand := range asList(entry) {
-			name, err := ps.run.env.Template(fmt.Sprint(cand), vars)
-			if err != nil {
-				ps.run.out.Warn(fmt.Sprintf("vars_files %v: %v", cand, err))
-				break
-			}
-			p := resolveRelative(ps.play.Dir, fmt.Sprint(jinja.ToPlain(name)))
-			m, err := ps.run.readVars(p)
-			if err != nil {
-				if _, many := entry.([]any); many && !fileExists(p) {
-					continue
-				}
-				ps.run.out.Warn(err.Error())
-				break
-			}
+		m, err := ps.varsFileEntry(entry, vars)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ps.play.Pos, err)
+		}
+		if m != nil {
 			out = append(out, m)
-			break
 		}
 	}
 	ps.mu.Lock()
 	ps.varsFiles[host] = out
 	ps.mu.Unlock()
-	return out
+	return out, nil
+}
+
+// varsFileEntry reads one vars_files entry: a file, or the first existing
+// file of a list of alternatives.
+func (ps *playState) varsFileEntry(entry any, vars jinja.Vars) (map[string]any, error) {
+	var tried []string
+	for _, cand := range asList(entry) {
+		name, err := ps.run.env.Template(fmt.Sprint(cand), vars)
+		if err != nil {
+			ps.run.out.Warn(fmt.Sprintf("vars_files %v: %v", cand, err))
+			return nil, nil
+		}
+		p := resolveRelative(ps.play.Dir, fmt.Sprint(jinja.ToPlain(name)))
+		if !fileExists(p) {
+			tried = append(tried, p)
+			continue
+		}
+		m, err := ps.run.readVars(p)
+		if err != nil {
+			return nil, fmt.Errorf("vars_files: %w", err)
+		}
+		return m, nil
+	}
+	return nil, fmt.Errorf("vars file %v was not found (looked for %s)", entry, strings.Join(tried, ", "))
 }
 
 // readVars reads a YAML/JSON variables file on the controller, its
@@ -687,17 +800,15 @@ func (r *run) loadFileWith(path string, opts yamlx.Options) (any, error) {
 }
 
 // findFile locates a controller file for a task: absolute, or in kind/
-// beside the task's file, role and playbook, then beside them.
+// of the task's role and the roles it runs for, beside the task's file and
+// playbook, then beside them.
 func findFile(t *Task, kind, name string) (string, error) {
 	if filepath.IsAbs(name) {
 		return name, nil
 	}
 	var dirs []string
-	for x := t; x != nil; x = x.Parent {
-		if x.Role != nil {
-			dirs = append(dirs, x.Role.Path)
-			break
-		}
+	for _, r := range taskRoles(t) { // the task's role, then the roles it runs for
+		dirs = append(dirs, r.Path)
 	}
 	dirs = append(dirs, filepath.Dir(t.Dir), t.Dir)
 	if t.Play != nil {

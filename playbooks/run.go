@@ -42,6 +42,7 @@ type Options struct {
 	// Prompt.
 	Step           bool
 	RemoteUser     string // -u
+	Connection     string // -c: the connection of hosts whose variables and play name none
 	Become         bool   // -b
 	BecomeUser     string
 	BecomeMethod   string
@@ -209,6 +210,10 @@ type run struct {
 	extraVars map[string]any
 	sem       chan struct{}
 	workers   *workers // goroutines that run tasks on hosts
+	roles     roleRuns
+	// session is what modules keep for the run (tasks.Session), ended
+	// before the connections close.
+	session *tasks.Session
 
 	mu        sync.Mutex
 	hosts     map[string]*hostState
@@ -216,6 +221,7 @@ type run struct {
 	failed    map[string]bool // failed or unreachable in an earlier play
 	started   bool            // --start-at-task reached
 	stopAll   bool            // any_errors_fatal, a whole batch failed
+	fatal     error           // a file an include loaded is bad: the run stops, as Ansible's does
 	playEnded bool            // meta: end_play in the current play
 	warmFiles bool            // start file operations as soon as a host connects
 	becomes   map[string]transport.Conn
@@ -232,12 +238,18 @@ type connEntry struct {
 }
 
 // Run runs every play of pb and returns the recap counters. The error is
-// non-nil only for problems that stop the run before hosts are reached.
+// non-nil only for problems that stop the run: before hosts are reached, or
+// a bad file that an include loads while the run goes (no recap is printed
+// then, as Ansible prints none).
 func Run(ctx context.Context, pb *Playbook, opts Options) (*Stats, error) {
 	r := newRun(opts)
 	r.ctx = ctx
 	defer r.closeConns()
+	defer r.session.End(context.WithoutCancel(ctx))
 	defer r.workers.stop()
+	if pr, ok := r.out.(PlaybookReporter); ok {
+		pr.PlaybookStart(pb.Path, len(pb.Plays))
+	}
 	for _, p := range pb.Plays {
 		if ctx.Err() != nil || r.stopAll {
 			break
@@ -246,9 +258,30 @@ func Run(ctx context.Context, pb *Playbook, opts Options) (*Stats, error) {
 			return r.stats, err
 		}
 	}
+	if err := r.fatalErr(); err != nil {
+		return r.stats, err
+	}
 	r.stats.Interrupted = ctx.Err() != nil
 	r.out.Recap(r.stats)
 	return r.stats, nil
+}
+
+// abort stops the run for an error in a file loaded while it runs (a task
+// file or role an include loads): Run returns it, as ansible-playbook stops
+// with ERROR! and status 4.
+func (r *run) abort(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fatal == nil {
+		r.fatal = err
+	}
+	r.stopAll = true
+}
+
+func (r *run) fatalErr() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fatal
 }
 
 func newRun(opts Options) *run {
@@ -271,7 +304,7 @@ func newRun(opts Options) *run {
 	r := &run{ctx: context.Background(), opts: opts, env: opts.Env, loader: opts.Loader, out: opts.Output, stats: newStats(),
 		extraVars: opts.ExtraVars, sem: make(chan struct{}, opts.Forks), workers: newWorkers(),
 		hosts: map[string]*hostState{}, conns: map[string]*connEntry{}, failed: map[string]bool{},
-		becomes: map[string]transport.Conn{},
+		becomes: map[string]transport.Conn{}, session: tasks.NewSession(),
 		started: opts.StartAtTask == "", homeDirs: map[string]string{},
 		omit: "__omit_place_holder__6b4a3f1c2f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c"}
 	if r.extraVars == nil {

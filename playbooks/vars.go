@@ -14,9 +14,11 @@ import (
 // first layer that has it wins. Values are raw: the Jinja engine templates a
 // value when a template reads it (lazily, recursively), with this same scope.
 //
-//  1. role defaults (roles/X/defaults/main.yml): the task's role first, then
-//     every role of the play (later roles over earlier), as Ansible exposes
-//     role variables play-wide when private_role_vars is off (its default)
+//  1. role defaults (roles/X/defaults/main.yml): the task's role, the roles
+//     it runs for (its dependents, the role that included it), its
+//     dependencies, then every role of the play (later roles over earlier),
+//     as Ansible exposes role variables play-wide when private_role_vars is
+//     off (its default); see roles_vars.go
 //  2. inventory variables: group vars (all, then parents before children)
 //     and host vars, inline and from group_vars/ and host_vars/ beside the
 //     inventory, as package inventory merges them, with the group_vars/ and
@@ -28,13 +30,14 @@ import (
 //  4. play vars
 //  5. play vars_prompt
 //  6. play vars_files
-//  7. role vars (roles/X/vars/main.yml), play-wide like role defaults
+//  7. role vars (roles/X/vars/main.yml, and the vars: given with the role),
+//     play-wide like role defaults
 //  8. block vars (outer blocks first, inner blocks win)
 //  9. task vars (including vars of an import_tasks)
 //  10. include_vars
 //  11. set_fact and registered variables
-//  12. role parameters (vars given in roles:, play-wide as above) and
-//     include_tasks vars
+//  12. role parameters (the keys of a role entry that are no keyword), seen
+//     by the role's tasks and its dependencies only, and include_tasks vars
 //  13. extra vars (-e), which always win
 //  14. magic variables (inventory_hostname, groups, hostvars, ...), which
 //     Ansible sets last
@@ -175,6 +178,9 @@ type scope struct {
 	loop  map[string]any // loop variables
 	magic map[string]any // per-host magic variables
 	over  map[string]any // engine-set values (ansible_failed_task, ...)
+
+	chain    []*Role // roleChain, once computed
+	chainSet bool
 }
 
 // Lookup finds name by precedence (see the table above).
@@ -209,12 +215,9 @@ func (s *scope) Lookup(name string) (any, bool) {
 	return s.playVar(name)
 }
 
-// playVar looks name up from role vars down to role defaults. As in
-// Ansible (private_role_vars off), the vars and defaults of every role of
-// the play are visible to all its tasks; the task's own role wins, then
-// later roles over earlier ones.
+// playVar looks name up from role vars down to role defaults.
 func (s *scope) playVar(name string) (any, bool) {
-	if v, ok := s.fromRoles(name, func(r *Role) map[string]any { return r.Vars }); ok {
+	if v, ok := s.roleVar(name); ok {
 		return v, true
 	}
 	if v, ok := s.ps.varsFile(s.h.name, name); ok {
@@ -232,27 +235,10 @@ func (s *scope) playVar(name string) (any, bool) {
 	if v, ok := s.inv()[name]; ok {
 		return v, true
 	}
-	if v, ok := s.fromRoles(name, func(r *Role) map[string]any { return r.Defaults }); ok {
+	if v, ok := s.roleDefault(name); ok {
 		return v, true
 	}
 	return s.fallback(name)
-}
-
-// fromRoles looks name up in one map of the task's role, then of the
-// play's roles, last first.
-func (s *scope) fromRoles(name string, m func(*Role) map[string]any) (any, bool) {
-	if r := s.role(); r != nil {
-		if v, ok := m(r)[name]; ok {
-			return v, true
-		}
-	}
-	roles := append(append([]*Role{}, s.ps.play.Roles...), s.ps.play.ImportedRoles...)
-	for i := len(roles) - 1; i >= 0; i-- {
-		if v, ok := m(roles[i])[name]; ok {
-			return v, true
-		}
-	}
-	return nil, false
 }
 
 func (s *scope) fact(name string) (any, bool) {
@@ -271,20 +257,25 @@ func (s *scope) fallback(name string) (any, bool) {
 	return nil, false
 }
 
+// role is the role of the scope's task, nil outside roles.
 func (s *scope) role() *Role {
-	if s.task == nil {
-		return nil
-	}
-	for t := s.task; t != nil; t = t.Parent {
-		if t.Role != nil {
-			return t.Role
-		}
+	if c := s.roleChain(); len(c) > 0 {
+		return c[0]
 	}
 	return nil
 }
 
-func (s *scope) roleParam(name string) (any, bool) {
-	return s.fromRoles(name, func(r *Role) map[string]any { return r.Params })
+// roleChain lists the roles of the scope's task: its own role, then the
+// roles it runs for (the role depending on it, or including it), nearest
+// first, as Ansible's dependency chain reversed.
+func (s *scope) roleChain() []*Role {
+	if s.task == nil {
+		return nil
+	}
+	if !s.chainSet {
+		s.chain, s.chainSet = taskRoles(s.task), true
+	}
+	return s.chain
 }
 
 // taskVar looks name up in the vars of the task and its enclosing blocks,
@@ -319,11 +310,21 @@ func (s *scope) magicVar(name string) (any, bool) {
 		return &hostvarsMapping{ps: s.ps}, true
 	case "role_name":
 		if r := s.role(); r != nil {
+			return r.shortName(), true
+		}
+	case "ansible_role_name":
+		if r := s.role(); r != nil {
 			return r.Name, true
 		}
 	case "role_path":
 		if r := s.role(); r != nil {
 			return r.Path, true
+		}
+	case "ansible_parent_role_names", "ansible_parent_role_paths":
+		return parentRoles(s.task, name == "ansible_parent_role_paths")
+	case "ansible_search_path":
+		if s.task != nil {
+			return stringsToAny(appendNew(taskSearchPath(s.task), s.ps.play.Dir)), true
 		}
 	}
 	return s.ps.magic(name)

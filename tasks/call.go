@@ -86,6 +86,8 @@ type Call struct {
 	Redactor *redact.Redactor
 	// NoLog is the task's no_log: the module treats what it sends as secret.
 	NoLog bool
+	// Session is the run's shared state (see Session); nil outside a run.
+	Session *Session
 	// Inventory changes the run's inventory (add_host, group_by); nil
 	// when the run has none to change.
 	Inventory InventoryEditor
@@ -150,7 +152,8 @@ func (c *Call) tty() *transport.PTY {
 	return &transport.PTY{}
 }
 
-// Run runs cmd on the host with the task's environment added.
+// Run runs cmd on the host with the task's environment added. Output the
+// command does not send elsewhere is kept up to OutputLimit per stream.
 func (c *Call) Run(ctx context.Context, cmd transport.Command) (transport.Result, error) {
 	if len(c.Environment) > 0 {
 		env := maps.Clone(c.Environment)
@@ -160,5 +163,21 @@ func (c *Call) Run(ctx context.Context, cmd transport.Command) (transport.Result
 	if c.Conn == nil {
 		return transport.Result{}, errors.New("module " + c.Module + " has no connection to the host")
 	}
-	return c.Conn.Run(ctx, cmd)
+	var stdout, stderr *cappedOutput
+	if cmd.Stdout == nil {
+		stdout = &cappedOutput{limit: OutputLimit}
+		cmd.Stdout = stdout
+	}
+	if cmd.Stderr == nil {
+		stderr = &cappedOutput{limit: OutputLimit}
+		cmd.Stderr = stderr
+	}
+	res, err := c.Conn.Run(ctx, cmd)
+	if stdout != nil {
+		res.Stdout = stdout.bytes()
+	}
+	if stderr != nil {
+		res.Stderr = stderr.bytes()
+	}
+	return res, err
 }

@@ -73,6 +73,15 @@
 // shell task of a connection at no extra cost; other modules needing it
 // before that pay one command.
 //
+// # State kept for the run
+//
+// Call.Session is shared by every task of a run: a module keeps there what
+// it set up on a host once (package pymodule's agents, the code they
+// hold) and registers with OnEnd what must be undone when the run ends;
+// the engine ends the session before it closes the connections, also after
+// failures and on Ctrl-C. Spec.StartAsync lets a module other than command
+// and shell run detached for async with poll: 0.
+//
 // # What a module returns: Result
 //
 // Changed, Failed, Skipped and Msg are the common keys; Values holds the

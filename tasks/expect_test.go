@@ -150,7 +150,8 @@ func TestExpectModule(t *testing.T) {
 		{"secret answer", map[string]any{"command": asker, "idle_timeout": 20, "steps": askerSteps(pw, true)}, nil,
 			func(t *testing.T, r map[string]any, c *Call) {
 				tr, _ := r["transcript"].(string)
-				if r["rc"] != 0 || r["failed"] != false || r["changed"] != true || !strings.Contains(tr, "> "+expect.Mask) {
+				if r["rc"] != 0 || r["failed"] != false || r["changed"] != true || !strings.Contains(tr, "> "+pw) ||
+					!strings.Contains(c.Redactor.String(tr), "> "+expect.Mask) {
 					t.Errorf("result %v", r)
 				}
 				if !strings.HasSuffix(r["stdout"].(string), "hello alice, your password has 11 characters") {
@@ -164,13 +165,14 @@ func TestExpectModule(t *testing.T) {
 					t.Errorf("the run's redactor did not learn the secret answer: %q", got)
 				}
 			}},
-		{"no_log masks every answer", map[string]any{"command": asker, "echo": true,
+		{"no_log registers answers as typed, masks them when shown", map[string]any{"command": asker, "echo": true,
 			"responses": map[string]any{"Name:": "zacharias", "(?i)password:": "pw-nolog", "Confirm": "y"}},
 			func(c *Call) { c.NoLog = true },
-			func(t *testing.T, r map[string]any, _ *Call) {
+			func(t *testing.T, r map[string]any, c *Call) {
 				out, _ := r["stdout"].(string)
-				if r["rc"] != 0 || strings.Contains(out, "zacharias") || !strings.Contains(out, "Name: "+expect.Mask) {
-					t.Errorf("result %v", r)
+				shown := c.Redactor.String(out)
+				if r["rc"] != 0 || !strings.Contains(out, "Name: zacharias") || strings.Contains(shown, "zacharias") || !strings.Contains(shown, "Name: "+expect.Mask) {
+					t.Errorf("result %v, shown %q", r, shown)
 				}
 			}},
 		{"host password masked", map[string]any{"command": asker, "idle_timeout": 20, "echo": true, "steps": askerSteps(hostPw, false)},
@@ -179,7 +181,8 @@ func TestExpectModule(t *testing.T) {
 			},
 			func(t *testing.T, r map[string]any, c *Call) {
 				tr, _ := r["transcript"].(string)
-				if r["rc"] != 0 || strings.Contains(tr+r["stdout"].(string), hostPw) || !strings.Contains(tr, "> "+expect.Mask) {
+				shown := c.Redactor.String(tr + r["stdout"].(string))
+				if r["rc"] != 0 || strings.Contains(shown, hostPw) || !strings.Contains(shown, "> "+expect.Mask) || !strings.Contains(tr, "> "+hostPw) {
 					t.Errorf("result %v", r)
 				}
 				if strings.Contains(c.Redactor.String(hostPw), hostPw) {
@@ -270,7 +273,8 @@ func TestExpectModuleSSH(t *testing.T) {
 	c := expectCall(t, conn, map[string]any{"command": script, "idle_timeout": 20, "steps": askerSteps(pw, true)})
 	r := runExpectCall(t, c)
 	tr, _ := r["transcript"].(string)
-	if r["rc"] != 0 || !strings.HasSuffix(r["stdout"].(string), "your password has 12 characters") || strings.Contains(tr, pw) || !strings.Contains(tr, "> "+expect.Mask) {
+	if shown := c.Redactor.String(tr); r["rc"] != 0 || !strings.HasSuffix(r["stdout"].(string), "your password has 12 characters") ||
+		!strings.Contains(tr, "> "+pw) || strings.Contains(shown, pw) || !strings.Contains(shown, "> "+expect.Mask) {
 		t.Fatalf("result %v", r)
 	}
 	c = expectCall(t, conn, map[string]any{"command": `sh -c "echo $EXPECT_VAR in $(pwd)"`, "chdir": "~", "responses": map[string]any{}})

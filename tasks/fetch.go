@@ -66,7 +66,17 @@ func runFetch(ctx context.Context, c *Call) (*Result, error) {
 	if failure != nil {
 		return failure, nil
 	}
-	return fetchTo(ctx, c, src, dest, remoteSum)
+	return fetchTo(ctx, c, src, dest, remoteSum, fetchMode(dest, fi.Mode))
+}
+
+// fetchMode is the mode the controller's copy gets: the mode of the file
+// it replaces, else the host file's permission bits with the owner's write
+// bit, less the umask (what OpenSSH's sftp download, Ansible's way, gives).
+func fetchMode(dest string, remote fs.FileMode) fs.FileMode {
+	if fi, err := os.Stat(dest); err == nil && fi.Mode().IsRegular() {
+		return fi.Mode().Perm()
+	}
+	return (remote.Perm() | 0o200) &^ fs.FileMode(controllerUmask())
 }
 
 // fetchMissing is fetch's answer for a source it cannot read.
@@ -128,7 +138,7 @@ func localFileSums(p string) (sha, md string, ok bool) {
 	return hex.EncodeToString(h1.Sum(nil)), hex.EncodeToString(h5.Sum(nil)), true
 }
 
-func fetchTo(ctx context.Context, c *Call, src, dest, remoteSum string) (*Result, error) {
+func fetchTo(ctx context.Context, c *Call, src, dest, remoteSum string, mode fs.FileMode) (*Result, error) {
 	localSum, localMD5, ok := localFileSums(dest)
 	if ok && localSum == remoteSum {
 		return OK().Set("md5sum", localMD5).Set("file", src).Set("dest", dest).Set("checksum", localSum), nil
@@ -136,7 +146,7 @@ func fetchTo(ctx context.Context, c *Call, src, dest, remoteSum string) (*Result
 	if err := os.MkdirAll(filepath.Dir(dest), 0o777); err != nil {
 		return Failf("Failed to fetch the file: %v", err), nil
 	}
-	if err := fetchWrite(ctx, c, src, dest); err != nil {
+	if err := fetchWrite(ctx, c, src, dest, mode); err != nil {
 		if hostErr(err) {
 			return nil, err
 		}
@@ -151,9 +161,10 @@ func fetchTo(ctx context.Context, c *Call, src, dest, remoteSum string) (*Result
 	return r.Set("checksum", newSum).Set("remote_checksum", remoteSum), nil
 }
 
-// fetchWrite streams the host file into a temporary file beside dest and
-// renames it into place, with the controller's default file mode.
-func fetchWrite(ctx context.Context, c *Call, src, dest string) error {
+// fetchWrite streams the host file into a temporary file beside dest,
+// readable by its owner only until it is complete, and renames it into
+// place with mode.
+func fetchWrite(ctx context.Context, c *Call, src, dest string, mode fs.FileMode) error {
 	f, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".drover-*")
 	if err != nil {
 		return err
@@ -164,7 +175,7 @@ func fetchWrite(ctx context.Context, c *Call, src, dest string) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(tmp, fs.FileMode(defaultPerm&^controllerUmask()))
+		err = os.Chmod(tmp, mode)
 	}
 	if err == nil {
 		err = os.Rename(tmp, dest)

@@ -5,9 +5,10 @@ package tasks
 func init() {
 	includeArgs := []Arg{{Name: "file", Type: Str}, {Name: "apply", Type: Dict}}
 	Register(&Spec{Name: "include_tasks", Args: includeArgs, FreeForm: FreeFormOptional, Engine: true, Controller: true})
-	Register(&Spec{Name: "include", Args: includeArgs[:1], FreeForm: FreeFormOptional, Engine: true, Controller: true})
+	// A legacy include's other arguments are variables for the included tasks.
+	Register(&Spec{Name: "include", Args: includeArgs[:1], FreeForm: FreeFormOptional, AnyArgs: true, Engine: true, Controller: true})
 	Register(&Spec{Name: "import_tasks", Args: includeArgs[:1], FreeForm: FreeFormOptional, Engine: true, Controller: true})
-	roleArgs := []Arg{{Name: "name", Type: Str, Required: true}, {Name: "tasks_from", Type: Str},
+	roleArgs := []Arg{{Name: "name", Type: Str}, {Name: "role", Type: Str}, {Name: "tasks_from", Type: Str},
 		{Name: "vars_from", Type: Str}, {Name: "defaults_from", Type: Str}, {Name: "handlers_from", Type: Str},
 		{Name: "allow_duplicates", Type: Bool}, {Name: "public", Type: Bool}, {Name: "apply", Type: Dict},
 		{Name: "rolespec_validate", Type: Bool}}

@@ -39,18 +39,18 @@ func init() {
 func runIncludeVars(_ context.Context, c *Call) (*Result, error) {
 	files, err := includeVarsFiles(c)
 	if err != nil {
-		return includeVarsFailed(err.Error(), []any{}), nil
+		return includeVarsFailed(err.Error()), nil
 	}
 	vars := map[string]any{}
 	used := []any{}
 	for _, f := range files {
 		v, err := c.LoadFile(f)
 		if err != nil {
-			return includeVarsFailed(err.Error(), used), nil
+			return includeVarsFailed(err.Error()), nil
 		}
 		m, ok := v.(map[string]any)
 		if v != nil && !ok {
-			return includeVarsFailed(f+" must be stored as a dictionary/hash", used), nil
+			return includeVarsFailed(f + " must be stored as a dictionary/hash"), nil
 		}
 		for k, x := range m {
 			vars[k] = x
@@ -60,21 +60,55 @@ func runIncludeVars(_ context.Context, c *Call) (*Result, error) {
 	if name := c.Args.Str("name"); name != "" {
 		vars = map[string]any{name: vars}
 	}
-	if c.Args.Str("hash_behaviour") == "merge" && c.Var != nil {
-		for k, v := range vars {
-			if old, ok := c.Var(k); ok {
-				vars[k] = mergeVars(old, v)
-			}
+	if c.Args.Str("hash_behaviour") == "merge" {
+		if err := mergeWithCurrent(c, vars); err != nil {
+			return includeVarsFailed(err.Error()), nil
 		}
 	}
 	r := &Result{Facts: vars}
 	return r.Set("ansible_included_var_files", used), nil
 }
 
-// includeVarsFailed is include_vars' failure as Ansible's action returns
-// it: the reason under "message" (not msg) with the files read so far.
-func includeVarsFailed(msg string, used []any) *Result {
-	return &Result{Failed: true, Values: map[string]any{"message": msg, "ansible_included_var_files": used}}
+// mergeWithCurrent merges each read mapping into the variable's current
+// value (hash_behaviour: merge), recursively, the file's values winning.
+func mergeWithCurrent(c *Call, vars map[string]any) error {
+	for k, v := range vars {
+		raw, ok := c.Var(k)
+		if !ok {
+			continue
+		}
+		old, err := c.Template(raw)
+		if err != nil {
+			return err
+		}
+		vars[k] = mergeValues(old, v)
+	}
+	return nil
+}
+
+// mergeValues is Ansible's recursive merge_hash of two values: mappings
+// merge key by key, anything else is replaced by the new value.
+func mergeValues(old, v any) any {
+	om, ok1 := old.(map[string]any)
+	nm, ok2 := v.(map[string]any)
+	if !ok1 || !ok2 {
+		return v
+	}
+	out := make(map[string]any, len(om)+len(nm))
+	for k, x := range om {
+		out[k] = x
+	}
+	for k, x := range nm {
+		out[k] = mergeValues(out[k], x)
+	}
+	return out
+}
+
+// includeVarsFailed is include_vars' failure: its reason under "message",
+// as Ansible's action returns it.
+func includeVarsFailed(msg string) *Result {
+	r := &Result{Failed: true, Facts: map[string]any{}}
+	return r.Set("message", msg).Set("ansible_included_var_files", []any{})
 }
 
 func includeVarsFiles(c *Call) ([]string, error) {
@@ -90,7 +124,6 @@ func includeVarsFiles(c *Call) ([]string, error) {
 		name = c.Args.Str(RawParams)
 	}
 	if name == "" {
-		// as Ansible looks for a file named by nothing
 		return nil, fmt.Errorf("Could not find file on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option")
 	}
 	p, err := c.Find("vars", name)
@@ -141,25 +174,4 @@ func varsDirFiles(c *Call, root string) ([]string, error) {
 	})
 	sort.Strings(out)
 	return out, err
-}
-
-// mergeVars is Ansible's combine_vars with merge: dictionaries merged
-// recursively (b's values win), anything else replaced by b.
-func mergeVars(a, b any) any {
-	am, aok := a.(map[string]any)
-	bm, bok := b.(map[string]any)
-	if !aok || !bok {
-		return b
-	}
-	out := make(map[string]any, len(am)+len(bm))
-	for k, v := range am {
-		out[k] = v
-	}
-	for k, v := range bm {
-		if old, ok := out[k]; ok {
-			v = mergeVars(old, v)
-		}
-		out[k] = v
-	}
-	return out
 }

@@ -108,6 +108,10 @@ type Spec struct {
 	// is not a value yet and must not be judged. An *ArgError naming Arg (and
 	// Path inside it) lets the loader point at the value's line and column.
 	Validate func(args map[string]any) error
+	// StartAsync, when set, starts the module detached on the host for
+	// async with poll: 0 (jid names the job, limit its time in seconds) and
+	// returns Ansible's started result; async_status reads the job.
+	StartAsync func(ctx context.Context, c *Call, jid string, limit int) (*Result, error)
 	// Run carries out the module on one host with arguments already templated
 	// and converted. A returned error is either a *transport.UnreachableError
 	// (the host is unreachable) or ends the task as failed with the error as

@@ -112,7 +112,7 @@ type Result struct {
 // PutOptions are the attributes a file written by Put ends with.
 type PutOptions struct {
 	Mode    fs.FileMode // permission bits; 0644 when zero
-	ModTime time.Time   // modification (and access) time; now when zero
+	ModTime time.Time   // modification (and access) time; when zero, the time it was written, by the host's clock
 }
 
 // FileInfo describes one file on a host.

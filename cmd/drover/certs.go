@@ -14,6 +14,7 @@ import (
 
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/hostconn"
+	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/inventory"
 	"github.com/drover/drover/tasks/probe"
 )
@@ -43,12 +44,15 @@ func newCertsCmd() *cobra.Command {
 
 Each port is dialled at the host's ansible_host, from here or, with --via host,
 from the host itself through its SSH connection (for ports a firewall keeps from
-the controller); the name sent (SNI) and checked is the inventory name, or
---server-name. Trust comes from the system roots or
+the controller); the name sent (SNI) and checked is --server-name (templated
+per host: '{{ inventory_hostname }}.lab'), else the host's
+drover_tls_server_name variable, else its ansible_host when that is a DNS
+name, else its inventory name. Trust comes from the system roots or
 --ca-file. With --files, certificate files (PEM or DER, bundles too) are also
 read from each host over its connection; GLOB takes *, ?, [...] and ** for any
 depth. One row per certificate, with its status: OK, WARN, CRIT, EXPIRED,
-NOT_YET_VALID, NAME_MISMATCH, UNTRUSTED or ERROR (could not be checked).
+NOT_YET_VALID, NAME_MISMATCH, UNTRUSTED or ERROR (could not be checked); a
+certificate with several problems shows the worst and names them all.
 
 Exit status, as monitoring plugins: 0 all OK, 1 some WARN, 2 some CRIT,
 EXPIRED, NOT_YET_VALID, NAME_MISMATCH or UNTRUSTED, 3 some could not be checked
@@ -71,7 +75,7 @@ EXPIRED, NOT_YET_VALID, NAME_MISMATCH or UNTRUSTED, 3 some could not be checked
 	f.IntVar(&o.warn, "warn", 30, "WARN when fewer days than this are left")
 	f.IntVar(&o.crit, "crit", 14, "CRIT when fewer days than this are left")
 	f.StringVar(&o.caFile, "ca-file", "", "PEM file of the roots to trust instead of the system's")
-	f.StringVar(&o.serverName, "server-name", "", "name to send and check instead of each inventory name")
+	f.StringVar(&o.serverName, "server-name", "", "TLS name to send and check; {{ }} uses the host's variables (by default drover_tls_server_name, else ansible_host when it is a name, else the inventory name)")
 	f.StringArrayVar(&o.files, "files", nil, "certificate files to read on each host (glob, repeatable)")
 	f.StringVar(&o.format, "format", probe.FormatTable, "output: table, json or csv")
 	f.IntVarP(&o.forks, "forks", "f", 50, "endpoints and hosts to work on at once")
@@ -89,7 +93,7 @@ func (o *certsOptions) run(ctx context.Context, out io.Writer, args []string) (e
 	if err := o.validate(); err != nil {
 		return exitcode.New(exitcode.Usage, err)
 	}
-	pattern := "all"
+	pattern := ""
 	if len(args) == 1 {
 		pattern = args[0]
 	}
@@ -101,26 +105,37 @@ func (o *certsOptions) run(ctx context.Context, out io.Writer, args []string) (e
 	th := probe.Thresholds{WarnDays: o.warn, CriticalDays: o.crit}
 	var opener *hostconn.Opener
 	if o.via == "host" || len(o.files) > 0 {
-		if opener, err = o.conn.opener(); err != nil {
+		if opener, err = o.conn.opener(ctx); err != nil {
 			return err
 		}
 		defer opener.Close()
 	}
-	eps, unreachable := o.endpoints(hosts), []probe.Row(nil)
+	eps, err := o.endpoints(hosts)
+	if err != nil {
+		return err
+	}
+	var unreachable []probe.Row
+	prog := o.progress(eps, hosts)
+	defer prog.Stop()
 	if o.via == "host" {
 		eps, unreachable = o.viaHosts(ctx, opener, hosts, eps)
+		for _, r := range unreachable {
+			prog.Done(r.Host, ui.StatusUnreachable)
+		}
 	}
 	rows, err := probe.ScanEndpoints(ctx, eps, probe.ScanOptions{
 		Concurrency: o.forks, Timeout: time.Duration(o.conn.timeout) * time.Second,
 		TLSClient: probe.TLSClient{CAFile: o.caFile}, Thresholds: th, Now: now,
+		Checked: func(ep probe.Endpoint) { prog.Done(ep.Host, ui.StatusOK) },
 	})
 	if err != nil {
 		return exitcode.New(exitcode.BadInput, err)
 	}
 	rows = append(rows, unreachable...)
 	if len(o.files) > 0 {
-		rows = append(rows, o.fileRows(ctx, opener, hosts, th, now)...)
+		rows = append(rows, o.fileRows(ctx, opener, hosts, th, now, prog)...)
 	}
+	prog.Stop()
 	probe.SortRows(rows)
 	if ctx.Err() != nil {
 		return exitcode.New(exitcode.Interrupted, fmt.Errorf("interrupted"))
@@ -131,7 +146,36 @@ func (o *certsOptions) run(ctx context.Context, out io.Writer, args []string) (e
 	if o.format == probe.FormatTable {
 		fmt.Fprintln(out, certsSummary(rows))
 	}
-	return exitcode.New(probe.ExitStatus(rows), nil)
+	return exitcode.New(severityExit(probe.WorstSeverity(rows)), nil)
+}
+
+// severityExit is the exit status of a certificate report of severity s,
+// as monitoring plugins have it: 0 all OK, 1 some WARN, 2 some CRIT,
+// EXPIRED, NOT_YET_VALID, NAME_MISMATCH or UNTRUSTED, 3 some could not be
+// checked (and none of those).
+func severityExit(s probe.Severity) int {
+	switch s {
+	case probe.SeverityWarning:
+		return exitcode.Warning
+	case probe.SeverityUnchecked:
+		return exitcode.Unreachable
+	case probe.SeverityCritical:
+		return exitcode.Failed
+	}
+	return exitcode.OK
+}
+
+// progress starts the live line over every endpoint and, with --files,
+// every host whose files are read.
+func (o *certsOptions) progress(eps []probe.Endpoint, hosts []*inventory.Host) *ui.Progress {
+	var names []string
+	for _, ep := range eps {
+		names = append(names, ep.Host)
+	}
+	if len(o.files) > 0 {
+		names = append(names, hostNames(hosts)...)
+	}
+	return ui.New().NewProgress("certs", names)
 }
 
 // validate checks the flags.
@@ -162,19 +206,20 @@ func (o *certsOptions) validate() error {
 	return nil
 }
 
-// endpoints are every host × port, dialled at the host's address.
-func (o *certsOptions) endpoints(hosts []*inventory.Host) []probe.Endpoint {
+// endpoints are every host × port, dialled at the host's address, each
+// checked against its host's TLS name (tlsServerName).
+func (o *certsOptions) endpoints(hosts []*inventory.Host) ([]probe.Endpoint, error) {
 	var eps []probe.Endpoint
 	for _, h := range hosts {
-		name := o.serverName
-		if name == "" {
-			name = h.Name
+		name, err := tlsServerName(o.serverName, h, true)
+		if err != nil {
+			return nil, exitcode.New(exitcode.BadInput, fmt.Errorf("%s: %w", h.Name, err))
 		}
 		for _, p := range o.ports {
 			eps = append(eps, probe.Endpoint{Host: h.Name, Address: net.JoinHostPort(hostAddress(h), strconv.Itoa(p)), ServerName: name})
 		}
 	}
-	return eps
+	return eps, nil
 }
 
 // hostAddress is where a host is dialled: ansible_host, else its name.
@@ -189,9 +234,12 @@ func hostAddress(h *inventory.Host) string {
 
 // fileRows reads the certificate files of every host, forks at a time; a
 // host that cannot be reached gives one ERROR row per pattern.
-func (o *certsOptions) fileRows(ctx context.Context, opener *hostconn.Opener, hosts []*inventory.Host, th probe.Thresholds, now time.Time) []probe.Row {
+func (o *certsOptions) fileRows(ctx context.Context, opener *hostconn.Opener, hosts []*inventory.Host, th probe.Thresholds, now time.Time, prog *ui.Progress) []probe.Row {
 	var rows []probe.Row
-	for _, r := range o.eachHost(hosts, func(h *inventory.Host) []probe.Row { return o.hostFiles(ctx, opener, h, th, now) }) {
+	for _, r := range o.eachHost(hosts, func(h *inventory.Host) []probe.Row {
+		defer prog.Done(h.Name, ui.StatusOK)
+		return o.hostFiles(ctx, opener, h, th, now)
+	}) {
 		rows = append(rows, r...)
 	}
 	return rows

@@ -340,3 +340,61 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestCertsServerName: with short inventory names, --server-name is
+// templated per host, drover_tls_server_name names a host's certificate,
+// and an ansible_host that is a DNS name is the default name.
+func TestCertsServerName(t *testing.T) {
+	ca := newTestCA(t, "Names CA")
+	now := time.Now()
+	caFile := writeCA(t, ca)
+	hosts := []certHost{
+		{name: "web01", cert: func() tls.Certificate { return issue(t, &ca, "web01.lab", now.Add(-time.Hour), now.AddDate(0, 0, 200)) }},
+		{name: "web02", cert: func() tls.Certificate { return issue(t, &ca, "web02.lab", now.Add(-time.Hour), now.AddDate(0, 0, 200)) }},
+	}
+	inv, port := certFleet(t, hosts)
+	r := execDrover(t, nil, "certs", "-i", inv, "--port", port, "--ca-file", caFile, "--server-name", "{{ inventory_hostname }}.lab")
+	if r.code != 0 || !strings.Contains(r.stdout, "2 certificates · 2 OK") {
+		t.Errorf("templated --server-name: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = execDrover(t, nil, "certs", "-i", inv, "--port", port, "--ca-file", caFile)
+	if r.code != 2 || !strings.Contains(r.stdout, "2 NAME_MISMATCH") || !strings.Contains(r.stdout, "not web01") {
+		t.Errorf("inventory names: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	varInv := filepath.Join(t.TempDir(), "inv.yml")
+	body, err := os.ReadFile(inv)
+	must(t, err)
+	must(t, os.WriteFile(varInv, []byte(string(body)+"  vars:\n    drover_tls_server_name: '{{ inventory_hostname }}.lab'\n"), 0o644))
+	r = execDrover(t, nil, "certs", "-i", varInv, "--port", port, "--ca-file", caFile)
+	if r.code != 0 || !strings.Contains(r.stdout, "2 certificates · 2 OK") {
+		t.Errorf("drover_tls_server_name: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var addr string
+	for try := 0; addr == "" && try < 10; try++ {
+		a := "127.0.0.1:" + strconv.Itoa(freePort(t, "127.0.0.1"))
+		if listenTLSOn(t, a, issue(t, &ca, "localhost", now.Add(-time.Hour), now.AddDate(0, 0, 200))) == nil {
+			addr = a
+		}
+	}
+	_, lport, _ := net.SplitHostPort(addr)
+	hostInv := filepath.Join(t.TempDir(), "inv")
+	must(t, os.WriteFile(hostInv, []byte("web03 ansible_host=localhost\n"), 0o644))
+	r = execDrover(t, nil, "certs", "-i", hostInv, "--port", lport, "--ca-file", caFile)
+	if r.code != 0 || !strings.Contains(r.stdout, "1 certificate · 1 OK") {
+		t.Errorf("ansible_host as name: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestCertsEveryProblem: a certificate that is untrusted and about to
+// expire shows UNTRUSTED (the worst) and names both problems.
+func TestCertsEveryProblem(t *testing.T) {
+	now := time.Now()
+	hosts := []certHost{{name: "svc.test", cert: func() tls.Certificate { return issue(t, nil, "svc.test", now.Add(-time.Hour), now.AddDate(0, 0, 4)) }}}
+	inv, port := certFleet(t, hosts)
+	r := execDrover(t, nil, "certs", "-i", inv, "--port", port, "--format", "json")
+	rows := parseCertRows(t, r.stdout)
+	if r.code != 2 || len(rows) != 1 || rows[0].Status != "UNTRUSTED" ||
+		!strings.Contains(rows[0].Reason, "UNTRUSTED: ") || !strings.Contains(rows[0].Reason, "; CRIT: expires in") {
+		t.Errorf("exit %d, rows %+v", r.code, rows)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/internal/vault"
 	"github.com/drover/drover/inventory"
+	"github.com/drover/drover/transport/ssh"
 )
 
 // connFlags are the inventory and connection flags shared by every command
@@ -27,6 +29,9 @@ type connFlags struct {
 	timeout         int
 	hostKeyChecking string
 	askPass         bool
+	passwordFile    string
+	sshCommonArgs   string
+	sshExtraArgs    string
 	vault           vault.Sources
 	// cfg is Ansible's configuration, read by applyConfig; nil before.
 	cfg *ansiblecfg.Config
@@ -45,6 +50,15 @@ func (c *connFlags) secrets() *redact.Redactor {
 	return c.red
 }
 
+// patternMismatch is the configured host_pattern_mismatch (warning, error
+// or ignore).
+func (c *connFlags) patternMismatch() string {
+	if c.cfg == nil || c.cfg.HostPatternMismatch == "" {
+		return "warning"
+	}
+	return c.cfg.HostPatternMismatch
+}
+
 // selectHosts loads the inventories, decrypting vault data with the vault
 // flags' passwords, and returns the hosts pattern selects (narrowed by
 // limit); the hosts' passwords and the vault values are registered as
@@ -54,7 +68,7 @@ func (c *connFlags) selectHosts(ctx context.Context, pattern, limit string) ([]*
 	if err != nil {
 		return nil, err
 	}
-	hosts, err := selectHosts(ctx, c.inventories, pattern, limit, inventory.Options{Decrypt: vaultFunc(kr)})
+	hosts, err := selectHosts(ctx, c.inventories, pattern, limit, c.patternMismatch(), inventory.Options{Decrypt: vaultFunc(kr)})
 	if err != nil {
 		return nil, err
 	}
@@ -71,11 +85,17 @@ func (c *connFlags) register(f *pflag.FlagSet) {
 	f.IntVarP(&c.timeout, "timeout", "T", 10, "connect timeout in seconds")
 	f.StringVar(&c.hostKeyChecking, "host-key-checking", "", "strict (default), accept-new or off")
 	f.BoolVarP(&c.askPass, "ask-pass", "k", false, "ask for the SSH password")
+	f.StringVar(&c.passwordFile, "connection-password-file", "", "read the SSH password from this file (- for standard input; run it if executable)")
+	f.StringVar(&c.sshCommonArgs, "ssh-common-args", "", "ssh arguments for hosts without ansible_ssh_common_args (e.g. -o ProxyJump=bastion)")
+	f.StringVar(&c.sshExtraArgs, "ssh-extra-args", "", "ssh arguments for hosts without ansible_ssh_extra_args")
+	for _, name := range []string{"scp-extra-args", "sftp-extra-args"} {
+		refuse(f, name, "", "drover copies files over its own SSH connection, never with scp or sftp")
+	}
 	c.vault.AddFlags(f)
 }
 
 // opener validates the flags and returns the connection opener they describe.
-func (c *connFlags) opener() (*hostconn.Opener, error) {
+func (c *connFlags) opener(ctx context.Context) (*hostconn.Opener, error) {
 	if c.timeout <= 0 {
 		return nil, exitcode.Errorf(exitcode.Usage, "--timeout must be positive, not %d", c.timeout)
 	}
@@ -84,24 +104,51 @@ func (c *connFlags) opener() (*hostconn.Opener, error) {
 		PrivateKey:      c.privateKey,
 		Timeout:         time.Duration(c.timeout) * time.Second,
 		HostKeyChecking: c.hostKeyChecking,
+		SSHCommonArgs:   c.sshCommonArgs,
+		SSHExtraArgs:    c.sshExtraArgs,
+		Warn:            warnf,
+	}
+	if p, err := ssh.ParsePolicy(c.hostKeyChecking); err == nil && p == ssh.Off {
+		warnf("--host-key-checking off: host keys are not checked, so a host impersonating another gets its commands and files (a changed key still disables password login)")
 	}
 	if c.cfg != nil {
-		opts.Port, opts.SSHCommonArgs, opts.SSHExtraArgs = c.cfg.RemotePort, c.cfg.SSHCommonArgs, c.cfg.SSHExtraArgs
-	}
-	if c.askPass {
-		pw, err := askSecret("SSH password: ")
-		if err != nil {
-			return nil, exitcode.New(exitcode.Usage, err)
+		opts.Port = c.cfg.RemotePort
+		if c.sshCommonArgs == "" {
+			opts.SSHCommonArgs = c.cfg.SSHCommonArgs
 		}
-		c.secrets().Add(pw)
-		opts.Password = pw
+		if c.sshExtraArgs == "" {
+			opts.SSHExtraArgs = c.cfg.SSHExtraArgs
+		}
 	}
+	pw, err := c.password(ctx)
+	if err != nil {
+		return nil, exitcode.New(exitcode.Usage, err)
+	}
+	c.secrets().Add(pw)
+	opts.Password = pw
 	o, err := hostconn.New(opts)
 	if err != nil {
 		return nil, exitcode.New(exitcode.Usage, err)
 	}
 	return o, nil
 }
+
+// password is the SSH password of -k or --connection-password-file; ""
+// when neither was given.
+func (c *connFlags) password(ctx context.Context) (string, error) {
+	switch {
+	case c.askPass && c.passwordFile != "":
+		return "", errors.New("-k/--ask-pass and --connection-password-file cannot be used together")
+	case c.askPass:
+		return askSecret("SSH password: ")
+	case c.passwordFile != "":
+		return readPasswordFile(ctx, "--connection-password-file", c.passwordFile)
+	}
+	return "", nil
+}
+
+// warnf prints a warning about connections on standard error.
+func warnf(msg string) { fmt.Fprintln(os.Stderr, "[WARNING]: "+msg) }
 
 // askSecret reads a line from the terminal without echoing it.
 func askSecret(prompt string) (string, error) {

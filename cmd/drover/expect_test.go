@@ -95,9 +95,10 @@ func expectJSONResult(t *testing.T, out, task string) map[string]any {
 }
 
 // expectSteps runs steps.yml (the asker driven with the step form; its
-// asserts check the registered values) on target with -v and with --json:
-// every assert passes, the transcript shows the password masked, no secret
-// is printed, and the task that waited in vain names its step.
+// asserts check the registered values, which hold the password as sent) on
+// target with -v and with --json: every assert passes, the transcript
+// shown masks the password, no secret is printed, and the task that waited
+// in vain names its step.
 func expectSteps(t *testing.T, base []string, target, asker string, secrets ...string) {
 	t.Helper()
 	flags := append(append([]string(nil), base...), expectVars(t, map[string]string{"asker": asker, "target": target})...)

@@ -6,13 +6,31 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"syscall"
 
 	"github.com/drover/drover/internal/exitcode"
 )
 
-func main() { os.Exit(mainArgs(os.Args[1:])) }
+func main() { os.Exit(mainArgs(dispatchArgs(os.Args))) }
+
+// ansiblePlaybook is the name under which drover answers as ansible-playbook.
+const ansiblePlaybook = "ansible-playbook"
+
+// dispatchArgs returns drover's arguments for the command line argv: called
+// as ansible-playbook (through a link or copy of that name), drover is
+// drover play, so scripts written for Ansible run drover when the link is
+// first on PATH.
+func dispatchArgs(argv []string) []string {
+	if len(argv) == 0 {
+		return nil
+	}
+	if filepath.Base(argv[0]) == ansiblePlaybook {
+		return append([]string{"play"}, argv[1:]...)
+	}
+	return argv[1:]
+}
 
 // mainArgs runs drover with args under a context that Ctrl-C (or SIGTERM)
 // cancels, prints the error if any, and returns the exit status.

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 				break
 			}
 		}
-		os.Exit(mainArgs(args))
+		os.Exit(mainArgs(dispatchArgs(append([]string{os.Args[0]}, args...))))
 	}
 	testlab.Main(m)
 }

@@ -17,9 +17,9 @@ import (
 
 	"github.com/drover/drover/internal/ansiblecfg"
 	"github.com/drover/drover/internal/exitcode"
+	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/redact"
-	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/internal/vault"
 	"github.com/drover/drover/internal/yamlx"
 	"github.com/drover/drover/inventory"
@@ -44,9 +44,12 @@ type playFlags struct {
 	becomeUser     string
 	becomeMethod   string
 	askBecomePass  bool
+	becomePassFile string
+	connection     string
 	listTasks      bool
 	listHosts      bool
 	listTags       bool
+	listModules    bool
 	syntaxCheck    bool
 	startAt        string
 	step           bool
@@ -54,6 +57,8 @@ type playFlags struct {
 	flushCache     bool
 	verbose        int
 	json           bool
+	ansibleOutput  bool
+	perHostRecap   bool
 }
 
 func newPlayCmd() *cobra.Command {
@@ -64,11 +69,16 @@ func newPlayCmd() *cobra.Command {
 		Long: "Run Ansible playbooks: plays, tasks, handlers, blocks, loops, Jinja templating and Ansible's\n" +
 			"variable precedence, with each task shown once folded over its hosts and Ansible's PLAY RECAP.\n" +
 			"Exit status: 0 ok, 2 a host failed, 3 a host unreachable, 4 bad playbook, 5 bad usage, 130 interrupted.",
-		Args: usageArgs(cobra.MinimumNArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error { return runPlay(cmd.Context(), cmd.Flags(), &f, args) },
+		Args:    usageArgs(cobra.MinimumNArgs(1)),
+		RunE:    func(cmd *cobra.Command, args []string) error { return runPlay(cmd.Context(), cmd.Flags(), &f, args) },
+		Version: versionLine(),
 	}
+	cmd.SetVersionTemplate("{{.Version}}; play answers as ansible-playbook\n")
 	fl := cmd.Flags()
 	f.conn.register(fl)
+	fl.StringVarP(&f.connection, "connection", "c", "", "connection for hosts whose variables and play set none: ssh, local or telnet")
+	fl.StringVar(&f.becomePassFile, "become-password-file", "", "read the become password from this file (- for standard input; run it if executable)")
+	refuse(fl, "module-path", "M", "drover finds no modules through a module path")
 	fl.StringVarP(&f.limit, "limit", "l", "", "further limit the hosts to this pattern")
 	fl.StringArrayVarP(&f.tags, "tags", "t", nil, "only run tasks tagged with these tags (comma separated, repeatable)")
 	fl.StringArrayVar(&f.skipTags, "skip-tags", nil, "skip tasks tagged with these tags (comma separated, repeatable)")
@@ -83,6 +93,7 @@ func newPlayCmd() *cobra.Command {
 	fl.BoolVar(&f.listTasks, "list-tasks", false, "list the tasks that would run, then exit")
 	fl.BoolVar(&f.listHosts, "list-hosts", false, "list the hosts each play would run on, then exit")
 	fl.BoolVar(&f.listTags, "list-tags", false, "list the tags of each play, then exit")
+	fl.BoolVar(&f.listModules, "list-modules", false, "list the modules the playbooks can use: native, or run on the host's Python and from where; then exit")
 	fl.BoolVar(&f.syntaxCheck, "syntax-check", false, "check the playbooks, then exit")
 	fl.StringVar(&f.startAt, "start-at-task", "", "start the playbook at the task with this name")
 	fl.BoolVar(&f.step, "step", false, "confirm each task before running it: (N)o/(y)es/(c)ontinue on the terminal")
@@ -90,6 +101,8 @@ func newPlayCmd() *cobra.Command {
 	fl.BoolVar(&f.flushCache, "flush-cache", false, "forget the cached facts of every host of the inventory (fact_caching)")
 	fl.CountVarP(&f.verbose, "verbose", "v", "show each host's result (-v), connection details (-vvv)")
 	fl.BoolVar(&f.json, "json", false, "stream one JSON event per line")
+	fl.BoolVar(&f.ansibleOutput, "ansible-output", false, "print ansible-playbook's default output line for line (also with ANSIBLE_STDOUT_CALLBACK=default)")
+	fl.BoolVar(&f.perHostRecap, "per-host-recap", false, "one PLAY RECAP line per host, as Ansible prints it")
 	return cmd
 }
 
@@ -104,6 +117,9 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 	if f.forks <= 0 {
 		return exitcode.Errorf(exitcode.Usage, "--forks must be positive, not %d", f.forks)
 	}
+	if f.connection != "" && !hostconn.Supported(f.connection) {
+		return exitcode.Errorf(exitcode.Usage, "-c %s: drover connects with ssh, local or telnet", f.connection)
+	}
 	if f.step && !term.IsTerminal(int(os.Stdin.Fd())) {
 		return exitcode.Errorf(exitcode.Usage, "--step asks before each task and needs a terminal on standard input")
 	}
@@ -116,9 +132,11 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 	vaultFn := vaultFunc(keyring)
 	extra, err := parseExtraVars(f.extraVars, vaultFn)
 	if err != nil {
-		return exitcode.New(exitcode.Usage, err)
+		return err
 	}
-	loader := playbooks.NewLoader(loadOptions(f.conn.cfg, vaultFn))
+	lo := loadOptions(f.conn.cfg, vaultFn)
+	lo.ExtraVars = extra
+	loader := playbooks.NewLoader(lo)
 	var books []*playbooks.Playbook
 	for _, p := range paths {
 		pb, err := loader.Playbook(p)
@@ -129,6 +147,9 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 			return exitcode.New(exitcode.BadInput, err)
 		}
 		books = append(books, pb)
+	}
+	if f.listModules {
+		return listModules(os.Stdout, loader)
 	}
 	if f.syntaxCheck {
 		for _, p := range paths {
@@ -141,13 +162,18 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 	if err != nil {
 		return exitcode.New(exitcode.BadInput, err)
 	}
+	if f.limit != "" && len(inv.Hosts()) > 0 {
+		if err := requireHosts(inv, "all", f.limit, f.conn.patternMismatch()); err != nil {
+			return err
+		}
+	}
 	for _, h := range inv.Hosts() {
 		registerHostSecrets(red, h.Vars)
 	}
 	registerHostSecrets(red, extra)
 	opts := playbooks.Options{Inventory: inv, Limit: f.limit, Forks: f.forks, Tags: splitTags(f.tags),
 		SkipTags: splitTags(f.skipTags), ExtraVars: extra, Check: f.check, Diff: f.diff, Verbosity: f.verbose,
-		StartAtTask: f.startAt, ForceHandlers: f.forceHandlers, Step: f.step, RemoteUser: f.conn.user, Become: f.become,
+		StartAtTask: f.startAt, ForceHandlers: f.forceHandlers, Step: f.step, RemoteUser: f.conn.user, Connection: f.connection, Become: f.become,
 		BecomeUser: f.becomeUser, BecomeMethod: f.becomeMethod, Loader: loader, Local: local.New()}
 	if keyring != nil {
 		opts.Vault = keyring.DecryptText
@@ -200,16 +226,14 @@ func (f *playFlags) applyConfig(fs *pflag.FlagSet, cfg *ansiblecfg.Config) {
 }
 
 func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, opts playbooks.Options, red *redact.Redactor) error {
-	if f.askBecomePass {
-		pw, err := askSecret("BECOME password: ")
-		if err != nil {
-			return exitcode.New(exitcode.Usage, err)
-		}
-		red.Add(pw)
-		opts.BecomePassword = pw
+	pw, err := f.becomePassword(ctx)
+	if err != nil {
+		return exitcode.New(exitcode.Usage, err)
 	}
+	red.Add(pw)
+	opts.BecomePassword = pw
 	opts.Redactor = red
-	opener, err := f.conn.opener()
+	opener, err := f.conn.opener(ctx)
 	if err != nil {
 		return err
 	}
@@ -227,13 +251,7 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	if term.IsTerminal(int(os.Stdin.Fd())) {
 		opts.Prompt = secretPrompt(red, terminalPrompt)
 	}
-	if f.json {
-		opts.Output = playbooks.NewJSONOutput(os.Stdout, redactFunc(red))
-	} else {
-		text := playbooks.NewTextOutput(ui.New(), f.verbose, f.diff)
-		text.Redact = redactFunc(red)
-		opts.Output = text
-	}
+	opts.Output = playOutput(f, f.conn.cfg, red)
 	for _, w := range append(opts.Inventory.Warnings(), opts.Loader.Warnings()...) {
 		opts.Output.Warn(w)
 	}
@@ -258,6 +276,20 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 		}
 	}
 	return exitcode.New(code, nil)
+}
+
+// becomePassword is the password of -K or --become-password-file; "" when
+// neither was given.
+func (f *playFlags) becomePassword(ctx context.Context) (string, error) {
+	switch {
+	case f.askBecomePass && f.becomePassFile != "":
+		return "", errors.New("-K/--ask-become-pass and --become-password-file cannot be used together")
+	case f.askBecomePass:
+		return askSecret("BECOME password: ")
+	case f.becomePassFile != "":
+		return readPasswordFile(ctx, "--become-password-file", f.becomePassFile)
+	}
+	return "", nil
 }
 
 func redactFunc(r *redact.Redactor) func(string) string {
@@ -305,13 +337,24 @@ func parseExtraVars(list []string, vaultFn yamlx.VaultFunc) (map[string]any, err
 	for _, e := range list {
 		m, err := parseExtra(e, vaultFn)
 		if err != nil {
-			return nil, fmt.Errorf("-e %s: %w", e, err)
+			return nil, exitcode.New(extraVarsCode(e), fmt.Errorf("-e %s: %w", e, err))
 		}
 		for k, v := range m {
 			out[k] = v
 		}
 	}
 	return out, nil
+}
+
+// extraVarsCode is the exit status for an -e value that cannot be read: a
+// file (@file) that is missing, malformed or cannot be decrypted is bad
+// input, as a vars file is; a malformed value on the command line is bad
+// usage.
+func extraVarsCode(e string) int {
+	if strings.HasPrefix(strings.TrimSpace(e), "@") {
+		return exitcode.BadInput
+	}
+	return exitcode.Usage
 }
 
 func parseExtra(e string, vaultFn yamlx.VaultFunc) (map[string]any, error) {

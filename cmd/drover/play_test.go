@@ -36,7 +36,7 @@ func TestPlayGolden(t *testing.T) {
 		{"unreachable", []string{"-i", "testdata/play/unreachable.yml", "-T", "2", "testdata/play/ping.yml"}, 3},
 		{"bad-input", []string{"-i", inv, "testdata/play/bad.yml"}, 4},
 		{"bad-usage", []string{"-i", inv, "-f", "0", "testdata/play/ping.yml"}, 5},
-		{"bad-extra-vars", []string{"-i", inv, "-e", "@testdata/play/missing.yml", "testdata/play/ping.yml"}, 5},
+		{"bad-extra-vars", []string{"-i", inv, "-e", "@testdata/play/missing.yml", "testdata/play/ping.yml"}, 4},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

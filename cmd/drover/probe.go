@@ -16,7 +16,7 @@ import (
 
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/hostconn"
-	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/suggest"
 	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/inventory"
 	"github.com/drover/drover/tasks/probe"
@@ -46,7 +46,7 @@ type probeKind struct {
 	// is not given; "" means --target is required, unless optionalTarget.
 	defaultTarget  func(addr string, port int) string
 	optionalTarget bool
-	run            func(ctx context.Context, o probe.Origin, host, target string, common *probeOptions) (summary string, result any, err error)
+	run            func(ctx context.Context, o probe.Origin, h *inventory.Host, target string, common *probeOptions) (summary string, result any, err error)
 }
 
 func newProbeCmd() *cobra.Command {
@@ -61,7 +61,8 @@ SSH connection instead of from here. Output and exit status are drover run's.`,
 			if len(args) == 0 {
 				return exitcode.Errorf(exitcode.Usage, "probe KIND: expected tcp, dns, tls or http")
 			}
-			return exitcode.Errorf(exitcode.Usage, "probe %q: expected tcp, dns, tls or http", args[0])
+			return exitcode.Errorf(exitcode.Usage, "probe %q: expected tcp, dns, tls or http%s", args[0],
+				suggest.Hint(args[0], []string{"tcp", "dns", "tls", "http"}))
 		},
 	}
 	for _, k := range []probeKind{tcpKind(), tlsKind(), dnsKind(), httpKind()} {
@@ -100,7 +101,7 @@ func (k probeKind) command() *cobra.Command {
 
 // tlsClientFlags registers the TLS client flags into c.
 func tlsClientFlags(f *pflag.FlagSet, c *probe.TLSClient) {
-	f.StringVar(&c.ServerName, "server-name", "", "TLS name to send and check (by default the target's host, or for tls without --target the inventory name)")
+	f.StringVar(&c.ServerName, "server-name", "", "TLS name to send and check; {{ }} uses the host's variables (by default drover_tls_server_name, else the target's host, or for tls without --target ansible_host or the inventory name)")
 	f.StringVar(&c.CAFile, "ca-file", "", "PEM roots to trust instead of the system's")
 	f.StringVar(&c.ClientCert, "client-cert", "", "PEM client certificate")
 	f.StringVar(&c.ClientKey, "client-key", "", "PEM key of the client certificate")
@@ -114,7 +115,7 @@ func (o *probeOptions) run(ctx context.Context, k probeKind, args []string) (err
 	if err := o.validate(k); err != nil {
 		return exitcode.New(exitcode.Usage, err)
 	}
-	pattern := "all"
+	pattern := ""
 	if len(args) == 1 {
 		pattern = args[0]
 	}
@@ -124,14 +125,14 @@ func (o *probeOptions) run(ctx context.Context, k probeKind, args []string) (err
 	}
 	var opener *hostconn.Opener
 	if o.via == "host" {
-		if opener, err = o.conn.opener(); err != nil {
+		if opener, err = o.conn.opener(ctx); err != nil {
 			return err
 		}
 		defer opener.Close()
 	}
 	p := ui.New()
 	start := time.Now()
-	results := runAll(ctx, hosts, o.forks, o.sink(p, len(hosts)), func(ctx context.Context, h *inventory.Host) ui.HostResult {
+	results := runAll(ctx, hosts, o.forks, o.sink(p, hostNames(hosts)), func(ctx context.Context, h *inventory.Host) ui.HostResult {
 		return maskHostResult(red, o.probeHost(ctx, k, opener, h))
 	})
 	if !o.json && len(hosts) > 0 {
@@ -182,16 +183,36 @@ func (o *probeOptions) probeHost(ctx context.Context, k probeKind, opener *hostc
 		}
 		origin = probe.ViaHost(h.Name, conn)
 	}
-	summary, result, err := k.run(ctx, origin, h.Name, target, o)
+	summary, result, err := k.run(ctx, origin, h, target, o)
 	r.Stdout = summary
 	if err != nil {
 		r.Status, r.Msg = ui.StatusFailed, err.Error()
+		r.Cause = failureCause(r.Msg, target, hostAddress(h))
 		if ctx.Err() != nil {
-			r.Msg = "interrupted"
+			r.Msg, r.Cause = "interrupted", ""
 		}
+	} else if tr, ok := result.(probe.TLSResult); ok && len(tr.Warnings) > 0 {
+		r.Status, r.Msg = ui.StatusWarning, strings.Join(tr.Warnings, "\n")
 	}
 	o.remember(h.Name, result)
 	return r
+}
+
+// failureCause is a probe's error without the host's target and address,
+// which differ from host to host, so that hosts failing for the same reason
+// fold together: "connect to <target>: connection refused".
+func failureCause(msg, target, addr string) string {
+	var pairs []string
+	if target != "" {
+		pairs = append(pairs, target, "<target>")
+	}
+	if addr != "" && addr != target {
+		pairs = append(pairs, addr, "<address>")
+	}
+	if cause := strings.NewReplacer(pairs...).Replace(msg); cause != msg {
+		return cause
+	}
+	return ""
 }
 
 // targetFor is the target for host h: --target templated with the host's
@@ -200,16 +221,7 @@ func (o *probeOptions) targetFor(k probeKind, h *inventory.Host) (string, error)
 	if o.target == "" {
 		return k.defaultTarget(hostAddress(h), o.port), nil
 	}
-	vars := jinja.MapVars{"inventory_hostname": h.Name, "inventory_hostname_short": strings.SplitN(h.Name, ".", 2)[0],
-		"group_names": h.Groups}
-	for k, v := range h.Vars {
-		vars[k] = v
-	}
-	out, err := jinja.New().Template(o.target, vars)
-	if err != nil {
-		return "", fmt.Errorf("--target: %v", err)
-	}
-	return fmt.Sprint(jinja.ToPlain(out)), nil
+	return hostTemplate("--target", o.target, h)
 }
 
 // remember keeps a host's probe result for the JSON sink.
@@ -220,15 +232,15 @@ func (o *probeOptions) remember(host string, result any) {
 }
 
 // sink prints progress, or one JSON object per host with --json.
-func (o *probeOptions) sink(p *ui.Printer, total int) sink {
+func (o *probeOptions) sink(p *ui.Printer, names []string) sink {
 	if !o.json {
-		prog := p.NewProgress("", total)
+		prog := p.NewProgress("", names)
 		return func(r ui.HostResult) {
 			if r.Host == "" {
 				prog.Stop()
 				return
 			}
-			prog.Add(r.Status)
+			prog.Done(r.Host, r.Status)
 		}
 	}
 	enc := json.NewEncoder(p.Out)
@@ -287,13 +299,16 @@ func tcpKind() probeKind {
 			tlsClientFlags(f, &opts.TLSClient)
 		},
 		defaultTarget: hostPort,
-		run: func(ctx context.Context, o probe.Origin, host, target string, c *probeOptions) (string, any, error) {
+		run: func(ctx context.Context, o probe.Origin, h *inventory.Host, target string, c *probeOptions) (string, any, error) {
 			steps, err := parseDialogue(dialogue)
 			if err != nil {
 				return "", nil, err
 			}
 			run := opts
 			run.Target, run.Timeout, run.IPVersion, run.Dialogue = target, c.timeout(), c.ipv(), steps
+			if run.TLSClient, err = hostTLSClient(opts.TLSClient, h, false); err != nil {
+				return "", nil, err
+			}
 			res, err := probe.TCP(ctx, o, run)
 			return tcpSummary(res, err), res, err
 		},
@@ -363,11 +378,12 @@ func tlsKind() probeKind {
 			tlsClientFlags(f, &opts.TLSClient)
 		},
 		defaultTarget: func(addr string, port int) string { return hostPort(addr, cmpPort(port, 443)) },
-		run: func(ctx context.Context, o probe.Origin, host, target string, c *probeOptions) (string, any, error) {
+		run: func(ctx context.Context, o probe.Origin, h *inventory.Host, target string, c *probeOptions) (string, any, error) {
 			run := opts
 			run.Target, run.Timeout, run.IPVersion = target, c.timeout(), c.ipv()
-			if run.ServerName == "" && c.target == "" {
-				run.ServerName = host
+			var err error
+			if run.TLSClient, err = hostTLSClient(opts.TLSClient, h, c.target == ""); err != nil {
+				return "", nil, err
 			}
 			res, err := probe.TLS(ctx, o, run)
 			return tlsSummary(res), res, err
@@ -417,7 +433,7 @@ func dnsKind() probeKind {
 		},
 		// The server is the target; without one, the origin's resolver.
 		defaultTarget: hostPort, optionalTarget: true,
-		run: func(ctx context.Context, o probe.Origin, host, target string, c *probeOptions) (string, any, error) {
+		run: func(ctx context.Context, o probe.Origin, h *inventory.Host, target string, c *probeOptions) (string, any, error) {
 			run := opts
 			run.Server, run.Timeout, run.IPVersion = target, c.timeout(), c.ipv()
 			recursion := !noRecursion
@@ -427,6 +443,10 @@ func dnsKind() probeKind {
 				check.Count = &count
 			}
 			run.Answer = &check
+			var err error
+			if run.TLSClient, err = hostTLSClient(opts.TLSClient, h, false); err != nil {
+				return "", nil, err
+			}
 			res, err := probe.DNS(ctx, o, run)
 			return dnsSummary(res), res, err
 		},
@@ -479,7 +499,7 @@ func httpKind() probeKind {
 			}
 			return "http://" + net.JoinHostPort(addr, strconv.Itoa(port)) + "/"
 		},
-		run: func(ctx context.Context, o probe.Origin, host, target string, c *probeOptions) (string, any, error) {
+		run: func(ctx context.Context, o probe.Origin, h *inventory.Host, target string, c *probeOptions) (string, any, error) {
 			run := opts
 			run.URL, run.Timeout, run.IPVersion = target, c.timeout(), c.ipv()
 			follow := !noFollow
@@ -492,6 +512,9 @@ func httpKind() probeKind {
 				return "", nil, err
 			}
 			if run.JSONPath, err = parseJSONPaths(jsonPaths); err != nil {
+				return "", nil, err
+			}
+			if run.TLSClient, err = hostTLSClient(opts.TLSClient, h, false); err != nil {
 				return "", nil, err
 			}
 			res, err := probe.HTTP(ctx, o, run)

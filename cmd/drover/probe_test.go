@@ -164,7 +164,9 @@ func TestProbeTLSAndUsage(t *testing.T) {
 	inv := probeInventory(t, "svc.test")
 	_, port, _ := net.SplitHostPort(addr)
 	r := execDrover(t, nil, "probe", "tls", "-i", inv, "--port", port, "--ca-file", caFile, "--warn", "30")
-	if r.code != 0 || !strings.Contains(r.stdout, "subject CN=svc.test · SANs svc.test\nissuer CN=Probe CA\n") || !strings.Contains(r.stdout, "days) · WARN") {
+	// A certificate in its warning window: exit 1, as drover certs.
+	if r.code != 1 || !strings.Contains(r.stdout, "── svc.test (1) WARN ──") || !strings.Contains(r.stdout, "subject CN=svc.test · SANs svc.test\nissuer CN=Probe CA\n") ||
+		!strings.Contains(r.stdout, "days) · WARN") || !strings.Contains(r.stdout, "(warning below 30)") {
 		t.Errorf("tls: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = execDrover(t, nil, "probe", "tls", "-i", inv, "--target", addr, "--server-name", "svc.test", "--ca-file", caFile, "--crit", "14")
@@ -192,4 +194,23 @@ func TestProbeTLSAndUsage(t *testing.T) {
 // pemCert encodes a DER certificate as PEM.
 func pemCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// TestProbeFailuresFoldByCause: hosts whose probes fail for the same reason
+// fold into one group although each message names its own address; --json
+// keeps each host's own message.
+func TestProbeFailuresFoldByCause(t *testing.T) {
+	port := freePort(t, "127.0.3.1")
+	inv := filepath.Join(t.TempDir(), "inv")
+	must(t, os.WriteFile(inv, []byte("a1 ansible_host=127.0.3.1\na2 ansible_host=127.0.3.2\na3 ansible_host=127.0.3.3\n"), 0o644))
+	r := execDrover(t, nil, "probe", "tcp", "-i", inv, "--port", strconv.Itoa(port))
+	if r.code != 2 || !strings.Contains(r.stdout, "── a[1-3] (3) FAILED ──\n") || !strings.Contains(r.stdout, "<target>: connect: connection refused\n") {
+		t.Errorf("exit %d, stdout:\n%s", r.code, r.stdout)
+	}
+	r = execDrover(t, nil, "probe", "tcp", "-i", inv, "--port", strconv.Itoa(port), "--json")
+	for i := 1; i <= 3; i++ {
+		if want := fmt.Sprintf("127.0.3.%d:%d: connect: connection refused", i, port); !strings.Contains(r.stdout, want) {
+			t.Errorf("--json lacks %q:\n%s", want, r.stdout)
+		}
+	}
 }

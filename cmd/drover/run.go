@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -29,6 +31,7 @@ type runOptions struct {
 	forks   int
 	limit   string
 	json    bool
+	base64  bool
 	verbose int
 	adhoc   adhocFlags
 }
@@ -62,6 +65,7 @@ as key=value words or a JSON object; so do command, shell and raw with -b, -e,
 	f.IntVarP(&o.forks, "forks", "f", 50, "hosts to work on at once")
 	f.StringVarP(&o.limit, "limit", "l", "", "further limit the selected hosts to this pattern")
 	f.BoolVar(&o.json, "json", false, "print one JSON object per host result")
+	f.BoolVar(&o.base64, "base64", false, "with --json, give output that is not UTF-8 base64-encoded (stdout_base64, stderr_base64), byte for byte")
 	f.CountVarP(&o.verbose, "verbose", "v", "show more (-vvv: connection details)")
 	o.adhoc.register(f)
 	return cmd
@@ -95,14 +99,14 @@ func (o *runOptions) run(ctx context.Context, cmd *cobra.Command, args []string)
 	if err != nil {
 		return err
 	}
-	opener, err := o.conn.opener()
+	opener, err := o.conn.opener(ctx)
 	if err != nil {
 		return err
 	}
 	defer opener.Close()
 	p := ui.New()
 	start := time.Now()
-	results := runAll(ctx, hosts, o.forks, o.sink(p, len(hosts)), func(ctx context.Context, h *inventory.Host) ui.HostResult {
+	results := runAll(ctx, hosts, o.forks, o.sink(p, hostNames(hosts)), func(ctx context.Context, h *inventory.Host) ui.HostResult {
 		return maskHostResult(red, runOnHost(ctx, opener, h, command))
 	})
 	if !o.json && len(hosts) > 0 {
@@ -150,7 +154,7 @@ func moduleCommand(module, args string) (transport.Command, error) {
 // sink receives each host's result as it finishes.
 type sink func(ui.HostResult)
 
-func (o *runOptions) sink(p *ui.Printer, total int) sink {
+func (o *runOptions) sink(p *ui.Printer, names []string) sink {
 	if o.json {
 		enc := json.NewEncoder(p.Out)
 		var mu sync.Mutex
@@ -160,32 +164,44 @@ func (o *runOptions) sink(p *ui.Printer, total int) sink {
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			_ = enc.Encode(jsonResult(r))
+			_ = enc.Encode(jsonResult(r, o.base64))
 		}
 	}
-	prog := p.NewProgress("", total)
+	prog := p.NewProgress("", names)
 	return func(r ui.HostResult) {
 		if r.Host == "" {
 			prog.Stop()
 			return
 		}
-		prog.Add(r.Status)
+		prog.Done(r.Host, r.Status)
 	}
 }
 
 type hostJSON struct {
-	Host     string  `json:"host"`
-	Status   string  `json:"status"`
-	RC       int     `json:"rc"`
-	Stdout   string  `json:"stdout"`
-	Stderr   string  `json:"stderr"`
-	Msg      string  `json:"msg,omitempty"`
-	Duration float64 `json:"duration"`
+	Host         string  `json:"host"`
+	Status       string  `json:"status"`
+	RC           int     `json:"rc"`
+	Stdout       string  `json:"stdout"`
+	Stderr       string  `json:"stderr"`
+	StdoutBase64 string  `json:"stdout_base64,omitempty"`
+	StderrBase64 string  `json:"stderr_base64,omitempty"`
+	Msg          string  `json:"msg,omitempty"`
+	Duration     float64 `json:"duration"`
 }
 
-func jsonResult(r ui.HostResult) hostJSON {
-	return hostJSON{Host: r.Host, Status: string(r.Status), RC: r.RC, Stdout: r.Stdout, Stderr: r.Stderr,
+// jsonResult is one line of drover run --json. JSON strings hold UTF-8
+// only: other bytes become U+FFFD, or with lossless the whole output is
+// given base64-encoded instead.
+func jsonResult(r ui.HostResult, lossless bool) hostJSON {
+	j := hostJSON{Host: r.Host, Status: string(r.Status), RC: r.RC, Stdout: r.Stdout, Stderr: r.Stderr,
 		Msg: r.Msg, Duration: r.Duration.Seconds()}
+	if lossless && !utf8.ValidString(j.Stdout) {
+		j.Stdout, j.StdoutBase64 = "", base64.StdEncoding.EncodeToString([]byte(r.Stdout))
+	}
+	if lossless && !utf8.ValidString(j.Stderr) {
+		j.Stderr, j.StderrBase64 = "", base64.StdEncoding.EncodeToString([]byte(r.Stderr))
+	}
+	return j
 }
 
 // runAll runs work on every host, at most forks at once, and returns the
@@ -268,7 +284,7 @@ func errorReason(ctx context.Context, err error) string {
 }
 
 // runStatus is the exit status for a finished run: interrupted, failed,
-// unreachable or ok, in that order of precedence.
+// unreachable, warning (a probe's) or ok, in that order of precedence.
 func runStatus(ctx context.Context, results []ui.HostResult, total int) error {
 	if ctx.Err() != nil {
 		return exitcode.New(exitcode.Interrupted, fmt.Errorf("interrupted: %d of %d hosts finished", countDone(results), total))
@@ -278,8 +294,10 @@ func runStatus(ctx context.Context, results []ui.HostResult, total int) error {
 		switch {
 		case r.Status == ui.StatusFailed:
 			code = exitcode.Failed
-		case r.Status == ui.StatusUnreachable && code == exitcode.OK:
+		case r.Status == ui.StatusUnreachable && code != exitcode.Failed:
 			code = exitcode.Unreachable
+		case r.Status == ui.StatusWarning && code == exitcode.OK:
+			code = exitcode.Warning
 		}
 	}
 	return exitcode.New(code, nil)

@@ -83,7 +83,7 @@ func (o *runOptions) runModule(ctx context.Context, pattern string) (err error) 
 	vaultFn := vaultFunc(keyring)
 	extra, err := parseExtraVars(o.adhoc.extraVars, vaultFn)
 	if err != nil {
-		return exitcode.New(exitcode.Usage, err)
+		return err
 	}
 	loader := playbooks.NewLoader(loadOptions(o.conn.cfg, vaultFn))
 	pb, err := loader.AdHoc(pattern, o.module, o.args)
@@ -94,6 +94,9 @@ func (o *runOptions) runModule(ctx context.Context, pattern string) (err error) 
 		Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
 	if err != nil {
 		return exitcode.New(exitcode.BadInput, err)
+	}
+	if err := requireHosts(inv, pattern, o.limit, o.conn.patternMismatch()); err != nil {
+		return err
 	}
 	for _, h := range inv.Hosts() {
 		registerHostSecrets(red, h.Vars)
@@ -122,7 +125,7 @@ func (o *runOptions) runEngine(ctx context.Context, pb *playbooks.Playbook, opts
 		red.Add(pw)
 		opts.BecomePassword = pw
 	}
-	opener, err := o.conn.opener()
+	opener, err := o.conn.opener(ctx)
 	if err != nil {
 		return err
 	}
@@ -183,7 +186,7 @@ func (a *adhocOutput) PlayStart(p *playbooks.PlayInfo) {
 		a.enc = json.NewEncoder(a.p.Out)
 		a.enc.SetEscapeHTML(false)
 	} else if len(p.Hosts) > 0 {
-		a.prog = a.p.NewProgress("", len(p.Hosts))
+		a.prog = a.p.NewProgress("", p.Hosts)
 	}
 }
 
@@ -205,9 +208,9 @@ func (a *adhocOutput) HostDone(t *playbooks.TaskInfo, r *playbooks.HostResult) {
 	switch {
 	case a.enc != nil:
 		res := redactValue(a.red, shownResult(t.Action, r.Result))
-		_ = a.enc.Encode(adhocJSON{hostJSON: jsonResult(hr), Result: res})
+		_ = a.enc.Encode(adhocJSON{hostJSON: jsonResult(hr, a.o.base64), Result: res})
 	case a.prog != nil:
-		a.prog.Add(hr.Status)
+		a.prog.Done(hr.Host, hr.Status)
 	}
 }
 
@@ -275,6 +278,9 @@ func adhocResult(action string, r *playbooks.HostResult) ui.HostResult {
 		return hr
 	}
 	hr.Stdout = indentedJSON(shownResult(action, res))
+	if d := playbooks.ResultDiff(res); d != "" {
+		hr.Stdout = d + "\n" + hr.Stdout
+	}
 	return hr
 }
 

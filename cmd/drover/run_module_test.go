@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -160,5 +161,39 @@ func TestRunModuleOutput(t *testing.T) {
 		if r.code != 5 || !strings.Contains(r.stderr, u.msg) {
 			t.Errorf("drover run %q: exit %d, stderr %q; want 5 and %q", u.args, r.code, r.stderr, u.msg)
 		}
+	}
+}
+
+// TestRunModuleDiff: drover run -m copy -D shows the file's diff, removed
+// lines first, labelled as Ansible labels them.
+func TestRunModuleDiff(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "motd")
+	must(t, os.WriteFile(dest, []byte("old\nsame\n"), 0o644))
+	r := execDrover(t, nil, "run", "localhost", "-m", "copy", "-a", "content='new\nsame\n' dest="+dest, "-D")
+	for _, want := range []string{"--- before: " + dest + "\n+++ after: ", "\n@@ -1,2 +1,2 @@\n-old\n+new\n same\n"} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("exit %d, stdout:\n%s\nwant it to hold:\n%s", r.code, r.stdout, want)
+		}
+	}
+}
+
+// TestRunJSONBase64: drover run --json --base64 gives output that is not
+// UTF-8 byte for byte; without --base64 such bytes are U+FFFD, and the
+// folded output escapes them.
+func TestRunJSONBase64(t *testing.T) {
+	command := `printf 'a\377b\033[2J'`
+	r := execDrover(t, nil, "run", "localhost", "--json", "--base64", "--", command)
+	var got struct {
+		Stdout       string `json:"stdout"`
+		StdoutBase64 string `json:"stdout_base64"`
+	}
+	must(t, json.Unmarshal([]byte(r.stdout), &got))
+	if raw, err := base64.StdEncoding.DecodeString(got.StdoutBase64); err != nil || string(raw) != "a\xffb\x1b[2J" || got.Stdout != "" {
+		t.Errorf("--base64: %q", r.stdout)
+	}
+	r = execDrover(t, nil, "run", "localhost", "--", command)
+	if !strings.Contains(r.stdout, `a\xffb\x1b[2J`) || strings.Contains(r.stdout, "\x1b[2J") {
+		t.Errorf("folded output not escaped: %q", r.stdout)
 	}
 }

@@ -30,7 +30,7 @@ func TestRunLocalhost(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	want := "── localhost (1) ──\nhello\noops\n"
+	want := "── localhost (1) ──\nhello\nstderr:\noops\n"
 	if !strings.HasPrefix(r.stdout, want) {
 		t.Fatalf("stdout %q, want prefix %q", r.stdout, want)
 	}
@@ -73,7 +73,7 @@ func TestRunFailureOnOneHost(t *testing.T) {
 		t.Fatalf("exit %d, want 2: %s%s", r.code, r.stdout, r.stderr)
 	}
 	okGroup := strings.Index(r.stdout, "(2) ──\nfine\n")
-	failGroup := strings.Index(r.stdout, "── "+bad.Name+" (1) FAILED rc=7 ──\nbroken\n")
+	failGroup := strings.Index(r.stdout, "── "+bad.Name+" (1) FAILED rc=7 ──\nstderr:\nbroken\n")
 	if okGroup < 0 || failGroup < okGroup {
 		t.Fatalf("want the ok group, then %s failed with rc=7; got:\n%s", bad.Name, r.stdout)
 	}

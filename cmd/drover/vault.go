@@ -57,7 +57,7 @@ ANSIBLE_VAULT_PASSWORD_FILE. Exit status: 0 done, 4 wrong password or bad
 file, 5 bad flags or arguments.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return exitcode.Errorf(exitcode.Usage, "unknown vault command %q (see drover vault --help)", args[0])
+				return exitcode.Errorf(exitcode.Usage, "unknown vault command %q%s (see drover vault --help)", args[0], subcommandHint(cmd, args[0]))
 			}
 			return exitcode.Errorf(exitcode.Usage, "a vault command is required: create, decrypt, edit, view, encrypt, encrypt_string or rekey")
 		},

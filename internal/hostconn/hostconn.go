@@ -24,6 +24,9 @@ type Options struct {
 	Password        string
 	Timeout         time.Duration
 	HostKeyChecking string // strict, accept-new, off; "" leaves it to ssh_config
+	// Warn, when set, is given warnings about connections (a changed host
+	// key accepted because checking is off).
+	Warn func(msg string)
 	// Port is the port of hosts whose inventory gives none (remote_port);
 	// 0 leaves it to ssh_config.
 	Port int
@@ -48,7 +51,9 @@ func New(opts Options) (*Opener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Opener{opts: opts, policy: policy, pool: ssh.NewPool(), local: local.New()}, nil
+	o := &Opener{opts: opts, policy: policy, pool: ssh.NewPool(), local: local.New()}
+	o.pool.Defaults.Warn = opts.Warn
+	return o, nil
 }
 
 func hostKeyPolicy(s string) (ssh.HostKeyPolicy, error) {
@@ -65,10 +70,11 @@ func hostKeyPolicy(s string) (ssh.HostKeyPolicy, error) {
 // Open returns the connection to the host called name with inventory
 // variables vars. Connection failures are *transport.UnreachableError.
 func (o *Opener) Open(ctx context.Context, name string, vars map[string]any) (transport.Conn, error) {
-	switch kind := connectionKind(vars); kind {
+	kind := connectionKind(vars)
+	switch kinds[kind] {
 	case "local":
 		return o.local, nil
-	case "ssh", "smart", "paramiko":
+	case "ssh":
 		return o.openSSH(ctx, name, vars)
 	case "telnet":
 		return o.telnet.get(ctx, name, vars)
@@ -77,6 +83,13 @@ func (o *Opener) Open(ctx context.Context, name string, vars map[string]any) (tr
 			Err: fmt.Errorf("ansible_connection %q is not supported (ssh, local, telnet)", kind)}
 	}
 }
+
+// kinds maps each connection name drover knows to the connection it opens.
+var kinds = map[string]string{"local": "local", "ssh": "ssh", "smart": "ssh", "paramiko": "ssh", "telnet": "telnet"}
+
+// Supported reports whether drover opens connections of this kind (a value
+// of ansible_connection or of -c).
+func Supported(kind string) bool { return kinds[kind] != "" }
 
 func connectionKind(vars map[string]any) string {
 	if c := str(vars, "ansible_connection"); c != "" {
@@ -102,7 +115,8 @@ func (o *Opener) openSSH(ctx context.Context, name string, vars map[string]any) 
 
 // sshConfig builds the ssh settings for a host: inventory variables first,
 // then drover's flags, then ansible_ssh_common_args and
-// ansible_ssh_extra_args for what is still unset, then ssh_config.
+// ansible_ssh_extra_args (else Options.SSHCommonArgs, SSHExtraArgs) for
+// what is still unset, then ssh_config.
 func (o *Opener) sshConfig(name string, vars map[string]any) (ssh.Config, error) {
 	cfg := ssh.Config{
 		Host:           first(str(vars, "ansible_host"), str(vars, "ansible_ssh_host"), name),

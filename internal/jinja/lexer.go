@@ -292,14 +292,32 @@ func isSpaceByte(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
 
+// skipSpace skips whitespace from p, Unicode spaces (a no-break space)
+// included as Python's \s does.
+func skipSpace(src string, p int) int {
+	for p < len(src) {
+		if isSpaceByte(src[p]) {
+			p++
+			continue
+		}
+		if src[p] < 0x80 {
+			return p
+		}
+		r, n := utf8.DecodeRuneInString(src[p:])
+		if !unicode.IsSpace(r) {
+			return p
+		}
+		p += n
+	}
+	return p
+}
+
 // lexExpr lexes expression tokens up to the closing delimiter.
 func (lx *lexer) lexExpr(p int, closer string, endKind tokKind) (bool, error) {
 	depth := 0
 	src := lx.src
 	for {
-		for p < len(src) && isSpaceByte(src[p]) {
-			p++
-		}
+		p = skipSpace(src, p)
 		if p >= len(src) {
 			if endKind == tBlockEnd {
 				return false, lx.errAt(p, "unexpected end of template, expected 'end of statement block'")

@@ -16,11 +16,14 @@ type YAMLer interface{ PyYAML() *YAMLNode }
 // quoted, long lines folded at 80 columns, a collection met again written as
 // an alias of its first appearance (&id001, *id001). A scalar document ends
 // with "...".
-func YAML(v any) string {
+func YAML(v any) string { return YAMLWith(v, YAMLOptions{}) }
+
+// YAMLWith is YAML with the emitter's options (yaml.dump's indent, width).
+func YAMLWith(v any, o YAMLOptions) string {
 	r := &yamlRepresenter{anchors: map[identity]string{}, emitted: map[identity]bool{}}
 	r.findAliases(v, map[identity]bool{})
 	n := r.represent(v)
-	out := EmitYAML(n, YAMLOptions{})
+	out := EmitYAML(n, o)
 	if n.Kind == ScalarNode {
 		out += "...\n"
 	}

@@ -50,6 +50,10 @@ type HostOptions struct {
 	// ExtraConfig are more sshd_config lines; they come first, so they win
 	// over the lab's own settings.
 	ExtraConfig []string
+	// Hostname, when set, runs sshd in a UTS namespace of its own whose
+	// host name (uname -n) is this, as on a machine whose own name does
+	// not resolve. Needs root and unshare(1).
+	Hostname string
 }
 
 // Host is one running sshd.
@@ -293,6 +297,10 @@ func (h *Host) launch(level string) error {
 	}
 	defer logf.Close()
 	cmd := exec.Command(SSHD, "-D", "-e", "-f", h.ConfigPath())
+	if h.opts.Hostname != "" {
+		cmd = exec.Command("unshare", "--uts", "/bin/sh", "-c", `hostname "$1" && shift && exec "$@"`, "sh",
+			h.opts.Hostname, SSHD, "-D", "-e", "-f", h.ConfigPath())
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -352,6 +360,22 @@ func (h *Host) stop() {
 	}
 	signalTree(cmd.Process.Pid, syscall.SIGKILL)
 	<-done
+}
+
+// DropConnections kills every session of the host's sshd (the process
+// serving each connection and what it runs), as a network fault or an
+// out-of-memory kill would end them; sshd goes on accepting new ones.
+func (h *Host) DropConnections() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cmd == nil {
+		return
+	}
+	pids := tree(h.cmd.Process.Pid)[1:]
+	for _, p := range pids {
+		_ = syscall.Kill(p, syscall.SIGKILL)
+	}
+	waitGone(pids)
 }
 
 // Freeze stops (SIGSTOP) the host's sshd and all its sessions, so that

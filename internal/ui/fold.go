@@ -17,21 +17,34 @@ const (
 	StatusOK          Status = "ok"
 	StatusChanged     Status = "changed"
 	StatusSkipped     Status = "skipped"
+	StatusWarning     Status = "warning" // a probe passed with a warning (a certificate soon to expire)
 	StatusFailed      Status = "failed"
 	StatusUnreachable Status = "unreachable"
 )
 
-var statusRank = map[Status]int{StatusOK: 0, StatusChanged: 1, StatusSkipped: 2, StatusFailed: 3, StatusUnreachable: 4}
+var statusRank = map[Status]int{StatusOK: 0, StatusChanged: 1, StatusSkipped: 2, StatusWarning: 3, StatusFailed: 4, StatusUnreachable: 5}
 
 // HostResult is what one host returned for a command or probe.
 type HostResult struct {
-	Host     string        `json:"host"`
-	Status   Status        `json:"status"`
-	RC       int           `json:"rc"`
-	Stdout   string        `json:"stdout"`
-	Stderr   string        `json:"stderr"`
-	Msg      string        `json:"msg,omitempty"`
+	Host   string `json:"host"`
+	Status Status `json:"status"`
+	RC     int    `json:"rc"`
+	Stdout string `json:"stdout"`
+	Stderr string `json:"stderr"`
+	Msg    string `json:"msg,omitempty"`
+	// Cause, when set, is Msg without what differs from host to host (its
+	// address): folded output groups hosts by it, and shows it for a group
+	// of several.
+	Cause    string        `json:"-"`
 	Duration time.Duration `json:"-"`
+}
+
+// shownMsg is the message folded output shows: the cause when known.
+func (r HostResult) shownMsg() string {
+	if r.Cause != "" {
+		return r.Cause
+	}
+	return r.Msg
 }
 
 // group is the hosts that returned the same thing.
@@ -41,11 +54,11 @@ type group struct {
 }
 
 func (r HostResult) foldKey() string {
-	return fmt.Sprintf("%s\x00%d\x00%s\x00%s\x00%s", r.Status, r.RC, r.Stdout, r.Stderr, r.Msg)
+	return fmt.Sprintf("%s\x00%d\x00%s\x00%s\x00%s", r.Status, r.RC, r.Stdout, r.Stderr, r.shownMsg())
 }
 
-// Fold groups results whose status, exit code, output and message are all
-// equal; successes come first, then failures, unreachable hosts last, larger
+// Fold groups results whose status, exit code, output and message (or
+// cause) are all equal; successes come first, then failures, unreachable hosts last, larger
 // groups before smaller ones within a status.
 func fold(results []HostResult) []group {
 	index := map[string]int{}
@@ -89,8 +102,16 @@ func (p *Printer) printGroup(g group) {
 	head := fmt.Sprintf("%s (%d)", hostlist.Fold(hosts), len(hosts))
 	fmt.Fprintln(p.Out, p.Paint(statusColour(r.Status), "── "+head+statusNote(r)+" ──"))
 	writeBlock(p, r.Stdout, "")
+	// Without colours (piped to a file), stderr is set apart by a label.
+	if r.Stderr != "" && !p.Colour {
+		fmt.Fprintln(p.Out, "stderr:")
+	}
 	writeBlock(p, r.Stderr, Red)
-	writeBlock(p, r.Msg, msgColour(r.Status))
+	msg := r.Msg // a host alone keeps its own message
+	if len(g.results) > 1 {
+		msg = r.shownMsg()
+	}
+	writeBlock(p, msg, msgColour(r.Status))
 }
 
 // statusNote is what a group header says after its hosts.
@@ -98,6 +119,8 @@ func statusNote(r HostResult) string {
 	switch r.Status {
 	case StatusUnreachable:
 		return " UNREACHABLE"
+	case StatusWarning:
+		return " WARN"
 	case StatusFailed:
 		if r.RC != 0 {
 			return fmt.Sprintf(" FAILED rc=%d", r.RC)
@@ -112,15 +135,18 @@ func statusNote(r HostResult) string {
 }
 
 func msgColour(s Status) Colour {
-	if s == StatusFailed || s == StatusUnreachable {
+	switch s {
+	case StatusFailed, StatusUnreachable:
 		return Red
+	case StatusWarning:
+		return Yellow
 	}
 	return ""
 }
 
 func statusColour(s Status) Colour {
 	switch s {
-	case StatusChanged:
+	case StatusChanged, StatusWarning:
 		return Yellow
 	case StatusFailed, StatusUnreachable:
 		return Red
@@ -130,11 +156,12 @@ func statusColour(s Status) Colour {
 	return Green
 }
 
+// writeBlock writes remote text, escaped (Escape), in colour c.
 func writeBlock(p *Printer, text string, c Colour) {
 	if text == "" {
 		return
 	}
-	text = strings.TrimSuffix(text, "\n")
+	text = Escape(strings.TrimSuffix(text, "\n"))
 	if c != "" {
 		text = p.Paint(c, text)
 	}
@@ -148,7 +175,7 @@ func (p *Printer) Summary(results []HostResult, wall time.Duration) {
 		counts[r.Status]++
 	}
 	var parts []string
-	for _, s := range []Status{StatusOK, StatusChanged, StatusSkipped, StatusFailed, StatusUnreachable} {
+	for _, s := range []Status{StatusOK, StatusChanged, StatusSkipped, StatusWarning, StatusFailed, StatusUnreachable} {
 		if counts[s] > 0 {
 			parts = append(parts, p.Paint(statusColour(s), fmt.Sprintf("%d %s", counts[s], s)))
 		}

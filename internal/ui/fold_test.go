@@ -67,9 +67,9 @@ func TestProgressOnlyWhenLive(t *testing.T) {
 	for _, live := range []bool{false, true} {
 		var errOut bytes.Buffer
 		p := &Printer{Out: &bytes.Buffer{}, Err: &errOut, Live: live}
-		g := p.NewProgress("", 2)
-		g.Add(StatusOK)
-		g.Add(StatusFailed)
+		g := p.NewProgress("", []string{"h1", "h2"})
+		g.Done("h1", StatusOK)
+		g.Done("h2", StatusFailed)
 		g.Stop()
 		got := errOut.String()
 		if !live && got != "" {

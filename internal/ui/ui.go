@@ -29,17 +29,24 @@ type Printer struct {
 	Colour bool
 	// Live enables the self-erasing progress line on Err.
 	Live bool
+	// Width is the terminal's width in columns (0 unknown): the progress
+	// line is cut to it.
+	Width int
 }
 
 // New returns a Printer on stdout and stderr that colours and shows progress
 // only when writing to a terminal, and never colours when NO_COLOR is set.
 func New() *Printer {
-	return &Printer{
+	p := &Printer{
 		Out:    os.Stdout,
 		Err:    os.Stderr,
 		Colour: IsTerminal(os.Stdout) && os.Getenv("NO_COLOR") == "",
 		Live:   IsTerminal(os.Stderr),
 	}
+	if p.Live {
+		p.Width, _, _ = term.GetSize(int(os.Stderr.Fd()))
+	}
+	return p
 }
 
 // IsTerminal reports whether w is a terminal.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -47,7 +48,10 @@ func At(file string, src []byte, line, col int, format string, args ...any) *Err
 }
 
 // Snippet renders the line before, the line itself and the line after line
-// of src, numbered, with a '>' marking line and a caret under col.
+// of src, numbered, with a '>' marking line and a caret under col. Control
+// bytes and invalid UTF-8 show escaped (\x00), and a long line shows only
+// the part around col, so that a binary or minified file cannot flood or
+// garble the terminal.
 func Snippet(src []byte, line, col int) string {
 	if line <= 0 || len(src) == 0 {
 		return ""
@@ -65,22 +69,71 @@ func Snippet(src []byte, line, col int) string {
 		if n == line {
 			mark = ">"
 		}
-		text := strings.TrimRight(strings.ReplaceAll(lines[n-1], "\t", " "), "\r")
+		raw := strings.TrimRight(lines[n-1], "\r")
+		at := 0
+		if n == line {
+			at = col
+		}
+		text, caret := window(raw, at)
 		fmt.Fprintf(&b, "%s %*d | %s\n", mark, width, n, text)
 		if n == line && col > 0 {
-			fmt.Fprintf(&b, "  %*s | %s^\n", width, "", strings.Repeat(" ", caretOffset(text, col)))
+			fmt.Fprintf(&b, "  %*s | %s^\n", width, "", strings.Repeat(" ", caret))
 		}
 	}
 	return b.String()
 }
 
-// caretOffset is the display offset of the 1-based rune column col in text.
-func caretOffset(text string, col int) int {
-	runes := []rune(text)
-	if col-1 > len(runes) {
-		return len(runes)
+// snippetWidth is the most characters of one line a snippet shows.
+const snippetWidth = 120
+
+// window renders line for a snippet, escaped and cut to snippetWidth
+// characters around the 1-based rune column col (the start when col is
+// 0), and gives the caret's offset in what it returns.
+func window(line string, col int) (string, int) {
+	var parts []string
+	caret := -1
+	for rest := line; rest != ""; {
+		if len(parts) == col-1 {
+			caret = len(parts)
+		}
+		r, size := utf8.DecodeRuneInString(rest)
+		parts = append(parts, visibleRune(r, rest[:size]))
+		rest = rest[size:]
 	}
-	return col - 1
+	if caret < 0 {
+		caret = len(parts)
+	}
+	start := 0
+	if len(parts) > snippetWidth {
+		start = max(0, min(caret-snippetWidth/2, len(parts)-snippetWidth))
+	}
+	end := min(len(parts), start+snippetWidth)
+	prefix, suffix := "", ""
+	if start > 0 {
+		prefix = "…"
+	}
+	if end < len(parts) {
+		suffix = "…"
+	}
+	offset := len([]rune(prefix))
+	for _, p := range parts[start:min(caret, end)] {
+		offset += len([]rune(p))
+	}
+	return prefix + strings.Join(parts[start:end], "") + suffix, offset
+}
+
+// visibleRune is r, read from the bytes enc, as a snippet shows it: a tab
+// as a space, other control characters and invalid bytes escaped.
+func visibleRune(r rune, enc string) string {
+	switch {
+	case r == '\t':
+		return " "
+	case r == utf8.RuneError && len(enc) == 1, r < 0x20, r == 0x7f:
+		return fmt.Sprintf("\\x%02x", enc[0])
+	case r >= 0x80 && r < 0xa0:
+		return fmt.Sprintf("\\u%04x", r)
+	}
+	return string(r)
 }
 
 // File is a parsed YAML (or JSON) source: its name, its bytes and its
@@ -91,6 +144,7 @@ type File struct {
 	Docs []*yaml.Node // one content node per document (never a DocumentNode)
 
 	built    map[*yaml.Node]any // values of collection nodes already converted
+	expanded map[*yaml.Node]int // what nodes expand to, aliases followed (see checkExpansion)
 	warnings []warning
 	warned   map[string]bool
 }

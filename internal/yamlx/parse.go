@@ -46,6 +46,9 @@ func Parse(name string, src []byte) (*File, error) {
 			return nil, syntaxError(name, src, err)
 		}
 		if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+			if err := f.checkDepth(doc.Content[0]); err != nil {
+				return nil, err
+			}
 			f.Docs = append(f.Docs, doc.Content[0])
 		}
 	}
@@ -55,13 +58,20 @@ var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?`)
 
 // syntaxError turns a yaml.v3 error, which knows at best a line, into an
 // *Error with line and column, found by a second parser that reports
-// precise positions.
+// precise positions. That parser is not given deeply nested input, which
+// costs it gigabytes: such input is refused for its depth.
 func syntaxError(name string, src []byte, err error) *Error {
 	msg := err.Error()
 	line := 0
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = msg[len(m[0]):]
+	}
+	if l, c := roughDepth(src, maxDepth); l > 0 || strings.Contains(msg, "exceeded max depth") {
+		if l == 0 {
+			l, c = max(line, 1), firstNonBlank(src, max(line, 1))
+		}
+		return At(name, src, l, c, "collections nested more than %d deep", maxDepth)
 	}
 	if l, c, other := locate(src); l > 0 {
 		if other != "" && other != msg {
@@ -117,6 +127,9 @@ func Load(name string, src []byte, vault VaultFunc) (*File, error) {
 		src = plain
 	}
 	if f, ok := parseJSON(name, src); ok {
+		if err := f.checkDepth(f.Docs[0]); err != nil {
+			return nil, err
+		}
 		return f, nil
 	}
 	return Parse(name, src)

@@ -50,11 +50,15 @@ const maxValues = 10_000_000
 // Value converts node n of f into Go values as Ansible's YAML loader does:
 // scalars become string, int, float64, bool or nil by YAML 1.1 rules
 // (timestamps become their ISO 8601 string), sequences []any and mappings
-// map[string]any (keys in their JSON spelling). Merge keys (<<) are applied;
+// map[string]any (keys in their JSON spelling). A node whose aliases expand
+// it past the limits (see maxAliasValues) is an error. Merge keys (<<) are applied;
 // a key given twice in one mapping keeps its last value with Ansible's
 // warning (see File.Warnings); !vault values go through opts.Vault and
 // !unsafe scalars through opts.Unsafe.
 func (f *File) Value(n *yaml.Node, opts Options) (any, error) {
+	if err := f.checkExpansion(n); err != nil {
+		return nil, err
+	}
 	c := &converter{f: f, opts: opts, budget: maxValues}
 	return c.value(n)
 }
@@ -99,9 +103,6 @@ func (c *converter) enter(n *yaml.Node) error {
 	c.active[n] = true
 	return nil
 }
-
-// maxDepth bounds the nesting of collections.
-const maxDepth = 1000
 
 func (c *converter) value(n *yaml.Node) (any, error) {
 	c.budget--

@@ -18,8 +18,6 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
-
-	"github.com/drover/drover/internal/exitcode"
 )
 
 // Status is the verdict on one certificate.
@@ -44,29 +42,100 @@ type Thresholds struct {
 	CriticalDays int `json:"critical_days,omitempty"`
 }
 
+// Severity is how bad a verdict is; the worst of a report decides its
+// exit status (the caller maps it to one).
+type Severity int
+
+// Severities, least bad first.
+const (
+	SeverityOK        Severity = iota
+	SeverityWarning            // some certificate in its warning window
+	SeverityUnchecked          // some endpoint or file could not be checked
+	SeverityCritical           // some certificate CRIT, expired, not yet valid, untrusted or for another name
+)
+
+// statusRank orders verdicts from least to most bad, for a row's status.
+var statusRank = map[Status]int{StatusOK: 0, StatusWarn: 1, StatusError: 2, StatusCrit: 3, StatusNameMismatch: 4,
+	StatusUntrusted: 5, StatusNotYetValid: 6, StatusExpired: 7}
+
+// Severity is the severity of a verdict.
+func (s Status) Severity() Severity {
+	switch s {
+	case StatusOK:
+		return SeverityOK
+	case StatusWarn:
+		return SeverityWarning
+	case StatusError:
+		return SeverityUnchecked
+	}
+	return SeverityCritical
+}
+
+// problem is one thing wrong with a certificate.
+type problem struct {
+	status Status
+	reason string
+}
+
 // classify judges the leaf of a handshake: its dates, its chain, its name
-// (when checkName) and its expiry windows, in that order of precedence.
+// (when checkName) and its expiry windows. The status is the worst problem
+// found; the reason names every one.
 func classify(st *TLSState, now time.Time, th Thresholds, checkName bool) (Status, string) {
+	return verdict(leafProblems(st, now, th, checkName))
+}
+
+// leafProblems lists everything wrong with the leaf of a handshake.
+func leafProblems(st *TLSState, now time.Time, th Thresholds, checkName bool) []problem {
 	if len(st.Chain) == 0 {
-		return StatusError, "server presented no certificate"
+		return []problem{{StatusError, "server presented no certificate"}}
 	}
-	if s, reason := validity(st.Leaf, now); s != StatusOK {
-		return s, reason
+	var ps []problem
+	dates, why := validity(st.Leaf, now)
+	if dates != StatusOK {
+		ps = append(ps, problem{dates, why})
 	}
-	if !st.ChainVerified {
-		return StatusUntrusted, st.ChainError
+	if !st.ChainVerified && (dates == StatusOK || !st.trustedWhenValid) {
+		ps = append(ps, problem{StatusUntrusted, st.ChainError})
 	}
 	if checkName && !st.NameMatches {
-		return StatusNameMismatch, st.NameError
+		ps = append(ps, problem{StatusNameMismatch, st.NameError})
 	}
-	return expiry(st.Leaf, th)
+	if dates == StatusOK {
+		if s, why := expiry(st.Leaf, th); s != StatusOK {
+			ps = append(ps, problem{s, why})
+		}
+	}
+	return ps
+}
+
+// verdict is the worst status among problems, with every problem's reason
+// (each after its status when there are several).
+func verdict(ps []problem) (Status, string) {
+	worst := StatusOK
+	for _, p := range ps {
+		if statusRank[p.status] > statusRank[worst] {
+			worst = p.status
+		}
+	}
+	if len(ps) == 1 {
+		return worst, ps[0].reason
+	}
+	reasons := make([]string, len(ps))
+	for i, p := range ps {
+		reasons[i] = string(p.status) + ": " + p.reason
+	}
+	return worst, strings.Join(reasons, "; ")
 }
 
 // validity judges the validity period of c at time now.
 func validity(c CertInfo, now time.Time) (Status, string) {
 	switch {
 	case now.After(c.NotAfter):
-		return StatusExpired, fmt.Sprintf("expired %s ago (not_after %s)", days(-c.DaysLeft), c.NotAfter.Format(time.RFC3339))
+		ago := days(-c.DaysLeft) + " ago"
+		if c.DaysLeft == 0 {
+			ago = "less than a day ago"
+		}
+		return StatusExpired, fmt.Sprintf("expired %s (not_after %s)", ago, c.NotAfter.Format(time.RFC3339))
 	case now.Before(c.NotBefore):
 		return StatusNotYetValid, "not valid before " + c.NotBefore.Format(time.RFC3339)
 	}
@@ -239,34 +308,13 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// ExitStatus is the exit status of a report, as monitoring plugins have
-// it: 2 (exitcode.Failed) when some certificate is CRIT, EXPIRED, not yet
-// valid, untrusted or for the wrong name; else 3 (exitcode.Unreachable)
-// when some could not be checked; else 1 (exitcode.Warning) when some is
-// WARN; else 0.
-func ExitStatus(rows []Row) int {
-	worst := exitcode.OK
-	rank := map[int]int{exitcode.OK: 0, exitcode.Warning: 1, exitcode.Unreachable: 2, exitcode.Failed: 3}
+// WorstSeverity is the severity of a report: that of its worst row.
+func WorstSeverity(rows []Row) Severity {
+	worst := SeverityOK
 	for _, r := range rows {
-		code := statusExit(r.Status)
-		if rank[code] > rank[worst] {
-			worst = code
-		}
+		worst = max(worst, r.Status.Severity())
 	}
 	return worst
-}
-
-// statusExit is the exit status one row asks for.
-func statusExit(s Status) int {
-	switch s {
-	case StatusOK:
-		return exitcode.OK
-	case StatusWarn:
-		return exitcode.Warning
-	case StatusError:
-		return exitcode.Unreachable
-	}
-	return exitcode.Failed
 }
 
 // Report formats.
@@ -414,6 +462,9 @@ type ScanOptions struct {
 	Thresholds
 	// Now is the time certificates are judged at; the current time when zero.
 	Now time.Time
+	// Checked, when set, is called as each endpoint is done (from several
+	// goroutines at once).
+	Checked func(Endpoint)
 }
 
 // ScanEndpoints probes every endpoint, Concurrency at a time, and returns
@@ -436,6 +487,9 @@ func ScanEndpoints(ctx context.Context, eps []Endpoint, opts ScanOptions) ([]Row
 		wg.Go(func() {
 			for i := range work {
 				results[i] = scanOne(ctx, eps[i], client, opts, now)
+				if opts.Checked != nil {
+					opts.Checked(eps[i])
+				}
 			}
 		})
 	}

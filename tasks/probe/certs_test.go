@@ -13,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/drover/drover/internal/exitcode"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -32,26 +30,34 @@ func TestScanEndpointsStatuses(t *testing.T) {
 		addr       string // instead of a server made from spec
 		wantStatus []Status
 		wantReason string
-		wantExit   int
+		wantExit   Severity
 	}{
-		{name: "OK", spec: leafSpec{names: []string{"svc.test"}}, wantStatus: []Status{StatusOK}, wantExit: exitcode.OK},
+		{name: "OK", spec: leafSpec{names: []string{"svc.test"}}, wantStatus: []Status{StatusOK}, wantExit: SeverityOK},
 		{name: "WARN", spec: leafSpec{names: []string{"svc.test"}, until: testNow.Add(20 * day)},
-			wantStatus: []Status{StatusWarn}, wantReason: "expires in 20 days (warning below 30)", wantExit: exitcode.Warning},
+			wantStatus: []Status{StatusWarn}, wantReason: "expires in 20 days (warning below 30)", wantExit: SeverityWarning},
 		{name: "CRIT", spec: leafSpec{names: []string{"svc.test"}, until: testNow.Add(10 * day)},
-			wantStatus: []Status{StatusCrit}, wantReason: "expires in 10 days (critical below 14)", wantExit: exitcode.Failed},
+			wantStatus: []Status{StatusCrit}, wantReason: "expires in 10 days (critical below 14)", wantExit: SeverityCritical},
 		{name: "EXPIRED", spec: leafSpec{names: []string{"svc.test"}, from: testNow.Add(-60 * day), until: testNow.Add(-2 * day)},
-			wantStatus: []Status{StatusExpired}, wantReason: "expired 2 days ago", wantExit: exitcode.Failed},
+			wantStatus: []Status{StatusExpired}, wantReason: "expired 2 days ago", wantExit: SeverityCritical},
 		{name: "NOT_YET_VALID", spec: leafSpec{names: []string{"svc.test"}, from: testNow.Add(day), until: testNow.Add(90 * day)},
-			wantStatus: []Status{StatusNotYetValid}, wantReason: "not valid before", wantExit: exitcode.Failed},
+			wantStatus: []Status{StatusNotYetValid}, wantReason: "not valid before", wantExit: SeverityCritical},
 		{name: "NAME_MISMATCH", spec: leafSpec{names: []string{"other.test"}},
-			wantStatus: []Status{StatusNameMismatch}, wantReason: "valid for other.test, not svc.test", wantExit: exitcode.Failed},
+			wantStatus: []Status{StatusNameMismatch}, wantReason: "valid for other.test, not svc.test", wantExit: SeverityCritical},
 		{name: "UNTRUSTED self-signed", spec: leafSpec{names: []string{"svc.test"}, selfSigned: true},
-			wantStatus: []Status{StatusUntrusted}, wantReason: "unknown authority", wantExit: exitcode.Failed},
+			wantStatus: []Status{StatusUntrusted}, wantReason: "unknown authority", wantExit: SeverityCritical},
 		{name: "UNTRUSTED missing intermediate", spec: leafSpec{names: []string{"svc.test"}, dropInter: true},
-			wantStatus: []Status{StatusUntrusted}, wantReason: "unknown authority", wantExit: exitcode.Failed},
+			wantStatus: []Status{StatusUntrusted}, wantReason: "unknown authority", wantExit: SeverityCritical},
 		{name: "intermediate about to expire", spec: leafSpec{names: []string{"svc.test"}, issuer: &shortInter},
-			wantStatus: []Status{StatusCrit, StatusOK}, wantReason: "expires in 5 days (critical below 14)", wantExit: exitcode.Failed},
-		{name: "ERROR", addr: closedPort(t), wantStatus: []Status{StatusError}, wantReason: "connection refused", wantExit: exitcode.Unreachable},
+			wantStatus: []Status{StatusCrit, StatusOK}, wantReason: "expires in 5 days (critical below 14)", wantExit: SeverityCritical},
+		{name: "ERROR", addr: closedPort(t), wantStatus: []Status{StatusError}, wantReason: "connection refused", wantExit: SeverityUnchecked},
+		{name: "UNTRUSTED and CRIT", spec: leafSpec{names: []string{"svc.test"}, selfSigned: true, until: testNow.Add(4 * day)},
+			wantStatus: []Status{StatusUntrusted}, wantReason: "UNTRUSTED: x509: certificate signed by unknown authority; CRIT: expires in 4 days (critical below 14)", wantExit: SeverityCritical},
+		{name: "NAME_MISMATCH and WARN", spec: leafSpec{names: []string{"other.test"}, until: testNow.Add(20 * day)},
+			wantStatus: []Status{StatusNameMismatch}, wantReason: "NAME_MISMATCH: x509: certificate is valid for other.test, not svc.test; WARN: expires in 20 days", wantExit: SeverityCritical},
+		{name: "EXPIRED rounds toward zero", spec: leafSpec{names: []string{"svc.test"}, from: testNow.Add(-60 * day), until: testNow.Add(-3*day - 6*time.Minute)},
+			wantStatus: []Status{StatusExpired}, wantReason: "expired 3 days ago", wantExit: SeverityCritical},
+		{name: "EXPIRED and UNTRUSTED", spec: leafSpec{names: []string{"svc.test"}, selfSigned: true, from: testNow.Add(-60 * day), until: testNow.Add(-2 * day)},
+			wantStatus: []Status{StatusExpired}, wantReason: "EXPIRED: expired 2 days ago", wantExit: SeverityCritical},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,7 +80,7 @@ func TestScanEndpointsStatuses(t *testing.T) {
 				}
 			}
 			eq(t, "web2 statuses", fmt.Sprint(got), fmt.Sprint(tc.wantStatus))
-			eq(t, "exit status", ExitStatus(rows), tc.wantExit)
+			eq(t, "severity", WorstSeverity(rows), tc.wantExit)
 		})
 	}
 }
@@ -91,27 +97,27 @@ func TestScanEndpointsCAFile(t *testing.T) {
 	wantErr(t, err, "ca_file: open /nonexistent.pem")
 }
 
-func TestExitStatus(t *testing.T) {
+func TestWorstSeverity(t *testing.T) {
 	cases := []struct {
 		statuses []Status
-		want     int
+		want     Severity
 	}{
-		{nil, exitcode.OK},
-		{[]Status{StatusOK, StatusOK}, exitcode.OK},
-		{[]Status{StatusOK, StatusWarn}, exitcode.Warning},
-		{[]Status{StatusWarn, StatusError}, exitcode.Unreachable},
-		{[]Status{StatusError, StatusCrit, StatusWarn}, exitcode.Failed},
-		{[]Status{StatusExpired}, exitcode.Failed},
-		{[]Status{StatusNotYetValid}, exitcode.Failed},
-		{[]Status{StatusNameMismatch}, exitcode.Failed},
-		{[]Status{StatusUntrusted, StatusError}, exitcode.Failed},
+		{nil, SeverityOK},
+		{[]Status{StatusOK, StatusOK}, SeverityOK},
+		{[]Status{StatusOK, StatusWarn}, SeverityWarning},
+		{[]Status{StatusWarn, StatusError}, SeverityUnchecked},
+		{[]Status{StatusError, StatusCrit, StatusWarn}, SeverityCritical},
+		{[]Status{StatusExpired}, SeverityCritical},
+		{[]Status{StatusNotYetValid}, SeverityCritical},
+		{[]Status{StatusNameMismatch}, SeverityCritical},
+		{[]Status{StatusUntrusted, StatusError}, SeverityCritical},
 	}
 	for _, tc := range cases {
 		rows := make([]Row, len(tc.statuses))
 		for i, s := range tc.statuses {
 			rows[i].Status = s
 		}
-		eq(t, fmt.Sprint(tc.statuses), ExitStatus(rows), tc.want)
+		eq(t, fmt.Sprint(tc.statuses), WorstSeverity(rows), tc.want)
 	}
 }
 

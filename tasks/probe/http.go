@@ -121,7 +121,7 @@ func HTTP(ctx context.Context, o Origin, opts HTTPOptions) (HTTPResult, error) {
 	resp, err := client.Do(req)
 	if err != nil {
 		res.Timings = tr.phases()
-		return res, fail(ctx, err)
+		return res, fail(ctx, plainToTLS(ctx, o, opts, req.URL, err))
 	}
 	body, err := readBody(resp, &res)
 	tr.finish()
@@ -133,7 +133,44 @@ func HTTP(ctx context.Context, o Origin, opts HTTPOptions) (HTTPResult, error) {
 	if opts.ReturnContent {
 		res.Content = string(body)
 	}
-	return res, fail(ctx, chk.apply(&res, resp.Header, body))
+	err = chk.apply(&res, resp.Header, body)
+	if err != nil && resp.StatusCode == http.StatusBadRequest {
+		err = plainToTLS(ctx, o, opts, req.URL, err)
+	}
+	return res, fail(ctx, err)
+}
+
+// plainToTLS explains err, the failure of a plain http:// request, when
+// the server speaks TLS on that port (it closed the connection, answered
+// garbage or 400): the URL wants https://.
+func plainToTLS(ctx context.Context, o Origin, opts HTTPOptions, u *url.URL, err error) error {
+	if u.Scheme != "http" || ctx.Err() != nil {
+		return err
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), "80")
+	}
+	if !speaksTLS(ctx, o, addr, opts.IPVersion) {
+		return err
+	}
+	https := *u
+	https.Scheme = "https"
+	return fmt.Errorf("the server at %s speaks TLS, not plain HTTP: use %s (%w)", addr, https.String(), err)
+}
+
+// speaksTLS reports whether the server at addr answers a TLS handshake
+// (completing it, or with a TLS alert).
+func speaksTLS(ctx context.Context, o Origin, addr string, v IPVersion) bool {
+	raw, _, err := o.dialTCP(ctx, addr, v)
+	if err != nil {
+		return false
+	}
+	defer raw.Close()
+	tc := tls.Client(guard(ctx, raw), &tls.Config{InsecureSkipVerify: true, ServerName: hostOf(addr)})
+	err = tc.HandshakeContext(ctx)
+	var alert tls.AlertError
+	return err == nil || errors.As(err, &alert)
 }
 
 // request builds the first request of the probe.

@@ -238,3 +238,26 @@ func TestHTTPResultJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPProbeOnTLSPort: a plain http:// probe of a port that speaks TLS
+// says so and names the https:// URL, whether the server hangs up (a bare
+// TLS listener) or answers 400 (an HTTPS web server).
+func TestHTTPProbeOnTLSPort(t *testing.T) {
+	p := newPKI(t)
+	cert := p.leaf(t, leafSpec{names: []string{"svc.test"}})
+	bare := serveTLS(t, cert, nil)
+	web := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	web.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	web.StartTLS()
+	t.Cleanup(web.Close)
+	for _, addr := range []string{bare, strings.TrimPrefix(web.URL, "https://")} {
+		_, err := HTTP(context.Background(), Controller(), HTTPOptions{URL: "http://" + addr + "/health", Timeout: 5 * time.Second})
+		wantErr(t, err, "the server at "+addr+" speaks TLS, not plain HTTP: use https://"+addr+"/health")
+	}
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadRequest) }))
+	t.Cleanup(plain.Close)
+	_, err := HTTP(context.Background(), Controller(), HTTPOptions{URL: plain.URL, Timeout: 5 * time.Second})
+	if err == nil || strings.Contains(err.Error(), "speaks TLS") {
+		t.Errorf("plain 400: %v", err)
+	}
+}

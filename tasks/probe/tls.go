@@ -7,8 +7,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"math"
 	"net"
 	"os"
 	"regexp"
@@ -61,6 +61,9 @@ type TLSState struct {
 
 	version uint16
 	certs   []*x509.Certificate
+	// trustedWhenValid: the chain fails only on dates (an expired or not
+	// yet valid certificate), and leads to a trusted root within them.
+	trustedWhenValid bool
 }
 
 // Certificates are the certificates the server presented, leaf first.
@@ -205,6 +208,9 @@ func (c TLSClient) judge(st *TLSState, status Status, reason string, th Threshol
 	case StatusCrit:
 		return fmt.Errorf("certificate %s", reason)
 	}
+	if strings.HasPrefix(reason, string(status)+": ") {
+		return errors.New(reason) // several problems, each named
+	}
 	return fmt.Errorf("%s: %s", status, reason)
 }
 
@@ -277,6 +283,10 @@ func inspect(cs tls.ConnectionState, roots *x509.CertPool, serverName string, no
 	st.Leaf = st.Chain[0]
 	if err := verifyChain(cs.PeerCertificates, roots, now); err != nil {
 		st.ChainError = oneLine(err.Error())
+		var invalid x509.CertificateInvalidError
+		if errors.As(err, &invalid) && invalid.Reason == x509.Expired {
+			st.trustedWhenValid = verifyChain(cs.PeerCertificates, roots, withinValidity(cs.PeerCertificates[0])) == nil
+		}
 	} else {
 		st.ChainVerified = true
 	}
@@ -289,6 +299,11 @@ func inspect(cs tls.ConnectionState, roots *x509.CertPool, serverName string, no
 		st.NameMatches = true
 	}
 	return st
+}
+
+// withinValidity is a time inside c's validity period.
+func withinValidity(c *x509.Certificate) time.Time {
+	return c.NotBefore.Add(c.NotAfter.Sub(c.NotBefore) / 2)
 }
 
 // verifyChain checks that chain[0] leads through chain[1:] to one of roots.
@@ -343,7 +358,7 @@ func sans(c *x509.Certificate) []string {
 
 // daysLeft is the number of whole days from now until t (negative once past).
 func daysLeft(t, now time.Time) int {
-	return int(math.Floor(t.Sub(now).Hours() / 24))
+	return int(t.Sub(now).Hours() / 24) // whole days, toward zero both ways
 }
 
 // colonHex formats b as upper-case hex pairs joined by colons.

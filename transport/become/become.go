@@ -79,6 +79,7 @@ import (
 
 	"github.com/drover/drover/internal/shlex"
 	"github.com/drover/drover/transport"
+	"github.com/drover/drover/transport/internal/sftpfs"
 )
 
 // Options say whom to become and how.
@@ -105,6 +106,8 @@ type Options struct {
 // become user. It does not own the wrapped connection: Close ends only what
 // Conn started on it.
 type Conn struct {
+	*fileOps // the file operations, over the file session's SFTP client
+
 	conn  transport.Conn
 	opts  Options
 	flags []string
@@ -123,6 +126,10 @@ type Conn struct {
 }
 
 var _ transport.Conn = (*Conn)(nil)
+
+// fileOps are a connection's file operations, embedded under a name of
+// the package's own.
+type fileOps = sftpfs.FS
 
 // Wrap returns a connection that works on conn's host as opts.User.
 func Wrap(conn transport.Conn, opts Options) (transport.Conn, error) {
@@ -147,6 +154,7 @@ func Wrap(conn transport.Conn, opts Options) (transport.Conn, error) {
 	}
 	c := &Conn{conn: conn, opts: opts, key: randomKey()}
 	c.flags = c.methodFlags(flags, opts.Flags == "")
+	c.fileOps = sftpfs.New(c.fileHooks())
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c, nil
 }

@@ -26,7 +26,6 @@ type handshake struct {
 	stdinW *os.File
 
 	prompt chan struct{} // a password prompt appeared
-	fail   chan struct{} // the become program gave up
 	ready  chan struct{} // the marker appeared on stdout
 	ended  chan struct{} // the command ended
 
@@ -36,14 +35,13 @@ type handshake struct {
 	answered bool
 	sorry    bool   // it said the password was wrong
 	pid      string // the inner shell's process id
-	failOnce sync.Once
 	okOnce   sync.Once
 	endOnce  sync.Once
 }
 
 func newHandshake(marker, password string, isPrompt func([]byte) bool) (*handshake, error) {
 	h := &handshake{marker: []byte(marker), password: password, isPrompt: isPrompt,
-		prompt: make(chan struct{}, 4), fail: make(chan struct{}), ready: make(chan struct{}),
+		prompt: make(chan struct{}, 4), ready: make(chan struct{}),
 		ended: make(chan struct{})}
 	var err error
 	if h.stdinR, h.stdinW, err = os.Pipe(); err != nil {
@@ -55,7 +53,10 @@ func newHandshake(marker, password string, isPrompt func([]byte) bool) (*handsha
 // feed writes the command's standard input: the password once asked for,
 // then, after the marker, what then does (copy the caller's input, or keep
 // the pipe for an SFTP client). It closes the input when the become program
-// asks twice or gives up, so that it ends instead of waiting.
+// asks twice, so that it ends instead of waiting, or once it ended. What
+// the become program prints besides its prompt (warnings such as "unable to
+// resolve host", a lecture, PAM messages, errors) never ends the handshake:
+// the program ends by itself after a fatal error.
 func (h *handshake) feed(then func(w *os.File)) {
 	for {
 		select {
@@ -66,9 +67,6 @@ func (h *handshake) feed(then func(w *os.File)) {
 			}
 		case <-h.ready:
 			then(h.stdinW)
-			return
-		case <-h.fail:
-			h.stdinW.Close()
 			return
 		case <-h.ended:
 			h.stdinW.Close()
@@ -136,9 +134,6 @@ func (h *handshake) line(l []byte) {
 		h.sorry = true
 	}
 	h.mu.Unlock()
-	if finalLine.MatchString(s) {
-		h.failOnce.Do(func() { close(h.fail) })
-	}
 }
 
 // prompted notes a password prompt.
@@ -166,10 +161,6 @@ func (h *handshake) summary() (said string, answered, sorry bool, prompts int) {
 // sorryLine is what sudo and su say about a wrong password.
 var sorryLine = regexp.MustCompile(`(?i)sorry, try again|incorrect password|authentication failure|authentication token manipulation`)
 
-// finalLine is a message after which the become program ends: sudo's and
-// su's own errors.
-var finalLine = regexp.MustCompile(`^(sudo|su): |sudoers|(?i)authentication failure|must be run from a terminal|not allowed to`)
-
 // suPrompt is su's password prompt in the languages Ansible knows it in
 // ("Password: ", "Passwort:", "密码：", "alice's Password:").
 var suPrompt = regexp.MustCompile(`(?i)(\w+'s )?(` + strings.Join(suPromptWords, "|") + `) ?(:|：) ?$`)
@@ -182,7 +173,9 @@ var suPromptWords = []string{"Password", "암호", "パスワード", "Adgangsko
 
 // cutter is the writer one output stream of the command goes through:
 // before the marker it holds the text back (watching it for the prompt when
-// watch is set); after the marker it passes everything to dst.
+// watch is set: at the end of what arrived so far, or in a line of its own,
+// wherever the become program's other text puts it); after the marker it
+// passes everything to dst.
 type cutter struct {
 	h      *handshake
 	dst    io.Writer
@@ -213,6 +206,10 @@ func (c *cutter) Write(p []byte) (int, error) {
 			c.buf = nil
 			_, err := c.pass(rest)
 			return len(p), err
+		}
+		if c.watch && c.h.isPrompt(line) {
+			c.h.prompted()
+			continue
 		}
 		c.h.line(line)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/drover/drover/internal/redact"
 )
 
 // askerSteps answers testdata/asker.sh: a name, a hidden password, a
@@ -32,8 +34,10 @@ func asker(t *testing.T) string {
 	return p
 }
 
-// checkAskerOutcome checks an asker run answered with password pw.
-func checkAskerOutcome(t *testing.T, o *Outcome, pw string) {
+// checkAskerOutcome checks an asker run answered with password pw: the
+// registered values hold it as it was typed, and the session's redactor
+// red masks it in what is shown.
+func checkAskerOutcome(t *testing.T, o *Outcome, pw string, red *redact.Redactor) {
 	t.Helper()
 	if o.Failed || o.RC != 0 || !o.RCKnown {
 		t.Fatalf("failed: rc=%d msg=%s\n%s", o.RC, o.Msg, o.Result.Transcript())
@@ -42,12 +46,15 @@ func checkAskerOutcome(t *testing.T, o *Outcome, pw string) {
 		t.Errorf("stdout %q", o.Stdout)
 	}
 	tr := o.Result.Transcript()
-	if !strings.Contains(tr, "> "+Mask) || !strings.Contains(tr, "> alice") {
-		t.Errorf("transcript does not show the masked password and the name:\n%s", tr)
+	if !strings.Contains(tr, "> "+pw) || !strings.Contains(tr, "> alice") {
+		t.Errorf("registered transcript does not hold the password and the name as typed:\n%s", tr)
+	}
+	if shown := red.String(tr); !strings.Contains(shown, "> "+Mask) || strings.Contains(shown, pw) {
+		t.Errorf("shown transcript does not mask the password:\n%s", shown)
 	}
 	for k, v := range o.Fields() {
-		if strings.Contains(strings.ReplaceAll(strings.ReplaceAll(toText(v), "\r", ""), "\n", ""), pw) {
-			t.Errorf("password visible in %s: %v", k, v)
+		if strings.Contains(red.String(strings.ReplaceAll(strings.ReplaceAll(toText(v), "\r", ""), "\n", "")), pw) {
+			t.Errorf("password shown in %s: %v", k, v)
 		}
 	}
 	if m := o.Result.Matches[2]; m.StepName != "step 3 (confirm)" || m.Captures[0] != "alice" {
@@ -83,15 +90,17 @@ func TestLocalPTYAsker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := Execute(context.Background(), spec, LocalStarter, ExecOptions{})
+	red := redact.New()
+	o, err := Execute(context.Background(), spec, LocalStarter, ExecOptions{Redactor: red})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAskerOutcome(t, o, pw)
+	checkAskerOutcome(t, o, pw, red)
 }
 
 // TestLocalPTYEchoedSecretIsMasked: with the terminal echoing, a secret
-// typed to a program that does not hide it shows up in the output, masked.
+// typed to a program that does not hide it is in the registered output as
+// the program printed it, and masked in the log and wherever it is shown.
 func TestLocalPTYEchoedSecretIsMasked(t *testing.T) {
 	const pw = "visible-secret-42"
 	spec, err := ParseArgs(map[string]any{
@@ -103,12 +112,14 @@ func TestLocalPTYEchoedSecretIsMasked(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log strings.Builder
-	o, err := Execute(context.Background(), spec, LocalStarter, ExecOptions{Log: &log})
+	red := redact.New()
+	o, err := Execute(context.Background(), spec, LocalStarter, ExecOptions{Log: &log, Redactor: red})
 	if err != nil || o.Failed {
 		t.Fatalf("%v %+v", err, o)
 	}
-	if !strings.Contains(o.Stdout, "Token: "+Mask) || strings.Contains(o.Stdout+o.Result.Transcript()+log.String(), pw) {
-		t.Errorf("stdout %q, log %q", o.Stdout, log.String())
+	shown := red.String(o.Stdout + o.Result.Transcript())
+	if !strings.Contains(o.Stdout, "Token: "+pw) || !strings.Contains(shown, "Token: "+Mask) || strings.Contains(shown+log.String(), pw) {
+		t.Errorf("stdout %q, shown %q, log %q", o.Stdout, shown, log.String())
 	}
 }
 

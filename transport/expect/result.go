@@ -1,10 +1,7 @@
 package expect
 
 import (
-	"bytes"
-
 	"fmt"
-	"github.com/drover/drover/internal/redact"
 	"strings"
 )
 
@@ -70,9 +67,7 @@ func describeMatch(m Match, alt *Alternative) string {
 	return fmt.Sprintf("%s: alternative %d (%s)", m.StepName, m.Index+1, alt.Describe())
 }
 
-// recorder collects a program's output and events with raw text; finish
-// masks them once every secret of the run is known, so that a secret split
-// across two reads is masked whole.
+// recorder collects a program's output and events as they happened.
 type recorder struct {
 	raw    []byte
 	events []rawEvent
@@ -84,7 +79,6 @@ type rawEvent struct {
 	step       int
 	start, end int    // output: span of raw
 	text       string // sends and matches
-	secret     bool
 }
 
 func (r *recorder) output(step int, p []byte) {
@@ -100,43 +94,22 @@ func (r *recorder) output(step int, p []byte) {
 	r.events = append(r.events, rawEvent{kind: Output, step: step, start: start, end: len(r.raw)})
 }
 
-func (r *recorder) add(kind EventKind, step int, text string, secret bool) {
-	r.events = append(r.events, rawEvent{kind: kind, step: step, text: text, secret: secret})
+func (r *recorder) add(kind EventKind, step int, text string) {
+	r.events = append(r.events, rawEvent{kind: kind, step: step, text: text})
 }
 
-// finish masks the recorded output and events with m. Output goes through
-// a masking stream, so a secret split across two reads is masked whole; the
-// start of a possible secret moves to the next output event.
-func (r *recorder) finish(m *redact.Redactor, res *Result) {
-	var out bytes.Buffer
-	w := m.Writer(&out)
-	last := -1
+// finish fills res with the recorded output and events, unmasked: they are
+// the registered value, and masking is for what is shown (the session's
+// secrets are registered with its Redactor for that).
+func (r *recorder) finish(res *Result) {
 	for _, e := range r.events {
-		ev := Event{Kind: e.kind, Step: e.step}
-		switch {
-		case e.kind == Output:
-			from := out.Len()
-			_, _ = w.Write(r.raw[e.start:e.end])
-			ev.Text = out.String()[from:]
-			last = len(res.Events)
-		case e.secret:
-			ev.Text = Mask
-		default:
-			ev.Text = m.String(e.text)
+		ev := Event{Kind: e.kind, Step: e.step, Text: e.text}
+		if e.kind == Output {
+			ev.Text = string(r.raw[e.start:e.end])
 		}
-		res.Events = append(res.Events, ev)
-	}
-	from := out.Len()
-	_ = w.Close()
-	if last >= 0 {
-		res.Events[last].Text += out.String()[from:]
-	}
-	res.Output = out.Bytes()
-	kept := res.Events[:0]
-	for _, ev := range res.Events {
 		if ev.Kind != Output || ev.Text != "" {
-			kept = append(kept, ev)
+			res.Events = append(res.Events, ev)
 		}
 	}
-	res.Events = kept
+	res.Output = r.raw
 }

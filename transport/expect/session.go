@@ -296,17 +296,8 @@ type run struct {
 
 func (r *run) result() *Result {
 	res := &Result{}
-	r.rec.finish(r.s.mask.r, res)
-	for _, m := range r.matches {
-		m.Text, m.Before = r.s.Mask(m.Text), r.s.Mask(m.Before)
-		for i := range m.Captures {
-			m.Captures[i] = r.s.Mask(m.Captures[i])
-		}
-		for k, v := range m.Named {
-			m.Named[k] = r.s.Mask(v)
-		}
-		res.Matches = append(res.Matches, m)
-	}
+	r.rec.finish(res)
+	res.Matches = append(res.Matches, r.matches...)
 	return res
 }
 
@@ -320,7 +311,7 @@ func (r *run) step(ctx context.Context, i int) error {
 		}
 		alt := &st.Alternatives[m.Index]
 		r.matches = append(r.matches, m)
-		r.rec.add(Matched, i, describeMatch(m, alt), false)
+		r.rec.add(Matched, i, describeMatch(m, alt))
 		if err := r.answer(ctx, i, m, alt); err != nil {
 			return err
 		}
@@ -452,7 +443,7 @@ func (r *run) answer(ctx context.Context, i int, m Match, alt *Alternative) erro
 	if alt.Secret {
 		r.s.AddSecret(text)
 	}
-	r.rec.add(Sent, i, text, alt.Secret)
+	r.rec.add(Sent, i, text)
 	if !alt.NoNewline {
 		text += r.s.opts.LineEnding
 	}

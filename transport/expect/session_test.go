@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/drover/drover/internal/redact"
 )
 
 func TestRunReportsWhichAlternativeMatched(t *testing.T) {
@@ -67,7 +69,8 @@ func TestCapturesFillTheAnswer(t *testing.T) {
 
 // TestSecretSplitAcrossReads: the echo of a secret arrives in two reads and
 // the program's next prompt follows at once; the engine does not wait for
-// the echo and the secret is masked everywhere.
+// the echo, the log masks the secret whole, the registered values keep it,
+// and the session's redactor masks it in them.
 func TestSecretSplitAcrossReads(t *testing.T) {
 	const pw = "hunter2-Secret"
 	sc := newScript(false, "Password: ")
@@ -78,7 +81,8 @@ func TestSecretSplitAcrossReads(t *testing.T) {
 		return nil
 	}
 	var log strings.Builder
-	s := session(t, sc, Options{Log: &log})
+	red := redact.New()
+	s := session(t, sc, Options{Log: &log, Redactor: red})
 	p := &Program{Steps: []Step{
 		step("password", Alternative{Kind: Regexp, Pattern: `Password: `, Answers: []string{pw}, Secret: true}),
 		step("welcome", re(`code (\S+)`)),
@@ -89,14 +93,20 @@ func TestSecretSplitAcrossReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	texts := []string{string(res.Output), res.Transcript(), log.String(), res.Matches[1].Text, res.Matches[1].Captures[0]}
+	if strings.Contains(log.String(), pw[:5]) || strings.Contains(log.String(), pw[5:]) {
+		t.Errorf("secret visible in the log %q", log.String())
+	}
+	if res.Matches[1].Captures[0] != pw || !strings.Contains(res.Transcript(), "> "+pw) {
+		t.Errorf("registered values changed: capture %q, transcript\n%s", res.Matches[1].Captures[0], res.Transcript())
+	}
+	texts := []string{string(res.Output), res.Transcript(), res.Matches[1].Text, res.Matches[1].Captures[0]}
 	for _, txt := range texts {
-		if strings.Contains(txt, pw[:5]) || strings.Contains(txt, pw[5:]) {
-			t.Errorf("secret visible in %q", txt)
+		if shown := red.String(txt); strings.Contains(shown, pw) {
+			t.Errorf("secret shown in %q", shown)
 		}
 	}
-	if !strings.Contains(res.Transcript(), "> "+Mask) {
-		t.Errorf("transcript does not show the masked send:\n%s", res.Transcript())
+	if !strings.Contains(red.String(res.Transcript()), "> "+Mask) {
+		t.Errorf("shown transcript does not mask the send:\n%s", red.String(res.Transcript()))
 	}
 }
 

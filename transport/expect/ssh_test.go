@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drover/drover/internal/redact"
 	"github.com/drover/drover/internal/testlab"
 	"github.com/drover/drover/transport/ssh"
 )
@@ -49,11 +50,12 @@ func TestSSHPTYAsker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := Execute(context.Background(), spec, ConnStarter(c), ExecOptions{})
+	red := redact.New()
+	o, err := Execute(context.Background(), spec, ConnStarter(c), ExecOptions{Redactor: red})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAskerOutcome(t, o, pw)
+	checkAskerOutcome(t, o, pw, red)
 
 	spec.Program.Steps[1].Alternatives = spec.Program.Steps[1].Alternatives[:1]
 	spec.Program.Steps[1].Alternatives[0].Pattern = "Passphrase:"

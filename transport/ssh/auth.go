@@ -70,6 +70,7 @@ type auth struct {
 	methods []ssh.AuthMethod
 	tried   []string
 	agent   net.Conn
+	changed *keyChanged
 }
 
 func (a *auth) close() {
@@ -79,9 +80,10 @@ func (a *auth) close() {
 }
 
 // authFor gathers public keys (agent first, then identity files), then
-// keyboard-interactive and password when cfg has a password.
-func authFor(cfg *Config, keys *signerCache) (*auth, error) {
-	a := &auth{}
+// keyboard-interactive and password when cfg has a password; those two
+// give up without sending it when the host's key changed.
+func authFor(cfg *Config, keys *signerCache, changed *keyChanged) (*auth, error) {
+	a := &auth{changed: changed}
 	var signers []ssh.Signer
 	var names []string
 	if !*cfg.IdentitiesOnly && cfg.IdentityAgent != "none" {
@@ -111,7 +113,13 @@ func authFor(cfg *Config, keys *signerCache) (*auth, error) {
 		a.tried = append(a.tried, "publickey ("+strings.Join(names, ", ")+")")
 	}
 	if cfg.Password != "" {
-		a.methods = append(a.methods, ssh.KeyboardInteractive(answerPassword(cfg.Password)), ssh.Password(cfg.Password))
+		a.methods = append(a.methods, ssh.KeyboardInteractive(answerPassword(cfg.Password, changed)),
+			ssh.PasswordCallback(func() (string, error) {
+				if changed.Load() {
+					return "", errKeyChanged
+				}
+				return cfg.Password, nil
+			}))
 		a.tried = append(a.tried, "keyboard-interactive", "password")
 	}
 	return a, nil
@@ -132,9 +140,13 @@ func uniqueSigners(list []ssh.Signer) []ssh.Signer {
 }
 
 // answerPassword answers every hidden keyboard-interactive prompt with the
-// password (servers ask "Password:" this way when PAM drives the login).
-func answerPassword(pw string) ssh.KeyboardInteractiveChallenge {
+// password (servers ask "Password:" this way when PAM drives the login),
+// unless the host's key changed.
+func answerPassword(pw string, changed *keyChanged) ssh.KeyboardInteractiveChallenge {
 	return func(_, _ string, questions []string, echos []bool) ([]string, error) {
+		if changed.Load() {
+			return nil, errKeyChanged
+		}
 		answers := make([]string, len(questions))
 		for i := range questions {
 			if !echos[i] {
@@ -150,6 +162,9 @@ func (a *auth) failure(user string) error {
 	tried := "no methods: no identity file, agent key or password"
 	if len(a.tried) > 0 {
 		tried = "tried: " + strings.Join(a.tried, "; ")
+	}
+	if a.changed.Load() {
+		return fmt.Errorf("authentication failed for user %s (%s; %v)", user, tried, errKeyChanged)
 	}
 	return fmt.Errorf("authentication failed for user %s (%s)", user, tried)
 }

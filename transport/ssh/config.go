@@ -36,7 +36,7 @@ const (
 	PolicyUnset HostKeyPolicy = iota // take it from ssh_config, else Strict
 	Strict                           // refuse unknown hosts (yes, ask)
 	AcceptNew                        // record unknown hosts' keys (accept-new)
-	Off                              // check nothing, record nothing (no, off)
+	Off                              // accept any key but a revoked one, record nothing (no, off); see hostKeyCheck
 )
 
 // ParsePolicy reads a StrictHostKeyChecking value.
@@ -120,6 +120,9 @@ type Config struct {
 	// IdentityAgent is the ssh-agent socket: "" means $SSH_AUTH_SOCK, "none"
 	// means no agent.
 	IdentityAgent string
+	// Warn, when set, is given warnings about the connection as they arise:
+	// a changed host key accepted because checking is off.
+	Warn func(msg string)
 
 	resolved bool
 }

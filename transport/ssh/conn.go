@@ -15,6 +15,7 @@ import (
 
 	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/transport"
+	"github.com/drover/drover/transport/internal/sftpfs"
 )
 
 // maxSessions bounds the commands running at once over one connection:
@@ -25,6 +26,8 @@ const maxSessions = 8
 // Conn is an authenticated SSH connection to one host. It implements
 // transport.Conn.
 type Conn struct {
+	*fileOps // the file operations, over the connection's SFTP client
+
 	cfg    Config
 	client *ssh.Client
 	owned  *Conn      // jump connection closed with this one
@@ -42,6 +45,10 @@ type Conn struct {
 	alive keepalive
 }
 
+// fileOps are a connection's file operations, embedded under a name of
+// the package's own.
+type fileOps = sftpfs.FS
+
 // keepalive is the state of a connection's keepalive probes.
 type keepalive struct {
 	mu       sync.Mutex
@@ -56,6 +63,7 @@ var _ transport.Conn = (*Conn)(nil)
 
 func newConn(rc Config, client *ssh.Client, proxy *proxyConn) *Conn {
 	c := &Conn{cfg: rc, client: client, proxy: proxy, slots: make(chan struct{}, maxSessions), closed: make(chan struct{})}
+	c.fileOps = sftpfs.New(c.fileHooks())
 	go c.watch()
 	if rc.ServerAliveInterval > 0 {
 		c.alive.interval, c.alive.countMax = rc.ServerAliveInterval, rc.ServerAliveCountMax
@@ -68,6 +76,13 @@ func newConn(rc Config, client *ssh.Client, proxy *proxyConn) *Conn {
 
 // Config is the resolved configuration the connection was made with.
 func (c *Conn) Config() Config { return c.cfg }
+
+// Host is the name of the host the connection reaches (Config.Host).
+func (c *Conn) Host() string { return c.cfg.Host }
+
+// Account is the user and host the connection logs in as, "user@host:port":
+// whom the files it writes belong to.
+func (c *Conn) Account() string { return c.cfg.User + "@" + c.cfg.Addr() }
 
 // Client is the underlying SSH client.
 func (c *Conn) Client() *ssh.Client { return c.client }
@@ -157,7 +172,7 @@ func (c *Conn) Close() error {
 
 func (c *Conn) shutdown() {
 	c.closeOnce.Do(func() {
-		defer trace.Start(c.cfg.Host, "close", "")(nil)
+		defer trace.Start(context.Background(), c.cfg.Host, "close", "")(nil)
 		close(c.closed)
 		c.alive.mu.Lock()
 		if c.alive.timer != nil {
@@ -220,7 +235,7 @@ func (c *Conn) release() { <-c.slots }
 // Run executes cmd in a session of its own.
 func (c *Conn) Run(ctx context.Context, cmd transport.Command) (res transport.Result, err error) {
 	line := transport.ShellLine(cmd)
-	defer trace.Start(c.cfg.Host, "run", line)(err)
+	defer trace.Start(ctx, c.cfg.Host, "run", line)(err)
 	if err := c.acquire(ctx); err != nil {
 		return transport.Result{}, err
 	}

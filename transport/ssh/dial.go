@@ -90,12 +90,13 @@ func unreachable(host string, err error) error {
 // SSH handshake, all within the connect timeout.
 func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, error) {
 	// Keys are loaded (and passphrases asked) before the clock starts.
-	end := trace.Start(rc.Host, "keys", "")
-	cb, algos, err := hostKeyCheck(rc, d.parsed)
+	end := trace.Start(ctx, rc.Host, "keys", "")
+	changed := &keyChanged{}
+	cb, algos, err := hostKeyCheck(rc, d.parsed, changed)
 	if err != nil {
 		return nil, err
 	}
-	a, err := authFor(rc, d.keys)
+	a, err := authFor(rc, d.keys, changed)
 	end(err)
 	if err != nil {
 		return nil, err
@@ -108,7 +109,7 @@ func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, err
 	if hasProxyCommand(rc.ProxyCommand) {
 		stage.name = "starting ProxyCommand for " + rc.Addr()
 	}
-	end = trace.Start(rc.Host, "tcp-connect", rc.Addr()+route)
+	end = trace.Start(ctx, rc.Host, "tcp-connect", rc.Addr()+route)
 	raw, err := d.openTCP(ctx, rc, via)
 	end(err)
 	if err != nil {
@@ -116,7 +117,7 @@ func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, err
 	}
 	stage.set("SSH handshake with " + rc.Addr() + route)
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
-	end = trace.Start(rc.Host, "handshake", rc.Addr())
+	end = trace.Start(ctx, rc.Host, "handshake", rc.Addr())
 	c, err := handshake(raw, rc, stage, cb, algos, a)
 	end(err)
 	if !stop() && err == nil {

@@ -55,23 +55,39 @@ func (e *HostKeyError) Error() string {
 		e.Host, strings.Join(existing(e.Files), ", "), keyKind(e.Key), e.Fingerprint(), keyscanArgs(e.Host), firstOr(e.Files, "~/.ssh/known_hosts"))
 }
 
-// changed renders OpenSSH's warning for a changed host key.
+// changed renders OpenSSH's warning for a changed host key, refused.
 func (e *HostKeyError) changed() string {
 	var b strings.Builder
+	e.changedBanner(&b)
+	fmt.Fprintf(&b, "Host key for %s has changed and drover refuses changed keys.\nHost key verification failed.", e.Host)
+	return b.String()
+}
+
+// acceptedChanged renders OpenSSH's warning for a changed host key
+// accepted under StrictHostKeyChecking=no.
+func (e *HostKeyError) acceptedChanged() string {
+	var b strings.Builder
+	e.changedBanner(&b)
+	fmt.Fprintf(&b, "Host key checking is off (--host-key-checking off, StrictHostKeyChecking=no): connecting to %s anyway.\n", e.Host)
+	b.WriteString("Password authentication is disabled to avoid man-in-the-middle attacks.\n")
+	b.WriteString("Keyboard-interactive authentication is disabled to avoid man-in-the-middle attacks.")
+	return b.String()
+}
+
+// changedBanner writes OpenSSH's banner for a changed host key.
+func (e *HostKeyError) changedBanner(b *strings.Builder) {
 	b.WriteString("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n")
 	b.WriteString("@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n")
 	b.WriteString("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n")
 	b.WriteString("IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\n")
 	b.WriteString("Someone could be eavesdropping on you right now (man-in-the-middle attack)!\n")
 	b.WriteString("It is also possible that a host key has just been changed.\n")
-	fmt.Fprintf(&b, "The fingerprint for the %s key sent by the remote host is\n%s.\n", keyKind(e.Key), e.Fingerprint())
+	fmt.Fprintf(b, "The fingerprint for the %s key sent by the remote host is\n%s.\n", keyKind(e.Key), e.Fingerprint())
 	b.WriteString("Please contact your system administrator.\n")
-	fmt.Fprintf(&b, "Add correct host key in %s to get rid of this message.\n", e.Offending[0].File)
+	fmt.Fprintf(b, "Add correct host key in %s to get rid of this message.\n", e.Offending[0].File)
 	for _, l := range e.Offending {
-		fmt.Fprintf(&b, "Offending %s key in %s\n", keyKind(e.Key), l)
+		fmt.Fprintf(b, "Offending %s key in %s\n", keyKind(e.Key), l)
 	}
-	fmt.Fprintf(&b, "Host key for %s has changed and drover refuses changed keys.\nHost key verification failed.", e.Host)
-	return b.String()
 }
 
 // keyKind names a key type as OpenSSH's messages do: ED25519, ECDSA, RSA.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/crypto/ssh"
@@ -19,13 +20,15 @@ import (
 
 // hostKeyCheck builds the host key callback and the host key algorithms to
 // offer for cfg, following its HostKeyPolicy; known_hosts files are read
-// through pc.
-func hostKeyCheck(cfg *Config, pc *parseCache) (ssh.HostKeyCallback, []string, error) {
-	if cfg.HostKeyPolicy == Off {
-		return ssh.InsecureIgnoreHostKey(), nil, nil
-	}
+// through pc. Under Off (OpenSSH's StrictHostKeyChecking=no) any key is
+// accepted but a revoked one, and a key that differs from the one
+// known_hosts lists is noted in changed and warned about (cfg.Warn).
+func hostKeyCheck(cfg *Config, pc *parseCache, changed *keyChanged) (ssh.HostKeyCallback, []string, error) {
 	files := append(append([]string(nil), cfg.KnownHostsFiles...), cfg.GlobalKnownHostsFiles...)
 	all, err := pc.knownHosts(files)
+	if cfg.HostKeyPolicy == Off {
+		return uncheckedKeys(cfg, all, err, changed), nil, nil
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -47,6 +50,46 @@ func hostKeyCheck(cfg *Config, pc *parseCache) (ssh.HostKeyCallback, []string, e
 		return err
 	}
 	return cb, db.hostKeyAlgorithms(name), nil
+}
+
+// keyChanged is set when a host presented a key other than the one
+// known_hosts lists and it was accepted (StrictHostKeyChecking=no): from
+// then on the connection offers the host no secret (no password, no
+// keyboard-interactive answer), as OpenSSH does.
+type keyChanged struct{ atomic.Bool }
+
+// errKeyChanged is why a password is not sent to a host whose key changed.
+var errKeyChanged = errors.New("the host key changed: password and keyboard-interactive authentication are disabled to avoid man-in-the-middle attacks")
+
+// uncheckedKeys accepts every host key but a revoked one, warning about
+// and noting a changed one. known_hosts that cannot be read (readErr)
+// leave nothing to compare with.
+func uncheckedKeys(cfg *Config, all *knownHosts, readErr error, changed *keyChanged) ssh.HostKeyCallback {
+	if readErr != nil {
+		return ssh.InsecureIgnoreHostKey()
+	}
+	name := cfg.knownHostsName()
+	db := all.forHost(name)
+	principal := cfg.HostName
+	if cfg.HostKeyAlias != "" {
+		principal = cfg.HostKeyAlias
+	}
+	return func(_ string, _ net.Addr, key ssh.PublicKey) error {
+		var hk *HostKeyError
+		if err := db.verify(name, principal, key); !errors.As(err, &hk) {
+			return nil
+		}
+		switch hk.Problem {
+		case KeyRevoked:
+			return hk
+		case KeyChanged:
+			changed.Store(true)
+			if cfg.Warn != nil {
+				cfg.Warn(hk.acceptedChanged())
+			}
+		}
+		return nil
+	}
 }
 
 // fileLocks serialise writers of one known_hosts file within the process;

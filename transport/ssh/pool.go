@@ -40,7 +40,8 @@ func NewPool() *Pool {
 }
 
 // Get returns the pool's connection for cfg, dialling it if there is none
-// or the previous one died.
+// or the previous one died; a new connection first removes the temporary
+// files that Puts of an earlier one to the same account could not.
 func (p *Pool) Get(ctx context.Context, cfg Config) (*Conn, error) {
 	return p.get(ctx, p.withDefaults(cfg), 0)
 }
@@ -68,6 +69,9 @@ func (p *Pool) get(ctx context.Context, cfg Config, depth int) (*Conn, error) {
 		p.dials++
 		p.mu.Unlock()
 		e.conn, e.err = p.d.dialResolved(ctx, cfg, rc, depth)
+		if e.err == nil {
+			e.conn.RemoveLeftovers(ctx)
+		}
 		close(e.ready)
 		return e.conn, e.err
 	}
@@ -85,6 +89,9 @@ func (p *Pool) withDefaults(cfg Config) Config {
 	d := p.Defaults
 	if cfg.Passphrase == nil {
 		cfg.Passphrase = d.Passphrase
+	}
+	if cfg.Warn == nil {
+		cfg.Warn = d.Warn
 	}
 	if cfg.HostKeyPolicy == PolicyUnset {
 		cfg.HostKeyPolicy = d.HostKeyPolicy
@@ -124,7 +131,9 @@ func (p *Pool) Stats() PoolStats {
 	return s
 }
 
-// Close closes every connection of the pool.
+// Close closes every connection of the pool, each after removing the
+// temporary files that Puts to its account could not (bounded by its
+// connect timeout).
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	entries := p.conns
@@ -135,6 +144,9 @@ func (p *Pool) Close() error {
 		wg.Go(func() {
 			<-e.ready
 			if e.conn != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), e.conn.cfg.ConnectTimeout)
+				e.conn.RemoveLeftovers(ctx)
+				cancel()
 				e.conn.Close()
 			}
 		})

@@ -96,6 +96,43 @@ func testPutAtomic(t *testing.T, h *harness) {
 	}
 }
 
+// testPutPrivate looks at Put's temporary file while its content is still
+// arriving: readable and writable by its owner only (whatever the final
+// mode, the secret it will hold must not be readable by anyone else at
+// any moment) and owned by the user the connection writes as. The final
+// mode keeps setgid, which a transport can set only once the content is
+// written, so the temporary keeps its first mode all along.
+func testPutPrivate(t *testing.T, h *harness) {
+	p := h.path("secret")
+	owner := h.stat(h.dir).UID
+	r, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- h.c.Put(h.ctx, p, r, transport.PutOptions{Mode: fs.ModeSetgid | 0o640}) }()
+	if _, err := w.Write(bytes.Repeat([]byte("s"), 200<<10)); err != nil {
+		t.Fatal(err)
+	}
+	var temps []transport.FileInfo
+	list, err := h.c.ReadDir(h.ctx, h.dir)
+	for _, fi := range list {
+		if strings.HasPrefix(fi.Name, ".secret") {
+			temps = append(temps, fi)
+		}
+	}
+	w.Close()
+	if perr := <-done; err != nil || perr != nil {
+		t.Fatalf("readdir: %v; put: %v", err, perr)
+	}
+	if len(temps) != 1 {
+		t.Fatalf("temporary files while writing: %+v, want one", temps)
+	}
+	if fi := temps[0]; fi.Mode.Perm()&0o077 != 0 || (owner >= 0 && fi.UID != owner) {
+		t.Errorf("temporary %s while writing: mode %v, uid %d; want no access for group or others, owner %d", fi.Name, fi.Mode, fi.UID, owner)
+	}
+	if fi := h.stat(p); fi.Mode.Perm() != 0o640 || fi.Mode&fs.ModeSetgid == 0 {
+		t.Errorf("final mode %v, want setgid 0640", fi.Mode)
+	}
+}
+
 // cancelReader cancels its context after n bytes and then keeps going.
 type cancelReader struct {
 	n      int

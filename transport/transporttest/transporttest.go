@@ -43,6 +43,7 @@ func RunSkipping(t *testing.T, open Factory, skip map[string]string) {
 		{"PutGet", testPutGet},
 		{"PutAtomic", testPutAtomic},
 		{"PutCancel", testPutCancel},
+		{"PutPrivate", testPutPrivate},
 		{"LargeFile", testLargeFile},
 		{"Checksum", testChecksum},
 		{"Mkdir", testMkdir},
