@@ -282,10 +282,7 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 			x.h.setVar(&x.h.hostVars, "ansible_failed_task", map[string]any{"name": t.Name, "action": t.Action})
 			x.h.setVar(&x.h.hostVars, "ansible_failed_result", jinja.Unsafe{V: o.result})
 		}
-		if fatal, _ := ps.kwBool(t, ps.scope(hr, t), "any_errors_fatal", r.opts.AnyErrorsFatal); fatal && !protected(t) && !alwaysAhead(t) {
-			ps.ended = true
-			r.stopAll = true
-		}
+		ps.fatalFailure(t, hr)
 	case o.status == statusChanged:
 		ps.notifyAll(t, hr, o)
 	}
@@ -337,6 +334,17 @@ func protected(t *Task) bool {
 		}
 	}
 	return false
+}
+
+// fatalFailure ends the play and the run after t failed on hr when t is
+// any_errors_fatal, unless a rescue or always section of an enclosing block
+// is still to run, as in Ansible.
+func (ps *playState) fatalFailure(t *Task, hr *hostRun) {
+	fatal, _ := ps.kwBool(t, ps.scope(hr, t), "any_errors_fatal", ps.run.opts.AnyErrorsFatal)
+	if fatal && !protected(t) && !alwaysAhead(t) {
+		ps.ended = true
+		ps.run.stopAll = true
+	}
 }
 
 // alwaysAhead reports whether an enclosing block's always section is still

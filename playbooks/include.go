@@ -127,6 +127,7 @@ func (ps *playState) includeFailed(t *Task, hosts []*hostRun, reason string) {
 		ps.run.out.HostDone(info, (&outcome{status: statusFailed, result: res}).hostResult(hr.h.name))
 		ps.run.stats.add(hr.h.name, func(s *HostStats) { s.Failed++ })
 		hr.failed = true
+		ps.fatalFailure(t, hr)
 	}
 	ps.run.out.TaskEnd(info)
 }
