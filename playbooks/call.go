@@ -28,6 +28,7 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 		c.Inventory = inventoryEditor{r}
 	}
 	c.RegisterSecretArgs(t.Spec)
+	c.RunModule, c.FactsModules = ps.moduleRunner(t, c), r.opts.FactsModules
 	var err error
 	if c.NoLog, err = ps.kwBool(t, s, "no_log", false); err != nil {
 		return nil, "", err
@@ -52,18 +53,36 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 	if t.Spec.Controller && (t.Spec.NeedsConn == nil || !t.Spec.NeedsConn(args)) {
 		return c, target, nil
 	}
-	conn, err := ps.connFor(ctx, t, hr, s, target)
+	c.Connect = func(ctx context.Context, fresh bool) (transport.Conn, error) {
+		return ps.hostConn(ctx, t, hr, s, target, c, fresh)
+	}
+	if t.Spec.ConnectsItself {
+		return c, target, nil
+	}
+	conn, err := c.Connect(ctx, false)
 	if err != nil {
 		return nil, target, err
 	}
-	c.TTY = ps.wantsTTY(conn, s)
-	if c.Become.Enabled {
-		if conn, err = r.becomeConn(hostKey(hr.h.name, target), conn, c.Become); err != nil {
-			return nil, target, err
-		}
-	}
 	c.Conn = conn
 	return c, target, nil
+}
+
+// hostConn is Call.Connect: the connection to the task's host (or
+// delegate), reopened with fresh, with the call's become applied; it sets
+// the call's TTY.
+func (ps *playState) hostConn(ctx context.Context, t *Task, hr *hostRun, s *scope, target string, c *tasks.Call, fresh bool) (transport.Conn, error) {
+	if fresh {
+		ps.run.dropConn(hostKey(hr.h.name, target))
+	}
+	conn, err := ps.connFor(ctx, t, hr, s, target)
+	if err != nil {
+		return nil, err
+	}
+	c.TTY = ps.wantsTTY(conn, s)
+	if c.Become.Enabled {
+		return ps.run.becomeConn(hostKey(hr.h.name, target), conn, c.Become)
+	}
+	return conn, nil
 }
 
 // wantsTTY tells whether raw and script commands get a terminal on conn:

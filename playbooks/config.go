@@ -21,7 +21,7 @@ func (o *LoadOptions) ApplyConfig(cfg *ansiblecfg.Config) {
 // (command-line flags are the caller's): hash_behaviour,
 // error_on_undefined_vars, jinja2_native, any_errors_fatal,
 // host_pattern_mismatch, gathering, gather_subset, gather_timeout,
-// task_timeout, become_flags, become_exe and the fact cache.
+// facts_modules, task_timeout, become_flags, become_exe and the fact cache.
 func (o *Options) ApplyConfig(cfg *ansiblecfg.Config) error {
 	o.HashBehaviour = cfg.HashBehaviour
 	o.AllowUndefinedVars = !cfg.ErrorOnUndefinedVars
@@ -29,6 +29,7 @@ func (o *Options) ApplyConfig(cfg *ansiblecfg.Config) error {
 	o.AnyErrorsFatal = cfg.AnyErrorsFatal
 	o.HostPatternMismatch = cfg.HostPatternMismatch
 	o.Gathering, o.GatherSubset, o.GatherTimeout = cfg.Gathering, cfg.GatherSubset, cfg.GatherTimeout
+	o.FactsModules = cfg.FactsModules
 	o.TaskTimeout = cfg.TaskTimeout
 	if cfg.IsSet("DEFAULT_BECOME_FLAGS") {
 		o.BecomeFlags = cfg.BecomeFlags

@@ -244,7 +244,7 @@ func (ps *playState) taskInfo(t *Task, hosts []*hostRun) *TaskInfo {
 func (r *run) reachedStart(t *Task) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.started || t.Action == "setup" && t.Name == "Gathering Facts" {
+	if r.started || t.Action == "gather_facts" && t.Name == "Gathering Facts" {
 		return true
 	}
 	if t.Name == r.opts.StartAtTask || (t.Role != nil && t.Role.Name+" : "+t.Name == r.opts.StartAtTask) {
@@ -260,6 +260,7 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 	r := ps.run
 	name := hr.h.name
 	r.stats.add(name, func(s *HostStats) { o.count(s, t) })
+	r.recordStats(o, targets)
 	if role := taskRole(t); role != nil && o.status != statusSkipped && o.status != statusUnreachable {
 		r.roles.markRan(role, name)
 	}

@@ -372,6 +372,7 @@ func (ps *playState) collectFacts(t *Task, s *scope, o *outcome, res map[string]
 		return
 	}
 	fs := factSet{scope: t.Spec.Facts, facts: facts, order: t.ArgOrder, unsafe: unsafe}
+	res["ansible_facts"] = withoutInternal(facts)
 	if t.Spec.Facts == tasks.SetFacts {
 		fs.cacheable, _ = tasks.ToBool(res[tasks.CacheableKey])
 		delete(res, tasks.CacheableKey)

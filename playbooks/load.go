@@ -447,7 +447,10 @@ func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 		}
 	case "tags":
 		p.Kw["tags"], err = tagList(f, fl.Value, v)
-	case "gather_timeout", "fact_path":
+	case "gather_timeout":
+		p.GatherTimeout = v
+	case "fact_path":
+		p.FactPath = v
 	case "module_defaults":
 		if err := l.checkModuleDefaults(f, fl.Value, v); err != nil {
 			return err

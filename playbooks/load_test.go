@@ -88,8 +88,8 @@ func TestLoadErrors(t *testing.T) {
 			`site.yml:3:15: couldn't resolve module/action "my_modle" (did you mean "my_module"?)`},
 		{"misspelled collection module", "- hosts: all\n  tasks:\n    - ansible.posix.sysctll: name=x\n", nil,
 			`site.yml:3:7: "ansible.posix.sysctll" is not a task keyword nor a known module (did you mean "ansible.posix.sysctl"?)`},
-		{"controller action drover lacks", "- hosts: all\n  tasks:\n    - action: wait_for_connection\n", nil,
-			`ansible.builtin.wait_for_connection is an action Ansible runs on the controller; drover does not implement it`},
+		{"collection action plugin", "- hosts: all\n  tasks:\n    - action: community.general.shutdown\n", nil,
+			`community.general.shutdown needs its action plugin (`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

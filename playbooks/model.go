@@ -40,6 +40,8 @@ type Play struct {
 
 	GatherFacts       any // bool or template; nil means true
 	GatherSubset      any
+	GatherTimeout     any
+	FactPath          any
 	Serial            any // number, percent string, or list of them
 	MaxFailPercentage any
 	Strategy          string

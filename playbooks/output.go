@@ -174,7 +174,11 @@ func (j *JSONOutput) Recap(s *Stats) {
 	for _, h := range s.Hosts() {
 		hosts[h] = s.Host(h)
 	}
-	j.emit(map[string]any{"event": "recap", "stats": hosts, "interrupted": s.Interrupted})
+	ev := map[string]any{"event": "recap", "stats": hosts, "interrupted": s.Interrupted}
+	if custom, run := s.Custom(); len(custom) > 0 || run != nil {
+		ev["custom_stats"], ev["global_custom_stats"] = custom, run
+	}
+	j.emit(ev)
 }
 
 // maskValue returns v with redact applied to every string it holds (keys

@@ -47,6 +47,9 @@ type AnsibleOptions struct {
 	YAMLResults, PlainResults bool
 	// Redact masks secrets in everything printed; nil prints as is.
 	Redact func(string) string
+	// ShowCustomStats prints set_stats' statistics after the recap
+	// (show_custom_stats).
+	ShowCustomStats bool
 }
 
 // Ansible's colours (its COLOR_* defaults), as SGR parameters.
@@ -450,6 +453,12 @@ func (a *AnsibleOutput) Recap(s *Stats) {
 		a.display(AnsibleRecapLine(h, s.Host(h), a.opts.Colour), "", false)
 	}
 	a.display("", "", false)
+	if lines := customStatsText(s); a.opts.ShowCustomStats && lines != nil {
+		a.bannerLine("CUSTOM STATS: ")
+		for _, l := range append(lines, "") {
+			a.display(l, "", false)
+		}
+	}
 	if a.opts.Check && a.opts.CheckModeMarkers {
 		a.bannerLine("DRY RUN")
 	}

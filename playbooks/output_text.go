@@ -26,6 +26,9 @@ type TextOutput struct {
 	// PerHostRecap prints one recap line per host, Ansible's, instead of
 	// hosts folded by identical counters.
 	PerHostRecap bool
+	// ShowCustomStats prints set_stats' statistics after the recap
+	// (show_custom_stats).
+	ShowCustomStats bool
 
 	mu    sync.Mutex
 	open  map[*TaskInfo]*taskRun
@@ -472,6 +475,13 @@ func (o *TextOutput) Recap(s *Stats) {
 	}
 	o.println(o.p.Paint(ui.Dim, fmt.Sprintf("%d host%s · %d task%s · %s", len(s.Hosts()), plural(len(s.Hosts())),
 		o.tasks, plural(o.tasks), time.Since(o.start).Round(time.Millisecond))))
+	if lines := customStatsText(s); o.ShowCustomStats && lines != nil {
+		o.println("")
+		o.println(o.p.Paint(ui.Bold, "CUSTOM STATS"))
+		for _, l := range lines {
+			o.println(l)
+		}
+	}
 }
 
 // foldedRecap prints the recap's hosts folded by identical counters.

@@ -476,9 +476,11 @@ func (ps *playState) gatherFacts(_ context.Context) bool {
 	return b
 }
 
-// runFacts runs the implicit "Gathering Facts" setup task.
+// runFacts runs the implicit "Gathering Facts" task: gather_facts with the
+// play's gather_subset, gather_timeout and fact_path, never run_once, tagged
+// always unless the play has tags.
 func (ps *playState) runFacts(ctx context.Context) {
-	spec, ok := tasks.Lookup("setup")
+	spec, ok := tasks.Lookup("gather_facts")
 	if !ok {
 		return
 	}
@@ -488,27 +490,28 @@ func (ps *playState) runFacts(ctx context.Context) {
 	} else if ps.run.opts.GatherSubset != nil {
 		args["gather_subset"] = ps.run.opts.GatherSubset
 	}
-	if ps.run.opts.GatherTimeout > 0 {
+	if ps.play.GatherTimeout != nil {
+		args["gather_timeout"] = ps.play.GatherTimeout
+	} else if ps.run.opts.GatherTimeout > 0 {
 		args["gather_timeout"] = ps.run.opts.GatherTimeout
 	}
-	t := &Task{Name: "Gathering Facts", Action: "setup", Spec: spec, Args: args, Play: ps.play,
-		Pos: ps.play.Pos, Dir: ps.play.Dir, Kw: map[string]any{"tags": []string{"always"}}}
-	hosts := ps.factHosts()
-	if len(hosts) == 0 {
-		return
+	if ps.play.FactPath != nil {
+		args["fact_path"] = ps.play.FactPath
 	}
-	ps.runTask(ctx, t, hosts)
-	for _, hr := range hosts {
-		if gathered, _ := hr.h.fact("module_setup"); gathered == true {
-			hr.h.setFacts(map[string]any{factsGathered: true})
-			ps.run.cacheFacts(hr.h)
-		}
+	kw := map[string]any{"run_once": false}
+	if _, tagged := ps.play.Kw["tags"]; !tagged {
+		kw["tags"] = []string{"always"}
+	}
+	t := &Task{Name: "Gathering Facts", Action: "gather_facts", ActionAs: "gather_facts", Spec: spec, Args: args,
+		Play: ps.play, Pos: ps.play.Pos, Dir: ps.play.Dir, Kw: kw}
+	if hosts := ps.factHosts(); len(hosts) > 0 {
+		ps.runTask(ctx, t, hosts)
 	}
 }
 
-// factsGathered is the fact the implicit gathering sets, which smart
-// gathering looks for.
-const factsGathered = "_ansible_facts_gathered"
+// factsGathered is the fact gather_facts sets, which smart gathering
+// looks for.
+const factsGathered = tasks.FactsGatheredKey
 
 // factHosts are the hosts of the batch facts are gathered on: all, or
 // with smart gathering those without gathered facts (cached ones count).

@@ -92,6 +92,9 @@ type Options struct {
 	// for plays that do not set them (nil, 0: the setup module's defaults).
 	GatherSubset  []string
 	GatherTimeout int
+	// FactsModules are the modules gather_facts runs (facts_modules); nil
+	// means smart (setup).
+	FactsModules []string
 	// FactCache keeps facts between runs (fact_caching = jsonfile); nil
 	// keeps them in memory for the run only.
 	FactCache FactCache
@@ -120,6 +123,8 @@ type Stats struct {
 	// forgiven are the failures meta: clear_host_errors cleared, per
 	// host: they stay in the recap but no longer make the exit status.
 	forgiven map[string]int
+	// custom are set_stats' statistics per host ("" for the run).
+	custom map[string]map[string]any
 	// Interrupted is set when the run was cancelled.
 	Interrupted bool
 }

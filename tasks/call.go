@@ -28,6 +28,11 @@ type Call struct {
 	Conn transport.Conn
 	// Local is the controller (for modules reading src files, fetch, ...).
 	Local transport.Conn
+	// Connect returns the connection to the host Conn reaches, become
+	// applied, opening it when it is not open; with fresh, the open one is
+	// closed first and a new one opened, which the run's later tasks use
+	// too (reboot, wait_for_connection). Nil for Controller modules.
+	Connect func(ctx context.Context, fresh bool) (transport.Conn, error)
 	// TTY is set when Conn gives raw and script commands a terminal, as
 	// Ansible's ssh connection does (ssh -tt): their stderr then arrives in
 	// stdout and lines end in "\r\n".
@@ -79,6 +84,15 @@ type Call struct {
 	Vault func(name string, data []byte) ([]byte, error)
 	// Prompt asks the person at the terminal; nil when there is none.
 	Prompt func(ctx context.Context, prompt string, echo bool) (string, error)
+	// RunModule runs another module on the task's host for this module
+	// (gather_facts runs the fact modules): name resolved as a task's
+	// module name is, the task's module_defaults for it under args, with
+	// this call's connection, modes and variables. Nil outside a run.
+	RunModule func(ctx context.Context, name string, args map[string]any) (*Result, error)
+	// FactsModules are the fact modules gather_facts runs where the
+	// variable ansible_facts_modules does not say (facts_modules); nil
+	// means smart.
+	FactsModules []string
 
 	// Redactor holds the run's secrets (vault values, passwords); a module
 	// that learns more secrets (expect's secret answers) adds them so that

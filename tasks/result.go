@@ -20,6 +20,9 @@ type Result struct {
 	Diff []Diff
 	// Warnings are shown after the task's result.
 	Warnings []string
+	// actionSkip leaves "failed" out of the registered result (see
+	// CheckModeUnsupported).
+	actionSkip bool
 }
 
 // Diff is one before/after pair of a change, as Ansible's diff dictionaries:
@@ -40,6 +43,13 @@ func Changed() *Result { return &Result{Changed: true} }
 // Failf returns a failed result with a formatted message.
 func Failf(format string, a ...any) *Result {
 	return &Result{Failed: true, Msg: fmt.Sprintf(format, a...)}
+}
+
+// CheckModeUnsupported is the result of an action that does not run in
+// check mode, as Ansible's action plugins skip themselves: without a
+// "failed" key.
+func CheckModeUnsupported() *Result {
+	return &Result{Skipped: true, Msg: "check mode is not supported for this task.", actionSkip: true}
 }
 
 // Set stores a return value and returns r, for chaining.
@@ -63,7 +73,9 @@ func (r *Result) Registered() map[string]any {
 		out[k] = v
 	}
 	out["changed"] = r.Changed
-	out["failed"] = r.Failed
+	if !r.actionSkip {
+		out["failed"] = r.Failed
+	}
 	if r.Msg != "" {
 		out["msg"] = r.Msg
 	}

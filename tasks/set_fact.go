@@ -35,7 +35,7 @@ func runSetFact(_ context.Context, c *Call) (*Result, error) {
 			return Failf("set_fact takes key=value pairs, not %q", v), nil
 		}
 		if !identifier.MatchString(k) {
-			return Failf("The variable name '%s' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.", k), nil
+			return badVarName(k), nil
 		}
 		if !c.Jinja2Native {
 			v = boolWord(v)

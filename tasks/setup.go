@@ -68,20 +68,27 @@ echo @@env; awk 'BEGIN{for(k in ENVIRON){if(k=="AWKPATH"||k=="AWKLIBPATH")contin
 
 // runSetup gathers facts with one command on the host.
 func runSetup(ctx context.Context, c *Call) (*Result, error) {
-	res, err := c.Run(ctx, transport.Command{Argv: []string{"/bin/sh", "-c", factScript}})
+	if bad := badSubset(c.Args.Strings("gather_subset")); bad != nil {
+		return bad, nil
+	}
+	script, factPath := factScript, ""
+	if gathersLocal(c.Args.Strings("gather_subset")) {
+		script, factPath = factScript+localFactScript, HostPath(c.Conn, c.Args.Str("fact_path"))
+	}
+	res, err := c.Run(ctx, transport.Command{Argv: []string{"/bin/sh", "-c", script, "sh", factPath}})
 	if err != nil {
 		return nil, err
 	}
 	if res.ExitCode != 0 && len(res.Stdout) == 0 {
 		return Failf("gathering facts failed (rc %d): %s", res.ExitCode, strings.TrimSpace(string(res.Stderr))), nil
 	}
-	facts := ParseFacts(string(res.Stdout))
+	facts, warns := ParseFacts(string(res.Stdout))
 	facts["gather_subset"] = c.Args.List("gather_subset")
 	facts["module_setup"] = true
 	if filters := c.Args.Strings("filter"); len(filters) > 0 {
 		facts = filterFacts(facts, filters)
 	}
-	return &Result{Facts: facts}, nil
+	return &Result{Facts: facts, Warnings: warns}, nil
 }
 
 func filterFacts(facts map[string]any, filters []string) map[string]any {
@@ -110,13 +117,17 @@ func (r rawFacts) one(k string) string {
 }
 
 // ParseFacts turns the fact script's output into Ansible's facts
-// (ansible_hostname, ansible_distribution, ...).
-func ParseFacts(out string) map[string]any {
+// (ansible_hostname, ansible_distribution, ..., ansible_local) and the
+// warnings about local facts that could not be read.
+func ParseFacts(out string) (map[string]any, []string) {
 	r := rawFacts{kv: map[string][]string{}, sections: map[string][]string{}}
 	section := ""
 	for _, line := range strings.Split(out, "\n") {
 		if name, ok := strings.CutPrefix(line, "@@"); ok {
 			section = name
+			if _, seen := r.sections[name]; !seen {
+				r.sections[name] = nil // a section without lines was still printed
+			}
 			continue
 		}
 		if section != "" {
@@ -138,8 +149,13 @@ func ParseFacts(out string) map[string]any {
 	pythonFacts(r, f)
 	dateFacts(r, f)
 	f["ansible_env"] = envFacts(r.sections["env"])
-	f["ansible_local"] = map[string]any{}
-	return f
+	lines, gathered := r.sections["local"]
+	if !gathered {
+		return f, nil
+	}
+	local, warns := localFacts(parseLocalFacts(lines))
+	f["ansible_local"] = local
+	return f, warns
 }
 
 func platformFacts(r rawFacts, f map[string]any) {

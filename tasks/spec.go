@@ -95,6 +95,11 @@ type Spec struct {
 	// BypassHostLoop runs the action once for all hosts of the play, as
 	// Ansible runs pause.
 	BypassHostLoop bool
+	// ConnectsItself marks a module that opens the host's connection
+	// itself, with Call.Connect (wait_for_connection, which waits for a host
+	// that may be down): the engine does not connect before Run, and
+	// Call.Conn is nil until the module sets it.
+	ConnectsItself bool
 	// NoFiles marks a module that never uses the connection's file
 	// operations (command, shell, raw, setup, ping); for plays using any other
 	// module the engine starts the file channel (SFTP) as soon as a host is

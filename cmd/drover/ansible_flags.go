@@ -89,3 +89,17 @@ func runPasswordScript(ctx context.Context, path string) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// splitPathList splits colon-separated directory lists given to a
+// repeatable flag (-M a:b -M c), in order, dropping empty entries.
+func splitPathList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, p := range filepath.SplitList(v) {
+			if p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}

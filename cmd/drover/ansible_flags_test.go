@@ -12,7 +12,8 @@ import (
 	"testing"
 )
 
-// TestDispatchArgs: drover called as ansible-playbook is drover play; under
+// TestDispatchArgs: drover called as ansible-playbook is drover play with
+// ansible-playbook's output; under
 // any other name its arguments are its own.
 func TestDispatchArgs(t *testing.T) {
 	tests := []struct {
@@ -20,10 +21,10 @@ func TestDispatchArgs(t *testing.T) {
 	}{
 		{[]string{"drover", "play", "x.yml"}, []string{"play", "x.yml"}},
 		{[]string{"/usr/bin/drover", "run", "all"}, []string{"run", "all"}},
-		{[]string{"ansible-playbook", "-i", "h,", "x.yml"}, []string{"play", "-i", "h,", "x.yml"}},
-		{[]string{"/tmp/shim/ansible-playbook", "-v"}, []string{"play", "-v"}},
-		{[]string{"ansible-playbook", "play", "x.yml"}, []string{"play", "play", "x.yml"}},
-		{[]string{"ansible-playbook"}, []string{"play"}},
+		{[]string{"ansible-playbook", "-i", "h,", "x.yml"}, []string{"play", "--ansible-output", "-i", "h,", "x.yml"}},
+		{[]string{"/tmp/shim/ansible-playbook", "-v"}, []string{"play", "--ansible-output", "-v"}},
+		{[]string{"ansible-playbook", "play", "x.yml"}, []string{"play", "--ansible-output", "play", "x.yml"}},
+		{[]string{"ansible-playbook"}, []string{"play", "--ansible-output"}},
 		{[]string{"ansible-playbook.sh", "x.yml"}, []string{"x.yml"}},
 		{[]string{"ansible", "all"}, []string{"all"}},
 		{nil, nil},
@@ -184,8 +185,6 @@ func TestAnsiblePlaybookFlags(t *testing.T) {
 			[]string{"cannot be used together"}, nil},
 		{"-K without a terminal", append([]string{"-K"}, local...), 5, []string{"not a terminal"}, []string{"x=unset"}},
 		{"-k without a terminal", append([]string{"-k"}, local...), 5, []string{"not a terminal"}, []string{"x=unset"}},
-		{"-M refused", append([]string{"-M", "lib"}, local...), 5, []string{"not supported by drover"}, []string{"x=unset"}},
-		{"--module-path refused", append([]string{"--module-path=lib"}, local...), 5, []string{"not supported by drover"}, nil},
 		{"--scp-extra-args refused", append([]string{"--scp-extra-args", "-l 10"}, local...), 5, []string{"never with scp or sftp"}, nil},
 		{"--sftp-extra-args refused", append([]string{"--sftp-extra-args=-l 10"}, local...), 5, []string{"never with scp or sftp"}, nil},
 		{"unknown flag", append([]string{"--bogus"}, local...), 5, []string{"unknown flag: --bogus"}, nil},
@@ -271,5 +270,46 @@ func replaceStdin(t *testing.T, path string) func() {
 	return func() {
 		os.Stdin = old
 		f.Close()
+	}
+}
+
+// TestModulePathFlag: -M/--module-path directories are searched for the
+// modules a playbook names before the configured library, as
+// ansible-playbook's are; without them the module is unknown (exit 4).
+func TestModulePathFlag(t *testing.T) {
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "lib")
+	files := map[string]string{
+		"lib/drover_m_probe": "#!/bin/sh\n# WANT_JSON\necho '{\"changed\": false, \"msg\": \"from the module path\"}'\n",
+		"pb.yml": "- hosts: all\n  gather_facts: false\n  tasks:\n    - drover_m_probe:\n      register: r\n" +
+			"    - debug: msg=\"{{ r.msg }}\"\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pb := filepath.Join(dir, "pb.yml")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"-M", []string{"-M", "/nonexistent:" + lib}, 0, "from the module path"},
+		{"--module-path", []string{"--module-path=" + lib}, 0, "from the module path"},
+		{"none", nil, 4, "drover_m_probe"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(append([]string{"play", "-i", "somehost,", "-c", "local"}, tc.args...), pb)
+			r := execDrover(t, []string{"ANSIBLE_LIBRARY=/dev/null"}, args...)
+			if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.want) {
+				t.Errorf("exit %d, want %d and %q:\n%s%s", r.code, tc.code, tc.want, r.stdout, r.stderr)
+			}
+		})
 	}
 }

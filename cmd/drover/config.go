@@ -50,6 +50,7 @@ func (c *connFlags) applyConfig(fs *pflag.FlagSet) error {
 	}
 	if !fs.Changed("host-key-checking") && !cfg.HostKeyChecking {
 		c.hostKeyChecking = "off"
+		c.hostKeyOffConfigured = true
 	}
 	if !fs.Changed("ask-pass") {
 		c.askPass = cfg.AskPass

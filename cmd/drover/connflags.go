@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/drover/drover/internal/termin"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
@@ -28,11 +29,14 @@ type connFlags struct {
 	privateKey      string
 	timeout         int
 	hostKeyChecking string
-	askPass         bool
-	passwordFile    string
-	sshCommonArgs   string
-	sshExtraArgs    string
-	vault           vault.Sources
+	// hostKeyOffConfigured: the configuration (not the flag) turned host
+	// key checking off; the user chose it for good, so no warning per run.
+	hostKeyOffConfigured bool
+	askPass              bool
+	passwordFile         string
+	sshCommonArgs        string
+	sshExtraArgs         string
+	vault                vault.Sources
 	// cfg is Ansible's configuration, read by applyConfig; nil before.
 	cfg *ansiblecfg.Config
 
@@ -108,7 +112,7 @@ func (c *connFlags) opener(ctx context.Context) (*hostconn.Opener, error) {
 		SSHExtraArgs:    c.sshExtraArgs,
 		Warn:            warnf,
 	}
-	if p, err := ssh.ParsePolicy(c.hostKeyChecking); err == nil && p == ssh.Off {
+	if p, err := ssh.ParsePolicy(c.hostKeyChecking); err == nil && p == ssh.Off && !c.hostKeyOffConfigured {
 		warnf("--host-key-checking off: host keys are not checked, so a host impersonating another gets its commands and files (a changed key still disables password login)")
 	}
 	if c.cfg != nil {
@@ -156,8 +160,5 @@ func askSecret(prompt string) (string, error) {
 	if !term.IsTerminal(fd) {
 		return "", fmt.Errorf("cannot ask %q: standard input is not a terminal", prompt)
 	}
-	fmt.Fprint(os.Stderr, prompt)
-	b, err := term.ReadPassword(fd)
-	fmt.Fprintln(os.Stderr)
-	return string(b), err
+	return termin.ReadHidden(os.Stdin, os.Stderr, prompt)
 }

@@ -20,14 +20,14 @@ const ansiblePlaybook = "ansible-playbook"
 
 // dispatchArgs returns drover's arguments for the command line argv: called
 // as ansible-playbook (through a link or copy of that name), drover is
-// drover play, so scripts written for Ansible run drover when the link is
-// first on PATH.
+// drover play with ansible-playbook's output (the scripts written for it
+// read that), so such scripts run drover when the link is first on PATH.
 func dispatchArgs(argv []string) []string {
 	if len(argv) == 0 {
 		return nil
 	}
 	if filepath.Base(argv[0]) == ansiblePlaybook {
-		return append([]string{"play"}, argv[1:]...)
+		return append([]string{"play", "--ansible-output"}, argv[1:]...)
 	}
 	return argv[1:]
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/drover/drover/internal/termin"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -58,6 +59,7 @@ type playFlags struct {
 	verbose        int
 	json           bool
 	ansibleOutput  bool
+	modulePath     []string
 	perHostRecap   bool
 }
 
@@ -78,7 +80,7 @@ func newPlayCmd() *cobra.Command {
 	f.conn.register(fl)
 	fl.StringVarP(&f.connection, "connection", "c", "", "connection for hosts whose variables and play set none: ssh, local or telnet")
 	fl.StringVar(&f.becomePassFile, "become-password-file", "", "read the become password from this file (- for standard input; run it if executable)")
-	refuse(fl, "module-path", "M", "drover finds no modules through a module path")
+	fl.StringArrayVarP(&f.modulePath, "module-path", "M", nil, "look for modules in these directories first (colon separated, repeatable)")
 	fl.StringVarP(&f.limit, "limit", "l", "", "further limit the hosts to this pattern")
 	fl.StringArrayVarP(&f.tags, "tags", "t", nil, "only run tasks tagged with these tags (comma separated, repeatable)")
 	fl.StringArrayVar(&f.skipTags, "skip-tags", nil, "skip tasks tagged with these tags (comma separated, repeatable)")
@@ -136,6 +138,7 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 	}
 	lo := loadOptions(f.conn.cfg, vaultFn)
 	lo.ExtraVars = extra
+	lo.Library = append(splitPathList(f.modulePath), lo.Library...)
 	loader := playbooks.NewLoader(lo)
 	var books []*playbooks.Playbook
 	for _, p := range paths {
@@ -428,12 +431,10 @@ func splitTags(list []string) []string {
 
 // terminalPrompt asks on the terminal, echoing or not.
 func terminalPrompt(_ context.Context, prompt string, echo bool) (string, error) {
-	fmt.Fprint(os.Stderr, prompt)
 	if !echo {
-		b, err := term.ReadPassword(int(os.Stdin.Fd()))
-		fmt.Fprintln(os.Stderr)
-		return string(b), err
+		return termin.ReadHidden(os.Stdin, os.Stderr, prompt)
 	}
+	fmt.Fprint(os.Stderr, prompt)
 	var line []byte
 	buf := make([]byte, 1)
 	for {

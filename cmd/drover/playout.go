@@ -31,6 +31,7 @@ func playOutput(f *playFlags, cfg *ansiblecfg.Config, red *redact.Redactor) play
 	text := playbooks.NewTextOutput(ui.New(), f.verbose)
 	text.Redact = redactFunc(red)
 	text.PerHostRecap = f.perHostRecap
+	text.ShowCustomStats = cfg != nil && cfg.ShowCustomStats
 	return text
 }
 
@@ -63,6 +64,7 @@ func ansibleOptions(f *playFlags, cfg *ansiblecfg.Config, red *redact.Redactor) 
 		YAMLResults:      cfg.CallbackResultFormat == "yaml",
 		PlainResults:     cfg.IsSet("callback.default.pretty_results") && !prettyResults(cfg),
 		Redact:           redactFunc(red),
+		ShowCustomStats:  cfg.ShowCustomStats,
 	}
 	fd := int(os.Stdout.Fd())
 	tty := term.IsTerminal(fd)

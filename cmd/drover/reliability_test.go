@@ -147,12 +147,28 @@ func TestVarsSourcesFailClosed(t *testing.T) {
 }
 
 // TestHostKeyCheckingOffWarns runs a command on two real sshd hosts with
-// host key checking off: one line warns about it, once for the run.
+// host key checking off: the flag gets one warning line for the run; the
+// configuration (host_key_checking = False, as ansible-test sets it) is the
+// user's lasting choice and gets none, as in Ansible.
 func TestHostKeyCheckingOffWarns(t *testing.T) {
 	lab := testlab.Shared(t, testlab.Options{Hosts: 2})
-	r := execDrover(t, nil, "run", "-i", lab.Inventory, "--host-key-checking", "off", "all", "--", "true")
-	if r.code != 0 || strings.Count(r.stderr, "[WARNING]: --host-key-checking off: host keys are not checked") != 1 {
-		t.Errorf("exit %d, want one warning line:\n%s%s", r.code, r.stdout, r.stderr)
+	const warning = "[WARNING]: --host-key-checking off: host keys are not checked"
+	for _, tc := range []struct {
+		name     string
+		env      []string
+		flags    []string
+		warnings int
+	}{
+		{"flag", nil, []string{"--host-key-checking", "off"}, 1},
+		{"configuration", []string{"ANSIBLE_HOST_KEY_CHECKING=false"}, nil, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(append([]string{"run", "-i", lab.Inventory}, tc.flags...), "all", "--", "true")
+			r := execDrover(t, tc.env, args...)
+			if r.code != 0 || strings.Count(r.stderr, warning) != tc.warnings {
+				t.Errorf("exit %d, want %d warning lines:\n%s%s", r.code, tc.warnings, r.stdout, r.stderr)
+			}
+		})
 	}
 }
 

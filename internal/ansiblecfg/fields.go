@@ -61,6 +61,7 @@ type Settings struct {
 	Gathering             string   `cfg:"DEFAULT_GATHERING"` // implicit, explicit or smart
 	GatherSubset          []string `cfg:"DEFAULT_GATHER_SUBSET"`
 	GatherTimeout         int      `cfg:"DEFAULT_GATHER_TIMEOUT"`
+	FactsModules          []string `cfg:"FACTS_MODULES"`
 	HashBehaviour         string   `cfg:"DEFAULT_HASH_BEHAVIOUR"`  // replace or merge
 	DuplicateDictKey      string   `cfg:"DUPLICATE_YAML_DICT_KEY"` // warn, error or ignore
 	ForceHandlers         bool     `cfg:"DEFAULT_FORCE_HANDLERS"`

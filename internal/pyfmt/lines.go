@@ -1,5 +1,10 @@
 package pyfmt
 
+import (
+	"strings"
+	"unicode"
+)
+
 // SplitLines is Python's str.splitlines(keepends): lines end at \n, \r,
 // \r\n, \v, \f, \x1c, \x1d, \x1e, \x85, \u2028 and \u2029; a final line
 // break makes no empty last line. An empty s has no lines (nil).
@@ -63,3 +68,11 @@ func strBreak(s string, i int) int {
 	}
 	return 0
 }
+
+// IsSpace is Python's str.isspace for one character: Unicode white space
+// and the separators \x1c to \x1f.
+func IsSpace(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) }
+
+// SplitWhitespace is Python's str.split() without a separator: the words
+// between runs of white space.
+func SplitWhitespace(s string) []string { return strings.FieldsFunc(s, IsSpace) }

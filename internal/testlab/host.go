@@ -68,11 +68,12 @@ type Host struct {
 	HostKeys []ssh.PublicKey // the server's host keys, in HostKey order
 	Cert     *ssh.Certificate
 
-	opts HostOptions
-	lab  string // the lab directory
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
+	opts  HostOptions
+	lab   string // the lab directory
+	level string // sshd's LogLevel
+	mu    sync.Mutex
+	cmd   *exec.Cmd
+	done  chan struct{}
 }
 
 // HostPort is "addr:port".
@@ -259,6 +260,7 @@ func keyTypes(o HostOptions) []string {
 // start runs sshd on a free port, retrying when another process took the
 // port between the probe and sshd's bind.
 func (h *Host) start(level string) error {
+	h.level = level
 	if os.Geteuid() == 0 {
 		// sshd running as root needs its privilege separation directory.
 		_ = os.MkdirAll("/run/sshd", 0o755)
@@ -361,6 +363,10 @@ func (h *Host) stop() {
 	signalTree(cmd.Process.Pid, syscall.SIGKILL)
 	<-done
 }
+
+// Restart starts a stopped host's sshd again, on the same address and port
+// with the same host keys: a machine back from a reboot.
+func (h *Host) Restart() error { return h.launch(h.level) }
 
 // DropConnections kills every session of the host's sshd (the process
 // serving each connection and what it runs), as a network fault or an

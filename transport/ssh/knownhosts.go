@@ -147,6 +147,11 @@ func (db *knownHosts) matching(name, marker string) []khEntry {
 	return out
 }
 
+// MatchHostPatterns reports whether the host patterns of a known_hosts
+// line (plain, wildcard, negated or hashed names) select the host known as
+// name, as OpenSSH matches them.
+func MatchHostPatterns(patterns []string, name string) bool { return matchHosts(patterns, name) }
+
 // matchHosts applies a known_hosts host list to name: some pattern must
 // match and no negated one may.
 func matchHosts(patterns []string, name string) bool {
