@@ -21,6 +21,21 @@ type actionTemplate struct {
 	node *yaml.Node // where it is written, for errors
 }
 
+// resolveActions returns the task each host runs, as resolveAction binds
+// it on that host: Ansible templates a module name for each host. A name
+// that does not template on some host is the error that stops the run.
+func (ps *playState) resolveActions(t *Task, hosts []*hostRun) ([]*Task, error) {
+	out := make([]*Task, len(hosts))
+	for i, hr := range hosts {
+		rt, err := ps.resolveAction(t, hr)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = rt
+	}
+	return out, nil
+}
+
 // resolveAction returns the task to run for t: t itself, or for a
 // templated module name the task bound to the module the name gives on
 // hr (one per module name, kept for the play). A name naming no module
@@ -59,7 +74,8 @@ func (ps *playState) resolveAction(t *Task, hr *hostRun) (*Task, error) {
 }
 
 // bindTemplated is a copy of t bound to the module name; its actionErr
-// says why when the name gives no module or the arguments do not suit it.
+// says why when the name gives no module (a keyword the engine carries
+// out, such as include_tasks, is none) or the arguments do not suit it.
 func (ps *playState) bindTemplated(t *Task, name string) *Task {
 	at := t.actionTemplate
 	rt := *t
@@ -77,6 +93,8 @@ func (ps *playState) bindTemplated(t *Task, name string) *Task {
 		if errors.As(err, &ye) {
 			rt.actionErr = ye.Msg
 		}
+	} else if rt.Spec.Engine {
+		rt.actionErr = fmt.Sprintf("couldn't resolve module/action '%s'. This often indicates a misspelling, missing collection, or incorrect module path.", name)
 	}
 	return &rt
 }

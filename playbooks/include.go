@@ -36,7 +36,7 @@ func isInclude(t *Task) bool { return t.Action == "include_tasks" || t.Action ==
 func (ps *playState) includeOnce(t *Task, s *scope, o *outcome) itemOutcome {
 	vars := maps.Clone(s.loop)
 	if t.Action == "include_role" {
-		args, err := ps.taskArgs(t, s)
+		args, _, err := ps.taskArgs(t, s)
 		if err != nil {
 			return failItem(err.Error())
 		}
@@ -127,6 +127,7 @@ func (ps *playState) includeFailed(t *Task, hosts []*hostRun, reason string) {
 		ps.run.out.HostDone(info, (&outcome{status: statusFailed, result: res}).hostResult(hr.h.name))
 		ps.run.stats.add(hr.h.name, func(s *HostStats) { s.Failed++ })
 		hr.failed = true
+		ps.fatalFailure(t, hr)
 	}
 	ps.run.out.TaskEnd(info)
 }

@@ -211,7 +211,7 @@ func (l *Loader) taskKeyword(f *yamlx.File, t *Task, fl *yamlx.Field, tc *taskCt
 	case fl.Key == "register":
 		s, ok := v.(string)
 		if !ok || !validVarName(s) {
-			return f.Errorf(fl.Value, "register needs a variable name (letters, digits, underscores)")
+			return f.Errorf(fl.Value, "Invalid variable name in 'register' specified: '%v' (a name of letters, digits and underscores is expected)", v)
 		}
 		t.Register = s
 	case fl.Key == "notify":
@@ -429,6 +429,11 @@ func finishArgs(f *yamlx.File, n *yaml.Node, t *Task, args map[string]any, argsN
 		delete(t.Kw, "_argsnode")
 	}
 	t.Args = args
+	if argsNode != nil && argsNode.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(argsNode.Content); i += 2 {
+			t.ArgOrder = append(t.ArgOrder, argsNode.Content[i].Value)
+		}
+	}
 	names := make([]string, 0, len(args))
 	for k := range args {
 		names = append(names, k)

@@ -47,7 +47,7 @@ func TestLoadErrors(t *testing.T) {
 		{"error in imported file", "- hosts: all\n  tasks:\n    - import_tasks: t.yml\n", map[string]string{"t.yml": "- shel: ls\n"}, `t.yml:1:3: "shel" is not a task keyword nor a known module (did you mean "shell"?)`},
 		{"import cycle", "- hosts: all\n  tasks:\n    - import_tasks: a.yml\n", map[string]string{"a.yml": "- import_tasks: a.yml\n"}, `imports itself`},
 		{"bad block key", "- hosts: all\n  tasks:\n    - block: []\n      rescu: []\n", nil, `site.yml:4:7: "rescu" is not a valid attribute for a block (did you mean "rescue"?)`},
-		{"bad register", "- hosts: all\n  tasks:\n    - command: ls\n      register: 1x\n", nil, `site.yml:4:17: register needs a variable name`},
+		{"bad register", "- hosts: all\n  tasks:\n    - command: ls\n      register: 1x\n", nil, `site.yml:4:17: Invalid variable name in 'register' specified: '1x'`},
 		{"listen outside handlers", "- hosts: all\n  tasks:\n    - command: ls\n      listen: x\n", nil, `site.yml:4:7: listen is only valid in handlers`},
 		{"bad var name", "- hosts: all\n  vars:\n    bad-name: 1\n", nil, `site.yml:3:5: invalid variable name "bad-name"`},
 		{"bad strategy", "- hosts: all\n  strategy: linaer\n", nil, `site.yml:2:13: unknown strategy "linaer"`},
@@ -89,8 +89,8 @@ func TestLoadErrors(t *testing.T) {
 			`site.yml:3:15: couldn't resolve module/action "my_modle" (did you mean "my_module"?)`},
 		{"misspelled collection module", "- hosts: all\n  tasks:\n    - ansible.posix.sysctll: name=x\n", nil,
 			`site.yml:3:7: "ansible.posix.sysctll" is not a task keyword nor a known module (did you mean "ansible.posix.sysctl"?)`},
-		{"controller action drover lacks", "- hosts: all\n  tasks:\n    - action: wait_for_connection\n", nil,
-			`ansible.builtin.wait_for_connection is an action Ansible runs on the controller; drover does not implement it`},
+		{"collection action plugin", "- hosts: all\n  tasks:\n    - action: community.general.shutdown\n", nil,
+			`community.general.shutdown needs its action plugin (`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

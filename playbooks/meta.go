@@ -43,6 +43,8 @@ func (ps *playState) runMeta(ctx context.Context, t *Task, hosts []*hostRun) {
 		case "clear_host_errors":
 			for _, x := range ps.batch {
 				x.failed = false
+				x.cleared++
+				ps.run.stats.forgive(x.h.name)
 			}
 		case "clear_facts":
 			hr.h.mu.Lock()

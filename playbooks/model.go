@@ -106,6 +106,8 @@ type Task struct {
 	// actionErr fails the task on every host: its templated module name
 	// did not give a module.
 	actionErr string
+	// ArgOrder are the argument names in the order a mapping wrote them.
+	ArgOrder []string
 
 	IsBlock               bool
 	Block, Rescue, Always []*Task

@@ -123,6 +123,9 @@ type Stats struct {
 	mu    sync.Mutex
 	hosts map[string]*HostStats
 	order []string
+	// forgiven are the failures meta: clear_host_errors cleared, per
+	// host: they stay in the recap but no longer make the exit status.
+	forgiven map[string]int
 	// custom are set_stats' statistics per host ("" for the run).
 	custom map[string]map[string]any
 	// Interrupted is set when the run was cancelled.
@@ -173,14 +176,27 @@ func (s *Stats) Host(name string) HostStats {
 	return HostStats{}
 }
 
-// ExitCode is the exit status Ansible's counters give: 2 when a host failed,
-// 3 when one was unreachable and none failed, else 0.
+// forgive records that a host's failures so far were cleared.
+func (s *Stats) forgive(host string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h, ok := s.hosts[host]; ok && h.Failed > 0 {
+		if s.forgiven == nil {
+			s.forgiven = map[string]int{}
+		}
+		s.forgiven[host] = h.Failed
+	}
+}
+
+// ExitCode is the exit status Ansible's counters give: 2 when a host failed
+// (and meta: clear_host_errors did not clear it since), 3 when one was
+// unreachable and none failed, else 0.
 func (s *Stats) ExitCode() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	unreachable := false
-	for _, h := range s.hosts {
-		if h.Failed > 0 {
+	for name, h := range s.hosts {
+		if h.Failed > s.forgiven[name] {
 			return 2
 		}
 		unreachable = unreachable || h.Unreachable > 0
@@ -282,8 +298,10 @@ func newRun(opts Options) *run {
 	}
 	if opts.Env == nil {
 		opts.Env = jinja.New()
+		opts.Env.Native = opts.Jinja2Native
 	}
 	registerLookups(opts.Env)
+	registerControllerFilters(opts.Env)
 	maskDerivedSecrets(opts.Env, opts.Redactor)
 	if opts.Loader == nil {
 		opts.Loader = NewLoader(LoadOptions{})
@@ -318,7 +336,8 @@ func (r *run) host(name string) *hostState {
 	if !ok {
 		return nil
 	}
-	h := newHostState(ih.Name, ih.Vars, ih.Groups)
+	vars, groups, _ := r.opts.Inventory.HostView(name)
+	h := newHostState(ih.Name, vars, groups)
 	r.loadCachedFacts(h)
 	inv := r.opts.Inventory
 	h.playInv = func(dir string) (map[string]any, error) { return inv.VarsWithPlaybookDir(ih, dir) }

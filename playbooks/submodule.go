@@ -15,8 +15,8 @@ import (
 // with c's connection, modes and variables.
 func (ps *playState) moduleRunner(t *Task, c *tasks.Call) func(context.Context, string, map[string]any) (*tasks.Result, error) {
 	return func(ctx context.Context, name string, args map[string]any) (*tasks.Result, error) {
-		spec, ok := tasks.Lookup(name)
-		if !ok || spec.Run == nil {
+		spec, err := ps.run.loader.moduleFor(name, taskCollections(t))
+		if err != nil || spec == nil || spec.Run == nil {
 			return nil, fmt.Errorf("The module %s was not found in configured module paths", name)
 		}
 		sub := *t

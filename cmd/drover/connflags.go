@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/drover/drover/internal/termin"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
@@ -159,8 +160,5 @@ func askSecret(prompt string) (string, error) {
 	if !term.IsTerminal(fd) {
 		return "", fmt.Errorf("cannot ask %q: standard input is not a terminal", prompt)
 	}
-	fmt.Fprint(os.Stderr, prompt)
-	b, err := term.ReadPassword(fd)
-	fmt.Fprintln(os.Stderr)
-	return string(b), err
+	return termin.ReadHidden(os.Stdin, os.Stderr, prompt)
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/drover/drover/internal/termin"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -440,12 +441,10 @@ func splitTags(list []string) []string {
 
 // terminalPrompt asks on the terminal, echoing or not.
 func terminalPrompt(_ context.Context, prompt string, echo bool) (string, error) {
-	fmt.Fprint(os.Stderr, prompt)
 	if !echo {
-		b, err := term.ReadPassword(int(os.Stdin.Fd()))
-		fmt.Fprintln(os.Stderr)
-		return string(b), err
+		return termin.ReadHidden(os.Stdin, os.Stderr, prompt)
 	}
+	fmt.Fprint(os.Stderr, prompt)
 	var line []byte
 	buf := make([]byte, 1)
 	for {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/drover/drover/internal/termin"
 	"golang.org/x/term"
 )
 
@@ -29,13 +30,9 @@ func TerminalPrompt(prompt string) ([]byte, error) {
 
 // readHidden shows prompt on out and reads a password from the terminal in.
 func readHidden(in, out *os.File, prompt string) ([]byte, error) {
-	if _, err := fmt.Fprint(out, prompt); err != nil {
-		return nil, err
-	}
-	pw, err := term.ReadPassword(int(in.Fd()))
-	fmt.Fprintln(out)
+	pw, err := termin.ReadHidden(in, out, prompt)
 	if err != nil {
 		return nil, fmt.Errorf("reading password: %w", err)
 	}
-	return pw, nil
+	return []byte(pw), nil
 }

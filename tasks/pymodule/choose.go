@@ -37,7 +37,7 @@ func (f *Finder) Choose(name string, collections []string) (*tasks.Spec, *Module
 		if s, ok := tasks.Lookup(m.Name); ok {
 			return s, m, nil
 		}
-		if f.coreAction(m.Name) && m.Name != "assemble" {
+		if f.coreAction(m.Name) {
 			return nil, m, fmt.Errorf("%s is an action Ansible runs on the controller; drover does not implement it", m.FQCN)
 		}
 	}

@@ -29,7 +29,7 @@ func tree(t *testing.T, files map[string]string) string {
 func fakeInstall(t *testing.T) (*Finder, string) {
 	root := tree(t, map[string]string{
 		"site/ansible/modules/ping.py":                                       "core ping",
-		"site/ansible/modules/getent.py":                                     "core getent",
+		"site/ansible/modules/debconf.py":                                    "core debconf",
 		"site/ansible/modules/copy.py":                                       "core copy",
 		"site/ansible/plugins/action/copy.py":                                "action",
 		"site/ansible/module_utils/basic.py":                                 "",
@@ -68,7 +68,7 @@ func TestResolve(t *testing.T) {
 		{name: "ping", path: "pb/library/ping", fqcn: "ping"},
 		{name: "ansible.builtin.ping", path: "site/ansible/modules/ping.py", fqcn: "ansible.builtin.ping", builtin: true},
 		{name: "ansible.legacy.ping", path: "pb/library/ping", fqcn: "ping"},
-		{name: "getent", path: "site/ansible/modules/getent.py", fqcn: "ansible.builtin.getent", builtin: true},
+		{name: "debconf", path: "site/ansible/modules/debconf.py", fqcn: "ansible.builtin.debconf", builtin: true},
 		{name: "both", path: "pb/library/both.py", fqcn: "both"}, // the first directory having it wins
 		{name: "shellmod", path: "lib/shellmod.sh", fqcn: "shellmod"},
 		{name: "inner", path: "lib/group/inner.py", fqcn: "inner"},
@@ -127,7 +127,7 @@ func TestChoose(t *testing.T) {
 		{name: "copy", native: true},          // a core action plugin wins over library/copy.py
 		{name: "command", native: true},       // not in this ansible-core: drover's own
 		{name: "include_tasks", native: true}, // engine keywords never fall back
-		{name: "getent", fqcn: "ansible.builtin.getent"},
+		{name: "debconf", fqcn: "ansible.builtin.debconf"},
 		{name: "ansible.posix.sysctl", fqcn: "ansible.posix.sysctl"},
 		{name: "pingg", err: `did you mean "ping"?`},
 	}
@@ -156,7 +156,7 @@ func TestList(t *testing.T) {
 	for _, e := range f.List() {
 		got[e.Name] = e.Runs
 	}
-	want := map[string]string{"command": "native", "ping": "library", "getent": "ansible-core", "shellmod": "library",
+	want := map[string]string{"command": "native", "ping": "library", "debconf": "ansible-core", "shellmod": "library",
 		"sysctl": "collection ansible.posix", "ansible.posix.sysctl": "collection ansible.posix", "rmod": "library"}
 	for name, runs := range want {
 		if got[name] != runs {

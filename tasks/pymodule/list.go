@@ -49,7 +49,7 @@ func (f *Finder) List() []Entry {
 		if _, native := tasks.Lookup(e.Name); native && (e.Runs == "ansible-core" || f.coreAction(e.Name)) {
 			continue
 		}
-		if e.Runs == "ansible-core" && f.coreAction(e.Name) && e.Name != "assemble" {
+		if e.Runs == "ansible-core" && f.coreAction(e.Name) {
 			continue
 		}
 		add(e)

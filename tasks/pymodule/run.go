@@ -39,11 +39,6 @@ func (f *Finder) run(ctx context.Context, m *Module, c *tasks.Call) (*tasks.Resu
 	if c.Conn == nil {
 		return nil, errors.New("module " + m.FQCN + " has no connection to the host")
 	}
-	if m.Builtin && m.Name == "assemble" {
-		if r := assembleAction(c); r != nil {
-			return r, nil
-		}
-	}
 	p, err := f.payloadFor(m)
 	if err != nil {
 		return tasks.Failf("%v", err), nil
