@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 
-.PHONY: build test test-deps vet golden bench compat compat-update
+.PHONY: build test test-deps vet golden bench bench-fleet compat compat-update
 build:
 	$(GO) build -o bin/drover ./cmd/drover
 
@@ -25,6 +25,12 @@ golden:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# site7 on 50, 200 and 1,000 lab hosts (../shared/bench, needs root): drover against both floor modes,
+# side by side in one run: wall time, peak RSS, unreachable hosts, a silent host's timeout.
+# BENCH_FLEET_ARGS passes options, e.g. BENCH_FLEET_ARGS='-n "50 200" -r 5'.
+bench-fleet:
+	./bench/site7.sh $(BENCH_FLEET_ARGS)
 
 # Ansible 2.14's integration targets, run as ansible-test runs them, with ansible-playbook and then
 # drover (README.md, "Compatibility"). Flags and target names: make compat COMPAT_ARGS='-j 2 ping'.

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/testlab"
 	"github.com/drover/drover/inventory"
 	"github.com/drover/drover/transport"
+	"github.com/drover/drover/transport/hostconn"
 	"github.com/drover/drover/transport/local"
 )
 

@@ -23,7 +23,7 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 	r := ps.run
 	c := &tasks.Call{Module: t.Action, ModuleAs: t.ActionAs, Task: t.DisplayName(), Host: hr.h.name, Args: args, Local: r.opts.Local,
 		Verbosity: r.opts.Verbosity, LoadFile: r.loadFile, Prompt: r.opts.Prompt, Redactor: r.opts.Redactor,
-		Vault: r.opts.Vault, Session: r.session, Jinja2Native: r.opts.Jinja2Native}
+		Vault: r.opts.Vault, Session: r.session, Jinja2Native: r.opts.Jinja2Native, OutputLimit: r.opts.OutputLimit}
 	if r.opts.Inventory != nil {
 		c.Inventory = inventoryEditor{r}
 	}

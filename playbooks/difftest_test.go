@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	"github.com/drover/drover/internal/ansiblecfg"
-	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/testlab"
 	"github.com/drover/drover/internal/ui"
@@ -23,6 +22,7 @@ import (
 	"github.com/drover/drover/tasks"
 	"github.com/drover/drover/transport"
 	"github.com/drover/drover/transport/become"
+	"github.com/drover/drover/transport/hostconn"
 	"github.com/drover/drover/transport/local"
 )
 

@@ -162,15 +162,15 @@ func (ps *playState) runTask(ctx context.Context, t *Task, hosts []*hostRun) {
 	}
 	outcomes := ps.executeAll(ctx, bound[:len(targets)], targets, info)
 	r.out.TaskEnd(info)
-	if ctx.Err() != nil {
-		return // interrupted: what did not finish is not counted, as in Ansible
-	}
 	for i, hr := range targets {
 		apply := []*hostRun{hr}
 		if runOnce {
 			apply = hosts
 		}
 		ps.apply(t, hr, outcomes[i], apply)
+	}
+	if ctx.Err() != nil {
+		return // interrupted: what finished is counted, nothing more starts
 	}
 	ps.checkMaxFail()
 	ps.runIncludes(ctx, t, targets, outcomes)
@@ -232,15 +232,33 @@ func (ps *playState) executeAll(ctx context.Context, bound []*Task, hosts []*hos
 				defer func() { <-throttle }()
 			}
 			defer func() { <-ps.run.sem }()
-			end := trace.Start(ctx, hr.h.name, "task", info.Name)
-			o := ps.execute(ctx, bound[i], hr, info)
-			end(nil)
+			o := interruptedOutcome()
+			if ctx.Err() == nil {
+				end := trace.Start(ctx, hr.h.name, "task", info.Name)
+				o = ps.execute(ctx, bound[i], hr, info)
+				end(nil)
+				markInterrupted(ctx, o)
+			}
 			out[i] = o
 			ps.run.out.HostDone(info, o.hostResult(hr.h.name))
 		})
 	}
 	wg.Wait()
 	return out
+}
+
+// interruptedOutcome is a host's outcome of a task the interrupt cut
+// short (or kept from starting).
+func interruptedOutcome() *outcome {
+	return &outcome{status: statusInterrupted, result: map[string]any{"changed": false, "msg": "interrupted"}}
+}
+
+// markInterrupted makes a failure that ended with the run's interrupt an
+// interrupted outcome: the task did not finish there, it did not fail.
+func markInterrupted(ctx context.Context, o *outcome) {
+	if ctx.Err() != nil && (o.status == statusFailed || o.status == statusUnreachable) {
+		o.status, o.ignored = statusInterrupted, false
+	}
 }
 
 // taskInfo describes a task for output.
@@ -284,6 +302,9 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 	r := ps.run
 	name := hr.h.name
 	r.stats.add(name, func(s *HostStats) { o.count(s, t) })
+	if o.status == statusInterrupted {
+		return
+	}
 	r.recordStats(o, targets)
 	if role := taskRole(t); role != nil && o.status != statusSkipped && o.status != statusUnreachable {
 		r.roles.markRan(role, name)

@@ -23,6 +23,9 @@ const (
 	statusFailed      Status = "failed"
 	statusSkipped     Status = "skipped"
 	statusUnreachable Status = "unreachable"
+	// statusInterrupted is a host whose task the run's interrupt (Ctrl-C)
+	// cut short: shown, never counted.
+	statusInterrupted Status = "interrupted"
 )
 
 // noLogMsg replaces every result of a no_log task in output.
@@ -82,6 +85,8 @@ func (o *outcome) count(s *HostStats, t *Task) {
 		}
 	case statusSkipped:
 		s.Skipped++
+	case statusInterrupted:
+		return
 	default:
 		if isInclude(t) {
 			return // counted when the included file loads, as Ansible does

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/drover/drover/internal/fqcn"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/suggest"
 	"github.com/drover/drover/tasks"
@@ -79,12 +80,7 @@ func lookupNames() []string {
 // community.general.flattened) to its short name; ok is false for a
 // plugin drover does not have.
 func canonicalLookup(name string) (string, bool) {
-	for _, p := range []string{"ansible.builtin.", "ansible.legacy."} {
-		if short, ok := strings.CutPrefix(name, p); ok {
-			name = short
-			break
-		}
-	}
+	name = fqcn.Short(name)
 	if a, ok := lookupAliases[name]; ok {
 		name = a
 	}

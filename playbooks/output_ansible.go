@@ -196,6 +196,8 @@ func (a *AnsibleOutput) HostDone(t *TaskInfo, r *HostResult) {
 		return
 	}
 	switch r.Status {
+	case statusInterrupted:
+		return // Ansible prints nothing for a task the interrupt cut short
 	case statusFailed:
 		a.failed(t, r)
 	case statusUnreachable:
@@ -463,6 +465,9 @@ func (a *AnsibleOutput) warn(msg string) {
 func (a *AnsibleOutput) Recap(s *Stats) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if s.Interrupted {
+		a.display(" [ERROR]: User interrupted execution", ansError, true)
+	}
 	a.bannerLine("PLAY RECAP")
 	for _, h := range sortedHosts(s) {
 		a.display(AnsibleRecapLine(h, s.Host(h), a.opts.Colour), "", false)

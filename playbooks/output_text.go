@@ -223,7 +223,8 @@ func hostLabel(r *HostResult) string {
 	return r.Host
 }
 
-var statusOrder = map[string]int{"ok": 0, "changed": 1, "included": 2, "skipped": 3, "ignored": 4, "failed": 5, "unreachable": 6}
+var statusOrder = map[string]int{"ok": 0, "changed": 1, "included": 2, "skipped": 3, "ignored": 4, "failed": 5, "unreachable": 6,
+	"interrupted": 7}
 
 // describe decides how one host's result is shown: its label, colour and the
 // detail lines (empty when the label says all).
@@ -236,6 +237,10 @@ func (o *TextOutput) describe(t *TaskInfo, r *HostResult) *line {
 		l.colour = ui.Red
 	case statusSkipped:
 		l.colour = ui.Cyan
+	case statusInterrupted:
+		l.colour = ui.Red
+		l.rank = statusOrder[l.label]
+		return l // the label says all: the task did not finish there
 	default:
 		l.colour = ui.Green
 	}

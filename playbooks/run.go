@@ -104,6 +104,9 @@ type Options struct {
 	// TaskTimeout is the timeout, in seconds, of tasks that do not set
 	// timeout: (task_timeout); 0 means none.
 	TaskTimeout int
+	// OutputLimit is the most bytes of each of a command's stdout and
+	// stderr kept per host (--output-limit); 0 is tasks.OutputLimit.
+	OutputLimit int64
 }
 
 // FactCache stores hosts' facts between runs.
@@ -157,7 +160,8 @@ func (s *Stats) add(host string, f func(*HostStats)) {
 	f(h)
 }
 
-// Hosts lists the hosts that ran anything, sorted by name.
+// Hosts lists the hosts worked on (an interrupted task counts), sorted by
+// name.
 func (s *Stats) Hosts() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -106,7 +106,7 @@ func runApt(ctx context.Context, c *Call) (*Result, error) {
 		}
 		if len(names) == 0 && p.Str("upgrade") == "no" && !p.Has("deb") {
 			r := &Result{Changed: true, Msg: out}
-			SetOutput(r, out, errOut)
+			setOutput(r, out, errOut)
 			return r, nil
 		}
 	}
@@ -190,7 +190,7 @@ func (a *apt) read(ctx context.Context, specs []string) error {
 		s.Section("policy", "apt-cache "+rel+"policy -- "+list)
 		s.Section("auto", "apt-mark showauto -- "+list)
 	}
-	secs, _, err := RunHostScript(ctx, a.c, s, aptEnv)
+	secs, _, err := runHostScript(ctx, a.c, s, aptEnv)
 	if err != nil {
 		return err
 	}
@@ -288,8 +288,8 @@ func (a *apt) status(ctx context.Context, name, cmp, version string, install boo
 			st.installable = best
 		}
 	case ">=":
-		st.versionOK = DebVersionCompare(cur, version) >= 0
-		if best != "" && cur != best && DebVersionCompare(best, version) >= 0 {
+		st.versionOK = debVersionCompare(cur, version) >= 0
+		if best != "" && cur != best && debVersionCompare(best, version) >= 0 {
 			st.installable = best
 		}
 	default:
@@ -413,11 +413,11 @@ func (a *apt) runInstall(ctx context.Context, list []string, state string) (*Res
 	}
 	if rc != 0 {
 		r := Failf("'%s' failed: %s", cmd, errOut).Set("rc", rc)
-		SetOutput(r, out, errOut)
+		setOutput(r, out, errOut)
 		return r, nil
 	}
 	r := &Result{Changed: state != "build-dep" || !strings.Contains(out, aptGetZero)}
-	SetOutput(r, out, errOut)
+	setOutput(r, out, errOut)
 	return r.Set("diff", a.diff(out)), nil
 }
 
@@ -554,7 +554,7 @@ func (a *apt) markManual(ctx context.Context, names []string) (*Result, error) {
 	}
 	if rc != 0 {
 		r := Failf("'%s' failed: %s", strings.Join(argv, " "), errOut).Set("rc", rc)
-		SetOutput(r, out, errOut)
+		setOutput(r, out, errOut)
 		return r, nil
 	}
 	return nil, nil
@@ -588,11 +588,11 @@ func (a *apt) remove(ctx context.Context, specs []string) (*Result, error) {
 	}
 	if rc != 0 {
 		r := Failf("'apt-get remove %s' failed: %s", packages, errOut).Set("rc", rc)
-		SetOutput(r, out, errOut)
+		setOutput(r, out, errOut)
 		return r, nil
 	}
 	r := Changed()
-	SetOutput(r, out, errOut)
+	setOutput(r, out, errOut)
 	return r.Set("diff", a.diff(out)), nil
 }
 
@@ -607,12 +607,12 @@ func (a *apt) cleanup(ctx context.Context, op string) (*Result, error) {
 	}
 	if rc != 0 {
 		r := Failf("'apt-get %s' failed: %s", op, errOut).Set("rc", rc)
-		SetOutput(r, out, errOut)
+		setOutput(r, out, errOut)
 		return r, nil
 	}
 	marker := map[string]string{"autoremove": "The following packages will be REMOVED", "autoclean": "Del "}[op]
 	r := &Result{Changed: strings.Contains(out, marker)}
-	SetOutput(r, out, errOut)
+	setOutput(r, out, errOut)
 	return r.Set("diff", a.diff(out)), nil
 }
 
@@ -672,7 +672,7 @@ func (a *apt) upgrade(ctx context.Context, mode string) (*Result, error) {
 		zero = "No packages will be installed, upgraded, or removed."
 	}
 	r := &Result{Changed: !strings.Contains(out, zero), Msg: out}
-	SetOutput(r, out, errOut)
+	setOutput(r, out, errOut)
 	if r.Changed {
 		r.Set("diff", a.diff(out))
 	}

@@ -75,7 +75,7 @@ func (a *apt) debFiles(ctx context.Context) ([]string, func(), *Result, error) {
 			return nil, cleanup, nil, err
 		}
 		if resp.Status != 200 {
-			return nil, cleanup, Failf("Failure downloading %s, %s", f, ToStrOr(resp.Info["msg"])), nil
+			return nil, cleanup, Failf("Failure downloading %s, %s", f, toStrOr(resp.Info["msg"])), nil
 		}
 		err = a.c.Conn.Put(ctx, name, resp.Body, transport.PutOptions{Mode: 0o600})
 		resp.Close()
@@ -98,7 +98,7 @@ func (a *apt) readDebs(ctx context.Context, files []string) ([]*debInfo, map[str
 	}
 	s.Section("installed", `dpkg-query -W -f='${Package}\t${Architecture}\t${db:Status-Abbrev}\t${Version}\t${Provides}\n'`)
 	s.Section("arch", "dpkg --print-architecture; dpkg --print-foreign-architectures")
-	secs, _, err := RunHostScript(ctx, a.c, s, aptEnv)
+	secs, _, err := runHostScript(ctx, a.c, s, aptEnv)
 	if err != nil {
 		r, err := sysErr(err)
 		return nil, nil, nil, r, err
@@ -117,7 +117,7 @@ func (a *apt) readDebs(ctx context.Context, files []string) ([]*debInfo, map[str
 		for _, p := range installed[d.name] {
 			if p.pkg.Installed() && (len(native) < 2 || p.pkg.Arch == d.arch || d.arch == "all" || p.pkg.Arch == "all") {
 				d.installed, d.installedOK = p.pkg, true
-				d.sameInstalled = DebVersionCompare(p.pkg.Version, d.version) == 0
+				d.sameInstalled = debVersionCompare(p.pkg.Version, d.version) == 0
 			}
 		}
 		debs = append(debs, d)
@@ -198,7 +198,7 @@ func debSatisfies(v, op, want string) bool {
 	if v == "" {
 		return false
 	}
-	c := DebVersionCompare(v, want)
+	c := debVersionCompare(v, want)
 	switch op {
 	case "<<", "<":
 		return c < 0
@@ -222,7 +222,7 @@ func debCheck(ctx context.Context, d *debInfo, installed map[string][]dpkgProvid
 	if d.arch != "all" && !containsStr(arches, d.arch) {
 		return nil, fmt.Sprintf("Wrong architecture '%s'", d.arch)
 	}
-	if d.installedOK && DebVersionCompare(d.installed.Version, d.version) > 0 {
+	if d.installedOK && debVersionCompare(d.installed.Version, d.version) > 0 {
 		return nil, "A later version is already installed"
 	}
 	var missing []string
@@ -309,14 +309,14 @@ func (a *apt) debInstall(ctx context.Context, deps, files []string) (*Result, er
 	stdout, stderr := "", ""
 	diff := map[string]any{}
 	if ret != nil {
-		stdout, stderr = ToStrOr(ret.Values["stdout"]), ToStrOr(ret.Values["stderr"])
+		stdout, stderr = toStrOr(ret.Values["stdout"]), toStrOr(ret.Values["stderr"])
 		if d, ok := ret.Values["diff"].(map[string]any); ok {
 			diff = d
 		}
 	}
 	if len(files) == 0 {
 		r := &Result{Changed: changed}
-		SetOutput(r, stdout, stderr)
+		setOutput(r, stdout, stderr)
 		if ret == nil || ret.Values["diff"] == nil {
 			return r.Set("diff", ""), nil
 		}
@@ -339,16 +339,16 @@ func (a *apt) debInstall(ctx context.Context, deps, files []string) (*Result, er
 		return sysErr(err)
 	}
 	if _, ok := diff["prepared"]; ok {
-		diff["prepared"] = ToStrOr(diff["prepared"]) + "\n\n" + out
+		diff["prepared"] = toStrOr(diff["prepared"]) + "\n\n" + out
 	} else if ret == nil {
 		diff = aptParseDiff(out)
 	}
 	if rc != 0 {
 		r := Failf("%s failed", cmd)
-		SetOutput(r, stdout+out, stderr+errOut)
+		setOutput(r, stdout+out, stderr+errOut)
 		return r, nil
 	}
 	r := Changed()
-	SetOutput(r, stdout+out, stderr+errOut)
+	setOutput(r, stdout+out, stderr+errOut)
 	return r.Set("diff", diff), nil
 }

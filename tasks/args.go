@@ -62,7 +62,7 @@ func (a Args) Strings(name string) []string {
 
 // Dict returns a mapping argument, nil when absent.
 func (a Args) Dict(name string) map[string]any {
-	d, _ := ToDict(a[name])
+	d, _ := toDict(a[name])
 	return d
 }
 
@@ -72,7 +72,7 @@ func convertArg(module string, a *Arg, v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
-	cv, err := Convert(v, a.Type)
+	cv, err := convert(v, a.Type)
 	if err != nil {
 		return nil, &ArgError{Module: module, Arg: a.Name, Msg: fmt.Sprintf(
 			"argument '%s' is of type %s and we were unable to convert to %s: %v", a.Name, pyType(v), a.Type, err)}
@@ -80,7 +80,7 @@ func convertArg(module string, a *Arg, v any) (any, error) {
 	if a.Type == List && a.Elements != Raw {
 		l := cv.([]any)
 		for i, e := range l {
-			if l[i], err = Convert(e, a.Elements); err != nil {
+			if l[i], err = convert(e, a.Elements); err != nil {
 				return nil, &ArgError{Module: module, Arg: a.Name, Msg: fmt.Sprintf(
 					"elements of argument '%s' must be %s: %v", a.Name, a.Elements, err)}
 			}
@@ -111,8 +111,8 @@ func checkChoice(module string, a *Arg, v any) error {
 	return nil
 }
 
-// Convert converts v to t with Ansible's rules.
-func Convert(v any, t Type) (any, error) {
+// convert converts v to t with Ansible's rules.
+func convert(v any, t Type) (any, error) {
 	switch t {
 	case Str, Path:
 		return ToStr(v)
@@ -125,7 +125,7 @@ func Convert(v any, t Type) (any, error) {
 	case List:
 		return ToList(v)
 	case Dict:
-		return ToDict(v)
+		return toDict(v)
 	}
 	return v, nil
 }
@@ -263,8 +263,8 @@ func ToList(v any) ([]any, error) {
 	return nil, fmt.Errorf("%s cannot be converted to a list", pyType(v))
 }
 
-// ToDict converts a mapping, a JSON object string or a "k=v k2=v2" string.
-func ToDict(v any) (map[string]any, error) {
+// toDict converts a mapping, a JSON object string or a "k=v k2=v2" string.
+func toDict(v any) (map[string]any, error) {
 	switch x := v.(type) {
 	case nil:
 		return nil, nil

@@ -54,12 +54,12 @@ func TestConvert(t *testing.T) {
 		{[]any{"a", 1}, Str, "['a', 1]"},
 	}
 	for _, c := range cases {
-		got, err := Convert(c.in, c.typ)
+		got, err := convert(c.in, c.typ)
 		if err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("Convert(%#v, %s) = %#v, %v; want %#v", c.in, c.typ, got, err, c.want)
 		}
 	}
-	if _, err := Convert("maybe", Bool); err == nil {
+	if _, err := convert("maybe", Bool); err == nil {
 		t.Error("Convert(maybe, bool): no error")
 	}
 }

@@ -29,7 +29,7 @@ func init() {
 			{Name: "validate", Type: Str},
 			{Name: "decrypt", Type: Bool, Default: true},
 			{Name: "follow", Type: Bool, Default: false},
-		}, FileCommonArgs()...),
+		}, fileCommonArgs()...),
 		Run: runAssemble,
 	})
 }
@@ -47,7 +47,7 @@ type fragment struct {
 // action and module do.
 func runAssemble(ctx context.Context, c *Call) (*Result, error) {
 	if c.Check {
-		return CheckModeUnsupported(), nil
+		return checkModeUnsupported(), nil
 	}
 	a := c.Args
 	if !a.Has("src") || !a.Has("dest") {
@@ -259,18 +259,17 @@ func writeAssembled(ctx context.Context, c *Call, content []byte, src string, re
 	if err != nil {
 		return nil, err
 	}
-	sha, md := BytesChecksums(content)
+	sha, md := bytesChecksums(content)
 	var diff map[string]any
 	if !remote && c.Diff {
 		diff = assembleDiff(ctx, c, content, dest, src, ds)
 	}
 	var r *Result
 	if ds.sum == sha {
-		if r, err = ensureFileAttrs(ctx, c, dest, ds.fi, FileArgsOf(c), "file"); err != nil || r.Failed {
+		if r, err = ensureFileAttrs(ctx, c, dest, ds.fi, fileArgsOf(c), "file"); err != nil || r.Failed {
 			return r, err
 		}
 		delete(r.Values, "path")
-		r.Diff = nil
 	} else if r, err = writeNewAssembly(ctx, c, content, dest, ds, remote); err != nil || r.Failed {
 		return r, err
 	}
@@ -294,7 +293,7 @@ func writeNewAssembly(ctx context.Context, c *Call, content []byte, dest string,
 	} else if hostErr(err) {
 		return nil, err
 	}
-	w := &FileWrite{Path: dest, Size: int64(len(content)), Old: old, Args: FileArgsOf(c),
+	w := &FileWrite{Path: dest, Size: int64(len(content)), Old: old, Args: fileArgsOf(c),
 		Open:   func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(content)), nil },
 		Backup: c.Args.Bool("backup") && ds.exists, Validate: c.Args.Str("validate")}
 	wr, err := w.Write(ctx, c)
@@ -320,17 +319,17 @@ func writeNewAssembly(ctx context.Context, c *Call, content []byte, dest string,
 	if v := wr.Validate; v != nil && remote {
 		r.Set("validation", map[string]any{"rc": v.ExitCode, "stdout": string(v.Stdout), "stderr": string(v.Stderr)})
 	}
-	return r, SetPathInfo(ctx, c, r, wr.Info, "file")
+	return r, setPathInfo(ctx, c, r, wr.Info, "file")
 }
 
 // assembleDiff is the action's diff of dest against the assembled content.
 func assembleDiff(ctx context.Context, c *Call, content []byte, dest, src string, ds destState) map[string]any {
 	d := map[string]any{}
-	_ = DestDiff(d, dest, ds.exists, ds.fi.Size, func() ([]byte, error) {
+	_ = destDiff(d, dest, ds.exists, ds.fi.Size, func() ([]byte, error) {
 		var b bytes.Buffer
 		err := c.Conn.Get(ctx, dest, &b)
 		return b.Bytes(), err
 	})
-	SrcDiff(d, src, content, int64(len(content)))
+	srcDiff(d, src, content, int64(len(content)))
 	return d
 }

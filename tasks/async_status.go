@@ -47,7 +47,7 @@ func runAsyncStatus(ctx context.Context, c *Call) (*Result, error) {
 		return nil, err
 	}
 	r := &Result{Values: map[string]any{"ansible_job_id": jid, "started": 0, "finished": 0}}
-	SetOutput(r, "", "")
+	setOutput(r, "", "")
 	data, err := readHostFile(ctx, c.Conn, file)
 	if errors.Is(err, fs.ErrNotExist) {
 		r.Failed, r.Msg = true, "could not find job"
@@ -64,7 +64,7 @@ func runAsyncStatus(ctx context.Context, c *Call) (*Result, error) {
 	}
 	if c.Args.Str("mode") == "cleanup" {
 		for _, suffix := range []string{"", ".out", ".err"} {
-			if err := c.Conn.Remove(ctx, HostPath(c.Conn, file+suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := c.Conn.Remove(ctx, hostPath(c.Conn, file+suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return nil, err
 			}
 		}
@@ -132,7 +132,7 @@ func jobOutput(ctx context.Context, conn transport.Conn, file string, job map[st
 	job["stdout"], job["stdout_lines"] = stdout, Lines(stdout)
 	job["stderr"], job["stderr_lines"] = stderr, Lines(stderr)
 	start, end := epochTime(job["start"]), epochTime(job["end"])
-	job["start"], job["end"], job["delta"] = AnsibleTime(start), AnsibleTime(end), AnsibleDelta(end.Sub(start))
+	job["start"], job["end"], job["delta"] = ansibleTime(start), ansibleTime(end), ansibleDelta(end.Sub(start))
 	rc, _ := ToInt(job["rc"])
 	job["rc"], job["changed"], job["msg"] = rc, true, ""
 	if rc != 0 {
@@ -159,7 +159,7 @@ func readHostFile(ctx context.Context, conn transport.Conn, file string) ([]byte
 		return nil, errors.New("async_status has no connection to the host")
 	}
 	var b bytes.Buffer
-	if err := conn.Get(ctx, HostPath(conn, file), &b); err != nil {
+	if err := conn.Get(ctx, hostPath(conn, file), &b); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil

@@ -10,20 +10,20 @@ import (
 	"github.com/drover/drover/transport"
 )
 
-// BackupName is the name Ansible's backup_local gives a backup of p:
+// backupName is the name Ansible's backup_local gives a backup of p:
 // p.PID.YYYY-MM-DD@HH:MM:SS~ (drover's process id, the controller's local
 // time).
-func BackupName(p string, now time.Time) string {
+func backupName(p string, now time.Time) string {
 	return fmt.Sprintf("%s.%d.%s", p, os.Getpid(), now.Format("2006-01-02@15:04:05~"))
 }
 
-// Backup keeps a copy of the file at p before a module replaces it, with
+// backupFile keeps a copy of the file at p before a module replaces it, with
 // its content, mode, owner and times, and returns the backup's name. The
 // copy is a hard link to the current file (one round trip, nothing copied:
 // modules replace files by renaming a new one over them, so the link keeps
 // the old content); where the host refuses the link the content is copied.
-func Backup(ctx context.Context, conn transport.Conn, p string) (string, error) {
-	name := BackupName(p, time.Now())
+func backupFile(ctx context.Context, conn transport.Conn, p string) (string, error) {
+	name := backupName(p, time.Now())
 	err := conn.Link(ctx, p, name)
 	if err == nil || hostErr(err) {
 		return name, err
@@ -45,11 +45,11 @@ func Backup(ctx context.Context, conn transport.Conn, p string) (string, error) 
 	return name, nil
 }
 
-// BackupContent is Backup for a file whose content the module already
+// backupContent is backupFile for a file whose content the module already
 // read: when the hard link is refused, the content is written again
 // without reading the file a second time.
-func BackupContent(ctx context.Context, conn transport.Conn, p string, content []byte, fi transport.FileInfo) (string, error) {
-	name := BackupName(p, time.Now())
+func backupContent(ctx context.Context, conn transport.Conn, p string, content []byte, fi transport.FileInfo) (string, error) {
+	name := backupName(p, time.Now())
 	err := conn.Link(ctx, p, name)
 	if err == nil || hostErr(err) {
 		return name, err

@@ -23,7 +23,7 @@ func init() {
 			{Name: "validate", Type: Str},
 			{Name: "marker_begin", Type: Str, Default: "BEGIN"},
 			{Name: "marker_end", Type: Str, Default: "END"},
-		}, FileCommonArgs()...),
+		}, fileCommonArgs()...),
 		MutuallyExclusive: [][]string{{"insertbefore", "insertafter"}},
 		Run:               runBlockinfile,
 	})
@@ -64,7 +64,7 @@ func runBlockinfile(ctx context.Context, c *Call) (*Result, error) {
 		s := string(f.content)
 		original = &s
 	}
-	result, err := BlockLines(original, spec)
+	result, err := blockLines(original, spec)
 	if err != nil {
 		return Failf("%v", err), nil
 	}
@@ -98,33 +98,15 @@ func finishBlockEdit(ctx context.Context, c *Call, f *textFile, result string, c
 		}
 		return setDiff(r, diff), nil
 	}
-	if failure := checkValidate(c.Args.Str("validate")); failure != nil && changed && !c.Check {
-		return failure, nil
+	e, stop, err := saveEdit(ctx, c, f, []byte(result), changed)
+	if stop != nil || err != nil {
+		return stop, err
 	}
-	e, err := f.save(ctx, c, []byte(result), changed, c.Args.Bool("backup") && changed, c.Args.Str("validate"))
-	if err != nil || e.failure != nil {
-		return e.failure, err
-	}
-	if e.validate != nil {
-		return validateFailure(e.validate), nil
-	}
-	if e.attrChanged {
-		if changed {
-			msg += " and "
-		}
-		changed = true
-		msg += "ownership, perms or SE linux context changed"
-	}
-	e.attrDiff["before_header"] = f.path + " (file attributes)"
-	e.attrDiff["after_header"] = f.path + " (file attributes)"
-	r := &Result{Changed: changed, Msg: msg}
-	if msg == "" {
-		r.Set("msg", "")
-	}
+	r := editResult(f, e, changed, msg, diff)
 	if e.backup != "" {
 		r.Set("backup_file", e.backup)
 	}
-	return setDiff(r, []any{diff, e.attrDiff}), nil
+	return r, nil
 }
 
 // blockSpecOf builds the markers as blockinfile does (re.sub of {mark}
@@ -146,9 +128,9 @@ func blockSpecOf(c *Call, present bool) (blockSpec, *Result) {
 	return s, nil
 }
 
-// BlockLines is blockinfile's edit of a file's content (nil when the file
+// blockLines is blockinfile's edit of a file's content (nil when the file
 // does not exist): the new content.
-func BlockLines(original *string, s blockSpec) (string, error) {
+func blockLines(original *string, s blockSpec) (string, error) {
 	var lines []string
 	orig := ""
 	if original != nil {

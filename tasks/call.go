@@ -43,6 +43,9 @@ type Call struct {
 	Check, Diff bool
 	// Verbosity is the number of -v given.
 	Verbosity int
+	// OutputLimit is the most bytes of each of a command's stdout and
+	// stderr that Run keeps; 0 is the package's OutputLimit.
+	OutputLimit int64
 	// Become are the task's privilege escalation settings; Conn already
 	// runs as Become.User when Become.Enabled.
 	Become Become
@@ -177,21 +180,5 @@ func (c *Call) Run(ctx context.Context, cmd transport.Command) (transport.Result
 	if c.Conn == nil {
 		return transport.Result{}, errors.New("module " + c.Module + " has no connection to the host")
 	}
-	var stdout, stderr *cappedOutput
-	if cmd.Stdout == nil {
-		stdout = &cappedOutput{limit: OutputLimit}
-		cmd.Stdout = stdout
-	}
-	if cmd.Stderr == nil {
-		stderr = &cappedOutput{limit: OutputLimit}
-		cmd.Stderr = stderr
-	}
-	res, err := c.Conn.Run(ctx, cmd)
-	if stdout != nil {
-		res.Stdout = stdout.bytes()
-	}
-	if stderr != nil {
-		res.Stderr = stderr.bytes()
-	}
-	return res, err
+	return RunCapped(ctx, c.Conn, cmd, c.OutputLimit)
 }

@@ -89,9 +89,9 @@ func execute(ctx context.Context, c *Call, tc transport.Command, r *Result) (*Re
 	if c.Args.Bool("strip_empty_ends") {
 		stdout, stderr = strings.TrimRight(stdout, "\r\n"), strings.TrimRight(stderr, "\r\n")
 	}
-	r.Values["start"], r.Values["end"] = AnsibleTime(start), AnsibleTime(end)
-	r.Values["delta"] = AnsibleDelta(end.Sub(start))
-	SetOutput(r, stdout, stderr)
+	r.Values["start"], r.Values["end"] = ansibleTime(start), ansibleTime(end)
+	r.Values["delta"] = ansibleDelta(end.Sub(start))
+	setOutput(r, stdout, stderr)
 	r.Values["rc"] = res.ExitCode
 	if res.ExitCode != 0 {
 		r.Failed = true
@@ -158,13 +158,13 @@ func createsRemoves(ctx context.Context, c *Call) (*Result, error) {
 		verb = "Would"
 	}
 	if p := c.Args.Str("creates"); p != "" {
-		found, err := Exists(ctx, c, c.relative(p))
+		found, err := exists(ctx, c, c.relative(p))
 		if err != nil || found {
 			return notRun(verb+" not run command since '%s' exists", "skipped, since %s exists", p), err
 		}
 	}
 	if p := c.Args.Str("removes"); p != "" {
-		found, err := Exists(ctx, c, c.relative(p))
+		found, err := exists(ctx, c, c.relative(p))
 		if err != nil || !found {
 			return notRun(verb+" not run command since '%s' does not exist", "skipped, since %s does not exist", p), err
 		}
@@ -175,7 +175,7 @@ func createsRemoves(ctx context.Context, c *Call) (*Result, error) {
 func notRun(msg, stdout, p string) *Result {
 	r := &Result{Values: map[string]any{"rc": 0, "start": nil, "end": nil, "delta": nil, "stderr": ""}}
 	r.Values["msg"] = fmt.Sprintf(msg, p)
-	SetOutput(r, fmt.Sprintf(stdout, p), "")
+	setOutput(r, fmt.Sprintf(stdout, p), "")
 	return r
 }
 
@@ -188,10 +188,10 @@ func (c *Call) relative(p string) string {
 	return p
 }
 
-// Exists reports whether a path, or any match of a glob pattern, exists on
+// exists reports whether a path, or any match of a glob pattern, exists on
 // the host. A plain path costs one file operation and no process.
-func Exists(ctx context.Context, c *Call, p string) (bool, error) {
-	p = HostPath(c.Conn, p)
+func exists(ctx context.Context, c *Call, p string) (bool, error) {
+	p = hostPath(c.Conn, p)
 	if !strings.ContainsAny(p, "*?[") {
 		_, err := c.Conn.Stat(ctx, p)
 		if err == nil {
@@ -229,10 +229,10 @@ func globWords(p string) string {
 	return b.String()
 }
 
-// HostPath expands a leading ~ of a path argument without a round trip: to
+// hostPath expands a leading ~ of a path argument without a round trip: to
 // the controller's home on a local connection, else to a path relative to
 // the login directory, where the host resolves relative paths.
-func HostPath(conn transport.Conn, p string) string {
+func hostPath(conn transport.Conn, p string) string {
 	if p != "~" && !strings.HasPrefix(p, "~/") {
 		return p
 	}
@@ -248,9 +248,9 @@ func HostPath(conn transport.Conn, p string) string {
 	return rest
 }
 
-// SetOutput stores stdout and stderr and their _lines forms, as Ansible adds
+// setOutput stores stdout and stderr and their _lines forms, as Ansible adds
 // them to every result with output.
-func SetOutput(r *Result, stdout, stderr string) {
+func setOutput(r *Result, stdout, stderr string) {
 	r.Set("stdout", stdout).Set("stdout_lines", Lines(stdout))
 	r.Set("stderr", stderr).Set("stderr_lines", Lines(stderr))
 }
@@ -266,11 +266,11 @@ func Lines(s string) []any {
 	return out
 }
 
-// AnsibleTime formats t as Ansible's start/end values.
-func AnsibleTime(t time.Time) string { return t.Format("2006-01-02 15:04:05.000000") }
+// ansibleTime formats t as Ansible's start/end values.
+func ansibleTime(t time.Time) string { return t.Format("2006-01-02 15:04:05.000000") }
 
-// AnsibleDelta formats d as Python's str(timedelta): 0:00:00.003547.
-func AnsibleDelta(d time.Duration) string {
+// ansibleDelta formats d as Python's str(timedelta): 0:00:00.003547.
+func ansibleDelta(d time.Duration) string {
 	us := d.Microseconds()
 	h := us / 3600e6
 	m := us / 60e6 % 60

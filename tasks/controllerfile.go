@@ -24,9 +24,9 @@ func (c *Call) ReadControllerFile(path string, decrypt bool) (data []byte, vault
 	return plain, err == nil, err
 }
 
-// IsVaultFile reports whether the controller file at path starts with the
+// isVaultFile reports whether the controller file at path starts with the
 // ansible-vault header.
-func IsVaultFile(path string) (bool, error) {
+func isVaultFile(path string) (bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return false, err

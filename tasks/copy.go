@@ -30,7 +30,7 @@ func init() {
 			{Name: "checksum", Type: Str},
 			{Name: "follow", Type: Bool, Default: false},
 			{Name: "decrypt", Type: Bool, Default: true},
-		}, FileCommonArgs()...),
+		}, fileCommonArgs()...),
 		Run: runCopy,
 	})
 }
@@ -75,10 +75,10 @@ func (s copySource) size() int64 {
 
 func (s copySource) sums() (string, string, error) {
 	if s.inMemory() {
-		sha, md := BytesChecksums(s.content)
+		sha, md := bytesChecksums(s.content)
 		return sha, md, nil
 	}
-	return LocalChecksums(s.path)
+	return localChecksums(s.path)
 }
 
 // decryptSources reads the vault-encrypted files of a source tree into
@@ -91,7 +91,7 @@ func decryptSources(c *Call, tree copyTree) *Result {
 	}
 	for i := range tree.files {
 		f := &tree.files[i]
-		if vaulted, err := IsVaultFile(f.path); err != nil || !vaulted {
+		if vaulted, err := isVaultFile(f.path); err != nil || !vaulted {
 			continue
 		}
 		plain, _, failure := readSource(c, f.path, true)
@@ -191,7 +191,7 @@ func copyFiles(ctx context.Context, c *Call, dest, src string, tree copyTree) (*
 		last, executed, changed = r, true, changed || r.Changed
 	}
 	for _, l := range tree.links {
-		fa := FileArgsOf(c)
+		fa := fileArgsOf(c)
 		if s, ok := fa.Mode.(string); ok && s == "preserve" {
 			fa.Mode = nil
 		}
@@ -222,7 +222,7 @@ func copyFiles(ctx context.Context, c *Call, dest, src string, tree copyTree) (*
 
 // dirArgs are the file arguments for directories a recursive copy creates.
 func dirArgs(c *Call) FileArgs {
-	fa := FileArgsOf(c)
+	fa := fileArgsOf(c)
 	fa.Mode = c.Args["directory_mode"]
 	return fa
 }
@@ -311,7 +311,7 @@ func copyDiff(ctx context.Context, c *Call, src copySource, destFile string, ds 
 		return []any{}, nil
 	}
 	d := map[string]any{}
-	err := DestDiff(d, destFile, ds.exists, ds.fi.Size, func() ([]byte, error) {
+	err := destDiff(d, destFile, ds.exists, ds.fi.Size, func() ([]byte, error) {
 		var b bytes.Buffer
 		err := c.Conn.Get(ctx, destFile, &b)
 		return b.Bytes(), err
@@ -330,7 +330,7 @@ func copyDiff(ctx context.Context, c *Call, src copySource, destFile string, ds 
 	if header == "" {
 		header = "dynamically generated"
 	}
-	SrcDiff(d, header, content, src.size())
+	srcDiff(d, header, content, src.size())
 	return []any{d}, nil
 }
 
@@ -348,11 +348,11 @@ func copyChanged(ctx context.Context, c *Call, src copySource, dest, destFile st
 		destFile = "./" + destFile
 	}
 	if follow && ds.exists && ds.fi.Mode&fs.ModeSymlink == 0 {
-		if real, err := RealPath(ctx, c.Conn, destFile); err == nil {
+		if real, err := realPath(ctx, c.Conn, destFile); err == nil {
 			destFile = real
 		}
 	}
-	fa := FileArgsOf(c)
+	fa := fileArgsOf(c)
 	if s, ok := fa.Mode.(string); ok && s == "preserve" {
 		fa.Mode = preservedMode(src)
 	}
@@ -394,7 +394,7 @@ func copyChanged(ctx context.Context, c *Call, src copySource, dest, destFile st
 	if wr.BackupFile != "" {
 		r.Set("backup_file", wr.BackupFile)
 	}
-	if err := SetPathInfo(ctx, c, r, wr.Info, "file"); err != nil {
+	if err := setPathInfo(ctx, c, r, wr.Info, "file"); err != nil {
 		return nil, err
 	}
 	return setDiff(r, diff), nil
@@ -436,19 +436,19 @@ func preservedMode(src copySource) any {
 	if err != nil {
 		return nil
 	}
-	return OctalMode(UnixPerm(fi.Mode()))
+	return octalMode(unixPerm(fi.Mode()))
 }
 
 // copyUnchanged handles a destination whose content is already right: the
 // file module sets its attributes (the action's second half).
 func copyUnchanged(ctx context.Context, c *Call, src copySource, destFile string, ds destState, sha string, follow bool) (*Result, error) {
-	fa := FileArgsOf(c)
+	fa := fileArgsOf(c)
 	if s, ok := fa.Mode.(string); ok && s == "preserve" {
 		fa.Mode = preservedMode(src)
 	}
 	if follow && ds.fi.Mode&fs.ModeSymlink == 0 {
 		if lst, err := c.Conn.Lstat(ctx, destFile); err == nil && lst.Mode&fs.ModeSymlink != 0 {
-			if real, err := RealPath(ctx, c.Conn, destFile); err == nil {
+			if real, err := realPath(ctx, c.Conn, destFile); err == nil {
 				destFile = real
 			}
 		}

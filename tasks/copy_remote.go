@@ -69,7 +69,7 @@ func remoteCopyFile(ctx context.Context, c *Call, src string, sfi transport.File
 		}
 	}
 	if ds.exists && c.Args.Bool("follow") && ds.fi.Mode&fs.ModeSymlink != 0 {
-		if dest, err = RealPath(ctx, c.Conn, dest); err != nil {
+		if dest, err = realPath(ctx, c.Conn, dest); err != nil {
 			return nil, err
 		}
 		if ds, err = statDest(ctx, c.Conn, dest, false, true); err != nil {
@@ -81,9 +81,9 @@ func remoteCopyFile(ctx context.Context, c *Call, src string, sfi transport.File
 	if ds.exists && !c.Args.Bool("force") {
 		return r.Set("msg", "file already exists"), nil
 	}
-	fa := FileArgsOf(c)
+	fa := fileArgsOf(c)
 	if s, ok := fa.Mode.(string); ok && s == "preserve" {
-		fa.Mode = OctalMode(UnixPerm(sfi.Mode))
+		fa.Mode = octalMode(unixPerm(sfi.Mode))
 	}
 	if sha == ds.sum && ds.fi.Mode&fs.ModeSymlink == 0 {
 		return remoteCopyAttrs(ctx, c, r, dest, ds.fi, fa)
@@ -115,19 +115,19 @@ func remoteCopyFile(ctx context.Context, c *Call, src string, sfi transport.File
 	if !c.Check {
 		_ = c.Conn.Chtimes(ctx, dest, sfi.ModTime, sfi.ModTime)
 	}
-	return r, SetPathInfo(ctx, c, r, wr.Info, "file")
+	return r, setPathInfo(ctx, c, r, wr.Info, "file")
 }
 
 // remoteCopyAttrs finishes an unchanged remote copy: attributes only.
 func remoteCopyAttrs(ctx context.Context, c *Call, r *Result, dest string, fi transport.FileInfo, fa FileArgs) (*Result, error) {
-	ch, plan, err := setAttrs(ctx, c, dest, fa, StateOf(fi), nil)
+	ch, plan, err := setAttrs(ctx, c, dest, fa, stateOf(fi), nil)
 	if err != nil {
-		return FailAttr(err, dest)
+		return failAttr(err, dest)
 	}
 	r.Changed = ch
-	fi.Mode = FileModeOf(plan.Perm)
+	fi.Mode = fileModeOf(plan.Perm)
 	fi.UID, fi.GID = plan.UID, plan.GID
-	return r, SetPathInfo(ctx, c, r, fi, "file")
+	return r, setPathInfo(ctx, c, r, fi, "file")
 }
 
 // streamFrom reads a host file through a pipe, for Put to write it back.
@@ -153,12 +153,12 @@ func remoteCopyDir(ctx context.Context, c *Call, src, dest string) (*Result, err
 		}
 		return Failf("failed to copy: %s to %s: %s", src, dest, describeErr(err)), nil
 	}
-	fa := FileArgsOf(c)
+	fa := fileArgsOf(c)
 	fa.Mode = c.Args["mode"]
 	if fi, err := c.Conn.Lstat(ctx, dest); err == nil {
-		ch, _, err := setAttrs(ctx, c, dest, fa, StateOf(fi), nil)
+		ch, _, err := setAttrs(ctx, c, dest, fa, stateOf(fi), nil)
 		if err != nil {
-			return FailAttr(err, dest)
+			return failAttr(err, dest)
 		}
 		changed = changed || ch
 	} else if hostErr(err) {
@@ -169,7 +169,7 @@ func remoteCopyDir(ctx context.Context, c *Call, src, dest string) (*Result, err
 }
 
 func finishPathInfoDest(ctx context.Context, c *Call, r *Result, dest string) error {
-	return PathInfo(ctx, c, r, dest, nil)
+	return pathInfo(ctx, c, r, dest, nil)
 }
 
 // syncDir makes dst hold what src holds: missing directories are created,
@@ -251,6 +251,6 @@ func ownCopied(ctx context.Context, c *Call, p string) error {
 	if err != nil {
 		return err
 	}
-	_, _, err = setAttrs(ctx, c, p, FileArgs{Owner: c.Args.Str("owner"), Group: c.Args.Str("group")}, StateOf(fi), nil)
+	_, _, err = setAttrs(ctx, c, p, FileArgs{Owner: c.Args.Str("owner"), Group: c.Args.Str("group")}, stateOf(fi), nil)
 	return err
 }

@@ -509,7 +509,7 @@ func cronCommit(ctx context.Context, c *Call, ct *crontab, backup string, r *Res
 func cronWriteFile(ctx context.Context, c *Call, ct *crontab) (*Result, error) {
 	mode := fs.FileMode(0o644)
 	if ct.info != nil && ct.info.Mode.IsRegular() {
-		mode = FileModeOf(UnixPerm(ct.info.Mode))
+		mode = fileModeOf(unixPerm(ct.info.Mode))
 	}
 	if err := c.Conn.Put(ctx, ct.file, strings.NewReader(ct.render()), transport.PutOptions{Mode: mode}); err != nil {
 		if hostErr(err) {
@@ -520,7 +520,7 @@ func cronWriteFile(ctx context.Context, c *Call, ct *crontab) (*Result, error) {
 	if ct.info == nil || !ct.info.Mode.IsRegular() {
 		return nil, nil
 	}
-	id, err := HostIdentity(ctx, c.Conn)
+	id, err := hostIdentity(ctx, c.Conn)
 	if err != nil {
 		return sysErr(err)
 	}

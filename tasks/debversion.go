@@ -5,10 +5,10 @@ import (
 	"strings"
 )
 
-// DebVersionCompare compares two Debian package versions as dpkg does
+// debVersionCompare compares two Debian package versions as dpkg does
 // ([epoch:]upstream[-revision], ~ sorting before everything): negative when
 // a < b, zero when equal, positive when a > b.
-func DebVersionCompare(a, b string) int {
+func debVersionCompare(a, b string) int {
 	ea, ua, ra := debSplit(a)
 	eb, ub, rb := debSplit(b)
 	if ea != eb {

@@ -34,7 +34,7 @@ func rpmState(ctx context.Context, c *Call, specs []string) (map[string][]string
 	if s.String() == "" {
 		return map[string][]string{}, nil
 	}
-	secs, _, err := RunHostScript(ctx, c, s, rpmEnv)
+	secs, _, err := runHostScript(ctx, c, s, rpmEnv)
 	if err != nil {
 		return nil, err
 	}

@@ -4,25 +4,25 @@
 // name, checks the task's arguments at load time, templates them, and calls
 // Spec.Run once per host (and per loop item).
 //
-// # Writing a module
+// # Writing a module (modules live in this package)
 //
 //	func init() {
-//		tasks.Register(&tasks.Spec{
+//		Register(&Spec{
 //			Name: "stat",
-//			Args: []tasks.Arg{
-//				{Name: "path", Aliases: []string{"dest", "name"}, Type: tasks.Path, Required: true},
-//				{Name: "follow", Type: tasks.Bool, Default: false},
-//				{Name: "checksum_algorithm", Aliases: []string{"checksum"}, Type: tasks.Str,
+//			Args: []Arg{
+//				{Name: "path", Aliases: []string{"dest", "name"}, Type: Path, Required: true},
+//				{Name: "follow", Type: Bool, Default: false},
+//				{Name: "checksum_algorithm", Aliases: []string{"checksum"}, Type: Str,
 //					Default: "sha1", Choices: []string{"md5", "sha1", "sha256"}},
 //			},
 //			Run: runStat,
 //		})
 //	}
 //
-//	func runStat(ctx context.Context, c *tasks.Call) (*tasks.Result, error) {
-//		fi, err := c.Conn.Stat(ctx, tasks.HostPath(c.Conn, c.Args.Str("path")))
+//	func runStat(ctx context.Context, c *Call) (*Result, error) {
+//		fi, err := c.Conn.Stat(ctx, hostPath(c.Conn, c.Args.Str("path")))
 //		...
-//		return tasks.OK().Set("stat", map[string]any{"exists": true, ...}), nil
+//		return OK().Set("stat", map[string]any{"exists": true, ...}), nil
 //	}
 //
 // Spec declares the arguments with Ansible's names, aliases, types, choices,
@@ -41,6 +41,25 @@
 // (pause); Engine marks keywords the engine carries out itself (meta,
 // include_tasks, import_tasks, include_role).
 //
+// # Adding a module
+//
+// A module is three things, best copied from a module of the same kind
+// (stat for a read-only module, lineinfile for a file edit, user for a
+// system setting):
+//
+//  1. tasks/NAME.go: the Spec registered in init and its Run function, the
+//     module's own helpers beside it, with unit tests for pure helpers.
+//  2. playbooks/testdata/diff/NAME.yml: a playbook using the module's
+//     arguments and failure cases. TestDifferential runs it with
+//     ansible-playbook and with drover against a real sshd host and
+//     compares recaps, registered results and the files left on the host;
+//     this is the module's real test (see playbooks/difftest_test.go for
+//     the directives a playbook can carry).
+//  3. For a module that changes the system (users, services, packages):
+//     tests in tasks/ that run it through sysRun (sysmod_helpers_test.go)
+//     on a throwaway object (a test user, a unit of its own), as
+//     user_test.go and systemd_test.go do.
+//
 // # What a module receives: Call
 //
 // Args are already templated and converted to the declared types, under the
@@ -51,7 +70,10 @@
 // become already applied). Local is the controller. Use Call.Run to run a
 // command: it adds the task's `environment:`. Check and Diff are the run
 // modes; a module honours check mode itself (report what would change, change
-// nothing) and fills Result.Diff when Diff is set. Eval, Truth, Template and
+// nothing) and, when Diff is set, returns Ansible's diff under
+// Values["diff"]: a before/after mapping (with before_header/after_header)
+// or a list of them (setDiff; destDiff and srcDiff fill the halves of a
+// file-content diff within Ansible's size and binary limits). Eval, Truth, Template and
 // Render evaluate Jinja with the task's variables (RenderTemplate renders a
 // template file with the template module's Jinja settings and search
 // path); Find locates a controller file (src:) beside the playbook or
@@ -100,10 +122,10 @@
 //
 // ParseKV splits Ansible's k=v free form (command lines split as Python's
 // shlex.split with internal/shlex.Python);
-// ToStr, ToBool, ToInt, ToList, ToDict convert values with Ansible's rules;
+// ToStr, ToBool, ToInt, ToList, toDict convert values with Ansible's rules;
 // PyRepr formats values as Python would in messages; Lines is
-// str.splitlines; AnsibleTime and AnsibleDelta format start/end/delta;
-// HostPath makes ~/ paths relative to the login directory; Exists checks a
+// str.splitlines; ansibleTime and ansibleDelta format start/end/delta;
+// hostPath makes ~/ paths relative to the login directory; exists checks a
 // path or glob on the host. StartAsync starts a command or shell task
 // detached on the host (async with poll: 0); the async_status module reads
 // its job file.

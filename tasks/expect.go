@@ -63,7 +63,7 @@ func runExpect(ctx context.Context, c *Call) (*Result, error) {
 	}
 	_, isLocal := c.Conn.(*local.Conn)
 	if spec.Chdir != "" {
-		spec.Chdir = HostPath(c.Conn, spec.Chdir)
+		spec.Chdir = hostPath(c.Conn, spec.Chdir)
 	}
 	opts := expect.ExecOptions{Exists: expectExists(c, isLocal), Secrets: hostSecrets(c), Redactor: c.Redactor}
 	o, err := expect.Execute(ctx, spec, expectStarter(c, isLocal), opts)
@@ -195,7 +195,7 @@ func (e envConn) Run(ctx context.Context, cmd transport.Command) (transport.Resu
 // the connection, or `test -e` where it has no file operations (telnet).
 func expectExists(c *Call, isLocal bool) func(context.Context, string) (bool, error) {
 	return func(ctx context.Context, p string) (bool, error) {
-		p = HostPath(c.Conn, p)
+		p = hostPath(c.Conn, p)
 		_, err := c.Conn.Stat(ctx, p)
 		switch {
 		case err == nil:

@@ -27,7 +27,7 @@ func init() {
 			{Name: "modification_time_format", Type: Str, Default: "%Y%m%d%H%M.%S"},
 			{Name: "access_time", Type: Str},
 			{Name: "access_time_format", Type: Str, Default: "%Y%m%d%H%M.%S"},
-		}, FileCommonArgs()...),
+		}, fileCommonArgs()...),
 		Run: runFile,
 	})
 }
@@ -118,7 +118,7 @@ func runFile(ctx context.Context, c *Call) (*Result, error) {
 
 // fileState carries out one state of the file module.
 func fileState(ctx context.Context, c *Call, state, p, prev string, lst transport.FileInfo, times fileTimeArgs) (*Result, error) {
-	fa, follow, force := FileArgsOf(c), c.Args.Bool("follow"), c.Args.Bool("force")
+	fa, follow, force := fileArgsOf(c), c.Args.Bool("follow"), c.Args.Bool("force")
 	switch state {
 	case "file":
 		if prev == "absent" {
@@ -187,7 +187,7 @@ func finishPathInfo(ctx context.Context, c *Call, r *Result) error {
 		state = "hard"
 	}
 	delete(r.Values, "_nlink")
-	return SetPathInfo(ctx, c, r, lst, state)
+	return setPathInfo(ctx, c, r, lst, state)
 }
 
 // checkOwnersExist warns in check mode about an owner or group the host
@@ -201,7 +201,7 @@ func checkOwnersExist(ctx context.Context, c *Call) ([]string, error) {
 			} else if !ok {
 				out = append(out, fmt.Sprintf("failed to look up user with uid %d. Create user up to this point in real play", uid))
 			}
-		} else if _, ok, err := LookupUID(ctx, c.Conn, o); err != nil {
+		} else if _, ok, err := lookupUID(ctx, c.Conn, o); err != nil {
 			return nil, err
 		} else if !ok {
 			out = append(out, fmt.Sprintf("failed to look up user %s. Create user up to this point in real play", o))
@@ -214,7 +214,7 @@ func checkOwnersExist(ctx context.Context, c *Call) ([]string, error) {
 			} else if !ok {
 				out = append(out, fmt.Sprintf("failed to look up group with gid %d. Create group up to this point in real play", gid))
 			}
-		} else if _, ok, err := LookupGID(ctx, c.Conn, g); err != nil {
+		} else if _, ok, err := lookupGID(ctx, c.Conn, g); err != nil {
 			return nil, err
 		} else if !ok {
 			out = append(out, fmt.Sprintf("failed to look up group %s. Create group up to this point in real play", g))
@@ -246,7 +246,7 @@ func mergeAttrDiff(d map[string]any, plan AttrPlan) {
 // setAttrs plans and applies file arguments on p (state st), adding the
 // entries to diff; it returns whether something changed.
 func setAttrs(ctx context.Context, c *Call, p string, fa FileArgs, st FileState, diff map[string]any) (bool, AttrPlan, error) {
-	plan, err := PlanAttrs(ctx, c, fa, st)
+	plan, err := planAttrs(ctx, c, fa, st)
 	if err != nil {
 		return false, plan, err
 	}
@@ -256,31 +256,31 @@ func setAttrs(ctx context.Context, c *Call, p string, fa FileArgs, st FileState,
 	if !plan.Changed() {
 		return false, plan, nil
 	}
-	return true, plan, ApplyAttrs(ctx, c, p, plan, st)
+	return true, plan, applyAttrs(ctx, c, p, plan, st)
 }
 
 // ensureFileAttrs is state=file on an existing regular file described by
 // fi: attributes only.
 func ensureFileAttrs(ctx context.Context, c *Call, p string, fi transport.FileInfo, fa FileArgs, state string) (*Result, error) {
 	diff := initialDiff(p, "file", "file")
-	st := StateOf(fi)
+	st := stateOf(fi)
 	changed, plan, err := setAttrs(ctx, c, p, fa, st, diff)
 	if err != nil {
-		return FailAttr(err, p)
+		return failAttr(err, p)
 	}
 	r := &Result{Changed: changed}
 	r.Set("path", p)
 	setDiff(r, diff)
-	fi.Mode = fi.Mode&^(fs.ModePerm|modeSpecial) | FileModeOf(plan.Perm)
+	fi.Mode = fi.Mode&^(fs.ModePerm|modeSpecial) | fileModeOf(plan.Perm)
 	fi.UID, fi.GID = plan.UID, plan.GID
-	return r, SetPathInfo(ctx, c, r, fi, state)
+	return r, setPathInfo(ctx, c, r, fi, state)
 }
 
 // ensureFile is state=file: the file must exist (following a link with
 // follow) and gets its attributes and times.
 func ensureFile(ctx context.Context, c *Call, p, prev string, lst transport.FileInfo, fa FileArgs, follow bool, times fileTimeArgs) (*Result, error) {
 	if prev == "link" && follow {
-		real, err := RealPath(ctx, c.Conn, p)
+		real, err := realPath(ctx, c.Conn, p)
 		if err != nil {
 			return nil, err
 		}
@@ -296,13 +296,13 @@ func ensureFile(ctx context.Context, c *Call, p, prev string, lst transport.File
 		return ensureFileAttrs(ctx, c, p, lst, fa, prev)
 	}
 	diff := initialDiff(p, "file", prev)
-	changed, _, err := setAttrs(ctx, c, p, fa, StateOf(lst), diff)
+	changed, _, err := setAttrs(ctx, c, p, fa, stateOf(lst), diff)
 	if err != nil {
-		return FailAttr(err, p)
+		return failAttr(err, p)
 	}
 	tc, err := updateTimes(ctx, c, p, times, diff)
 	if err != nil {
-		return FailAttr(err, p)
+		return failAttr(err, p)
 	}
 	r := &Result{Changed: changed || tc}
 	r.Set("path", p)

@@ -23,7 +23,7 @@ func ensureDirectory(ctx context.Context, c *Call, p string, fa FileArgs, follow
 func ensureDirectoryFrom(ctx context.Context, c *Call, p, prev string, lst transport.FileInfo, fa FileArgs, follow, recurse bool, times fileTimeArgs) (*Result, error) {
 	var err error
 	if follow && prev == "link" {
-		if p, err = RealPath(ctx, c.Conn, p); err != nil {
+		if p, err = realPath(ctx, c.Conn, p); err != nil {
 			return nil, err
 		}
 		if prev, lst, err = prevState(ctx, c.Conn, p); err != nil {
@@ -40,33 +40,33 @@ func ensureDirectoryFrom(ctx context.Context, c *Call, p, prev string, lst trans
 			return r, nil
 		}
 		if _, err := makeDirsDiff(ctx, c, p, fa, diff); err != nil {
-			return FailAttr(err, p)
+			return failAttr(err, p)
 		}
 		return r, nil
 	}
 	if prev != "directory" {
 		return Failf("%s already exists as a %s", p, prev).Set("path", p), nil
 	}
-	changed, plan, err := setAttrs(ctx, c, p, fa, StateOf(lst), diff)
+	changed, plan, err := setAttrs(ctx, c, p, fa, stateOf(lst), diff)
 	if err != nil {
-		return FailAttr(err, p)
+		return failAttr(err, p)
 	}
 	tc, err := updateTimes(ctx, c, p, times, diff)
 	if err != nil {
-		return FailAttr(err, p)
+		return failAttr(err, p)
 	}
 	r.Changed = changed || tc
 	if recurse {
 		rc, err := recursiveAttrs(ctx, c, p, follow, fa, times, 0)
 		if err != nil {
-			return FailAttr(err, p)
+			return failAttr(err, p)
 		}
 		r.Changed = r.Changed || rc
 	}
 	if !tc && !recurse {
-		lst.Mode = lst.Mode&^(fs.ModePerm|modeSpecial) | FileModeOf(plan.Perm)
+		lst.Mode = lst.Mode&^(fs.ModePerm|modeSpecial) | fileModeOf(plan.Perm)
 		lst.UID, lst.GID = plan.UID, plan.GID
-		return r, SetPathInfo(ctx, c, r, lst, "directory")
+		return r, setPathInfo(ctx, c, r, lst, "directory")
 	}
 	return r, nil
 }
@@ -78,12 +78,12 @@ func makeDirs(ctx context.Context, c *Call, p string, fa FileArgs) (bool, error)
 }
 
 func makeDirsDiff(ctx context.Context, c *Call, p string, fa FileArgs, diff map[string]any) (bool, error) {
-	id, err := HostIdentity(ctx, c.Conn)
+	id, err := hostIdentity(ctx, c.Conn)
 	if err != nil {
 		return false, err
 	}
 	base := FileState{Exists: true, Perm: 0o777 &^ id.Umask, UID: id.UID, GID: id.GID, IsDir: true}
-	plan, err := PlanAttrs(ctx, c, fa, base)
+	plan, err := planAttrs(ctx, c, fa, base)
 	if err != nil {
 		return false, err
 	}
@@ -95,12 +95,12 @@ func makeDirsDiff(ctx context.Context, c *Call, p string, fa FileArgs, diff map[
 
 // mkdirAll makes p, making its parent first when it is missing.
 func mkdirAll(ctx context.Context, c *Call, p string, plan AttrPlan, id Identity) (bool, error) {
-	err := c.Conn.Mkdir(ctx, p, FileModeOf(plan.Perm))
+	err := c.Conn.Mkdir(ctx, p, fileModeOf(plan.Perm))
 	if err != nil && isNotExist(err) && path.Dir(p) != p {
 		if _, err := mkdirAll(ctx, c, path.Dir(p), plan, id); err != nil {
 			return false, err
 		}
-		err = c.Conn.Mkdir(ctx, p, FileModeOf(plan.Perm))
+		err = c.Conn.Mkdir(ctx, p, fileModeOf(plan.Perm))
 	}
 	if err != nil {
 		if fi, serr := c.Conn.Stat(ctx, p); serr == nil && fi.IsDir() {
@@ -167,7 +167,7 @@ func recursiveAttrs(ctx context.Context, c *Call, dir string, follow bool, fa Fi
 }
 
 func entryAttrs(ctx context.Context, c *Call, p string, fi transport.FileInfo, fa FileArgs, times fileTimeArgs) (bool, error) {
-	ch, _, err := setAttrs(ctx, c, p, fa, StateOf(fi), nil)
+	ch, _, err := setAttrs(ctx, c, p, fa, stateOf(fi), nil)
 	if err != nil {
 		return false, err
 	}

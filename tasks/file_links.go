@@ -151,7 +151,7 @@ func linkAttrs(ctx context.Context, c *Call, r *Result, p string, follow bool, f
 	if err != nil {
 		return r, unreachableOnly(err)
 	}
-	st := StateOf(lst)
+	st := stateOf(lst)
 	if follow && st.IsLink {
 		fi, err := c.Conn.Stat(ctx, p)
 		if err != nil {
@@ -161,18 +161,18 @@ func linkAttrs(ctx context.Context, c *Call, r *Result, p string, follow bool, f
 			r.Warnings = append(r.Warnings, "Cannot set fs attributes on a non-existent symlink target. follow should be set to False to avoid this.")
 			return r, nil
 		}
-		if target, err = RealPath(ctx, c.Conn, p); err != nil {
+		if target, err = realPath(ctx, c.Conn, p); err != nil {
 			return nil, err
 		}
-		st = StateOf(fi)
+		st = stateOf(fi)
 	}
 	ch, _, err := setAttrs(ctx, c, target, fa, st, diff)
 	if err != nil {
-		return FailAttr(err, p)
+		return failAttr(err, p)
 	}
 	tc, err := updateTimes(ctx, c, target, times, diff)
 	if err != nil {
-		return FailAttr(err, p)
+		return failAttr(err, p)
 	}
 	r.Changed = r.Changed || ch || tc
 	return r, nil
@@ -249,18 +249,18 @@ func ensureHardlink(ctx context.Context, c *Call, p, src string, force bool, fa 
 	if err != nil {
 		return nil, unreachableOnly(err)
 	}
-	ch, plan, err := setAttrs(ctx, c, p, fa, StateOf(fi), diff)
+	ch, plan, err := setAttrs(ctx, c, p, fa, stateOf(fi), diff)
 	if err != nil {
-		return FailAttr(err, p)
+		return failAttr(err, p)
 	}
 	tc, err := updateTimes(ctx, c, p, times, diff)
 	if err != nil {
-		return FailAttr(err, p)
+		return failAttr(err, p)
 	}
 	r.Changed = r.Changed || ch || tc
-	fi.Mode = FileModeOf(plan.Perm)
+	fi.Mode = fileModeOf(plan.Perm)
 	fi.UID, fi.GID = plan.UID, plan.GID
-	return r, SetPathInfo(ctx, c, r, fi, "hard")
+	return r, setPathInfo(ctx, c, r, fi, "hard")
 }
 
 func orDot(s string) string {

@@ -49,7 +49,7 @@ func fileTimes(c *Call, state string) (fileTimeArgs, *Result) {
 			*x.dst = timeSpec{kind: v}
 		default:
 			format := c.Args.Str(x.name + "_format")
-			tm, err := PyStrptime(v, format)
+			tm, err := pyStrptime(v, format)
 			if err != nil {
 				return t, Failf("Error while obtaining timestamp for time %s using format %s: %v", v, format, err)
 			}
@@ -160,11 +160,11 @@ func touchFile(ctx context.Context, c *Call, p, prev string, _ transport.FileInf
 			r.Changed = true
 			return r, nil
 		}
-		id, err := HostIdentity(ctx, c.Conn)
+		id, err := hostIdentity(ctx, c.Conn)
 		if err != nil {
 			return nil, err
 		}
-		if err := c.Conn.Put(ctx, p, strings.NewReader(""), transport.PutOptions{Mode: FileModeOf(defaultPerm &^ id.Umask)}); err != nil {
+		if err := c.Conn.Put(ctx, p, strings.NewReader(""), transport.PutOptions{Mode: fileModeOf(defaultPerm &^ id.Umask)}); err != nil {
 			if hostErr(err) {
 				return nil, err
 			}
@@ -175,7 +175,7 @@ func touchFile(ctx context.Context, c *Call, p, prev string, _ transport.FileInf
 	diff := initialDiff(p, "touch", prev)
 	target := p
 	if follow && prev == "link" {
-		if real, err := RealPath(ctx, c.Conn, p); err == nil {
+		if real, err := realPath(ctx, c.Conn, p); err == nil {
 			target = real
 		}
 	}
@@ -183,7 +183,7 @@ func touchFile(ctx context.Context, c *Call, p, prev string, _ transport.FileInf
 	if err != nil {
 		return nil, unreachableOnly(err)
 	}
-	ch, _, err := setAttrs(ctx, c, target, fa, StateOf(fi), diff)
+	ch, _, err := setAttrs(ctx, c, target, fa, stateOf(fi), diff)
 	if err == nil {
 		var tc bool
 		tc, err = updateTimes(ctx, c, target, t, diff)
@@ -193,16 +193,16 @@ func touchFile(ctx context.Context, c *Call, p, prev string, _ transport.FileInf
 		if created {
 			_ = c.Conn.Remove(ctx, p)
 		}
-		return FailAttr(err, p)
+		return failAttr(err, p)
 	}
 	r.Changed = created || ch
 	return setDiff(r, diff), nil
 }
 
-// PyStrptime parses value with a Python strptime format (the directives
+// pyStrptime parses value with a Python strptime format (the directives
 // %Y %m %d %H %M %S %y %b %B %p %I %j %% and literal text), in local time
 // as time.mktime reads it.
-func PyStrptime(value, format string) (time.Time, error) {
+func pyStrptime(value, format string) (time.Time, error) {
 	year, month, day, hour, minute, sec := 1900, 1, 1, 0, 0, 0
 	pm, hour12 := -1, false
 	v := value

@@ -20,9 +20,9 @@ type FileArgs struct {
 	Group string
 }
 
-// FileCommonArgs are the argument declarations of Ansible's
+// fileCommonArgs are the argument declarations of Ansible's
 // add_file_common_args, to append to a module's Args.
-func FileCommonArgs() []Arg {
+func fileCommonArgs() []Arg {
 	return []Arg{
 		{Name: "mode", Type: Raw},
 		{Name: "owner", Type: Str},
@@ -36,8 +36,8 @@ func FileCommonArgs() []Arg {
 	}
 }
 
-// FileArgsOf reads the common file arguments of a call.
-func FileArgsOf(c *Call) FileArgs {
+// fileArgsOf reads the common file arguments of a call.
+func fileArgsOf(c *Call) FileArgs {
 	return FileArgs{Mode: c.Args["mode"], Owner: c.Args.Str("owner"), Group: c.Args.Str("group")}
 }
 
@@ -51,9 +51,9 @@ type FileState struct {
 	IsLink bool
 }
 
-// StateOf describes a file from its Lstat (or Stat) info.
-func StateOf(fi transport.FileInfo) FileState {
-	return FileState{Exists: true, Perm: UnixPerm(fi.Mode), UID: fi.UID, GID: fi.GID, IsDir: fi.IsDir(),
+// stateOf describes a file from its Lstat (or Stat) info.
+func stateOf(fi transport.FileInfo) FileState {
+	return FileState{Exists: true, Perm: unixPerm(fi.Mode), UID: fi.UID, GID: fi.GID, IsDir: fi.IsDir(),
 		IsLink: fi.Mode&fs.ModeSymlink != 0}
 }
 
@@ -82,13 +82,13 @@ type AttrFailure struct {
 
 func (e *AttrFailure) Error() string { return e.Msg }
 
-// PlanAttrs computes what set_fs_attributes_if_different would change on
+// planAttrs computes what set_fs_attributes_if_different would change on
 // a file in state st: owner and group are resolved on the host (names
 // through its passwd and group tables), mode against the current mode.
-func PlanAttrs(ctx context.Context, c *Call, a FileArgs, st FileState) (AttrPlan, error) {
+func planAttrs(ctx context.Context, c *Call, a FileArgs, st FileState) (AttrPlan, error) {
 	p := AttrPlan{UID: st.UID, GID: st.GID, Perm: st.Perm, Before: map[string]any{}, After: map[string]any{}}
 	if a.Owner != "" {
-		uid, ok, err := LookupUID(ctx, c.Conn, a.Owner)
+		uid, ok, err := lookupUID(ctx, c.Conn, a.Owner)
 		if err != nil {
 			return p, err
 		}
@@ -101,7 +101,7 @@ func PlanAttrs(ctx context.Context, c *Call, a FileArgs, st FileState) (AttrPlan
 		}
 	}
 	if a.Group != "" {
-		gid, ok, err := LookupGID(ctx, c.Conn, a.Group)
+		gid, ok, err := lookupGID(ctx, c.Conn, a.Group)
 		if err != nil {
 			return p, err
 		}
@@ -124,21 +124,21 @@ func PlanAttrs(ctx context.Context, c *Call, a FileArgs, st FileState) (AttrPlan
 func planMode(ctx context.Context, c *Call, mode any, st FileState, p *AttrPlan) error {
 	umask := uint32(0o022)
 	if s, ok := mode.(string); ok && needsUmask(s) {
-		id, err := HostIdentity(ctx, c.Conn)
+		id, err := hostIdentity(ctx, c.Conn)
 		if err != nil {
 			return err
 		}
 		umask = id.Umask
 	}
-	m, err := ResolveMode(mode, st.Perm, st.IsDir, umask)
+	m, err := resolveMode(mode, st.Perm, st.IsDir, umask)
 	if err != nil {
-		if errors.Is(err, ErrModeForm) {
-			return &AttrFailure{Msg: ErrModeForm.Error(), Details: strings.TrimPrefix(err.Error(), ErrModeForm.Error()+": ")}
+		if errors.Is(err, errModeForm) {
+			return &AttrFailure{Msg: errModeForm.Error(), Details: strings.TrimPrefix(err.Error(), errModeForm.Error()+": ")}
 		}
 		return &AttrFailure{Msg: err.Error()}
 	}
 	if m != st.Perm {
-		p.Before["mode"], p.After["mode"] = OctalMode(st.Perm), OctalMode(m)
+		p.Before["mode"], p.After["mode"] = octalMode(st.Perm), octalMode(m)
 		p.ModeDiff = true
 		if !st.IsLink {
 			p.Perm, p.ModeChanged = m, true
@@ -161,9 +161,9 @@ func needsUmask(s string) bool {
 	return false
 }
 
-// ApplyAttrs carries a plan out on path: one Chown for owner and group,
+// applyAttrs carries a plan out on path: one Chown for owner and group,
 // one Chmod for the mode. Nothing is done in check mode.
-func ApplyAttrs(ctx context.Context, c *Call, p string, plan AttrPlan, st FileState) error {
+func applyAttrs(ctx context.Context, c *Call, p string, plan AttrPlan, st FileState) error {
 	if c.Check {
 		return nil
 	}
@@ -187,7 +187,7 @@ func ApplyAttrs(ctx context.Context, c *Call, p string, plan AttrPlan, st FileSt
 		}
 	}
 	if plan.ModeChanged {
-		if err := c.Conn.Chmod(ctx, p, FileModeOf(plan.Perm)); err != nil {
+		if err := c.Conn.Chmod(ctx, p, fileModeOf(plan.Perm)); err != nil {
 			if transport.IsUnreachable(err) {
 				return err
 			}
@@ -242,9 +242,9 @@ func pyErrText(err error) string {
 	return err.Error()
 }
 
-// FailAttr turns an attribute failure into the task's failed result (with
+// failAttr turns an attribute failure into the task's failed result (with
 // path), and passes any other error on.
-func FailAttr(err error, p string) (*Result, error) {
+func failAttr(err error, p string) (*Result, error) {
 	var af *AttrFailure
 	if errors.As(err, &af) {
 		r := Failf("%s", af.Msg).Set("path", p)
@@ -256,10 +256,10 @@ func FailAttr(err error, p string) (*Result, error) {
 	return nil, err
 }
 
-// PathInfo adds what Ansible's add_path_info adds to a result about the
+// pathInfo adds what Ansible's add_path_info adds to a result about the
 // file at p when it exists: uid, gid, owner, group, mode, state and size.
 // lst, when not nil, is p's current Lstat (saving a round trip).
-func PathInfo(ctx context.Context, c *Call, r *Result, p string, lst *transport.FileInfo) error {
+func pathInfo(ctx context.Context, c *Call, r *Result, p string, lst *transport.FileInfo) error {
 	var fi transport.FileInfo
 	if lst != nil {
 		fi = *lst
@@ -279,22 +279,22 @@ func PathInfo(ctx context.Context, c *Call, r *Result, p string, lst *transport.
 	case fi.IsDir():
 		state = "directory"
 	}
-	return SetPathInfo(ctx, c, r, fi, state)
+	return setPathInfo(ctx, c, r, fi, state)
 }
 
-// SetPathInfo adds add_path_info's keys for a file described by fi whose
+// setPathInfo adds add_path_info's keys for a file described by fi whose
 // state ("file", "directory", "link", "hard") is known.
-func SetPathInfo(ctx context.Context, c *Call, r *Result, fi transport.FileInfo, state string) error {
-	owner, err := UserName(ctx, c.Conn, fi.UID)
+func setPathInfo(ctx context.Context, c *Call, r *Result, fi transport.FileInfo, state string) error {
+	owner, err := userName(ctx, c.Conn, fi.UID)
 	if err != nil {
 		return err
 	}
-	group, err := GroupName(ctx, c.Conn, fi.GID)
+	group, err := groupName(ctx, c.Conn, fi.GID)
 	if err != nil {
 		return err
 	}
 	r.Set("uid", fi.UID).Set("gid", fi.GID).Set("owner", owner).Set("group", group)
-	r.Set("mode", OctalMode(UnixPerm(fi.Mode))).Set("state", state).Set("size", fi.Size)
+	r.Set("mode", octalMode(unixPerm(fi.Mode))).Set("state", state).Set("size", fi.Size)
 	return nil
 }
 
@@ -311,9 +311,9 @@ func unreachableOnly(err error) error {
 // unreachable, run cancelled) rather than as the module's failure.
 func hostErr(err error) bool { return unreachableOnly(err) != nil }
 
-// RealPath resolves symbolic links in the last component of p on the
+// realPath resolves symbolic links in the last component of p on the
 // host (as os.path.realpath does for the file itself), up to 40 links.
-func RealPath(ctx context.Context, conn transport.Conn, p string) (string, error) {
+func realPath(ctx context.Context, conn transport.Conn, p string) (string, error) {
 	for i := 0; i < 40; i++ {
 		fi, err := conn.Lstat(ctx, p)
 		if err != nil || fi.Mode&fs.ModeSymlink == 0 {

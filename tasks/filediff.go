@@ -28,11 +28,11 @@ func looksBinary(b []byte) bool {
 	return bytes.IndexByte(b, 0) >= 0
 }
 
-// DestDiff fills the "before" half of a content diff from the destination
+// destDiff fills the "before" half of a content diff from the destination
 // file as the copy action's _get_diff_data does: "" when it does not exist,
 // dst_binary or dst_larger instead of content for binary or large files.
 // read returns the destination's content; size is its size.
-func DestDiff(d map[string]any, dest string, exists bool, size int64, read func() ([]byte, error)) error {
+func destDiff(d map[string]any, dest string, exists bool, size int64, read func() ([]byte, error)) error {
 	if !exists {
 		d["before"] = ""
 		return nil
@@ -53,10 +53,10 @@ func DestDiff(d map[string]any, dest string, exists bool, size int64, read func(
 	return nil
 }
 
-// SrcDiff fills the "after" half from the new content: src_larger or
+// srcDiff fills the "after" half from the new content: src_larger or
 // src_binary instead of content for large or binary sources (a NUL byte
 // anywhere).
-func SrcDiff(d map[string]any, header string, content []byte, size int64) {
+func srcDiff(d map[string]any, header string, content []byte, size int64) {
 	switch {
 	case size > maxDiffSize:
 		d["src_larger"] = maxDiffSize
@@ -65,19 +65,6 @@ func SrcDiff(d map[string]any, header string, content []byte, size int64) {
 	default:
 		d["after_header"], d["after"] = header, string(content)
 	}
-}
-
-// attrDiff is the diff of file attributes modules return: before/after
-// mappings with path and the attributes a plan changes.
-func attrDiff(p string, plan AttrPlan) map[string]any {
-	before, after := map[string]any{"path": p}, map[string]any{"path": p}
-	for k, v := range plan.Before {
-		before[k] = v
-	}
-	for k, v := range plan.After {
-		after[k] = v
-	}
-	return map[string]any{"before": before, "after": after}
 }
 
 // setDiff stores a module's diff in its registered values.

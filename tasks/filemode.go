@@ -17,8 +17,8 @@ const (
 	defaultPerm = 0o666
 )
 
-// UnixPerm returns the permission bits of m as a Unix mode number (0o4755).
-func UnixPerm(m fs.FileMode) uint32 {
+// unixPerm returns the permission bits of m as a Unix mode number (0o4755).
+func unixPerm(m fs.FileMode) uint32 {
 	p := uint32(m.Perm())
 	if m&fs.ModeSetuid != 0 {
 		p |= 0o4000
@@ -32,9 +32,9 @@ func UnixPerm(m fs.FileMode) uint32 {
 	return p
 }
 
-// FileModeOf turns a Unix mode number into the fs.FileMode that
+// fileModeOf turns a Unix mode number into the fs.FileMode that
 // transport.Conn's Chmod, Mkdir and Put take.
-func FileModeOf(p uint32) fs.FileMode {
+func fileModeOf(p uint32) fs.FileMode {
 	m := fs.FileMode(p & 0o777)
 	if p&0o4000 != 0 {
 		m |= fs.ModeSetuid
@@ -48,21 +48,21 @@ func FileModeOf(p uint32) fs.FileMode {
 	return m
 }
 
-// OctalMode formats a mode as Ansible returns it for files: '0%03o'
+// octalMode formats a mode as Ansible returns it for files: '0%03o'
 // ("0644", "04755").
-func OctalMode(p uint32) string { return fmt.Sprintf("0%03o", p) }
+func octalMode(p uint32) string { return fmt.Sprintf("0%03o", p) }
 
-// ErrModeForm is the failure of a mode that is neither octal nor symbolic.
-var ErrModeForm = errors.New("mode must be in octal or symbolic form")
+// errModeForm is the failure of a mode that is neither octal nor symbolic.
+var errModeForm = errors.New("mode must be in octal or symbolic form")
 
-// ResolveMode computes the mode a file ends with for a module's mode
+// resolveMode computes the mode a file ends with for a module's mode
 // argument v, exactly as Ansible's set_mode_if_different does: an integer
 // is taken as the mode itself (YAML's 0644 is 420, 644 is 0o1204), a string
 // is octal ("0644", "644") or symbolic ("u=rw,g=r,o=r", "u+x", "a-w",
 // "=r"), applied to the current mode cur of a file (isDir for the X
 // permission). umask applies to symbolic modes without a who part, as
 // chmod does.
-func ResolveMode(v any, cur uint32, isDir bool, umask uint32) (uint32, error) {
+func resolveMode(v any, cur uint32, isDir bool, umask uint32) (uint32, error) {
 	switch x := v.(type) {
 	case int:
 		return uint32(x), nil
@@ -79,9 +79,9 @@ func ResolveMode(v any, cur uint32, isDir bool, umask uint32) (uint32, error) {
 	if n, ok := pyIntBase8(s); ok {
 		return uint32(n), nil
 	}
-	m, err := SymbolicMode(s, cur, isDir, umask)
+	m, err := symbolicMode(s, cur, isDir, umask)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrModeForm, err)
+		return 0, fmt.Errorf("%w: %v", errModeForm, err)
 	}
 	if m != m&permBits {
 		return 0, fmt.Errorf("Invalid mode supplied, only permission info is allowed")
@@ -117,10 +117,10 @@ func pyIntBase8(s string) (int64, bool) {
 	return n, true
 }
 
-// SymbolicMode applies a chmod-style symbolic mode ("u=rwx,g+r-w,o=",
+// symbolicMode applies a chmod-style symbolic mode ("u=rwx,g+r-w,o=",
 // "a+X", "+t", "g=u") to the mode cur, with the rules of Ansible's
 // _symbolic_mode_to_octal (which follow chmod(1)).
-func SymbolicMode(sym string, cur uint32, isDir bool, umask uint32) (uint32, error) {
+func symbolicMode(sym string, cur uint32, isDir bool, umask uint32) (uint32, error) {
 	mode := cur & permBits
 	for _, clause := range strings.Split(sym, ",") {
 		opIdx := strings.IndexAny(clause, "+-=")

@@ -79,7 +79,7 @@ print(json.dumps(out))
 	var want []int64
 	pythonJSON(t, script, cases, &want)
 	for i, c := range cases {
-		got, err := ResolveMode(c.Mode, c.Cur, c.IsDir, 0o022)
+		got, err := resolveMode(c.Mode, c.Cur, c.IsDir, 0o022)
 		g := int64(got)
 		if err != nil {
 			g = -1
@@ -98,7 +98,7 @@ func TestResolveModeTypes(t *testing.T) {
 		{420, 0o644}, {644, 0o1204}, {"0644", 0o644}, {"644", 0o644}, {" 0o750", 0o750}, {float64(493), 0o755},
 	}
 	for _, c := range cases {
-		got, err := ResolveMode(c.v, 0, false, 0o022)
+		got, err := resolveMode(c.v, 0, false, 0o022)
 		if err != nil || got != c.want {
 			t.Errorf("ResolveMode(%#v) = %o, %v; want %o", c.v, got, err, c.want)
 		}
@@ -111,14 +111,14 @@ func FuzzSymbolicMode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, sym string, cur uint32, isDir bool) {
 		cur &= permBits
-		m, err := SymbolicMode(sym, cur, isDir, 0o022)
+		m, err := symbolicMode(sym, cur, isDir, 0o022)
 		if err != nil {
 			return
 		}
 		if m&^permBits != 0 {
 			t.Fatalf("%q on %o gave %o: bits outside 07777", sym, cur, m)
 		}
-		again, err := SymbolicMode(sym, cur, isDir, 0o022)
+		again, err := symbolicMode(sym, cur, isDir, 0o022)
 		if err != nil || again != m {
 			t.Fatalf("%q not deterministic: %o then %o (%v)", sym, m, again, err)
 		}

@@ -305,7 +305,7 @@ func TestBackupAndValidate(t *testing.T) {
 	if len(entries) != 2 {
 		t.Errorf("left behind: %v", entries)
 	}
-	if want := BackupName("/x", time.Date(2024, 1, 2, 3, 4, 5, 0, time.Local)); !strings.HasSuffix(want, ".2024-01-02@03:04:05~") {
+	if want := backupName("/x", time.Date(2024, 1, 2, 3, 4, 5, 0, time.Local)); !strings.HasSuffix(want, ".2024-01-02@03:04:05~") {
 		t.Errorf("BackupName = %s", want)
 	}
 }

@@ -53,7 +53,7 @@ type WriteResult struct {
 // connection's user.
 func baseState(old *transport.FileInfo, id Identity) FileState {
 	if old != nil && old.Mode.IsRegular() {
-		st := StateOf(*old)
+		st := stateOf(*old)
 		st.IsLink = false
 		return st
 	}
@@ -63,19 +63,19 @@ func baseState(old *transport.FileInfo, id Identity) FileState {
 // Write carries the FileWrite out (in check mode it only plans).
 func (w *FileWrite) Write(ctx context.Context, c *Call) (WriteResult, error) {
 	var out WriteResult
-	id, err := HostIdentity(ctx, c.Conn)
+	id, err := hostIdentity(ctx, c.Conn)
 	if err != nil {
 		return out, err
 	}
 	base := baseState(w.Old, id)
-	plan, err := PlanAttrs(ctx, c, w.Args, base)
+	plan, err := planAttrs(ctx, c, w.Args, base)
 	if err != nil {
-		r, err := FailAttr(err, w.Path)
+		r, err := failAttr(err, w.Path)
 		out.Failure = r
 		return out, err
 	}
 	out.Plan = plan
-	out.Info = transport.FileInfo{Name: path.Base(w.Path), Size: w.Size, Mode: FileModeOf(plan.Perm), UID: plan.UID, GID: plan.GID}
+	out.Info = transport.FileInfo{Name: path.Base(w.Path), Size: w.Size, Mode: fileModeOf(plan.Perm), UID: plan.UID, GID: plan.GID}
 	if c.Check {
 		return out, nil
 	}
@@ -93,9 +93,9 @@ func (w *FileWrite) Write(ctx context.Context, c *Call) (WriteResult, error) {
 
 func (w *FileWrite) backup(ctx context.Context, c *Call) (string, error) {
 	if w.OldContent != nil {
-		return BackupContent(ctx, c.Conn, w.Path, w.OldContent, *w.Old)
+		return backupContent(ctx, c.Conn, w.Path, w.OldContent, *w.Old)
 	}
-	return Backup(ctx, c.Conn, w.Path)
+	return backupFile(ctx, c.Conn, w.Path)
 }
 
 // put writes the content (to a temporary name first when validating), then
@@ -109,7 +109,7 @@ func (w *FileWrite) put(ctx context.Context, c *Call, out *WriteResult, id Ident
 	if err != nil {
 		return err
 	}
-	err = c.Conn.Put(ctx, target, rc, transport.PutOptions{Mode: FileModeOf(out.Plan.Perm)})
+	err = c.Conn.Put(ctx, target, rc, transport.PutOptions{Mode: fileModeOf(out.Plan.Perm)})
 	rc.Close()
 	if err != nil {
 		return err

@@ -259,7 +259,7 @@ func (s findSpec) nameOK(name string) bool {
 			m, _ := re.Match(name)
 			return m != nil
 		}
-		return FnMatch(name, p)
+		return fnMatch(name, p)
 	}
 	for _, p := range s.patterns {
 		if match(p) {
@@ -311,9 +311,9 @@ func statInfo(e hostEntry) map[string]any {
 	return r
 }
 
-// FnMatch is Python's fnmatch.fnmatch on POSIX: *, ?, [seq] and [!seq]
+// fnMatch is Python's fnmatch.fnmatch on POSIX: *, ?, [seq] and [!seq]
 // over the whole name.
-func FnMatch(name, pat string) bool {
+func fnMatch(name, pat string) bool {
 	re, err := regexp.Compile(fnTranslate(pat))
 	return err == nil && re.MatchString(name)
 }

@@ -43,7 +43,7 @@ func init() {
 			Arg{Name: "timeout", Type: Int, Default: 10},
 			Arg{Name: "headers", Type: Dict},
 			Arg{Name: "tmp_dest", Type: Path},
-		), FileCommonArgs()...),
+		), fileCommonArgs()...),
 		Run: runGetURL,
 	})
 }
@@ -88,7 +88,7 @@ func runGetURL(ctx context.Context, c *Call) (*Result, error) {
 		return res, err
 	}
 	if d, ok := res.Values["dest"].(string); ok {
-		if err := PathInfo(ctx, c, res, d, nil); err != nil {
+		if err := pathInfo(ctx, c, res, d, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -115,7 +115,7 @@ func (g *getURL) run(ctx context.Context) (*Result, error) {
 	if !destIsDir && destExists {
 		mismatch := false
 		if !force && g.checksum != "" {
-			d, err := HostDigest(ctx, c, g.dest, g.algo)
+			d, err := hostDigest(ctx, c, g.dest, g.algo)
 			if err != nil {
 				return g.digestErr(err)
 			}
@@ -228,11 +228,11 @@ func (g *getURL) fetch(ctx context.Context, req *HTTPRequest) (*HTTPResponse, *R
 	elapsed := int(time.Since(g.start).Seconds())
 	switch {
 	case resp.Status == 304:
-		r := &Result{Msg: ToStrOr(resp.Info["msg"])}
+		r := &Result{Msg: toStrOr(resp.Info["msg"])}
 		r.Set("url", g.c.Args.Str("url")).Set("dest", g.dest).Set("status_code", 304).Set("elapsed", elapsed)
 		return nil, r, nil
 	case resp.Status == -1:
-		r := Failf("%s", ToStrOr(resp.Info["msg"])).Set("url", req.URL).Set("dest", g.dest).Set("elapsed", elapsed)
+		r := Failf("%s", toStrOr(resp.Info["msg"])).Set("url", req.URL).Set("dest", g.dest).Set("elapsed", elapsed)
 		return nil, r, nil
 	case resp.Status != 200 && !strings.HasPrefix(req.URL, "file:/"):
 		r := Failf("Request failed").Set("status_code", resp.Status).Set("response", resp.Info["msg"])
@@ -255,8 +255,8 @@ func (g *getURL) fetch(ctx context.Context, req *HTTPRequest) (*HTTPResponse, *R
 	return resp, nil, nil
 }
 
-// ToStrOr converts a value to a string, "" for nil.
-func ToStrOr(v any) string {
+// toStrOr converts a value to a string, "" for nil.
+func toStrOr(v any) string {
 	s, _ := ToStr(v)
 	return s
 }
@@ -304,13 +304,13 @@ func (g *getURL) applyAttrs(ctx context.Context) (bool, *Result, error) {
 	if err != nil {
 		return false, nil, err
 	}
-	st := StateOf(lst)
-	plan, err := PlanAttrs(ctx, g.c, FileArgsOf(g.c), st)
+	st := stateOf(lst)
+	plan, err := planAttrs(ctx, g.c, fileArgsOf(g.c), st)
 	if err == nil {
-		err = ApplyAttrs(ctx, g.c, g.dest, plan, st)
+		err = applyAttrs(ctx, g.c, g.dest, plan, st)
 	}
 	if err != nil {
-		res, err := FailAttr(err, g.dest)
+		res, err := failAttr(err, g.dest)
 		return false, res, err
 	}
 	return plan.Changed(), nil, nil
@@ -349,7 +349,7 @@ func (g *getURL) store(ctx context.Context, resp *HTTPResponse) (*Result, error)
 		}
 		g.r.Set("checksum_src", h.SHA1())
 		g.r.Changed = h.SHA1() != destSum
-		g.r.Msg = ToStrOr(resp.Info["msg"])
+		g.r.Msg = toStrOr(resp.Info["msg"])
 		return g.r, nil
 	}
 	res, err := g.write(ctx, h, exists, lst)
@@ -373,7 +373,7 @@ func (g *getURL) write(ctx context.Context, h *hashingReader, exists bool, old t
 		if exists {
 			o = &old
 		}
-		w := &FileWrite{Path: g.dest, Open: func() (io.ReadCloser, error) { return io.NopCloser(h), nil }, Old: o, Args: FileArgsOf(c)}
+		w := &FileWrite{Path: g.dest, Open: func() (io.ReadCloser, error) { return io.NopCloser(h), nil }, Old: o, Args: fileArgsOf(c)}
 		var wr WriteResult
 		wr, err = w.Write(ctx, c)
 		if wr.Failure != nil && !h.matched {
@@ -402,10 +402,10 @@ func (g *getURL) write(ctx context.Context, h *hashingReader, exists bool, old t
 func (g *getURL) writeWithBackup(ctx context.Context, h *hashingReader, old transport.FileInfo) (string, error) {
 	c := g.c
 	tmp := path.Join(path.Dir(g.dest), "."+path.Base(g.dest)+".drover-get-"+randomHex())
-	if err := c.Conn.Put(ctx, tmp, h, transport.PutOptions{Mode: FileModeOf(UnixPerm(old.Mode))}); err != nil {
+	if err := c.Conn.Put(ctx, tmp, h, transport.PutOptions{Mode: fileModeOf(unixPerm(old.Mode))}); err != nil {
 		return "", err
 	}
-	name, err := Backup(ctx, c.Conn, g.dest)
+	name, err := backupFile(ctx, c.Conn, g.dest)
 	if err == nil {
 		err = c.Conn.Chown(ctx, tmp, old.UID, old.GID)
 		if err != nil && !hostErr(err) {
@@ -436,7 +436,7 @@ func (g *getURL) finish(ctx context.Context, h *hashingReader, resp *HTTPRespons
 	}
 	g.r.Changed = g.r.Changed || ch
 	g.r.Set("md5sum", h.MD5())
-	g.r.Msg = ToStrOr(resp.Info["msg"])
+	g.r.Msg = toStrOr(resp.Info["msg"])
 	g.r.Set("status_code", resp.Info["status"])
 	return g.r, nil
 }

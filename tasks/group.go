@@ -123,7 +123,7 @@ func groupApply(ctx context.Context, c *Call, r *Result, argv []string, name str
 	if err != nil {
 		return sysErr(err)
 	}
-	ForgetHostIDs(c.Conn)
+	forgetHostIDs(c.Conn)
 	if rc != 0 {
 		return (&Result{Failed: true, Msg: errOut}).Set("name", name), nil
 	}

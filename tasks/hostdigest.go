@@ -35,8 +35,8 @@ func digestNames() string {
 	return strings.Join(n, ", ")
 }
 
-// HostDigest is the hex digest of a host file with algo.
-func HostDigest(ctx context.Context, c *Call, p, algo string) (string, error) {
+// hostDigest is the hex digest of a host file with algo.
+func hostDigest(ctx context.Context, c *Call, p, algo string) (string, error) {
 	if algo == "sha1" {
 		return c.Conn.Checksum(ctx, p)
 	}
@@ -123,10 +123,4 @@ func readAllHashing(h *hashingReader) error {
 		return nil
 	}
 	return err
-}
-
-// bytesSHA1 is the SHA-1 of b.
-func bytesSHA1(b []byte) string {
-	s := sha1.Sum(b)
-	return hex.EncodeToString(s[:])
 }

@@ -67,13 +67,13 @@ func idsFor(conn transport.Conn) *hostIDs {
 	return v.(*hostIDs)
 }
 
-// ForgetHostIDs drops what is cached about conn's users, groups and
+// forgetHostIDs drops what is cached about conn's users, groups and
 // identity (after a module changed them).
-func ForgetHostIDs(conn transport.Conn) { hostIDCache.Delete(conn) }
+func forgetHostIDs(conn transport.Conn) { hostIDCache.Delete(conn) }
 
-// HostIdentity returns the umask, uid, gid and home directory conn acts
+// hostIdentity returns the umask, uid, gid and home directory conn acts
 // with, running one command on the host the first time.
-func HostIdentity(ctx context.Context, conn transport.Conn) (Identity, error) {
+func hostIdentity(ctx context.Context, conn transport.Conn) (Identity, error) {
 	h := idsFor(conn)
 	h.identOnce.Do(func() { h.ident, h.identErr = h.readIdentity(ctx, conn) })
 	return h.ident, h.identErr
@@ -168,17 +168,17 @@ func getent(ctx context.Context, conn transport.Conn, db, key string) ([]string,
 	return f, len(f) >= 3, nil
 }
 
-// LookupUID resolves a user name (or a numeric id) on the host; ok is false
+// lookupUID resolves a user name (or a numeric id) on the host; ok is false
 // when the name is unknown.
-func LookupUID(ctx context.Context, conn transport.Conn, name string) (int, bool, error) {
+func lookupUID(ctx context.Context, conn transport.Conn, name string) (int, bool, error) {
 	if id, err := strconv.Atoi(name); err == nil {
 		return id, true, nil
 	}
 	return lookupID(ctx, conn, "passwd", name)
 }
 
-// LookupGID resolves a group name (or a numeric id) on the host.
-func LookupGID(ctx context.Context, conn transport.Conn, name string) (int, bool, error) {
+// lookupGID resolves a group name (or a numeric id) on the host.
+func lookupGID(ctx context.Context, conn transport.Conn, name string) (int, bool, error) {
 	if id, err := strconv.Atoi(name); err == nil {
 		return id, true, nil
 	}
@@ -218,9 +218,9 @@ func lookupID(ctx context.Context, conn transport.Conn, db, name string) (int, b
 	return id, true, nil
 }
 
-// UserName returns the name of uid on the host, or the number as a
+// userName returns the name of uid on the host, or the number as a
 // string when it has none (as Ansible reports owner).
-func UserName(ctx context.Context, conn transport.Conn, uid int) (string, error) {
+func userName(ctx context.Context, conn transport.Conn, uid int) (string, error) {
 	n, ok, err := idName(ctx, conn, "passwd", uid)
 	if !ok {
 		n = strconv.Itoa(uid)
@@ -228,8 +228,8 @@ func UserName(ctx context.Context, conn transport.Conn, uid int) (string, error)
 	return n, err
 }
 
-// GroupName returns the name of gid on the host, or the number.
-func GroupName(ctx context.Context, conn transport.Conn, gid int) (string, error) {
+// groupName returns the name of gid on the host, or the number.
+func groupName(ctx context.Context, conn transport.Conn, gid int) (string, error) {
 	n, ok, err := idName(ctx, conn, "group", gid)
 	if !ok {
 		n = strconv.Itoa(gid)
@@ -262,8 +262,8 @@ func idName(ctx context.Context, conn transport.Conn, db string, id int) (string
 	return n, ok, nil
 }
 
-// UserHome returns the home directory of a user from the host's passwd.
-func UserHome(ctx context.Context, conn transport.Conn, user string) (string, bool, error) {
+// userHome returns the home directory of a user from the host's passwd.
+func userHome(ctx context.Context, conn transport.Conn, user string) (string, bool, error) {
 	if _, _, err := lookupID(ctx, conn, "passwd", user); err != nil {
 		return "", false, err
 	}
@@ -283,13 +283,13 @@ func ExpandUser(ctx context.Context, conn transport.Conn, p string) (string, err
 	name, rest, _ := strings.Cut(p[1:], "/")
 	var home string
 	if name == "" {
-		id, err := HostIdentity(ctx, conn)
+		id, err := hostIdentity(ctx, conn)
 		if err != nil {
 			return p, err
 		}
 		home = id.Home
 	} else {
-		h, ok, err := UserHome(ctx, conn, name)
+		h, ok, err := userHome(ctx, conn, name)
 		if err != nil || !ok {
 			return p, err
 		}

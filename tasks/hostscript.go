@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/drover/drover/internal/shlex"
 	"github.com/drover/drover/transport"
 )
 
@@ -66,8 +65,8 @@ func (s Sections) RC(name string) int {
 	return sec.RC
 }
 
-// ParseSections splits a host script's output into its sections.
-func ParseSections(out string) Sections {
+// parseSections splits a host script's output into its sections.
+func parseSections(out string) Sections {
 	secs := Sections{}
 	name := ""
 	var body strings.Builder
@@ -94,15 +93,15 @@ func ParseSections(out string) Sections {
 	return secs
 }
 
-// RunHostScript runs a host script with the task's environment and returns
+// runHostScript runs a host script with the task's environment and returns
 // its sections. A failure of the connection is returned as the error; a
 // script that could not run (no sh) as a failed result's message.
-func RunHostScript(ctx context.Context, c *Call, s *HostScript, env map[string]string) (Sections, *transport.Result, error) {
+func runHostScript(ctx context.Context, c *Call, s *HostScript, env map[string]string) (Sections, *transport.Result, error) {
 	res, err := c.Run(ctx, transport.Command{Argv: []string{"/bin/sh", "-c", s.String()}, Env: env})
 	if err != nil {
 		return nil, nil, err
 	}
-	return ParseSections(string(res.Stdout)), &res, nil
+	return parseSections(string(res.Stdout)), &res, nil
 }
 
 // shList quotes each word for sh and joins them with spaces.
@@ -122,16 +121,6 @@ func runArgv(ctx context.Context, c *Call, argv []string, env map[string]string)
 		return 0, "", "", err
 	}
 	return res.ExitCode, string(res.Stdout), string(res.Stderr), nil
-}
-
-// runLine runs an Ansible-style command line (split as shlex does, no
-// shell), as run_command does with a string.
-func runLine(ctx context.Context, c *Call, line string, env map[string]string) (rc int, stdout, stderr string, err error) {
-	argv, err := shlex.Python(line, false)
-	if err != nil {
-		return 1, "", err.Error(), nil
-	}
-	return runArgv(ctx, c, argv, env)
 }
 
 // sysErr keeps an error only when it must end the task as an error (host

@@ -15,7 +15,7 @@ func TestHostScript(t *testing.T) {
 	s.Section("b", "printf 'no newline'; exit 3")
 	s.Section("c", `echo "$x"; echo err >&2`)
 	s.Section("d", "true")
-	secs, _, err := RunHostScript(context.Background(), &Call{Conn: local.New()}, s, nil)
+	secs, _, err := runHostScript(context.Background(), &Call{Conn: local.New()}, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func TestParseID(t *testing.T) {
 func TestIdentityNames(t *testing.T) {
 	conn := local.New()
 	ctx := context.Background()
-	if _, err := HostIdentity(ctx, conn); err != nil {
+	if _, err := hostIdentity(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
 	u, err := user.LookupId(strconv.Itoa(os.Getuid()))
@@ -70,10 +70,10 @@ func TestIdentityNames(t *testing.T) {
 	if err != nil {
 		t.Skip("the test group has no name: ", err)
 	}
-	if got, _ := UserName(ctx, conn, os.Getuid()); got != u.Username {
+	if got, _ := userName(ctx, conn, os.Getuid()); got != u.Username {
 		t.Errorf("UserName = %q, want %q", got, u.Username)
 	}
-	if got, _ := GroupName(ctx, conn, os.Getgid()); got != g.Name {
+	if got, _ := groupName(ctx, conn, os.Getgid()); got != g.Name {
 		t.Errorf("GroupName = %q, want %q", got, g.Name)
 	}
 	h := idsFor(conn)

@@ -108,7 +108,7 @@ func runKnownHosts(ctx context.Context, c *Call) (*Result, error) {
 func knownHostsResult(ctx context.Context, r *Result, c *Call, p string) (*Result, error) {
 	r.Set("name", c.Args.Str("name")).Set("key", c.Args["key"]).Set("path", p).
 		Set("hash_host", c.Args.Bool("hash_host")).Set("state", "absent")
-	return r, PathInfo(ctx, c, r, p, nil)
+	return r, pathInfo(ctx, c, r, p, nil)
 }
 
 func knownHostsFailure(err error, p string) (*Result, error) {

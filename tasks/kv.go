@@ -7,12 +7,12 @@ import (
 	"strings"
 )
 
-// CommandKeys are the k=v keys Ansible extracts from the free form of
+// commandKeys are the k=v keys Ansible extracts from the free form of
 // command, shell, raw and script; every other word stays in the command.
-var CommandKeys = []string{"creates", "removes", "chdir", "executable", "warn", "stdin", "stdin_add_newline", "strip_empty_ends"}
+var commandKeys = []string{"creates", "removes", "chdir", "executable", "warn", "stdin", "stdin_add_newline", "strip_empty_ends"}
 
-// ErrUnclosedQuote is returned for a free form with a quote left open.
-var ErrUnclosedQuote = errors.New("error parsing argument string, try quoting the entire line")
+// errUnclosedQuote is returned for a free form with a quote left open.
+var errUnclosedQuote = errors.New("error parsing argument string, try quoting the entire line")
 
 // ParseKV parses a free-form argument string as Ansible does: words of the
 // form key=value (quotes around the value removed, escapes decoded) become
@@ -20,7 +20,7 @@ var ErrUnclosedQuote = errors.New("error parsing argument string, try quoting th
 // commandKeys set, only CommandKeys are taken as key=value and everything
 // else stays in "_raw_params" verbatim.
 func ParseKV(s string, commandKeys bool) (map[string]any, error) {
-	words, seps, err := SplitArgs(s)
+	words, seps, err := splitArgs(s)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func ParseKV(s string, commandKeys bool) (map[string]any, error) {
 }
 
 func isCommandKey(k string) bool {
-	for _, c := range CommandKeys {
+	for _, c := range commandKeys {
 		if c == k {
 			return true
 		}
@@ -115,12 +115,12 @@ func decodeEscapes(s string) string {
 	})
 }
 
-// SplitArgs splits a free-form string into words on whitespace, keeping
+// splitArgs splits a free-form string into words on whitespace, keeping
 // quoted strings and Jinja blocks ({{ }}, {% %}, {# #}) whole, quotes
 // included. seps[i] is the whitespace that preceded word i. A quote after a
 // backslash neither opens nor closes a quoted string, in or out of quotes,
 // as in Ansible. A backslash at the end of a line continues it.
-func SplitArgs(s string) (words, seps []string, err error) {
+func splitArgs(s string) (words, seps []string, err error) {
 	var cur, sep strings.Builder
 	var quote byte
 	depth := 0
@@ -164,7 +164,7 @@ func SplitArgs(s string) (words, seps []string, err error) {
 		cur.WriteByte(c)
 	}
 	if quote != 0 {
-		return nil, nil, ErrUnclosedQuote
+		return nil, nil, errUnclosedQuote
 	}
 	flush()
 	return words, seps, nil

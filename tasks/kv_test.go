@@ -44,7 +44,7 @@ func TestSuggest(t *testing.T) {
 		{"comand", "command"}, {"shel", "shell"}, {"debgu", "debug"}, {"zzzzzz", ""}, {"command", ""},
 	}
 	for _, c := range cases {
-		if got := SuggestModule(c.name); got != c.want {
+		if got := suggestModule(c.name); got != c.want {
 			t.Errorf("SuggestModule(%q) = %q, want %q", c.name, got, c.want)
 		}
 	}

@@ -24,7 +24,7 @@ func init() {
 			{Name: "backup", Type: Bool, Default: false},
 			{Name: "firstmatch", Type: Bool, Default: false},
 			{Name: "validate", Type: Str},
-		}, FileCommonArgs()...),
+		}, fileCommonArgs()...),
 		MutuallyExclusive: [][]string{{"insertbefore", "insertafter"}, {"regexp", "search_string"}, {"backrefs", "search_string"}},
 		Run:               runLineinfile,
 	})
@@ -130,7 +130,7 @@ func lineinfilePresent(ctx context.Context, c *Call, f *textFile, spec lineSpec)
 	if c.Diff {
 		diff["before"] = string(f.content)
 	}
-	out, msg, changed, err := PresentLines(lines, spec)
+	out, msg, changed, err := presentLines(lines, spec)
 	if err != nil {
 		return Failf("%v", err), nil
 	}
@@ -148,42 +148,23 @@ func finishLineEdit(ctx context.Context, c *Call, f *textFile, content []byte, c
 		r := &Result{Changed: changed, Msg: msg}
 		return setDiff(r.Set("backup", ""), diff), nil
 	}
-	if failure := checkValidate(c.Args.Str("validate")); failure != nil && changed && !c.Check {
-		return failure, nil
-	}
-	e, err := f.save(ctx, c, content, changed, c.Args.Bool("backup") && changed, c.Args.Str("validate"))
-	if err != nil || e.failure != nil {
-		return e.failure, err
-	}
-	if e.validate != nil {
-		return validateFailure(e.validate), nil
+	e, stop, err := saveEdit(ctx, c, f, content, changed)
+	if stop != nil || err != nil {
+		return stop, err
 	}
 	if found != nil && changed {
 		msg = fmt.Sprintf("%d line(s) removed", *found)
 	}
-	if e.attrChanged {
-		if changed {
-			msg += " and "
-		}
-		changed = true
-		msg += "ownership, perms or SE linux context changed"
-	}
-	e.attrDiff["before_header"] = f.path + " (file attributes)"
-	e.attrDiff["after_header"] = f.path + " (file attributes)"
-	r := &Result{Changed: changed, Msg: msg}
-	if msg == "" {
-		r.Set("msg", "")
-	}
-	r.Set("backup", e.backup)
+	r := editResult(f, e, changed, msg, diff).Set("backup", e.backup)
 	if found != nil {
 		r.Set("found", *found)
 	}
-	return setDiff(r, []any{diff, e.attrDiff}), nil
+	return r, nil
 }
 
-// PresentLines is lineinfile's state=present on a file's lines (each with
+// presentLines is lineinfile's state=present on a file's lines (each with
 // its newline): the new lines, the message and whether they changed.
-func PresentLines(lines []string, spec lineSpec) ([]string, string, bool, error) {
+func presentLines(lines []string, spec lineSpec) ([]string, string, bool, error) {
 	var insRe *pyregex.Regexp
 	var err error
 	switch {
@@ -380,7 +361,7 @@ func lineinfileAbsent(ctx context.Context, c *Call, f *textFile, spec lineSpec) 
 	if c.Diff {
 		diff["before"] = string(f.content)
 	}
-	kept, found, err := AbsentLines(splitLinesKeep(string(f.content)), spec)
+	kept, found, err := absentLines(splitLinesKeep(string(f.content)), spec)
 	if err != nil {
 		return Failf("%v", err), nil
 	}
@@ -391,9 +372,9 @@ func lineinfileAbsent(ctx context.Context, c *Call, f *textFile, spec lineSpec) 
 	return finishLineEdit(ctx, c, f, []byte(newContent), found > 0, "", diff, &found)
 }
 
-// AbsentLines is lineinfile's state=absent: the lines kept and how many
+// absentLines is lineinfile's state=absent: the lines kept and how many
 // matched.
-func AbsentLines(lines []string, spec lineSpec) ([]string, int, error) {
+func absentLines(lines []string, spec lineSpec) ([]string, int, error) {
 	line := "None"
 	if spec.line != nil {
 		line = *spec.line

@@ -29,7 +29,7 @@ func FuzzPresentLines(f *testing.F) {
 			spec.insertBefore = &before
 		}
 		lines := splitLinesKeep(content)
-		out, _, changed, err := PresentLines(append([]string(nil), lines...), spec)
+		out, _, changed, err := presentLines(append([]string(nil), lines...), spec)
 		if err != nil {
 			return
 		}
@@ -49,7 +49,7 @@ func FuzzPresentLines(f *testing.F) {
 		if len(out) < len(lines) {
 			t.Fatalf("lines lost: %q -> %q", content, text)
 		}
-		again, _, changed2, err := PresentLines(splitLinesKeep(text), spec)
+		again, _, changed2, err := presentLines(splitLinesKeep(text), spec)
 		if err != nil || changed2 || strings.Join(again, "") != text {
 			t.Fatalf("second run changed %q to %q", text, strings.Join(again, ""))
 		}

@@ -23,9 +23,9 @@ type localSum struct {
 
 var localSums sync.Map // path -> localSum
 
-// LocalChecksums returns the SHA-1 and MD5 of a file on the controller,
+// localChecksums returns the SHA-1 and MD5 of a file on the controller,
 // cached while its size and modification time stay the same.
-func LocalChecksums(p string) (sha, md string, err error) {
+func localChecksums(p string) (sha, md string, err error) {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return "", "", err
@@ -50,8 +50,8 @@ func LocalChecksums(p string) (sha, md string, err error) {
 	return s.sha1, s.md5, nil
 }
 
-// BytesChecksums returns the SHA-1 and MD5 of content.
-func BytesChecksums(b []byte) (sha, md string) {
+// bytesChecksums returns the SHA-1 and MD5 of content.
+func bytesChecksums(b []byte) (sha, md string) {
 	h1, h5 := sha1.Sum(b), md5.Sum(b)
 	return hex.EncodeToString(h1[:]), hex.EncodeToString(h5[:])
 }

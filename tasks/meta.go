@@ -1,8 +1,8 @@
 package tasks
 
-// MetaActions are the meta: actions drover carries out; refresh_inventory,
+// metaActions are the meta: actions drover carries out; refresh_inventory,
 // reset_connection and clear_facts are accepted too.
-var MetaActions = []string{"flush_handlers", "end_play", "end_host", "end_batch", "end_role",
+var metaActions = []string{"flush_handlers", "end_play", "end_host", "end_batch", "end_role",
 	"clear_host_errors", "noop", "refresh_inventory", "reset_connection", "clear_facts", "role_complete"}
 
 func init() {

@@ -61,5 +61,5 @@ func runPackage(ctx context.Context, c *Call) (*Result, error) {
 			raw[k] = v
 		}
 	}
-	return RunModule(ctx, c, mgr, raw)
+	return runOtherModule(ctx, c, mgr, raw)
 }

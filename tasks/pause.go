@@ -56,7 +56,7 @@ func runPause(ctx context.Context, c *Call) (*Result, error) {
 		r.Values["stdout"] = "Paused for 0.0 minutes"
 	}
 	stop := time.Now()
-	r.Values["start"], r.Values["stop"] = AnsibleTime(start), AnsibleTime(stop)
+	r.Values["start"], r.Values["stop"] = ansibleTime(start), ansibleTime(stop)
 	r.Values["delta"] = int(stop.Sub(start).Seconds())
 	return r, nil
 }

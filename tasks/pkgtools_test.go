@@ -20,7 +20,7 @@ func TestDebVersionCompare(t *testing.T) {
 		{"7.88.1-10+deb12u8", "7.88.1-10+deb12u12", -1}, {"1.2+b1", "1.2", 1}, {"1.0-1~bpo1", "1.0-1", -1},
 	}
 	for _, c := range cases {
-		got := DebVersionCompare(c.a, c.b)
+		got := debVersionCompare(c.a, c.b)
 		if (got < 0) != (c.want < 0) || (got > 0) != (c.want > 0) {
 			t.Errorf("DebVersionCompare(%q, %q) = %d, want sign of %d", c.a, c.b, got, c.want)
 		}

@@ -40,7 +40,7 @@ func runRaw(ctx context.Context, c *Call) (*Result, error) {
 		return Failf("%v", err), nil
 	}
 	r := &Result{Changed: true}
-	SetOutput(r, string(res.Stdout), string(res.Stderr))
+	setOutput(r, string(res.Stdout), string(res.Stderr))
 	r.Set("rc", res.ExitCode)
 	if res.ExitCode != 0 {
 		r.Failed = true

@@ -20,7 +20,7 @@ func init() {
 			{Name: "backup", Type: Bool, Default: false},
 			{Name: "validate", Type: Str},
 			{Name: "encoding", Type: Str, Default: "utf-8"},
-		}, FileCommonArgs()...),
+		}, fileCommonArgs()...),
 		Run: runReplace,
 	})
 }
@@ -44,7 +44,7 @@ func runReplace(ctx context.Context, c *Call) (*Result, error) {
 		return Failf("Unable to read the contents of %s: 'utf-8' codec can't decode the file", p), nil
 	}
 	contents := string(f.content)
-	out, n, failure := ReplaceText(contents, c.Args.Str("regexp"), c.Args.Str("replace"), c.Args.Str("after"), c.Args.Str("before"))
+	out, n, failure := replaceText(contents, c.Args.Str("regexp"), c.Args.Str("replace"), c.Args.Str("after"), c.Args.Str("before"))
 	if failure != nil {
 		return failure.Set("rc", 0), nil
 	}
@@ -84,11 +84,11 @@ func runReplace(ctx context.Context, c *Call) (*Result, error) {
 	return r, nil
 }
 
-// ReplaceText is the replace module's substitution: regexp (MULTILINE)
+// replaceText is the replace module's substitution: regexp (MULTILINE)
 // replaced by the template repl in the section between after and before
 // (DOTALL patterns), and the number of replacements. A section that is
 // not found gives the module's unchanged result.
-func ReplaceText(contents, regexp, repl, after, before string) (string, int, *Result) {
+func replaceText(contents, regexp, repl, after, before string) (string, int, *Result) {
 	pattern := ""
 	switch {
 	case after != "" && before != "":

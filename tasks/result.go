@@ -16,22 +16,11 @@ type Result struct {
 	// Facts are returned as ansible_facts; where they are stored depends on
 	// Spec.Facts.
 	Facts map[string]any
-	// Diff holds before/after pairs shown with --diff.
-	Diff []Diff
 	// Warnings are shown after the task's result.
 	Warnings []string
 	// actionSkip leaves "failed" out of the registered result (see
-	// CheckModeUnsupported).
+	// checkModeUnsupported).
 	actionSkip bool
-}
-
-// Diff is one before/after pair of a change, as Ansible's diff dictionaries:
-// Before and After are strings (file contents) or mappings (attributes).
-type Diff struct {
-	Before, After             any
-	BeforeHeader, AfterHeader string
-	// Prepared is a diff already rendered by the module (Ansible's "prepared").
-	Prepared string
 }
 
 // OK returns an unchanged, successful result.
@@ -45,10 +34,10 @@ func Failf(format string, a ...any) *Result {
 	return &Result{Failed: true, Msg: fmt.Sprintf(format, a...)}
 }
 
-// CheckModeUnsupported is the result of an action that does not run in
+// checkModeUnsupported is the result of an action that does not run in
 // check mode, as Ansible's action plugins skip themselves: without a
 // "failed" key.
-func CheckModeUnsupported() *Result {
+func checkModeUnsupported() *Result {
 	return &Result{Skipped: true, Msg: "check mode is not supported for this task.", actionSkip: true}
 }
 
@@ -85,15 +74,6 @@ func (r *Result) Registered() map[string]any {
 	if r.Facts != nil {
 		out["ansible_facts"] = r.Facts
 	}
-	if len(r.Diff) == 1 {
-		out["diff"] = r.Diff[0].Map()
-	} else if len(r.Diff) > 1 {
-		l := make([]any, len(r.Diff))
-		for i, d := range r.Diff {
-			l[i] = d.Map()
-		}
-		out["diff"] = l
-	}
 	if len(r.Warnings) > 0 {
 		w := make([]any, len(r.Warnings))
 		for i, s := range r.Warnings {
@@ -102,22 +82,4 @@ func (r *Result) Registered() map[string]any {
 		out["warnings"] = w
 	}
 	return out
-}
-
-// Map is the diff as Ansible registers it.
-func (d Diff) Map() map[string]any {
-	m := map[string]any{}
-	if d.Prepared != "" {
-		m["prepared"] = d.Prepared
-	}
-	if d.Before != nil || d.After != nil {
-		m["before"], m["after"] = d.Before, d.After
-	}
-	if d.BeforeHeader != "" {
-		m["before_header"] = d.BeforeHeader
-	}
-	if d.AfterHeader != "" {
-		m["after_header"] = d.AfterHeader
-	}
-	return m
 }

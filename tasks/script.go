@@ -39,12 +39,12 @@ const scriptTmpBase = ".ansible/tmp"
 // Ansible's script action does.
 func runScript(ctx context.Context, c *Call) (*Result, error) {
 	if p := c.Args.Str("creates"); p != "" {
-		if found, err := Exists(ctx, c, p); err != nil || found {
+		if found, err := exists(ctx, c, p); err != nil || found {
 			return scriptSkip(p+" exists, matching creates option", err)
 		}
 	}
 	if p := c.Args.Str("removes"); p != "" {
-		if found, err := Exists(ctx, c, p); err != nil || !found {
+		if found, err := exists(ctx, c, p); err != nil || !found {
 			return scriptSkip(p+" does not exist, matching removes option", err)
 		}
 	}
@@ -115,7 +115,7 @@ func scriptRun(ctx context.Context, c *Call, src, line, name string) (*Result, e
 		return sysErr(err)
 	}
 	r := &Result{Changed: true}
-	SetOutput(r, string(res.Stdout), string(res.Stderr))
+	setOutput(r, string(res.Stdout), string(res.Stderr))
 	r.Set("rc", res.ExitCode)
 	if res.ExitCode != 0 {
 		r.Failed, r.Msg = true, "non-zero return code"
@@ -126,7 +126,7 @@ func scriptRun(ctx context.Context, c *Call, src, line, name string) (*Result, e
 // scriptTmpDir makes a private directory (0700) for the script under the
 // login directory's .ansible/tmp, creating that on first use.
 func scriptTmpDir(ctx context.Context, c *Call) (string, error) {
-	id, err := HostIdentity(ctx, c.Conn)
+	id, err := hostIdentity(ctx, c.Conn)
 	if err != nil {
 		return "", err
 	}

@@ -136,16 +136,16 @@ func runModuleWithout(ctx context.Context, c *Call, name string, unused []string
 		}
 	}
 	slices.Sort(warnings)
-	r, err := RunModule(ctx, c, name, raw)
+	r, err := runOtherModule(ctx, c, name, raw)
 	if r != nil {
 		r.Warnings = append(warnings, r.Warnings...)
 	}
 	return r, err
 }
 
-// RunModule runs another module for the same host with raw arguments (as
+// runOtherModule runs another module for the same host with raw arguments (as
 // the package and service actions hand their task to the host's module).
-func RunModule(ctx context.Context, c *Call, name string, raw map[string]any) (*Result, error) {
+func runOtherModule(ctx context.Context, c *Call, name string, raw map[string]any) (*Result, error) {
 	s, ok := Lookup(name)
 	if !ok || s.Run == nil {
 		return Failf("Could not find a module for %s.", name), nil
@@ -205,7 +205,7 @@ if [ -n "$rs" ]; then SC="$rs "` + n + `; elif [ -n "$sv" ]; then SC="$sv "` + n
 		s.Section("status", `[ -n "$SC" ] || exit 127; svc $SC status `+c.Args.Str("arguments"))
 		s.Section("openrc", `[ -n "$rs" ] || exit 127; svc $SC status`)
 	}
-	secs, _, err := RunHostScript(ctx, c, s, nil)
+	secs, _, err := runHostScript(ctx, c, s, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +262,7 @@ func runLinuxService(ctx context.Context, c *Call) (*Result, error) {
 		return sysErr(err)
 	}
 	if t.systemd {
-		return RunModule(ctx, c, "systemd", systemdArgsOf(c))
+		return runOtherModule(ctx, c, "systemd", systemdArgsOf(c))
 	}
 	m, fail := t.pick(name)
 	if fail != nil {
@@ -516,7 +516,7 @@ func svcFinish(ctx context.Context, c *Call, r *Result, steps [][]string, contro
 	if control != "" {
 		s.Section("control", control)
 	}
-	secs, _, err := RunHostScript(ctx, c, s, nil)
+	secs, _, err := runHostScript(ctx, c, s, nil)
 	if err != nil {
 		return sysErr(err)
 	}

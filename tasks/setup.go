@@ -73,7 +73,7 @@ func runSetup(ctx context.Context, c *Call) (*Result, error) {
 	}
 	script, factPath := factScript, ""
 	if gathersLocal(c.Args.Strings("gather_subset")) {
-		script, factPath = factScript+localFactScript, HostPath(c.Conn, c.Args.Str("fact_path"))
+		script, factPath = factScript+localFactScript, hostPath(c.Conn, c.Args.Str("fact_path"))
 	}
 	res, err := c.Run(ctx, transport.Command{Argv: []string{"/bin/sh", "-c", script, "sh", factPath}})
 	if err != nil {
@@ -82,7 +82,7 @@ func runSetup(ctx context.Context, c *Call) (*Result, error) {
 	if res.ExitCode != 0 && len(res.Stdout) == 0 {
 		return Failf("gathering facts failed (rc %d): %s", res.ExitCode, strings.TrimSpace(string(res.Stderr))), nil
 	}
-	facts, warns := ParseFacts(string(res.Stdout))
+	facts, warns := parseFacts(string(res.Stdout))
 	facts["gather_subset"] = c.Args.List("gather_subset")
 	facts["module_setup"] = true
 	if filters := c.Args.Strings("filter"); len(filters) > 0 {
@@ -116,10 +116,10 @@ func (r rawFacts) one(k string) string {
 	return ""
 }
 
-// ParseFacts turns the fact script's output into Ansible's facts
+// parseFacts turns the fact script's output into Ansible's facts
 // (ansible_hostname, ansible_distribution, ..., ansible_local) and the
 // warnings about local facts that could not be read.
-func ParseFacts(out string) (map[string]any, []string) {
+func parseFacts(out string) (map[string]any, []string) {
 	r := rawFacts{kv: map[string][]string{}, sections: map[string][]string{}}
 	section := ""
 	for _, line := range strings.Split(out, "\n") {

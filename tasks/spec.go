@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/drover/drover/internal/fqcn"
 	"github.com/drover/drover/internal/suggest"
 )
 
@@ -142,21 +143,12 @@ func Register(s *Spec) {
 	}
 }
 
-// Prefixes under which Ansible's builtin modules are also known.
-var builtinPrefixes = []string{"ansible.builtin.", "ansible.legacy."}
-
 // Lookup finds a module by its short name or its ansible.builtin. or
 // ansible.legacy. name.
 func Lookup(name string) (*Spec, bool) {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	for _, p := range builtinPrefixes {
-		if strings.HasPrefix(name, p) {
-			name = strings.TrimPrefix(name, p)
-			break
-		}
-	}
-	s, ok := registry[name]
+	s, ok := registry[fqcn.Short(name)]
 	return s, ok
 }
 
@@ -172,15 +164,9 @@ func Names() []string {
 	return out
 }
 
-// IsModule reports whether name is a registered module name.
-func IsModule(name string) bool {
-	_, ok := Lookup(name)
-	return ok
-}
-
-// SuggestModule returns the registered module name closest to a misspelled
+// suggestModule returns the registered module name closest to a misspelled
 // name, or "".
-func SuggestModule(name string) string { return suggest.Name(name, Names()) }
+func suggestModule(name string) string { return suggest.Name(name, Names()) }
 
 // ArgError is an argument problem found in a task: an unknown or missing
 // argument, a wrong type or choice. Arg names the argument ("" when the

@@ -105,7 +105,7 @@ func readSystemd(ctx context.Context, c *Call, unit string) (Sections, error) {
 		s.Section("chroot", systemdChrootCmd)
 		s.Section("offline", `[ "$SYSTEMD_OFFLINE" = 1 ]`)
 	}
-	secs, _, err := RunHostScript(ctx, c, s, nil)
+	secs, _, err := runHostScript(ctx, c, s, nil)
 	return secs, err
 }
 
@@ -262,7 +262,7 @@ func systemctlCheck(ctx context.Context, c *Call, bin string) (*Result, error) {
 	}
 	argv[0] = bin
 	r := Failf("%s", msg).Set("cmd", strings.Join(argv, " ")).Set("rc", res.ExitCode)
-	SetOutput(r, stdout, stderr)
+	setOutput(r, stdout, stderr)
 	return r, nil
 }
 

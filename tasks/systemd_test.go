@@ -18,7 +18,7 @@ func TestSystemdWithoutSystemd(t *testing.T) {
 	if !r.Failed || !strings.HasPrefix(r.Msg, "System has not been booted with systemd as init system (PID 1). Can't operate.") {
 		t.Fatalf("unknown unit: %+v", r)
 	}
-	if !strings.HasSuffix(ToStrOr(r.Get("cmd")), "systemctl") || r.Get("rc") != 1 {
+	if !strings.HasSuffix(toStrOr(r.Get("cmd")), "systemctl") || r.Get("rc") != 1 {
 		t.Fatalf("cmd/rc: %v", r.Values)
 	}
 	r = sysRun(t, "systemd", map[string]any{"name": "drover-no-such-unit", "daemon_reload": true}, sysOpts{check: true})

@@ -65,7 +65,7 @@ func readSysv(ctx context.Context, c *Call) (*sysvState, error) {
 		s.Section("status", `sv=$(PATH=$P command -v service); if [ -n "$sv" ]; then run "$sv" `+transport.Quote(name)+
 			` status; else run `+transport.Quote(st.script)+` status; fi`)
 	}
-	secs, _, err := RunHostScript(ctx, c, s, nil)
+	secs, _, err := runHostScript(ctx, c, s, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +283,7 @@ func sysvState2(ctx context.Context, c *Call, st *sysvState, r *Result, status m
 			s.Line(fmt.Sprintf("sleep %d", c.Args.Int("sleep")))
 		}
 	}
-	secs, _, err := RunHostScript(ctx, c, s, nil)
+	secs, _, err := runHostScript(ctx, c, s, nil)
 	if err != nil {
 		return sysErr(err)
 	}
@@ -292,7 +292,7 @@ func sysvState2(ctx context.Context, c *Call, st *sysvState, r *Result, status m
 		out, errOut, _ := strings.Cut(sec.Out, "\x1f")
 		if sec.RC != 0 {
 			f := Failf("Failed to %s service: %s", action, c.Args.Str("name")).Set("rc", sec.RC)
-			SetOutput(f, out, errOut)
+			setOutput(f, out, errOut)
 			return f, nil
 		}
 		entry["rc"], entry["stdout"], entry["stderr"] = sec.RC, out, errOut

@@ -54,5 +54,5 @@ func runTempfile(ctx context.Context, c *Call) (*Result, error) {
 	}
 	p := strings.TrimRight(string(res.Stdout), "\n")
 	r := Changed().Set("path", p)
-	return r, PathInfo(ctx, c, r, p, nil)
+	return r, pathInfo(ctx, c, r, p, nil)
 }

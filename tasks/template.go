@@ -34,7 +34,7 @@ func init() {
 			{Name: "comment_end_string", Type: Str},
 			{Name: "output_encoding", Type: Str, Default: "utf-8"},
 			{Name: "state", Type: Str},
-		}, FileCommonArgs()...),
+		}, fileCommonArgs()...),
 		Run: runTemplate,
 	})
 }
@@ -212,7 +212,7 @@ func runTemplate(ctx context.Context, c *Call) (*Result, error) {
 	}
 	if m, ok := c.Args["mode"].(string); ok && m == "preserve" {
 		if fi, err := os.Stat(found); err == nil {
-			c.Args["mode"] = OctalMode(UnixPerm(fi.Mode()))
+			c.Args["mode"] = octalMode(unixPerm(fi.Mode()))
 		}
 	}
 	source := copySource{content: []byte(out), rel: filepath.Base(found), header: found}

@@ -83,7 +83,7 @@ type edit struct {
 func (f *textFile) save(ctx context.Context, c *Call, content []byte, changed bool, backup bool, validate string) (edit, error) {
 	var e edit
 	e.attrDiff = map[string]any{}
-	fa := FileArgsOf(c)
+	fa := fileArgsOf(c)
 	if !changed || c.Check || f.isLink() {
 		if changed && !c.Check {
 			if err := f.write(ctx, c, content, backup, validate, FileArgs{}, &e); err != nil || e.failure != nil || e.validate != nil {
@@ -110,9 +110,9 @@ func (f *textFile) attrsOnly(ctx context.Context, c *Call, fa FileArgs, e *edit)
 	if !c.Check && !f.isLink() {
 		lst = f.info
 	}
-	ch, plan, err := setAttrs(ctx, c, f.path, fa, StateOf(lst), nil)
+	ch, plan, err := setAttrs(ctx, c, f.path, fa, stateOf(lst), nil)
 	if err != nil {
-		r, err := FailAttr(err, f.path)
+		r, err := failAttr(err, f.path)
 		e.failure = r
 		return err
 	}
@@ -130,7 +130,7 @@ func (f *textFile) write(ctx context.Context, c *Call, content []byte, backup bo
 	if f.exists {
 		old = &f.info
 		if f.isLink() {
-			real, err := RealPath(ctx, c.Conn, f.path)
+			real, err := realPath(ctx, c.Conn, f.path)
 			if err != nil {
 				return err
 			}
@@ -142,7 +142,7 @@ func (f *textFile) write(ctx context.Context, c *Call, content []byte, backup bo
 		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(content)), nil }}
 	if backup && f.exists && f.isLink() {
 		w.Backup = false
-		name, err := Backup(ctx, c.Conn, f.path)
+		name, err := backupFile(ctx, c.Conn, f.path)
 		if err != nil {
 			if hostErr(err) {
 				return err
@@ -211,4 +211,41 @@ func indexByte(s string, b byte) int {
 // report when validate rejects the new content.
 func validateFailure(res *transport.Result) *Result {
 	return Failf("failed to validate: rc:%d error:%s", res.ExitCode, string(res.Stderr))
+}
+
+// saveEdit writes the edited content of f as lineinfile and blockinfile
+// do: validate command, backup and file attributes. A non-nil Result ends
+// the task with it.
+func saveEdit(ctx context.Context, c *Call, f *textFile, content []byte, changed bool) (edit, *Result, error) {
+	validate := c.Args.Str("validate")
+	if failure := checkValidate(validate); failure != nil && changed && !c.Check {
+		return edit{}, failure, nil
+	}
+	e, err := f.save(ctx, c, content, changed, c.Args.Bool("backup") && changed, validate)
+	switch {
+	case err != nil || e.failure != nil:
+		return e, e.failure, err
+	case e.validate != nil:
+		return e, validateFailure(e.validate), nil
+	}
+	return e, nil, nil
+}
+
+// editResult is the result of a saved edit: an attribute change adds to
+// msg and changed, and its diff follows the content's.
+func editResult(f *textFile, e edit, changed bool, msg string, diff map[string]any) *Result {
+	if e.attrChanged {
+		if changed {
+			msg += " and "
+		}
+		changed = true
+		msg += "ownership, perms or SE linux context changed"
+	}
+	e.attrDiff["before_header"] = f.path + " (file attributes)"
+	e.attrDiff["after_header"] = f.path + " (file attributes)"
+	r := &Result{Changed: changed, Msg: msg}
+	if msg == "" {
+		r.Set("msg", "")
+	}
+	return setDiff(r, []any{diff, e.attrDiff})
 }

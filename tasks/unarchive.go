@@ -31,7 +31,7 @@ func init() {
 			{Name: "io_buffer_size", Type: Int, Default: 64 * 1024},
 			{Name: "copy", Type: Bool, Default: true},
 			{Name: "decrypt", Type: Bool, Default: true},
-		}, FileCommonArgs()...),
+		}, fileCommonArgs()...),
 		MutuallyExclusive: [][]string{{"include", "exclude"}},
 		Run:               runUnarchive,
 	})
@@ -100,7 +100,7 @@ func runUnarchive(ctx context.Context, c *Call) (*Result, error) {
 		return nil, err
 	}
 	if cr := c.Args.Str("creates"); cr != "" {
-		if found, err := Exists(ctx, c, cr); err != nil || found {
+		if found, err := exists(ctx, c, cr); err != nil || found {
 			return &Result{Skipped: true, Msg: "skipped, since " + cr + " exists"}, err
 		}
 	}
@@ -181,7 +181,7 @@ func (a *archive) decrypt(c *Call) *Result {
 	if !c.Args.Bool("decrypt") {
 		return nil
 	}
-	if vaulted, err := IsVaultFile(a.local); err != nil || !vaulted {
+	if vaulted, err := isVaultFile(a.local); err != nil || !vaulted {
 		return nil
 	}
 	plain, _, failure := readSource(c, a.local, true)
@@ -288,7 +288,7 @@ func (a *archive) list(ctx context.Context, c *Call) ([]string, error) {
 
 func excluded(name string, excludes []string) bool {
 	for _, e := range excludes {
-		if FnMatch(name, e) {
+		if fnMatch(name, e) {
 			return true
 		}
 	}
@@ -337,7 +337,7 @@ func tarUnarchived(ctx context.Context, c *Call, a *archive, dest string) (bool,
 	if err != nil {
 		return false, err
 	}
-	id, err := HostIdentity(ctx, c.Conn)
+	id, err := hostIdentity(ctx, c.Conn)
 	if err != nil {
 		return false, err
 	}
@@ -392,7 +392,7 @@ func unpack(ctx context.Context, c *Call, a *archive, dest string, files []strin
 	if !c.Check {
 		ch, err := archiveAttrs(ctx, c, dest, files)
 		if err != nil {
-			return FailAttr(err, dest)
+			return failAttr(err, dest)
 		}
 		r.Changed = r.Changed || ch
 	}
@@ -403,7 +403,7 @@ func unpack(ctx context.Context, c *Call, a *archive, dest string, files []strin
 		}
 		r.Set("files", l)
 	}
-	return r, PathInfo(ctx, c, r, dest, nil)
+	return r, pathInfo(ctx, c, r, dest, nil)
 }
 
 // extract unpacks the archive into dest.
@@ -427,7 +427,7 @@ func (a *archive) extract(ctx context.Context, c *Call, dest string) (transport.
 // archiveAttrs applies mode, owner and group to every member and to the
 // top folders.
 func archiveAttrs(ctx context.Context, c *Call, dest string, files []string) (bool, error) {
-	fa := FileArgsOf(c)
+	fa := fileArgsOf(c)
 	if fa.Mode == nil && fa.Owner == "" && fa.Group == "" {
 		return false, nil
 	}
@@ -439,7 +439,7 @@ func archiveAttrs(ctx context.Context, c *Call, dest string, files []string) (bo
 		if err != nil {
 			return unreachableOnly(err)
 		}
-		ch, _, err := setAttrs(ctx, c, p, fa, StateOf(fi), nil)
+		ch, _, err := setAttrs(ctx, c, p, fa, stateOf(fi), nil)
 		changed = changed || ch
 		return err
 	}

@@ -48,7 +48,7 @@ func zipMembers(c *Call, zr *zip.Reader) []*zip.File {
 	for _, f := range zr.File {
 		if len(includes) > 0 {
 			for _, inc := range includes {
-				if FnMatch(f.Name, inc) {
+				if fnMatch(f.Name, inc) {
 					out = append(out, f)
 				}
 			}
@@ -83,7 +83,7 @@ func zipUnarchived(ctx context.Context, c *Call, a *archive, dest string) (bool,
 	if err != nil {
 		return false, err
 	}
-	id, err := HostIdentity(ctx, c.Conn)
+	id, err := hostIdentity(ctx, c.Conn)
 	if err != nil {
 		return false, err
 	}
@@ -120,7 +120,7 @@ func zipMemberSame(ctx context.Context, c *Call, f *zip.File, p string, id Ident
 			return false, nil
 		}
 	}
-	if !c.Args.Has("mode") && UnixPerm(st.Mode) != zipMemberPerm(f, isDir, id.Umask) {
+	if !c.Args.Has("mode") && unixPerm(st.Mode) != zipMemberPerm(f, isDir, id.Umask) {
 		return false, nil
 	}
 	return true, nil

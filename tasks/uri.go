@@ -41,7 +41,7 @@ func init() {
 			Arg{Name: "headers", Type: Dict, Default: map[string]any{}},
 			Arg{Name: "remote_src", Type: Bool, Default: false},
 			Arg{Name: "ca_path", Type: Path},
-		), FileCommonArgs()...),
+		), fileCommonArgs()...),
 		MutuallyExclusive: [][]string{{"body", "src"}},
 		Run:               runURI,
 	})
@@ -211,7 +211,7 @@ func multipartField(c *Call, w *multipart.Writer, k string, v any) error {
 	content, hasContent := m["content"]
 	var data []byte
 	if hasContent && content != nil {
-		data = []byte(ToStrOr(content))
+		data = []byte(toStrOr(content))
 	} else {
 		if filename == "" {
 			return fmt.Errorf("at least one of filename or content must be provided")
@@ -245,12 +245,12 @@ func multipartField(c *Call, w *multipart.Writer, k string, v any) error {
 // or removes does not.
 func uriCreatesRemoves(ctx context.Context, c *Call) (*Result, error) {
 	if p := c.Args.Str("creates"); p != "" {
-		if found, err := Exists(ctx, c, p); err != nil || found {
+		if found, err := exists(ctx, c, p); err != nil || found {
 			return OK().Set("stdout", "skipped, since '"+p+"' exists"), err
 		}
 	}
 	if p := c.Args.Str("removes"); p != "" {
-		if found, err := Exists(ctx, c, p); err != nil || !found {
+		if found, err := exists(ctx, c, p); err != nil || !found {
 			return OK().Set("stdout", "skipped, since '"+p+"' does not exist"), err
 		}
 	}
@@ -376,7 +376,7 @@ func uriResult(ctx context.Context, c *Call, resp *HTTPResponse, dest string, de
 	}
 	if resp.Status != -1 && dest != "" {
 		r.Values["path"] = dest
-		if err := PathInfo(ctx, c, r, dest, nil); err != nil {
+		if err := pathInfo(ctx, c, r, dest, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -390,7 +390,7 @@ func uriResult(ctx context.Context, c *Call, resp *HTTPResponse, dest string, de
 			}
 		}
 	}
-	msg := ToStrOr(r.Values["msg"])
+	msg := toStrOr(r.Values["msg"])
 	delete(r.Values, "msg")
 	r.Msg = msg
 	if !codes[status] {
@@ -452,7 +452,7 @@ func uriWrite(ctx context.Context, c *Call, r *Result, dest string, body io.Read
 		}
 	}
 	h := newHashingReader(body, "", sum)
-	w := &FileWrite{Path: dest, Open: func() (io.ReadCloser, error) { return io.NopCloser(h), nil }, Old: old, Args: FileArgsOf(c)}
+	w := &FileWrite{Path: dest, Open: func() (io.ReadCloser, error) { return io.NopCloser(h), nil }, Old: old, Args: fileArgsOf(c)}
 	wr, err := w.Write(ctx, c)
 	if !h.matched {
 		if err != nil {
@@ -470,13 +470,13 @@ func uriWrite(ctx context.Context, c *Call, r *Result, dest string, body io.Read
 	if err != nil {
 		return sysErr(err)
 	}
-	st := StateOf(lst)
-	plan, err := PlanAttrs(ctx, c, FileArgsOf(c), st)
+	st := stateOf(lst)
+	plan, err := planAttrs(ctx, c, fileArgsOf(c), st)
 	if err == nil {
-		err = ApplyAttrs(ctx, c, dest, plan, st)
+		err = applyAttrs(ctx, c, dest, plan, st)
 	}
 	if err != nil {
-		return FailAttr(err, dest)
+		return failAttr(err, dest)
 	}
 	return nil, nil
 }

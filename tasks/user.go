@@ -126,7 +126,7 @@ func readUserState(ctx context.Context, c *Call) (userState, error) {
 		s.Section("parent", "[ -d "+transport.Quote(path.Dir(home))+" ]")
 	}
 	s.Section("umask", `sed -n 's/^UMASK[[:space:]]\{1,\}\([0-7]\{1,\}\)[[:space:]]*$/\1/p' /etc/login.defs`)
-	secs, _, err := RunHostScript(ctx, c, s, nil)
+	secs, _, err := runHostScript(ctx, c, s, nil)
 	if err != nil {
 		return userState{}, err
 	}
@@ -211,7 +211,7 @@ func userRemove(ctx context.Context, c *Call, r *Result, st userState) (*Result,
 	if err != nil {
 		return sysErr(err)
 	}
-	ForgetHostIDs(c.Conn)
+	forgetHostIDs(c.Conn)
 	if rc != 0 {
 		return userFailed(c, errOut, rc), nil
 	}
@@ -262,7 +262,7 @@ func userPresent(ctx context.Context, c *Call, r *Result, st userState) (*Result
 		if err != nil {
 			return sysErr(err)
 		}
-		ForgetHostIDs(c.Conn)
+		forgetHostIDs(c.Conn)
 		if rc != 0 {
 			return userFailed(c, errOut, rc), nil
 		}

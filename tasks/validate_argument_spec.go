@@ -160,7 +160,7 @@ func (v *specValidation) subOptionStrings(spec, params map[string]any) {
 		}
 		for _, e := range listOrOne(params[name]) {
 			if s, ok := e.(string); ok {
-				if _, err := ToDict(s); err != nil {
+				if _, err := toDict(s); err != nil {
 					v.errs = append(v.errs, err.Error())
 				}
 			}
@@ -491,7 +491,7 @@ func checkType(wanted string, v any) (any, error) {
 	case "list":
 		return ToList(v)
 	case "dict":
-		return ToDict(v)
+		return toDict(v)
 	case "bool":
 		return checkBool(v)
 	case "int":

@@ -167,7 +167,7 @@ func (w *waitFor) untilGone(ctx context.Context) (string, error) {
 	p := w.c.Args.Str("path")
 	for time.Now().Before(w.end) {
 		if p != "" {
-			if _, err := w.c.Conn.Stat(ctx, HostPath(w.c.Conn, p)); err != nil {
+			if _, err := w.c.Conn.Stat(ctx, hostPath(w.c.Conn, p)); err != nil {
 				if hostErr(err) {
 					return "", err
 				}
@@ -229,7 +229,7 @@ func (w *waitFor) untilThere(ctx context.Context) (string, error) {
 
 // fileThere checks the file once, and its content with search_regex.
 func (w *waitFor) fileThere(ctx context.Context) (bool, string, error) {
-	p := HostPath(w.c.Conn, w.c.Args.Str("path"))
+	p := hostPath(w.c.Conn, w.c.Args.Str("path"))
 	if _, err := w.c.Conn.Stat(ctx, p); err != nil {
 		if hostErr(err) {
 			return false, "", err

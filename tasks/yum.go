@@ -45,7 +45,7 @@ func runYum(ctx context.Context, c *Call) (*Result, error) {
 				raw[k] = v
 			}
 		}
-		return RunModule(ctx, c, "dnf", raw)
+		return runOtherModule(ctx, c, "dnf", raw)
 	}
 	return runYumCLI(ctx, c)
 }

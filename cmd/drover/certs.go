@@ -13,10 +13,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drover/drover/internal/exitcode"
-	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/inventory"
 	"github.com/drover/drover/tasks/probe"
+	"github.com/drover/drover/transport/hostconn"
 )
 
 func init() { register(newCertsCmd) }

@@ -13,11 +13,11 @@ import (
 
 	"github.com/drover/drover/internal/ansiblecfg"
 	"github.com/drover/drover/internal/exitcode"
-	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/redact"
 	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/internal/vault"
 	"github.com/drover/drover/inventory"
+	"github.com/drover/drover/transport/hostconn"
 	"github.com/drover/drover/transport/ssh"
 )
 

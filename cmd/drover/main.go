@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/pprof"
 	"syscall"
 
 	"github.com/drover/drover/internal/exitcode"
@@ -37,9 +36,7 @@ func dispatchArgs(argv []string) []string {
 func mainArgs(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if path := os.Getenv("DROVER_CPUPROFILE"); path != "" {
-		defer profileCPU(path)()
-	}
+	defer startProfiles()()
 	root := newRootCmd()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -47,21 +44,4 @@ func mainArgs(args []string) int {
 		fmt.Fprintln(os.Stderr, "drover: "+err.Error())
 	}
 	return exitcode.Code(err)
-}
-
-// profileCPU writes a CPU profile of the run to path (for DROVER_CPUPROFILE,
-// a developer aid) and returns the function that stops it.
-func profileCPU(path string) func() {
-	f, err := os.Create(path)
-	if err == nil {
-		err = pprof.StartCPUProfile(f)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "drover: DROVER_CPUPROFILE:", err)
-		return func() {}
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}
 }

@@ -18,7 +18,6 @@ import (
 
 	"github.com/drover/drover/internal/ansiblecfg"
 	"github.com/drover/drover/internal/exitcode"
-	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/redact"
 	"github.com/drover/drover/internal/vault"
@@ -26,8 +25,7 @@ import (
 	"github.com/drover/drover/inventory"
 	"github.com/drover/drover/playbooks"
 	"github.com/drover/drover/tasks"
-	"github.com/drover/drover/transport"
-	"github.com/drover/drover/transport/become"
+	"github.com/drover/drover/transport/hostconn"
 	"github.com/drover/drover/transport/local"
 )
 
@@ -61,6 +59,7 @@ type playFlags struct {
 	ansibleOutput  bool
 	modulePath     []string
 	perHostRecap   bool
+	outputLimit    outputLimitFlag
 }
 
 func newPlayCmd() *cobra.Command {
@@ -70,7 +69,7 @@ func newPlayCmd() *cobra.Command {
 		Short: "Run Ansible-style playbooks",
 		Long: "Run Ansible playbooks: plays, tasks, handlers, blocks, loops, Jinja templating and Ansible's\n" +
 			"variable precedence, with each task shown once folded over its hosts and Ansible's PLAY RECAP.\n" +
-			"Exit status: 0 ok, 2 a host failed, 3 a host unreachable, 4 bad playbook, 5 bad usage, 130 interrupted.",
+			"Exit status: 0 ok, 2 a host failed, 3 a host unreachable, 4 bad playbook, 5 bad usage, 130 interrupted (99 called as ansible-playbook).",
 		Args:    usageArgs(cobra.MinimumNArgs(1)),
 		RunE:    func(cmd *cobra.Command, args []string) error { return runPlay(cmd.Context(), cmd.Flags(), &f, args) },
 		Version: versionLine(),
@@ -78,6 +77,7 @@ func newPlayCmd() *cobra.Command {
 	cmd.SetVersionTemplate("{{.Version}}; play answers as ansible-playbook\n")
 	fl := cmd.Flags()
 	f.conn.register(fl)
+	f.outputLimit.register(fl)
 	fl.StringVarP(&f.connection, "connection", "c", "", "connection for hosts whose variables and play set none: ssh, local or telnet")
 	fl.StringVar(&f.becomePassFile, "become-password-file", "", "read the become password from this file (- for standard input; run it if executable)")
 	fl.StringArrayVarP(&f.modulePath, "module-path", "M", nil, "look for modules in these directories first (colon separated, repeatable)")
@@ -118,6 +118,10 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 	f.applyConfig(fs, f.conn.cfg)
 	if f.forks <= 0 {
 		return exitcode.Errorf(exitcode.Usage, "--forks must be positive, not %d", f.forks)
+	}
+	outputLimit, err := f.outputLimit.bytes()
+	if err != nil {
+		return err
 	}
 	if f.connection != "" && !hostconn.Supported(f.connection) {
 		return exitcode.Errorf(exitcode.Usage, "-c %s: drover connects with ssh, local or telnet", f.connection)
@@ -178,6 +182,7 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 		SkipTags: splitTags(f.skipTags), ExtraVars: extra, Check: f.check, Diff: f.diff, Verbosity: f.verbose,
 		StartAtTask: f.startAt, ForceHandlers: f.forceHandlers, Step: f.step, RemoteUser: f.conn.user, Connection: f.connection, Become: f.become,
 		BecomeUser: f.becomeUser, BecomeMethod: f.becomeMethod, Loader: loader, Local: local.New()}
+	opts.OutputLimit = outputLimit
 	if keyring != nil {
 		opts.Vault = keyring.DecryptText
 	}
@@ -246,24 +251,11 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	red.Add(pw)
 	opts.BecomePassword = pw
 	opts.Redactor = red
-	opener, err := f.conn.opener(ctx)
+	closeConns, err := f.conn.connectEngine(ctx, &opts, red)
 	if err != nil {
 		return err
 	}
-	defer opener.Close()
-	opts.Connect = func(ctx context.Context, host string, vars map[string]any) (transport.Conn, error) {
-		registerHostSecrets(red, vars)
-		return opener.Open(ctx, host, vars)
-	}
-	becomes := become.NewCache()
-	defer becomes.Close()
-	opts.WrapBecome = func(conn transport.Conn, b tasks.Become) (transport.Conn, error) {
-		return becomes.Wrap(conn, become.Options{Method: b.Method, User: b.User, Password: b.Password,
-			Exe: b.Exe, Flags: b.Flags, Redact: red.Add})
-	}
-	if term.IsTerminal(int(os.Stdin.Fd())) {
-		opts.Prompt = secretPrompt(red, terminalPrompt)
-	}
+	defer closeConns()
 	opts.Output = playOutput(f, f.conn.cfg, red)
 	for _, w := range append(opts.Inventory.Warnings(), opts.Loader.Warnings()...) {
 		opts.Output.Warn(w)
@@ -285,7 +277,7 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 			code = c
 		}
 		if ctx.Err() != nil {
-			return exitcode.New(exitcode.Interrupted, nil)
+			return exitcode.New(interruptedStatus(), nil)
 		}
 	}
 	return exitcode.New(code, nil)

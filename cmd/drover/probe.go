@@ -15,11 +15,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/drover/drover/internal/exitcode"
-	"github.com/drover/drover/internal/hostconn"
 	"github.com/drover/drover/internal/suggest"
 	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/inventory"
 	"github.com/drover/drover/tasks/probe"
+	"github.com/drover/drover/transport/hostconn"
 )
 
 func init() { register(newProbeCmd) }

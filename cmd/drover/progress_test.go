@@ -38,10 +38,22 @@ func silentListener(t *testing.T, addr string) string {
 	return ln.Addr().String()
 }
 
-// waitScreen waits (up to a minute) for want on the terminal.
-func waitScreen(t *testing.T, screen *vaultScreen, want string) {
+// waitScreen waits (up to a minute) for want on the terminal, after the
+// first occurrence of after if given.
+func waitScreen(t *testing.T, screen *vaultScreen, want string, after ...string) {
 	t.Helper()
-	for deadline := time.Now().Add(time.Minute); !strings.Contains(screen.String(), want); {
+	seen := func() bool {
+		s := screen.String()
+		for _, a := range after {
+			i := strings.Index(s, a)
+			if i < 0 {
+				return false
+			}
+			s = s[i+len(a):]
+		}
+		return strings.Contains(s, want)
+	}
+	for deadline := time.Now().Add(time.Minute); !seen(); {
 		if time.Now().After(deadline) {
 			t.Fatalf("never saw %q on the terminal:\n%q", want, screen.String())
 		}

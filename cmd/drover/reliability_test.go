@@ -1,13 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/drover/drover/internal/testlab"
 )
@@ -232,50 +231,101 @@ func TestHostileYAMLEverywhere(t *testing.T) {
 
 // TestTaskTimeout runs a task with timeout: 2 on two real sshd hosts, one
 // of which hangs: that host fails with Ansible's message, the other goes
-// on to the next task, and the hung command is gone from the host (sshd
-// kills its process group; users of their own, since sshd refuses to
-// signal sessions that run without privilege separation).
+// on to the next task, and the hung command is gone from the host, for
+// users of their own (sshd kills the session's process group) and root
+// logins (sshd refuses to signal sessions that run without privilege
+// separation: drover kills the group itself).
 func TestTaskTimeout(t *testing.T) {
-	lab := testlab.Shared(t, testlab.Options{Hosts: 2, OwnUsers: true})
-	marker := "drover-timeout-" + filepath.Base(t.TempDir())
-	book := writeFile(t, t.TempDir(), "book.yml", `- hosts: h1,h2
+	for _, own := range []bool{true, false} {
+		t.Run(fmt.Sprintf("own users %v", own), func(t *testing.T) {
+			lab := testlab.Shared(t, testlab.Options{Hosts: 2, OwnUsers: own})
+			marker := "drover-timeout-" + filepath.Base(t.TempDir())
+			book := writeFile(t, t.TempDir(), "book.yml", `- hosts: h1,h2
   gather_facts: false
   tasks:
     - shell: "{{ 'sleep 300; echo `+marker+`' if inventory_hostname == 'h1' else 'true' }}"
       timeout: 2
     - debug: msg=next
 `)
-	r := execDrover(t, nil, "play", "-i", lab.Inventory, book)
-	if r.code != 2 || !strings.Contains(r.stdout, "The shell action failed to execute in the expected time frame (2) and was terminated") ||
-		!regexp.MustCompile(`h1\s*: ok=0 .* failed=1`).MatchString(r.stdout) || !regexp.MustCompile(`h2\s*: ok=2 `).MatchString(r.stdout) {
-		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+			r := execDrover(t, nil, "play", "-i", lab.Inventory, book)
+			if r.code != 2 || !strings.Contains(r.stdout, "The shell action failed to execute in the expected time frame (2) and was terminated") ||
+				!regexp.MustCompile(`h1\s*: ok=0 .* failed=1`).MatchString(r.stdout) || !regexp.MustCompile(`h2\s*: ok=2 `).MatchString(r.stdout) {
+				t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			testlab.WaitNoCommand(t, marker)
+		})
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		out, _ := exec.Command("pgrep", "-f", marker).Output()
-		if len(out) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the timed-out command still runs on the host: pids %s", out)
+}
+
+// TestOutputLimit runs a command that writes 3 MiB to stdout on a real
+// sshd host with a limit of 1 MiB (from --output-limit, or
+// DROVER_OUTPUT_LIMIT, which the flag overrides): the registered stdout of
+// play, and the stdout drover run shows, keep the first MiB and end with a
+// line giving the whole size; stderr is kept apart. A limit that is not a
+// positive number is bad usage.
+func TestOutputLimit(t *testing.T) {
+	lab := testlab.Shared(t, testlab.Options{Hosts: 1})
+	const chatty = `head -c 3145728 /dev/zero | tr '\0' x; echo err >&2`
+	book := writeFile(t, t.TempDir(), "book.yml", `- hosts: h1
+  gather_facts: false
+  tasks:
+    - shell: `+chatty+`
+      register: out
+    - debug: msg="{{ 1040000 < out.stdout | length < 1050000 }} {{ out.stdout_lines[-1] }} {{ out.stderr }}"
+`)
+	marker := `\[output truncated after 1 MiB of 314\d{4} bytes \(3 MiB\): --output-limit raises the limit\]`
+	cases := []struct {
+		env  []string
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"DROVER_OUTPUT_LIMIT=1"}, []string{"play", "-i", lab.Inventory, book}, 0, `True ` + marker + ` err`},
+		{[]string{"DROVER_OUTPUT_LIMIT=7"}, []string{"play", "--output-limit", "1", "-i", lab.Inventory, book}, 0, `True ` + marker + ` err`},
+		{nil, []string{"run", "--output-limit", "1", "-i", lab.Inventory, "h1", "--", chatty}, 0, `\nx{1000}x*\n` + marker + `\nstderr:\nerr\n`},
+		{nil, []string{"play", "--output-limit", "0", "-i", lab.Inventory, book}, 5, `^$`},
+		{nil, []string{"run", "--output-limit", "-1", "-i", lab.Inventory, "h1", "--", "true"}, 5, `^$`},
+	}
+	for _, c := range cases {
+		r := execDrover(t, c.env, c.args...)
+		if r.code != c.code || !regexp.MustCompile(c.want).MatchString(r.stdout) || c.code == 5 && !strings.Contains(r.stderr, "--output-limit must be a positive number of MiB") {
+			t.Errorf("%v drover %q: exit %d, want %d and %q:\n%.3000s%s", c.env, c.args, r.code, c.code, c.want, r.stdout, r.stderr)
 		}
 	}
 }
 
-// TestOutputLimit registers a command that writes 3 MB to stdout on a
-// real sshd host with DROVER_OUTPUT_LIMIT=1: the registered stdout keeps
-// the first MB and ends with a line giving the whole size.
-func TestOutputLimit(t *testing.T) {
-	lab := testlab.Shared(t, testlab.Options{Hosts: 1})
-	book := writeFile(t, t.TempDir(), "book.yml", `- hosts: h1
-  gather_facts: false
-  tasks:
-    - shell: head -c 3145728 /dev/zero | tr '\0' x; echo err >&2
-      register: out
-    - debug: msg="{{ 1040000 < out.stdout | length < 1050000 }} {{ out.stdout_lines[-1] }} {{ out.stderr }}"
-`)
-	r := execDrover(t, []string{"DROVER_OUTPUT_LIMIT=1"}, "play", "-i", lab.Inventory, book)
-	want := regexp.MustCompile(`True \[output truncated after 1 MB: the command wrote 3 MB \(314\d{4} bytes\); DROVER_OUTPUT_LIMIT raises the limit\] err`)
-	if r.code != 0 || !want.MatchString(r.stdout) {
-		t.Fatalf("exit %d, want %q:\n%.3000s%s", r.code, want, r.stdout, r.stderr)
+// TestBlackHolesFold runs play and run against two black-holed hosts (TCP
+// connect never answered) and two silent ones (connected, no SSH answer):
+// each cause gets one message, naming it without the host's address or
+// port, so that the hosts of a cause fold into one line.
+func TestBlackHolesFold(t *testing.T) {
+	var inv strings.Builder
+	for i, addr := range []string{testlab.BlackHole(t), testlab.BlackHole(t), testlab.SilentPeer(t), testlab.SilentPeer(t)} {
+		host, port, _ := strings.Cut(addr, ":")
+		fmt.Fprintf(&inv, "%s%d ansible_host=%s ansible_port=%s\n", map[bool]string{true: "hole", false: "mute"}[i < 2], i%2+1, host, port)
+	}
+	invPath := writeFile(t, t.TempDir(), "inv", inv.String())
+	book := writeFile(t, t.TempDir(), "book.yml", "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: \"true\"\n")
+	hole := regexp.QuoteMeta("timed out connecting (no answer to TCP connect) after 1s")
+	mute := regexp.QuoteMeta("timed out during key exchange after 1s")
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"play", "-T", "1", "-i", invPath, book},
+			[]string{`unreachable hole\[1-2\]\n +` + hole + `\n`, `unreachable mute\[1-2\]\n +` + mute + `\n`}},
+		{[]string{"run", "-T", "1", "-i", invPath, "all", "--", "true"},
+			[]string{`── hole\[1-2\] \(2\) UNREACHABLE ──\n` + hole + `\n`, `── mute\[1-2\] \(2\) UNREACHABLE ──\n` + mute + `\n`}},
+	}
+	for _, c := range cases {
+		r := execDrover(t, nil, c.args...)
+		for _, w := range c.want {
+			if r.code != 3 || !regexp.MustCompile(w).MatchString(r.stdout) {
+				t.Errorf("drover %s: exit %d, want 3 and %q:\n%s%s", c.args[0], r.code, w, r.stdout, r.stderr)
+			}
+		}
+		if strings.Contains(r.stdout, "127.0.0.1") {
+			t.Errorf("drover %s names an address:\n%s", c.args[0], r.stdout)
+		}
 	}
 }

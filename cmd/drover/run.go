@@ -14,11 +14,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drover/drover/internal/exitcode"
-	"github.com/drover/drover/internal/hostconn"
+	"github.com/drover/drover/internal/fqcn"
 	"github.com/drover/drover/internal/shlex"
 	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/inventory"
+	"github.com/drover/drover/tasks"
 	"github.com/drover/drover/transport"
+	"github.com/drover/drover/transport/hostconn"
 )
 
 func init() { register(newRunCmd) }
@@ -34,6 +36,7 @@ type runOptions struct {
 	base64  bool
 	verbose int
 	adhoc   adhocFlags
+	output  outputLimitFlag
 }
 
 func newRunCmd() *cobra.Command {
@@ -60,6 +63,7 @@ as key=value words or a JSON object; so do command, shell and raw with -b, -e,
 	}
 	f := cmd.Flags()
 	o.conn.register(f)
+	o.output.register(f)
 	f.StringVarP(&o.module, "module-name", "m", "command", "module to run (command, shell and raw run directly)")
 	f.StringVarP(&o.args, "args", "a", "", "module arguments")
 	f.IntVarP(&o.forks, "forks", "f", 50, "hosts to work on at once")
@@ -79,6 +83,10 @@ func (o *runOptions) run(ctx context.Context, cmd *cobra.Command, args []string)
 	}
 	if !cmd.Flags().Changed("forks") && o.conn.cfg.IsSet("DEFAULT_FORKS") {
 		o.forks = o.conn.cfg.Forks
+	}
+	limit, err := o.output.bytes()
+	if err != nil {
+		return err
 	}
 	if o.viaEngine(cmd, args) {
 		return o.runModule(ctx, args[0])
@@ -107,7 +115,7 @@ func (o *runOptions) run(ctx context.Context, cmd *cobra.Command, args []string)
 	p := ui.New()
 	start := time.Now()
 	results := runAll(ctx, hosts, o.forks, o.sink(p, hostNames(hosts)), func(ctx context.Context, h *inventory.Host) ui.HostResult {
-		return maskHostResult(red, runOnHost(ctx, opener, h, command))
+		return maskHostResult(red, runOnHost(ctx, opener, h, command, limit))
 	})
 	if !o.json && len(hosts) > 0 {
 		p.PrintFolded(results)
@@ -138,7 +146,7 @@ func moduleCommand(module, args string) (transport.Command, error) {
 	if strings.TrimSpace(args) == "" {
 		return transport.Command{}, fmt.Errorf("module %s needs arguments: -a ARGS, or a command after --", module)
 	}
-	switch strings.TrimPrefix(strings.TrimPrefix(module, "ansible.builtin."), "ansible.legacy.") {
+	switch fqcn.Short(module) {
 	case "command":
 		argv, err := shlex.Split(args)
 		if err != nil {
@@ -241,14 +249,15 @@ func runAll(ctx context.Context, hosts []*inventory.Host, forks int, done sink,
 	return out
 }
 
-// runOnHost connects to h and runs command there.
-func runOnHost(ctx context.Context, opener *hostconn.Opener, h *inventory.Host, command transport.Command) ui.HostResult {
+// runOnHost connects to h and runs command there, keeping limit bytes of
+// each of its stdout and stderr.
+func runOnHost(ctx context.Context, opener *hostconn.Opener, h *inventory.Host, command transport.Command, limit int64) ui.HostResult {
 	start := time.Now()
 	r := ui.HostResult{Host: h.Name}
 	conn, err := opener.Open(ctx, h.Name, h.Vars)
 	if err == nil {
 		var res transport.Result
-		res, err = conn.Run(ctx, command)
+		res, err = tasks.RunCapped(ctx, conn, command, limit)
 		r.RC, r.Stdout, r.Stderr = res.ExitCode, string(res.Stdout), string(res.Stderr)
 		if res.Signal != "" && err == nil {
 			r.Msg = "killed by signal " + res.Signal

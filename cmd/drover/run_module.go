@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -13,17 +12,15 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 
 	"github.com/drover/drover/internal/exitcode"
+	"github.com/drover/drover/internal/fqcn"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/redact"
 	"github.com/drover/drover/internal/ui"
 	"github.com/drover/drover/inventory"
 	"github.com/drover/drover/playbooks"
 	"github.com/drover/drover/tasks"
-	"github.com/drover/drover/transport"
-	"github.com/drover/drover/transport/become"
 	"github.com/drover/drover/transport/local"
 )
 
@@ -60,7 +57,7 @@ func (o *runOptions) viaEngine(cmd *cobra.Command, args []string) bool {
 	if cmd.ArgsLenAtDash() >= 0 || len(args) > 1 {
 		return false
 	}
-	switch strings.TrimPrefix(strings.TrimPrefix(o.module, "ansible.builtin."), "ansible.legacy.") {
+	switch fqcn.Short(o.module) {
 	case "command", "shell", "raw":
 		return o.adhoc.given()
 	}
@@ -106,6 +103,7 @@ func (o *runOptions) runModule(ctx context.Context, pattern string) (err error) 
 		Check: o.adhoc.check, Diff: o.adhoc.diff, Verbosity: o.verbose, RemoteUser: o.conn.user,
 		Become: o.adhoc.become, BecomeUser: o.adhoc.becomeUser, BecomeMethod: o.adhoc.becomeMethod,
 		Loader: loader, Local: local.New(), Redactor: red}
+	opts.OutputLimit, _ = o.output.bytes() // checked by run
 	if keyring != nil {
 		opts.Vault = keyring.DecryptText
 	}
@@ -125,24 +123,11 @@ func (o *runOptions) runEngine(ctx context.Context, pb *playbooks.Playbook, opts
 		red.Add(pw)
 		opts.BecomePassword = pw
 	}
-	opener, err := o.conn.opener(ctx)
+	closeConns, err := o.conn.connectEngine(ctx, &opts, red)
 	if err != nil {
 		return err
 	}
-	defer opener.Close()
-	opts.Connect = func(ctx context.Context, host string, vars map[string]any) (transport.Conn, error) {
-		registerHostSecrets(red, vars)
-		return opener.Open(ctx, host, vars)
-	}
-	becomes := become.NewCache()
-	defer becomes.Close()
-	opts.WrapBecome = func(conn transport.Conn, b tasks.Become) (transport.Conn, error) {
-		return becomes.Wrap(conn, become.Options{Method: b.Method, User: b.User, Password: b.Password,
-			Exe: b.Exe, Flags: b.Flags, Redact: red.Add})
-	}
-	if term.IsTerminal(int(os.Stdin.Fd())) {
-		opts.Prompt = secretPrompt(red, terminalPrompt)
-	}
+	defer closeConns()
 	p := ui.New()
 	out := &adhocOutput{o: o, p: p, red: red, results: map[string]ui.HostResult{}}
 	opts.Output = out
@@ -264,8 +249,12 @@ func adhocResult(action string, r *playbooks.HostResult) ui.HostResult {
 	hr := ui.HostResult{Host: r.Host, Status: ui.Status(r.Status)}
 	res := r.Result
 	msg, _ := res["msg"].(string)
-	if r.Status == "unreachable" {
+	switch r.Status {
+	case "unreachable":
 		hr.Msg = msg
+		return hr
+	case "interrupted": // shown as drover run shows a command Ctrl-C cut short
+		hr.Status, hr.Msg = ui.StatusFailed, "interrupted"
 		return hr
 	}
 	if commandLike[action] && (res["rc"] != nil || res["stdout"] != nil) {

@@ -17,6 +17,9 @@ const (
 	BadInput    = 4 // inventory, playbook, template or pattern is wrong
 	Usage       = 5 // bad flags or arguments
 	Interrupted = 130
+	// AnsibleInterrupted is Interrupted as ansible-playbook says it, for
+	// drover called by that name.
+	AnsibleInterrupted = 99
 )
 
 // Error is an error that ends the process with Code.

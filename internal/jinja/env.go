@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/drover/drover/internal/fqcn"
 )
 
 // Vars is the source of template variables. Lookup returns a variable's
@@ -221,7 +223,7 @@ func (e *Env) lookupFilter(name string) *filterDef {
 	e.mu.RLock()
 	f := e.filters[name]
 	if f == nil {
-		f = e.filters[stripBuiltinPrefix(name)]
+		f = e.filters[fqcn.Short(name)]
 	}
 	e.mu.RUnlock()
 	return f
@@ -231,20 +233,10 @@ func (e *Env) lookupTest(name string) *testDef {
 	e.mu.RLock()
 	t := e.tests[name]
 	if t == nil {
-		t = e.tests[stripBuiltinPrefix(name)]
+		t = e.tests[fqcn.Short(name)]
 	}
 	e.mu.RUnlock()
 	return t
-}
-
-// stripBuiltinPrefix maps ansible.builtin.x and ansible.legacy.x to x.
-func stripBuiltinPrefix(name string) string {
-	for _, p := range []string{"ansible.builtin.", "ansible.legacy."} {
-		if strings.HasPrefix(name, p) {
-			return name[len(p):]
-		}
-	}
-	return name
 }
 
 func (e *Env) addFilter(name string, fd *filterDef) {

@@ -3,6 +3,8 @@ package jinja
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/drover/drover/internal/fqcn"
 )
 
 // frame is one scope of template-local names ({% set %}, loop targets,
@@ -640,7 +642,7 @@ func (s *state) applyFilter(e *filterExpr, in any) (any, error) {
 		return nil, withPos(err, e.pos)
 	}
 	if h := s.env.FilterHook; h != nil {
-		h(stripBuiltinPrefix(e.name), in, v)
+		h(fqcn.Short(e.name), in, v)
 	}
 	return v, nil
 }

@@ -32,16 +32,6 @@ type token struct {
 	pos  int    // byte offset in the (normalized) source
 }
 
-func (t token) String() string {
-	switch t.kind {
-	case tName, tOp:
-		return "'" + t.val + "'"
-	case tEOF, tVarEnd, tBlockEnd, tVarBegin, tBlockBegin:
-		return tokNames[t.kind]
-	}
-	return tokNames[t.kind]
-}
-
 // lexOptions are the Jinja environment settings that affect lexing.
 type lexOptions struct {
 	trimBlocks     bool

@@ -3,6 +3,8 @@ package jinja
 import (
 	"fmt"
 	"strings"
+
+	"github.com/drover/drover/internal/fqcn"
 )
 
 // parser builds the AST from tokens (Jinja's grammar and precedence).
@@ -57,7 +59,7 @@ var stringTypeFilters = map[string]bool{"string": true, "to_json": true, "to_nic
 
 func isStringTypeFilter(x expr) bool {
 	f, ok := x.(*filterExpr)
-	return ok && stringTypeFilters[stripBuiltinPrefix(f.name)]
+	return ok && stringTypeFilters[fqcn.Short(f.name)]
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }

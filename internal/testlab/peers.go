@@ -1,9 +1,13 @@
 package testlab
 
 import (
+	"cmp"
 	"net"
+	"strconv"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // SilentPeer listens on 127.0.0.1, accepts connections and never sends a
@@ -50,4 +54,38 @@ func ClosedPort(t testing.TB) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
+}
+
+// BlackHole returns "127.0.0.1:port" where a TCP connect gets no answer, as
+// from a host behind a firewall that drops packets: a listener that never
+// accepts, whose accept queue (backlog 0) is full from the start, so the
+// kernel drops every further SYN. It closes when the test ends.
+func BlackHole(t testing.TB) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	err = syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}})
+	if err == nil {
+		err = syscall.Listen(fd, 0)
+	}
+	sa, gerr := syscall.Getsockname(fd)
+	if err = cmp.Or(err, gerr); err != nil {
+		t.Fatal(err)
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
+	for range 4 { // the first connections fill the queue
+		c, err := net.DialTimeout("tcp", addr, 300*time.Millisecond)
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			return addr
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	t.Fatalf("testlab: every connect to the black hole %s was answered", addr)
+	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -78,4 +79,39 @@ func parentOf(statPath string) (pid, ppid int, ok bool) {
 	pid, err1 := strconv.Atoi(strings.Fields(s)[0])
 	ppid, err2 := strconv.Atoi(fields[1])
 	return pid, ppid, err1 == nil && err2 == nil
+}
+
+// WaitNoCommand waits (up to 10 s) until no process on this machine, where
+// lab hosts run their commands, has marker in its command line; it fails
+// the test naming those left, and kills them with what they started.
+func WaitNoCommand(t testing.TB, marker string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		left := withCommand(marker)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			for _, p := range left {
+				signalTree(p, syscall.SIGKILL)
+			}
+			t.Fatalf("processes %v still run a command line with %q", left, marker)
+		}
+	}
+}
+
+// withCommand lists the running processes whose command line holds marker.
+func withCommand(marker string) []int {
+	var out []int
+	lines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, l := range lines {
+		b, err := os.ReadFile(l)
+		if err != nil || !strings.Contains(string(b), marker) {
+			continue
+		}
+		if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(l))); err == nil && pid != os.Getpid() && running(pid) {
+			out = append(out, pid)
+		}
+	}
+	return out
 }

@@ -22,15 +22,6 @@ import (
 // VaultHeader starts every file encrypted with ansible-vault.
 const VaultHeader = "$ANSIBLE_VAULT;"
 
-// ReadFile reads and parses the YAML file at path.
-func ReadFile(path string) (*File, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return Parse(path, src)
-}
-
 // Parse parses every YAML document in src. A syntax error is an *Error with
 // the position of the problem and a snippet.
 func Parse(name string, src []byte) (*File, error) {

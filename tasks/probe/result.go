@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -57,12 +56,6 @@ func fail(ctx context.Context, err error) error {
 		msg = "timed out: " + msg
 	}
 	return &lineError{msg: msg, err: err}
-}
-
-// failf formats a one-line probe error.
-func failf(format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	return &lineError{msg: oneLine(err.Error()), err: err}
 }
 
 // oneLine folds s onto one line.

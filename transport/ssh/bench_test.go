@@ -16,8 +16,14 @@ var uname = transport.Command{Argv: []string{"uname", "-r"}}
 
 // BenchmarkRunReused runs `uname -r` over one reused connection: the cost
 // of a task once the host is connected.
-func BenchmarkRunReused(b *testing.B) {
-	lab := testlab.Shared(b, testlab.Options{Hosts: 3, OwnUsers: true})
+func BenchmarkRunReused(b *testing.B) { benchmarkRunReused(b, true) }
+
+// BenchmarkRunReusedRoot is BenchmarkRunReused logged in as root, where
+// each command first prints its process group (see Run).
+func BenchmarkRunReusedRoot(b *testing.B) { benchmarkRunReused(b, false) }
+
+func benchmarkRunReused(b *testing.B, ownUser bool) {
+	lab := testlab.Shared(b, testlab.Options{Hosts: 3, OwnUsers: ownUser})
 	c, err := ssh.Dial(context.Background(), hostConfig(lab, lab.Hosts[0]))
 	if err != nil {
 		b.Fatal(err)

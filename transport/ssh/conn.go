@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,10 +62,17 @@ type keepalive struct {
 
 var _ transport.Conn = (*Conn)(nil)
 
-func newConn(rc Config, client *ssh.Client, proxy *proxyConn) *Conn {
+// newConn makes the Conn of an authenticated connection; chans and reqs
+// are what the host opens and asks on its own.
+func newConn(rc Config, conn ssh.Conn, chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request, proxy *proxyConn) *Conn {
+	// One goroutine serves what ssh.NewClient serves with three (and the
+	// watch for the end of the connection would be a fourth): with a
+	// thousand hosts, each goroutine less is a few MiB of stacks less.
+	// Remote forwarding, which needs NewClient's, is not used.
+	client := &ssh.Client{Conn: conn}
 	c := &Conn{cfg: rc, client: client, proxy: proxy, slots: make(chan struct{}, maxSessions), closed: make(chan struct{})}
 	c.fileOps = sftpfs.New(c.fileHooks())
-	go c.watch()
+	go c.serve(chans, reqs)
 	if rc.ServerAliveInterval > 0 {
 		c.alive.interval, c.alive.countMax = rc.ServerAliveInterval, rc.ServerAliveCountMax
 		c.alive.mu.Lock()
@@ -87,8 +95,26 @@ func (c *Conn) Account() string { return c.cfg.User + "@" + c.cfg.Addr() }
 // Client is the underlying SSH client.
 func (c *Conn) Client() *ssh.Client { return c.client }
 
-// watch notices the connection ending.
-func (c *Conn) watch() {
+// serve refuses the requests and channels the host sends on its own (as
+// OpenSSH's client and ssh.Client do) until the connection ends, then
+// records why it ended.
+func (c *Conn) serve(chans <-chan ssh.NewChannel, reqs <-chan *ssh.Request) {
+	for chans != nil || reqs != nil {
+		select {
+		case r, ok := <-reqs:
+			if !ok {
+				reqs = nil
+			} else {
+				_ = r.Reply(false, nil)
+			}
+		case ch, ok := <-chans:
+			if !ok {
+				chans = nil
+			} else {
+				_ = ch.Reject(ssh.UnknownChannelType, "unknown channel type: "+ch.ChannelType())
+			}
+		}
+	}
 	err := c.client.Wait()
 	if err == nil {
 		err = io.EOF
@@ -232,10 +258,16 @@ func (c *Conn) acquire(ctx context.Context) error {
 
 func (c *Conn) release() { <-c.slots }
 
+// errNUL is the error of a command line holding a NUL byte.
+var errNUL = errors.New("the command line contains a NUL byte, which no shell can run")
+
 // Run executes cmd in a session of its own.
 func (c *Conn) Run(ctx context.Context, cmd transport.Command) (res transport.Result, err error) {
 	line := transport.ShellLine(cmd)
 	defer trace.Start(ctx, c.cfg.Host, "run", line)(err)
+	if strings.IndexByte(line, 0) >= 0 {
+		return transport.Result{}, errNUL // sshd would drop the connection
+	}
 	if err := c.acquire(ctx); err != nil {
 		return transport.Result{}, err
 	}
@@ -250,11 +282,15 @@ func (c *Conn) Run(ctx context.Context, cmd transport.Command) (res transport.Re
 	if cmd.Stdout != nil && sameWriter(cmd.Stdout, cmd.Stderr) {
 		errw = out
 	}
+	start, lead := line, c.leaderFor(cmd)
+	if lead != nil {
+		start, errw = leaderLine+line, &gate{w: errw, lead: lead}
+	}
 	sess.Stdout, sess.Stderr = out, errw
 	if err := c.setup(sess, cmd); err != nil {
 		return transport.Result{}, c.lost(err)
 	}
-	res, err = c.wait(ctx, sess, line, cmd.Stdin)
+	res, err = c.wait(ctx, sess, start, cmd.Stdin, lead)
 	out.shut()
 	errw.shut()
 	res.Stdout, res.Stderr = collected(cmd.Stdout, &stdout), collected(cmd.Stderr, &stderr)
@@ -277,8 +313,10 @@ func (c *Conn) setup(sess *ssh.Session, cmd transport.Command) error {
 }
 
 // wait starts line, feeds stdin and waits for the exit status; ctx ending
-// sends KILL to the command and closes the session.
-func (c *Conn) wait(ctx context.Context, sess *ssh.Session, line string, stdin io.Reader) (transport.Result, error) {
+// sends KILL to the command and closes the session, and kills the
+// command's process group through lead where sshd does not pass signals
+// on.
+func (c *Conn) wait(ctx context.Context, sess *ssh.Session, line string, stdin io.Reader, lead *leader) (transport.Result, error) {
 	in, err := sess.StdinPipe()
 	if err != nil {
 		return transport.Result{}, err
@@ -297,6 +335,7 @@ func (c *Conn) wait(ctx context.Context, sess *ssh.Session, line string, stdin i
 	case err = <-done:
 	case <-ctx.Done():
 		_ = sess.Signal(ssh.SIGKILL)
+		c.reap(lead, done)
 		sess.Close()
 		return transport.Result{ExitCode: -1, Signal: "KILL"}, ctx.Err()
 	case <-c.closed:
@@ -360,6 +399,7 @@ type gate struct {
 	mu     sync.Mutex
 	w      io.Writer
 	closed bool
+	lead   *leader // reads the leader line first, when the command prints one
 }
 
 func (g *gate) Write(p []byte) (int, error) {
@@ -367,6 +407,14 @@ func (g *gate) Write(p []byte) (int, error) {
 	defer g.mu.Unlock()
 	if g.closed {
 		return len(p), nil
+	}
+	if g.lead != nil && !g.lead.read() {
+		n := len(p)
+		if p = g.lead.take(p); len(p) == 0 {
+			return n, nil
+		}
+		_, err := g.w.Write(p)
+		return n, err
 	}
 	return g.w.Write(p)
 }

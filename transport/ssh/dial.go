@@ -1,6 +1,7 @@
 package ssh
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -22,7 +24,7 @@ const maxJumpDepth = 8
 // goes through belong to the returned Conn and close with it. Failures to
 // reach the host are *transport.UnreachableError.
 func Dial(ctx context.Context, cfg Config) (*Conn, error) {
-	d := &dialer{keys: newSignerCache(), parsed: newParseCache()}
+	d := &dialer{gate: newDefaultAdmission(), keys: newSignerCache(), parsed: newParseCache()}
 	d.jump = func(ctx context.Context, jc Config, depth int) (*Conn, error) { return d.dial(ctx, jc, depth) }
 	return d.dial(ctx, cfg, 0)
 }
@@ -30,12 +32,16 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 // dialer makes connections; a Pool shares one so that keys are decrypted
 // and ssh_config and known_hosts parsed once, and jump hosts are reused.
 type dialer struct {
+	gate   *admission
 	keys   *signerCache
 	parsed *parseCache
 	// jump returns a connection to a jump host; shared reports whether
 	// others use it too (then the Conn behind it must not close it).
 	jump   func(ctx context.Context, cfg Config, depth int) (*Conn, error)
 	shared bool
+	// through, when set, wraps each new connection's byte stream (tests
+	// use it to stand for a controller too busy to keep up).
+	through func(net.Conn) net.Conn
 }
 
 func (d *dialer) dial(ctx context.Context, cfg Config, depth int) (*Conn, error) {
@@ -87,7 +93,9 @@ func unreachable(host string, err error) error {
 }
 
 // connect opens the TCP connection (directly or through via) and runs the
-// SSH handshake, all within the connect timeout.
+// SSH handshake. It waits first for the dialer's admission gate; from
+// then on the connect timeout bounds the TCP connect and then each
+// silence of the host (see silenceConn), never the wait at the gate.
 func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, error) {
 	// Keys are loaded (and passphrases asked) before the clock starts.
 	end := trace.Start(ctx, rc.Host, "keys", "")
@@ -102,31 +110,56 @@ func (d *dialer) connect(ctx context.Context, rc *Config, via *Conn) (*Conn, err
 		return nil, err
 	}
 	defer a.close()
-	ctx, cancel := context.WithTimeout(ctx, rc.ConnectTimeout)
-	defer cancel()
-	route := routeOf(rc, via)
-	stage := &stageTracker{name: "TCP connect to " + rc.Addr() + route}
-	if hasProxyCommand(rc.ProxyCommand) {
-		stage.name = "starting ProxyCommand for " + rc.Addr()
-	}
-	end = trace.Start(ctx, rc.Host, "tcp-connect", rc.Addr()+route)
-	raw, err := d.openTCP(ctx, rc, via)
+	end = trace.Start(ctx, rc.Host, "admission", "")
+	t, err := d.gate.acquire(ctx, rc.ConnectTimeout)
 	end(err)
 	if err != nil {
-		return nil, stage.explain(ctx, rc, err)
+		return nil, err
 	}
-	stage.set("SSH handshake with " + rc.Addr() + route)
+	c, err := d.open(ctx, rc, via, t, cb, algos, a)
+	t.done(err == nil)
+	return c, err
+}
+
+// open runs the part of connect that is timed: TCP connect, then the
+// handshake over a silenceConn.
+func (d *dialer) open(ctx context.Context, rc *Config, via *Conn, t *ticket, cb ssh.HostKeyCallback, algos []string, a *auth) (*Conn, error) {
+	route := routeOf(rc, via)
+	stage := &stageTracker{name: stageTCP, route: route}
+	if hasProxyCommand(rc.ProxyCommand) {
+		stage.name = stageProxy
+	}
+	stallAfter := d.gate.stallAfter(rc.ConnectTimeout)
+	end := trace.Start(ctx, rc.Host, "tcp-connect", rc.Addr()+route)
+	tctx, cancel := context.WithTimeout(ctx, rc.ConnectTimeout)
+	stall := time.AfterFunc(stallAfter, t.stall)
+	raw, err := d.openTCP(tctx, rc, via)
+	stall.Stop()
+	timedOut := errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+	cancel()
+	end(err)
+	if err != nil {
+		return nil, stage.explain(ctx, rc, timedOut, err)
+	}
+	stage.set(stageKex)
+	stream := raw
+	if d.through != nil {
+		stream = d.through(raw)
+	}
+	sc := watchSilence(stream, rc.ConnectTimeout, stallAfter, t.stall)
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	end = trace.Start(ctx, rc.Host, "handshake", rc.Addr())
-	c, err := handshake(raw, rc, stage, cb, algos, a)
+	proxy, _ := raw.(*proxyConn)
+	c, err := handshake(sc, proxy, rc, stage, cb, algos, a)
 	end(err)
-	if !stop() && err == nil {
+	stopped, settled := stop(), sc.settle()
+	if err == nil && (!stopped || !settled) {
 		c.Close()
-		err = ctx.Err()
+		err = cmp.Or(ctx.Err(), errors.New("the host went silent"))
 	}
 	if err != nil {
 		raw.Close()
-		return nil, explainProxy(raw, stage.explain(ctx, rc, err))
+		return nil, explainProxy(raw, stage.explain(ctx, rc, sc.timedOut(), err))
 	}
 	return c, nil
 }
@@ -165,20 +198,21 @@ func (d *dialer) openTCP(ctx context.Context, rc *Config, via *Conn) (net.Conn, 
 	return nd.DialContext(ctx, "tcp", rc.Addr())
 }
 
-// handshake verifies the host key and authenticates over raw.
-func handshake(raw net.Conn, rc *Config, stage *stageTracker, cb ssh.HostKeyCallback, algos []string, a *auth) (*Conn, error) {
+// handshake verifies the host key and authenticates over raw (which runs
+// over proxy, when not nil).
+func handshake(raw net.Conn, proxy *proxyConn, rc *Config, stage *stageTracker, cb ssh.HostKeyCallback, algos []string, a *auth) (*Conn, error) {
 	var hostKeyErr error
 	ccfg := &ssh.ClientConfig{
 		User: rc.User, Auth: a.methods, HostKeyAlgorithms: algos,
 		HostKeyCallback: func(host string, remote net.Addr, key ssh.PublicKey) error {
 			hostKeyErr = cb(host, remote, key)
 			if hostKeyErr == nil {
-				stage.set("authentication as " + rc.User)
+				stage.set(stageAuth)
 			}
 			return hostKeyErr
 		},
 	}
-	sc, chans, reqs, err := ssh.NewClientConn(raw, rc.Addr(), ccfg)
+	conn, chans, reqs, err := ssh.NewClientConn(raw, rc.Addr(), ccfg)
 	switch {
 	case hostKeyErr != nil:
 		return nil, hostKeyErr
@@ -187,37 +221,40 @@ func handshake(raw net.Conn, rc *Config, stage *stageTracker, cb ssh.HostKeyCall
 	case err != nil:
 		return nil, err
 	}
-	proxy, _ := raw.(*proxyConn)
-	return newConn(*rc, ssh.NewClient(sc, chans, reqs), proxy), nil
+	return newConn(*rc, conn, chans, reqs, proxy), nil
 }
 
 // stageTracker remembers how far a connection got, for timeout messages.
 type stageTracker struct {
-	mu   sync.Mutex
-	name string
+	mu    sync.Mutex
+	name  stage
+	route string // how the host is reached, when not directly
 }
 
-func (s *stageTracker) set(name string) {
+func (s *stageTracker) set(name stage) {
 	s.mu.Lock()
 	s.name = name
 	s.mu.Unlock()
 }
 
-// explain turns a failure into a message that says what timed out.
-func (s *stageTracker) explain(ctx context.Context, rc *Config, err error) error {
+// explain turns a failure into a message that names its cause, worded
+// the same for every host (see stage); timedOut says whether the host was
+// silent for the connect timeout (a TCP connect can also end with a
+// timeout of its own before its context says so).
+func (s *stageTracker) explain(ctx context.Context, rc *Config, timedOut bool, err error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("timed out after %s during %s", rc.ConnectTimeout, s.name)
+	if timedOut || ctx.Err() == nil && isTimeout(err) {
+		return fmt.Errorf("timed out %s after %s%s", s.name.timedOut, rc.ConnectTimeout, s.route)
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("%s: %w", s.name, ctx.Err())
+		return fmt.Errorf("%s%s: %w", s.name.label, s.route, ctx.Err())
 	}
 	var hk *HostKeyError
 	if errors.As(err, &hk) || strings.HasPrefix(err.Error(), "authentication failed") {
 		return err
 	}
-	return fmt.Errorf("%s: %w", s.name, err)
+	return fmt.Errorf("%s%s: %w", s.name.label, s.route, withoutAddress(err))
 }
 
 // parseJumps splits a ProxyJump value into hops; "none" or "" is no hop.

@@ -273,7 +273,7 @@ func TestUnreachable(t *testing.T) {
 		{"silent peer", func(c *ssh.Config) {
 			c.HostName, c.Port = splitAddr(t, testlab.SilentPeer(t))
 			c.ConnectTimeout = 300 * time.Millisecond
-		}, "timed out after 300ms during SSH handshake"},
+		}, "timed out during key exchange after 300ms"},
 		{"unauthorized key", func(c *ssh.Config) { c.IdentityFiles = []string{otherKeyFile(t)} }, "authentication failed for user " + h.User + " (tried: publickey ("},
 		{"no key at all", func(c *ssh.Config) { c.IdentityFiles = []string{"/nonexistent"} }, "no methods"},
 	}
@@ -337,5 +337,23 @@ func TestDeadPeer(t *testing.T) {
 	}
 	if _, err := c2.Stat(context.Background(), "/"); !transport.IsUnreachable(err) {
 		t.Errorf("stat on a dead connection: %v", err)
+	}
+}
+
+// TestHostKeepalives keeps a connection idle while its host asks whether
+// drover is still there (sshd's ClientAliveInterval 1: a question about
+// every two seconds) and hangs up after one unanswered question: the
+// connection answers them and stays usable.
+func TestHostKeepalives(t *testing.T) {
+	t.Parallel()
+	lab := testlab.Start(t, testlab.Options{})
+	h, err := lab.AddHost(testlab.HostOptions{ExtraConfig: []string{"ClientAliveInterval 1", "ClientAliveCountMax 1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, hostConfig(lab, h))
+	time.Sleep(5500 * time.Millisecond)
+	if got := whoami(t, c); got != h.User {
+		t.Errorf("id -un after the host's keepalives: %q, want %q", got, h.User)
 	}
 }

@@ -53,10 +53,11 @@ func putUntilKilled(t *testing.T, c transport.Conn, dir string, kill func()) err
 }
 
 // TestLeftoversRemoved kills the connection to a real sshd host during a
-// Put, twice: the temporary file the Put could not remove is removed as
-// soon as the account is reached again (by the pool's new connection; by
-// the first file operation of another connection), and a clean Put leaves
-// none.
+// Put, three times: the temporary file the Put could not remove is removed
+// as soon as the account is reached again (by the pool's new connection;
+// by the first file operation of another connection; when the account is
+// not used again, by the pool's Close, which connects once more for it),
+// and a clean Put leaves none.
 func TestLeftoversRemoved(t *testing.T) {
 	lab := testlab.Start(t, testlab.Options{Hosts: 1})
 	h := lab.Hosts[0]
@@ -97,5 +98,14 @@ func TestLeftoversRemoved(t *testing.T) {
 	}
 	if err := other.Put(ctx, dir+"/ok", strings.NewReader("ok"), transport.PutOptions{}); err != nil || len(temps(t, dir)) != 0 {
 		t.Errorf("clean put: %v, temporaries %v", err, temps(t, dir))
+	}
+
+	err = putUntilKilled(t, get(), dir, h.DropConnections)
+	if !transport.IsUnreachable(err) || len(temps(t, dir)) != 1 {
+		t.Fatalf("put on a killed connection: %v, temporaries %v", err, temps(t, dir))
+	}
+	pool.Close()
+	if left := temps(t, dir); len(left) != 0 {
+		t.Errorf("after the pool closed: %v left", left)
 	}
 }

@@ -35,7 +35,7 @@ type PoolStats struct {
 // NewPool returns an empty pool.
 func NewPool() *Pool {
 	p := &Pool{conns: map[string]*poolEntry{}}
-	p.d = dialer{keys: newSignerCache(), parsed: newParseCache(), shared: true, jump: p.get}
+	p.d = dialer{gate: newDefaultAdmission(), keys: newSignerCache(), parsed: newParseCache(), shared: true, jump: p.get}
 	return p
 }
 
@@ -132,8 +132,7 @@ func (p *Pool) Stats() PoolStats {
 }
 
 // Close closes every connection of the pool, each after removing the
-// temporary files that Puts to its account could not (bounded by its
-// connect timeout).
+// temporary files that Puts to its account could not (see sweep).
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	entries := p.conns
@@ -144,9 +143,7 @@ func (p *Pool) Close() error {
 		wg.Go(func() {
 			<-e.ready
 			if e.conn != nil {
-				ctx, cancel := context.WithTimeout(context.Background(), e.conn.cfg.ConnectTimeout)
-				e.conn.RemoveLeftovers(ctx)
-				cancel()
+				p.sweep(e.conn)
 				e.conn.Close()
 			}
 		})

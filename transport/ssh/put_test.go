@@ -19,16 +19,17 @@ type onlyReader struct{ r io.Reader }
 
 func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
-// TestPutSizes writes contents around the size of one SFTP request (32 KiB
+// TestPutSizes writes contents around the size of one SFTP request (8 KiB
 // less 64 bytes) and far beyond it, from readers that tell their size
-// (bytes.Reader, a file) and from one that does not, and reads each back.
+// (bytes.Reader, a file) and from one that does not, and reads each back;
+// the largest is more than one Put keeps in flight.
 func TestPutSizes(t *testing.T) {
 	lab := shared(t)
 	h := lab.Hosts[0]
 	c := dial(t, hostConfig(lab, h))
 	ctx := context.Background()
-	const request = 32<<10 - 64
-	for _, size := range []int{0, 1, request - 1, request, request + 1, 3*request + 5, 1 << 20} {
+	const request = 8<<10 - 64
+	for _, size := range []int{0, 1, request - 1, request, request + 1, 3*request + 5, 1 << 20, 5 << 20} {
 		content := make([]byte, size)
 		for i := range content {
 			content[i] = byte(i*7 + i/251)

@@ -14,8 +14,6 @@ type telnetd = testlab.Telnetd
 
 type testUser = testlab.User
 
-func need(t testing.TB, what string, ok bool) { t.Helper(); testlab.Need(t, what, ok) }
-
 func startTelnetd(t testing.TB) *telnetd { t.Helper(); return testlab.StartTelnetd(t) }
 
 func addUser(t testing.TB) testUser { t.Helper(); return testlab.AddUser(t) }

@@ -15,15 +15,22 @@ import (
 )
 
 // MaxData is the most file data one SFTP read or write request carries:
-// with its header it fits one SSH channel packet (32 KiB for OpenSSH), so
-// that each request and each answer is one packet, not two.
-const MaxData = 32<<10 - 64
+// with its header it fits a quarter of an SSH channel packet (32 KiB for
+// OpenSSH), so that each request and each answer is one packet. Not a
+// whole one: an SSH connection keeps, as long as it lives, two buffers the
+// size of the largest packet it sent (its channel's and its cipher's), and
+// with a thousand hosts each KiB of them is 2 MiB.
+const MaxData = 8<<10 - 64
+
+// maxInFlight is the most requests reading or writing one file has in
+// flight: 2 MiB.
+const maxInFlight = 256
 
 // NewClient starts an SFTP client speaking over r and w, its requests
-// written whole (see packetWriter), up to 64 in flight per file.
+// written whole (see packetWriter), up to maxInFlight in flight per file.
 func NewClient(r io.Reader, w io.WriteCloser) (*sftp.Client, error) {
 	return sftp.NewClientPipe(r, &packetWriter{w: w}, sftp.UseConcurrentWrites(true),
-		sftp.UseConcurrentReads(true), sftp.MaxConcurrentRequestsPerFile(64), sftp.MaxPacket(MaxData))
+		sftp.UseConcurrentReads(true), sftp.MaxConcurrentRequestsPerFile(maxInFlight), sftp.MaxPacket(MaxData))
 }
 
 // packetWriter hands each SFTP packet to w in one Write, and creates every
@@ -37,7 +44,7 @@ type packetWriter struct {
 
 // packetBufs are the buffers packets are assembled in, shared by all
 // connections: a packet is assembled only while its request is sent.
-var packetBufs = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
+var packetBufs = sync.Pool{New: func() any { b := make([]byte, 0, MaxData+64); return &b }}
 
 func (p *packetWriter) Write(b []byte) (int, error) {
 	if p.buf == nil && packetLen(b) == len(b) {

@@ -42,6 +42,17 @@ func takeLeftovers(account string) []string {
 	return paths
 }
 
+// HasLeftovers reports whether temporary files of account's Puts wait to
+// be removed.
+func HasLeftovers(account string) bool {
+	if leftovers.pending.Load() == 0 {
+		return false
+	}
+	leftovers.Lock()
+	defer leftovers.Unlock()
+	return len(leftovers.paths[account]) > 0
+}
+
 // discard removes the temporary file of a Put that failed with err, or
 // notes it for later when the connection cannot remove it now.
 func (f *FS) discard(cl *sftp.Client, tmp string, err error) {

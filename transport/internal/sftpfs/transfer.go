@@ -59,7 +59,7 @@ func (f *FS) writeTemp(ctx context.Context, cl *sftp.Client, tmp string, r io.Re
 	if early {
 		go func() { chmod <- cl.Chmod(tmp, mode) }()
 	}
-	err = writeContent(file, ctxReader{ctx, r}, sizeOf(r))
+	err = writeContent(ctx, file, ctxReader{ctx, r}, sizeOf(r))
 	if early {
 		if cerr := <-chmod; err == nil {
 			err = cerr
@@ -81,9 +81,18 @@ func (f *FS) writeTemp(ctx context.Context, cl *sftp.Client, tmp string, r io.Re
 
 // writeContent writes everything r gives to the new file f. What fits
 // one request is written with one, and no more goroutines; more is written
-// with as many requests in flight as it needs, up to 64 (for a stream of
-// unknown size).
-func writeContent(f *sftp.File, r io.Reader, size int64) error {
+// with as many requests in flight as it needs, up to maxInFlight (for a
+// stream of unknown size). The content in flight is taken from the budget
+// sending first.
+func writeContent(ctx context.Context, f *sftp.File, r io.Reader, size int64) error {
+	held := int64(maxInFlight * MaxData)
+	if size >= 0 {
+		held = min(held, size+1)
+	}
+	if err := sending.take(ctx, held); err != nil {
+		return err
+	}
+	defer sending.give(held)
 	bp := packetBufs.Get().(*[]byte)
 	defer packetBufs.Put(bp)
 	first := (*bp)[:MaxData]
@@ -98,9 +107,9 @@ func writeContent(f *sftp.File, r io.Reader, size int64) error {
 	if err != nil {
 		return err
 	}
-	inFlight := 64
+	inFlight := maxInFlight
 	if size >= 0 {
-		inFlight = int(min(64, (size-int64(n))/MaxData+1))
+		inFlight = int(min(maxInFlight, (size-int64(n))/MaxData+1))
 	}
 	_, err = f.ReadFromWithConcurrency(io.MultiReader(bytes.NewReader(first), r), inFlight)
 	return err
@@ -195,7 +204,7 @@ func small(fi fs.FileInfo) bool {
 
 // readWhole reads the size bytes of f into w with all its read requests
 // sent at once, and closes f without waiting for the answer: one round
-// trip for a file up to 32 KiB, where reading up to EOF and closing take
+// trip for a small file, where reading up to EOF and closing take
 // three. A file that grew since it was described is read as it was.
 func readWhole(ctx context.Context, f *sftp.File, size int64, w io.Writer) error {
 	defer func() { go f.Close() }()
