@@ -23,7 +23,10 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 	r := ps.run
 	c := &tasks.Call{Module: t.Action, ModuleAs: t.ActionAs, Task: t.DisplayName(), Host: hr.h.name, Args: args, Local: r.opts.Local,
 		Verbosity: r.opts.Verbosity, LoadFile: r.loadFile, Prompt: r.opts.Prompt, Redactor: r.opts.Redactor,
-		Vault: r.opts.Vault, Session: r.session, OutputLimit: r.opts.OutputLimit}
+		Vault: r.opts.Vault, Session: r.session, Jinja2Native: r.opts.Jinja2Native, OutputLimit: r.opts.OutputLimit}
+	if r.opts.Inventory != nil {
+		c.Inventory = inventoryEditor{r}
+	}
 	c.RegisterSecretArgs(t.Spec)
 	c.RunModule, c.FactsModules = ps.moduleRunner(t, c), r.opts.FactsModules
 	c.InterpreterPython = r.opts.InterpreterPython
@@ -226,7 +229,7 @@ func (ps *playState) environment(t *Task, s *scope) (map[string]string, error) {
 	var out map[string]string
 	for _, e := range t.chain("environment") {
 		for _, part := range asList(e) {
-			v, err := ps.run.env.TemplateValue(part, s)
+			v, err := ps.templateEnvironment(t, part, s)
 			if err != nil {
 				return nil, fmt.Errorf("environment: %v", err)
 			}
@@ -241,6 +244,30 @@ func (ps *playState) environment(t *Task, s *scope) (map[string]string, error) {
 				out[k], _ = tasks.ToStr(x)
 			}
 		}
+	}
+	return out, nil
+}
+
+// templateEnvironment templates one environment mapping entry by entry:
+// as in Ansible, an entry whose value uses ansible_env before it is
+// defined (facts not gathered yet) is left out.
+func (ps *playState) templateEnvironment(t *Task, part any, s *scope) (any, error) {
+	m, ok := part.(map[string]any)
+	if !ok {
+		return ps.run.env.TemplateValue(part, s)
+	}
+	out := make(map[string]any, len(m))
+	for k, raw := range m {
+		v, err := ps.run.env.TemplateValue(raw, s)
+		if err != nil {
+			msg := err.Error()
+			if jinja.IsUndefined(err) && (strings.Contains(msg, "ansible_env") ||
+				t.Action == "setup" && strings.Contains(msg, "ansible_facts.env")) {
+				continue
+			}
+			return nil, err
+		}
+		out[k] = v
 	}
 	return out, nil
 }

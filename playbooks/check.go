@@ -8,16 +8,16 @@ import (
 )
 
 // Check finds the problems of a loaded playbook that need no host: a
-// notify naming no handler, a Jinja syntax error in a task's keywords or
-// arguments. Like load errors they name FILE:LINE:COL.
+// Jinja syntax error in a task's keywords or arguments. Like load errors
+// they name FILE:LINE:COL. A notify naming no handler is found when it
+// fires, as Ansible finds it (handlers may come from roles included later).
 func Check(pb *Playbook) error {
 	env := jinja.New()
 	for _, p := range pb.Plays {
-		handlers := handlerNames(p)
 		var err error
 		walkTasks(p, func(t *Task) bool {
 			if err == nil {
-				err = checkTask(env, t, handlers)
+				err = checkTask(env, t)
 			}
 			return err == nil
 		})
@@ -51,44 +51,7 @@ func walkTasks(p *Play, f func(*Task) bool) {
 	}
 }
 
-// handlerNames lists the names and listen topics of a play's handlers.
-func handlerNames(p *Play) map[string]bool {
-	out := map[string]bool{}
-	add := func(list []*Task) {
-		var walk func(list []*Task)
-		walk = func(list []*Task) {
-			for _, t := range list {
-				if t.IsBlock {
-					walk(t.Block)
-					walk(t.Rescue)
-					walk(t.Always)
-					continue
-				}
-				out[t.Name] = true
-				for _, l := range t.Listen {
-					out[l] = true
-				}
-				if t.Role != nil {
-					out[t.Role.Name+" : "+t.Name] = true
-				}
-			}
-		}
-		walk(list)
-	}
-	for _, r := range p.Roles {
-		add(roleHandlerTasks(r))
-	}
-	add(p.Handlers)
-	return out
-}
-
-func checkTask(env *jinja.Env, t *Task, handlers map[string]bool) error {
-	names, _ := t.notify()
-	for _, n := range names {
-		if !strings.Contains(n, "{{") && !handlers[n] {
-			return fmt.Errorf("%s: the handler %q notified by this task is not defined in the play (handlers: names and listen topics)", t.Pos, n)
-		}
-	}
+func checkTask(env *jinja.Env, t *Task) error {
 	for _, k := range []string{"when", "changed_when", "failed_when", "until"} {
 		for _, c := range asList(t.Kw[k]) {
 			if s, ok := c.(string); ok {

@@ -21,7 +21,8 @@ func (o *LoadOptions) ApplyConfig(cfg *ansiblecfg.Config) {
 // (command-line flags are the caller's): hash_behaviour,
 // error_on_undefined_vars, jinja2_native, any_errors_fatal,
 // host_pattern_mismatch, gathering, gather_subset, gather_timeout,
-// facts_modules, interpreter_python, task_timeout, become_flags, become_exe and the fact cache.
+// facts_modules, interpreter_python, task_timeout, error_on_missing_handler,
+// become_flags, become_exe and the fact cache.
 func (o *Options) ApplyConfig(cfg *ansiblecfg.Config) error {
 	o.HashBehaviour = cfg.HashBehaviour
 	o.AllowUndefinedVars = !cfg.ErrorOnUndefinedVars
@@ -31,6 +32,7 @@ func (o *Options) ApplyConfig(cfg *ansiblecfg.Config) error {
 	o.Gathering, o.GatherSubset, o.GatherTimeout = cfg.Gathering, cfg.GatherSubset, cfg.GatherTimeout
 	o.FactsModules, o.InterpreterPython = cfg.FactsModules, cfg.InterpreterPython
 	o.TaskTimeout = cfg.TaskTimeout
+	o.WarnMissingHandler = !cfg.ErrorOnMissingHandler
 	if cfg.IsSet("DEFAULT_BECOME_FLAGS") {
 		o.BecomeFlags = cfg.BecomeFlags
 	}

@@ -147,7 +147,18 @@ func (l *Loader) Warnings() []string {
 
 // value converts a node to plain values, marking !unsafe strings.
 func (l *Loader) value(f *yamlx.File, n *yaml.Node) (any, error) {
-	return f.Value(n, yamlx.Options{Vault: l.opts.Vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+	return f.Value(n, yamlx.Options{Vault: l.opts.Vault, VaultValue: keepVaulted(l.opts.Vault),
+		Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+}
+
+// keepVaulted keeps inline !vault values encrypted (jinja.Vaulted) when the
+// run has no vault password: as in Ansible, only using one fails (the
+// unvault filter can still open it).
+func keepVaulted(vault yamlx.VaultFunc) func([]byte, string) (any, error) {
+	if vault != nil {
+		return nil
+	}
+	return func(ct []byte, _ string) (any, error) { return jinja.Vaulted{Ciphertext: string(ct)}, nil }
 }
 
 // ordered converts a node as value does, but mappings become *jinja.Dict
@@ -159,7 +170,8 @@ func (l *Loader) ordered(f *yamlx.File, n *yaml.Node) (any, error) {
 }
 
 func orderedOptions(vault yamlx.VaultFunc) yamlx.Options {
-	return yamlx.Options{Vault: vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }, Ordered: newDict}
+	return yamlx.Options{Vault: vault, VaultValue: keepVaulted(vault), Unsafe: func(s string) any { return jinja.Unsafe{V: s} },
+		Ordered: newDict}
 }
 
 // newDict builds a *jinja.Dict for yamlx.Options.Ordered.
@@ -299,11 +311,12 @@ func (l *Loader) importPlaybook(f *yamlx.File, n *yaml.Node) ([]*Play, error) {
 			name = s
 		}
 	}
-	if strings.Contains(name, "{{") {
-		return nil, f.Errorf(n, "import_playbook takes a static file name, not a template: %s", name)
+	l.importVars = append(l.importVars, vars)
+	if name, err = l.staticName(name, &taskCtx{}); err != nil {
+		l.importVars = l.importVars[:len(l.importVars)-1]
+		return nil, f.Errorf(n, "import_playbook file name: %v (only extra vars and the vars of import_playbook are known here)", err)
 	}
 	path := resolveRelative(filepath.Dir(f.Name), name)
-	l.importVars = append(l.importVars, vars)
 	plays, err := l.playbookFile(path, &importEntry{f: f, node: n})
 	l.importVars = l.importVars[:len(l.importVars)-1]
 	if err != nil {
@@ -345,7 +358,7 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 		return nil, err
 	}
 	p := &Play{Pos: pos(f, n), Dir: dir, Kw: map[string]any{}, Vars: map[string]any{}}
-	hostsSet := false
+	hostsSet, userSet := false, false
 	// collections then roles first: the tasks read with the other fields
 	// depend on them, as Ansible loads them first.
 	first := map[string]int{"collections": 1, "roles": 2}
@@ -354,6 +367,12 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 		return ri > 0 && (rj == 0 || ri < rj)
 	})
 	for _, fl := range fields {
+		if fl.Key == "user" || fl.Key == "remote_user" {
+			if userSet {
+				return nil, f.Errorf(fl.KeyNode, "both 'user' and 'remote_user' are set for this play. The use of 'user' is deprecated, and should be removed")
+			}
+			userSet, fl.Key = true, "remote_user"
+		}
 		if err := l.playField(f, p, fl); err != nil {
 			return nil, err
 		}
@@ -362,6 +381,7 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 	if !hostsSet {
 		return nil, f.Errorf(n, "the field 'hosts' is required but was not set")
 	}
+	linkRoleHandlers(p)
 	return p, nil
 }
 
@@ -375,9 +395,15 @@ var taskLists = map[string]func(p *Play) *[]*Task{
 
 func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 	if list, ok := taskLists[fl.Key]; ok {
+		if n := yamlx.Resolve(fl.Value); n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+			return f.Errorf(n, "A malformed block was encountered while loading %s: %s should be a list or None but is a %s", fl.Key, n.Value, yamlx.KindName(n))
+		}
 		ts, err := l.taskList(f, fl.Value, &taskCtx{play: p, dir: p.Dir, handler: fl.Key == "handlers"})
 		*list(p) = ts
 		return err
+	}
+	if n := yamlx.Resolve(fl.Value); n.Tag == "!!null" && (fl.Key == "roles" || fl.Key == "vars_prompt") {
+		return nil // roles: null and vars_prompt: null are empty
 	}
 	switch fl.Key {
 	case "roles":
@@ -410,7 +436,7 @@ func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 		p.MaxFailPercentage = v
 	case "strategy":
 		p.Strategy, _ = tasks.ToStr(v)
-		if p.Strategy != "linear" && p.Strategy != "free" && p.Strategy != "host_pinned" && p.Strategy != "debug" {
+		if !knownStrategy(p.Strategy) && !strings.Contains(p.Strategy, "{{") {
 			return f.Errorf(fl.Value, "unknown strategy %q (linear, free)", p.Strategy)
 		}
 	case "force_handlers":
@@ -530,6 +556,9 @@ func (l *Loader) varsPrompt(f *yamlx.File, n *yaml.Node) ([]Prompt, error) {
 	}
 	var out []Prompt
 	for _, item := range n.Content {
+		if yamlx.Resolve(item).Kind == yaml.MappingNode && childNode(item, "name") == nil {
+			return nil, f.Errorf(item, "Invalid vars_prompt data structure, missing 'name' key")
+		}
 		fields, err := f.Fields(item, "vars_prompt entry", promptKeys...)
 		if err != nil {
 			return nil, err

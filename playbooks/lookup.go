@@ -56,6 +56,7 @@ var lookupPlugins = map[string]lookupPlugin{
 	"ini":                 {lookupIni, iniOptions},
 	"flattened":           {lookupFlattened, nil},
 	"cartesian":           {lookupCartesian, nil},
+	"varnames":            {lookupVarnames, nil},
 }
 
 // lookupAliases are the fully qualified names of the plugins.
@@ -163,6 +164,8 @@ func lookupContext(v jinja.Vars) (*playState, *scope) {
 	switch x := v.(type) {
 	case *scope:
 		return x.ps, x
+	case hostView:
+		return x.s.ps, x.s
 	case lookupMarker:
 		return x.ps, nil
 	case jinja.ChainVars:
@@ -237,6 +240,9 @@ func callLookup(c *jinja.Call, args []any, kw map[string]any, query bool) (any, 
 		}
 		return lookupFailed(lc, err, mode, wantlist)
 	}
+	if len(ran) > 0 && !allowUnsafe {
+		c.MarkUnsafe() // as Ansible wraps a lookup's result: never templated again
+	}
 	return shapeLookup(ran, wantlist, allowUnsafe), nil
 }
 
@@ -259,7 +265,7 @@ func literalTerms(c *jinja.Call, lc *lookupCtx, terms []any) ([]any, error) {
 		if out == nil {
 			out = append([]any(nil), terms...)
 		}
-		out[i] = v
+		out[i] = jinja.ToPlain(v)
 	}
 	if out == nil {
 		return terms, nil

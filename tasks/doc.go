@@ -117,6 +117,9 @@
 //
 // # Helpers
 //
+// Inventory (an InventoryEditor) lets add_host and group_by change the
+// run's inventory.
+//
 // ParseKV splits Ansible's k=v free form (command lines split as Python's
 // shlex.split with internal/shlex.Python);
 // ToStr, ToBool, ToInt, ToList, toDict convert values with Ansible's rules;

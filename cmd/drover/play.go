@@ -130,7 +130,7 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 		return exitcode.Errorf(exitcode.Usage, "--step asks before each task and needs a terminal on standard input")
 	}
 	red := f.conn.secrets()
-	defer func() { err = maskError(red, err) }()
+	defer func() { err = maskError(red, ansibleError(f, red, err)) }()
 	keyring, err := openVault(ctx, &f.conn.vault, red)
 	if err != nil {
 		return err
@@ -197,6 +197,16 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 	return runBooks(ctx, f, books, opts, red)
 }
 
+// runError is the error of a run that stopped: its own exit status when it
+// carries one, else bad input (a file an include loaded is wrong).
+func runError(err error) error {
+	var e *exitcode.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return exitcode.New(exitcode.BadInput, err)
+}
+
 // applyConfig gives the flags not given on the command line their values
 // from the configuration (forks, become, become_user, become_method,
 // become_ask_pass, force_handlers, verbosity, tags, diff).
@@ -261,7 +271,7 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	for _, pb := range books {
 		stats, err := playbooks.Run(ctx, pb, opts)
 		if err != nil {
-			return exitcode.New(exitcode.BadInput, err)
+			return runError(err)
 		}
 		if c := stats.ExitCode(); c > code {
 			code = c

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/drover/drover/internal/pyregex"
 )
@@ -187,12 +186,32 @@ func fFromYAML(all bool) filterFn {
 }
 
 func fB64Encode(s *state, v any, a *argList) (any, error) {
-	return base64.StdEncoding.EncodeToString([]byte(str(v))), nil
+	b, err := a.bind("b64encode", "encoding")
+	if err != nil {
+		return nil, err
+	}
+	raw, err := encodeText(str(v), encodingArg(b[0]))
+	if err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.EncodeToString(raw), nil
+}
+
+// encodingArg is an encoding= argument, utf-8 when not given.
+func encodingArg(v any) string {
+	if v == missing || v == nil {
+		return "utf-8"
+	}
+	return str(v)
 }
 
 // fB64Decode is Python's base64.b64decode (non-alphabet characters are
 // dropped) followed by strict UTF-8 decoding.
 func fB64Decode(s *state, v any, a *argList) (any, error) {
+	b, err := a.bind("b64decode", "encoding")
+	if err != nil {
+		return nil, err
+	}
 	var clean strings.Builder
 	for _, c := range []byte(str(v)) {
 		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' {
@@ -207,10 +226,7 @@ func fB64Decode(s *state, v any, a *argList) (any, error) {
 	if err != nil {
 		return nil, runtimeErrorf("Incorrect padding")
 	}
-	if !utf8.Valid(out) {
-		return nil, runtimeErrorf("'utf-8' codec can't decode the base64 data")
-	}
-	return string(out), nil
+	return decodeText(out, encodingArg(b[0]))
 }
 
 func newHash(name string) (hash.Hash, bool) {
