@@ -12,6 +12,7 @@ import (
 // arguments. Like load errors they name FILE:LINE:COL.
 func Check(pb *Playbook) error {
 	env := jinja.New()
+	usePlugins(env, pb.plugins)
 	for _, p := range pb.Plays {
 		handlers := handlerNames(p)
 		var err error
@@ -116,7 +117,7 @@ func checkLookupNames(env *jinja.Env, src string, bare bool) error {
 		return err
 	}
 	for _, c := range calls {
-		if _, ok := canonicalLookup(c.Arg); !ok {
+		if !knownLookup(env, c.Arg) {
 			return fmt.Errorf("%v (template line %d, column %d)", unknownLookup(c.Arg), c.Line, c.Col)
 		}
 	}

@@ -162,6 +162,7 @@ type Env struct {
 	// every filter with its name (without an ansible.builtin. prefix), its
 	// input and its result.
 	FilterHook func(name string, in, out any)
+	plugins    Plugins // see SetPlugins
 }
 
 // maxCached bounds the compiled-template cache; it is emptied when full.
@@ -213,6 +214,9 @@ func (e *Env) lookupFilter(name string) *filterDef {
 	if f == nil {
 		f = e.filters[fqcn.Short(name)]
 	}
+	if f == nil {
+		f = e.pluginFilter(name)
+	}
 	e.mu.RUnlock()
 	return f
 }
@@ -222,6 +226,9 @@ func (e *Env) lookupTest(name string) *testDef {
 	t := e.tests[name]
 	if t == nil {
 		t = e.tests[fqcn.Short(name)]
+	}
+	if t == nil {
+		t = e.pluginTest(name)
 	}
 	e.mu.RUnlock()
 	return t
