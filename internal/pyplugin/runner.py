@@ -6,23 +6,21 @@
 import json
 import os
 import sys
+import warnings as pywarnings
 
+pywarnings.filterwarnings("ignore", message="AnsibleCollectionFinder has already been configured")
 reply_fd = os.dup(1)
 os.dup2(2, 1)
 replies = os.fdopen(reply_fd, "w")
 
-from ansible.errors import AnsibleError
-from ansible.parsing.dataloader import DataLoader
-from ansible.plugins import loader as plugin_loader
-from ansible.template import Templar
+from ansible.utils.collection_loader import AnsibleCollectionConfig
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
-from ansible.utils.display import Display
 
-LOADERS = {
-    "filter": plugin_loader.filter_loader,
-    "test": plugin_loader.test_loader,
-    "lookup": plugin_loader.lookup_loader,
-}
+# The other ansible modules are imported once the collection finder is
+# installed, as ansible-playbook does, so that ansible_collections resolves
+# through it.
+ansible = {}
+LOADERS = {}
 warnings = []
 state = {"roots": None, "dirs": {}}
 found = {"filter": {}, "test": {}}
@@ -33,18 +31,38 @@ def collect_warning(self, msg, formatted=False):
         warnings.append(msg)
 
 
-Display.warning = collect_warning
+def load_ansible():
+    from ansible.errors import AnsibleError
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.plugins import loader as plugin_loader
+    from ansible.template import Templar
+    from ansible.utils.display import Display
+
+    Display.warning = collect_warning
+    ansible.update(AnsibleError=AnsibleError, DataLoader=DataLoader, Templar=Templar)
+    LOADERS.update(filter=plugin_loader.filter_loader, test=plugin_loader.test_loader,
+                   lookup=plugin_loader.lookup_loader)
+
+
+def set_roots(roots):
+    """Installs the collection finder on the first call; later roots (the
+    collections/ beside playbooks loaded since) become its playbook paths."""
+    if state["roots"] is None:
+        _AnsibleCollectionFinder(paths=roots, scan_sys_paths=True)._install()
+        load_ansible()
+    else:
+        added = [r for r in roots if r not in state["roots"] and os.path.basename(r) == "collections"]
+        if added:
+            AnsibleCollectionConfig.playbook_paths = [os.path.dirname(r) for r in added]
+    state["roots"] = roots
+    for loader in LOADERS.values():
+        loader._clear_caches()
 
 
 def configure(req):
     roots = req.get("roots") or []
     if roots != state["roots"]:
-        if state["roots"] is not None:
-            _AnsibleCollectionFinder._remove()
-        _AnsibleCollectionFinder(paths=roots, scan_sys_paths=True)._install()
-        state["roots"] = roots
-        for loader in LOADERS.values():
-            loader._clear_caches()
+        set_roots(roots)
     for kind, dirs in (req.get("dirs") or {}).items():
         known = state["dirs"].setdefault(kind, [])
         for d in dirs:
@@ -61,7 +79,7 @@ def jinja_function(kind, name):
     if name not in cache:
         try:
             plugin = LOADERS[kind].get(name)
-        except (AnsibleError, KeyError):
+        except (ansible["AnsibleError"], KeyError):
             plugin = None
         cache[name] = plugin.j2_function if plugin else None
     return cache[name]
@@ -93,13 +111,13 @@ def run_test(req):
 
 def run_lookup(req):
     variables = req.get("variables") or {}
-    loader = DataLoader()
+    loader = ansible["DataLoader"]()
     if req.get("basedir"):
         loader.set_basedir(req["basedir"])
-    templar = Templar(loader=loader, variables=variables)
+    templar = ansible["Templar"](loader=loader, variables=variables)
     plugin = LOADERS["lookup"].get(req["name"], loader=loader, templar=templar)
     if plugin is None:
-        raise AnsibleError("lookup plugin (%s) not found" % req["name"])
+        raise ansible["AnsibleError"]("lookup plugin (%s) not found" % req["name"])
     return plugin.run(req.get("terms") or [], variables=variables, **(req.get("kwargs") or {}))
 
 
