@@ -13,6 +13,7 @@ import (
 // fires, as Ansible finds it (handlers may come from roles included later).
 func Check(pb *Playbook) error {
 	env := jinja.New()
+	usePlugins(env, pb.plugins)
 	for _, p := range pb.Plays {
 		var err error
 		walkTasks(p, func(t *Task) bool {
@@ -79,7 +80,7 @@ func checkLookupNames(env *jinja.Env, src string, bare bool) error {
 		return err
 	}
 	for _, c := range calls {
-		if _, ok := canonicalLookup(c.Arg); !ok {
+		if !knownLookup(env, c.Arg) {
 			return fmt.Errorf("%v (template line %d, column %d)", unknownLookup(c.Arg), c.Line, c.Col)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/drover/drover/internal/ansiblecfg"
 	"github.com/drover/drover/internal/factcache"
+	"github.com/drover/drover/internal/pyplugin"
 )
 
 // ApplyConfig sets the load options that come from Ansible's
@@ -15,6 +16,8 @@ func (o *LoadOptions) ApplyConfig(cfg *ansiblecfg.Config) {
 	o.RolesPath, o.Library, o.ModuleUtils = cfg.RolesPath, cfg.Library, cfg.ModuleUtils
 	o.CollectionsPaths, o.DuplicateDictKey = cfg.CollectionsPaths, cfg.DuplicateDictKey
 	o.InterpreterPython, o.RemoteTmp = cfg.InterpreterPython, cfg.RemoteTmp
+	o.PluginDirs = map[string][]string{pyplugin.Filter: cfg.FilterPlugins, pyplugin.Test: cfg.TestPlugins,
+		pyplugin.Lookup: cfg.LookupPlugins}
 }
 
 // ApplyConfig sets the run options that only Ansible's configuration sets

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/pyplugin"
 	"github.com/drover/drover/internal/suggest"
 	"github.com/drover/drover/internal/yamlx"
 	"github.com/drover/drover/tasks"
@@ -57,6 +58,9 @@ type LoadOptions struct {
 	// the host's Python (see package tasks/pymodule); empty means Ansible's
 	// defaults.
 	InterpreterPython, RemoteTmp string
+	// PluginDirs are the configured directories of Python filter, test and
+	// lookup plugins by kind (filter_plugins, ANSIBLE_FILTER_PLUGINS…).
+	PluginDirs map[string][]string
 }
 
 // Loader reads playbooks and task files, caching parsed files so that a
@@ -76,6 +80,7 @@ type Loader struct {
 	// the deprecations it met.
 	modules *pymodule.Finder
 	notes   []string
+	plugins *pyplugin.Plugins // Python filter, test and lookup plugins
 }
 
 // moduleConfig is where the loader's module finder looks.
@@ -86,7 +91,9 @@ func (o LoadOptions) moduleConfig() pymodule.Config {
 
 // NewLoader returns a loader.
 func NewLoader(opts LoadOptions) *Loader {
-	return &Loader{opts: opts, files: map[string]*yamlx.File{}, modules: pymodule.NewFinder(opts.moduleConfig())}
+	l := &Loader{opts: opts, files: map[string]*yamlx.File{}, modules: pymodule.NewFinder(opts.moduleConfig())}
+	l.plugins = newPlugins(opts, l.modules)
+	return l
 }
 
 // Load reads the playbook at path with its imports, checking every task's
@@ -101,7 +108,7 @@ func (l *Loader) Playbook(path string) (*Playbook, error) {
 	if err != nil {
 		return nil, err
 	}
-	pb := &Playbook{Path: path, Dir: filepath.Dir(abs)}
+	pb := &Playbook{Path: path, Dir: filepath.Dir(abs), plugins: l.plugins}
 	plays, err := l.playbookFile(filepath.Clean(path), nil)
 	if err != nil {
 		return nil, err
@@ -228,6 +235,7 @@ func (l *Loader) playbookFile(path string, from *importEntry) ([]*Play, error) {
 	defer l.leave()
 	abs, _ := filepath.Abs(path)
 	l.modules.AddPlaybookDir(filepath.Dir(abs))
+	l.plugins.AddDir(filepath.Dir(abs))
 	if len(f.Docs) == 0 || yamlx.Resolve(f.Docs[0]).Tag == "!!null" {
 		return nil, fmt.Errorf("Empty playbook, nothing to do: %s", abs)
 	}

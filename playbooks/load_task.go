@@ -242,7 +242,7 @@ func (l *Loader) taskKeyword(f *yamlx.File, t *Task, fl *yamlx.Field, tc *taskCt
 
 func (l *Loader) withLoop(f *yamlx.File, t *Task, fl *yamlx.Field, v any) error {
 	name := strings.TrimPrefix(fl.Key, "with_")
-	if _, ok := canonicalLookup(name); !ok {
+	if _, ok := canonicalLookup(name); !ok && !l.pythonLookup(name) {
 		hint := ""
 		if s, ok := closest(name, withLookups); ok {
 			hint = fmt.Sprintf(" (did you mean \"with_%s\"?)", s)

@@ -203,10 +203,13 @@ func callLookup(c *jinja.Call, args []any, kw map[string]any, query bool) (any, 
 		return nil, fmt.Errorf("the lookup plugin name must be a string, got %s", tasks.PyRepr(jinja.ToPlain(args[0])))
 	}
 	name, ok := canonicalLookup(raw)
+	ps, s := lookupContext(c.Vars())
+	if !ok && ps != nil && ps.run.loader.pythonLookup(raw) {
+		name, ok = raw, true
+	}
 	if !ok {
 		return nil, unknownLookup(raw)
 	}
-	ps, s := lookupContext(c.Vars())
 	if ps == nil {
 		return nil, fmt.Errorf("lookup('%s') is not available in this template", raw)
 	}
@@ -276,7 +279,10 @@ func literalTerms(c *jinja.Call, lc *lookupCtx, terms []any) ([]any, error) {
 // runLookup runs the named plugin, after warning about options it does not
 // read.
 func runLookup(lc *lookupCtx, terms []any, opts lookupOpts) ([]any, error) {
-	p := lookupPlugins[lc.name]
+	p, ok := lookupPlugins[lc.name]
+	if !ok {
+		return lookupPython(lc, terms, opts)
+	}
 	for k := range opts {
 		if !contains(p.options, k) {
 			lc.warn(fmt.Sprintf("lookup('%s'): unknown option %q ignored%s", lc.name, k, suggest.Hint(k, p.options)))

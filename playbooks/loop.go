@@ -234,6 +234,9 @@ func unsafeItems(items []any) []any {
 // include_vars) and drops candidates left undefined.
 func (ps *playState) withItems(t *Task, s *scope) ([]any, error) {
 	name, ok := canonicalLookup(t.LoopWith)
+	if !ok && ps.run.loader.pythonLookup(t.LoopWith) {
+		name, ok = t.LoopWith, true
+	}
 	if !ok {
 		return nil, unknownLookup(t.LoopWith)
 	}

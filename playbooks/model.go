@@ -3,6 +3,7 @@ package playbooks
 import (
 	"fmt"
 
+	"github.com/drover/drover/internal/pyplugin"
 	"github.com/drover/drover/tasks"
 )
 
@@ -24,6 +25,8 @@ type Playbook struct {
 	Path  string // as given
 	Dir   string // absolute directory of Path
 	Plays []*Play
+	// plugins are the Python plugins of the loader that read it.
+	plugins *pyplugin.Plugins
 }
 
 // Play is one play. Keyword values are kept as written (templated at run

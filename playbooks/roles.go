@@ -264,6 +264,7 @@ func (l *Loader) loadRole(f *yamlx.File, n *yaml.Node, p *Play, e roleEntry, loa
 // readRole reads a role's variables, meta/main.yml and handlers.
 func (l *Loader) readRole(f *yamlx.File, n *yaml.Node, p *Play, r *Role, loading []*Role) error {
 	l.modules.AddRoleDir(r.Path)
+	l.plugins.AddDir(r.Path)
 	var err error
 	if r.Defaults, err = l.roleVars(f, n, r, "defaults", r.files.defaults); err != nil {
 		return err

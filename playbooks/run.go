@@ -312,6 +312,7 @@ func newRun(opts Options) *run {
 	if opts.Loader == nil {
 		opts.Loader = NewLoader(LoadOptions{})
 	}
+	usePlugins(opts.Env, opts.Loader.plugins)
 	if opts.Output == nil {
 		opts.Output = nopOutput{}
 	}
@@ -324,6 +325,7 @@ func newRun(opts Options) *run {
 	if r.extraVars == nil {
 		r.extraVars = map[string]any{}
 	}
+	opts.Loader.plugins.SetWarn(r.out.Warn)
 	return r
 }
 

@@ -173,7 +173,8 @@ type Env struct {
 	// Native, when set before the Env is first used, makes Template and
 	// TemplateValue keep native types as Ansible's jinja2_native does (see
 	// nativeResult); template files still render to text.
-	Native bool
+	Native  bool
+	plugins Plugins // see SetPlugins
 }
 
 // maxCached bounds the compiled-template cache; it is emptied when full.
@@ -225,6 +226,9 @@ func (e *Env) lookupFilter(name string) *filterDef {
 	if f == nil {
 		f = e.filters[fqcn.Short(name)]
 	}
+	if f == nil {
+		f = e.pluginFilter(name)
+	}
 	e.mu.RUnlock()
 	return f
 }
@@ -234,6 +238,9 @@ func (e *Env) lookupTest(name string) *testDef {
 	t := e.tests[name]
 	if t == nil {
 		t = e.tests[fqcn.Short(name)]
+	}
+	if t == nil {
+		t = e.pluginTest(name)
 	}
 	e.mu.RUnlock()
 	return t
