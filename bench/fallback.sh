@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fallback.sh [-n HOSTS] [-r RUNS] — the module fallback measured against Ansible: fallback/site5.yml
 # (five tasks naming modules drover has no native implementation of: community.general.ini_file,
-# getent, ansible.posix.sysctl, known_hosts, ansible.posix.authorized_key) on the lab fleet of
+# community.general.filesize, ansible.posix.sysctl, community.general.archive, ansible.posix.authorized_key) on the lab fleet of
 # ../shared/bench (needs root), run in turn by ansible-playbook (forks = hosts, pipelining,
 # ControlPersist: the shared bench's ansible.cfg) and by drover, hosts reset before each run. Both use
 # /usr/bin/python3 on the hosts. Prints each one's median wall time and the ratio ansible/drover, and

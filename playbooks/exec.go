@@ -272,13 +272,15 @@ func (ps *playState) taskInfo(t *Task, hosts []*hostRun) *TaskInfo {
 	if t.Role != nil && t.Role.Name != "" {
 		name = t.Role.Name + " : " + name
 	}
-	check, _ := ps.kwBool(t, ps.scope(hosts[0], t), "check_mode", ps.run.opts.Check)
+	s := ps.scope(hosts[0], t)
+	check, _ := ps.kwBool(t, s, "check_mode", ps.run.opts.Check)
+	diff, _ := ps.kwBool(t, s, "diff", ps.run.opts.Diff)
 	names := make([]string, len(hosts))
 	for i, hr := range hosts {
 		names[i] = hr.h.name
 	}
 	return &TaskInfo{ID: t.ID, Name: name, Action: t.Action, Pos: t.Pos, Handler: t.Handler, Hosts: len(hosts),
-		HostNames: names, Check: check}
+		HostNames: names, Check: check, Diff: diff}
 }
 
 // reachedStart implements --start-at-task: tasks before the named one are

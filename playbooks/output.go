@@ -51,9 +51,10 @@ type TaskInfo struct {
 	Hosts   int
 	// HostNames are the hosts the task runs on.
 	HostNames []string
-	// Check is the task's check mode (on its first host).
-	Check bool
-	start time.Time
+	// Check and Diff are the task's check and diff modes (on its first
+	// host); a result's diff is shown only in diff mode, as Ansible shows it.
+	Check, Diff bool
+	start       time.Time
 }
 
 // HostResult is one host's result of a task. Result is the registered

@@ -331,7 +331,7 @@ func (a *AnsibleOutput) diffs(t *TaskInfo, r *HostResult) {
 		}
 	}
 	for _, res := range results {
-		if res["changed"] != true || res["diff"] == nil {
+		if !t.Diff || res["changed"] != true || res["diff"] == nil {
 			continue
 		}
 		if d := a.diffText(res); d != "" {

@@ -92,9 +92,11 @@ var verboseNoise = regexp.MustCompile(`(?m)^(ansible-playbook \[core.*|  [a-z ]+
 // false_condition (Ansible 2.15's) and copy's temporary src. -v shows them.
 var knownDataDifferences = regexp.MustCompile(`"false_condition": ("[^"]*"|false), |"src": "/root/\.ansible/tmp/[^"]*", `)
 
-// normalizeOutput blanks what differs between runs: times and durations.
+// normalizeOutput blanks what differs between runs: times and durations
+// (dd's among them).
 func normalizeOutput(s string) string {
 	s = verboseNoise.ReplaceAllString(s, "")
+	s = regexp.MustCompile(`copied, [0-9.e-]+ s, [0-9.]+ [kMG]?B/s`).ReplaceAllString(s, "copied, RATE")
 	s = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}`).ReplaceAllString(s, "TIME")
 	return regexp.MustCompile(`\d+:\d\d:\d\d\.\d{6}`).ReplaceAllString(s, "DELTA")
 }

@@ -266,7 +266,7 @@ func (o *TextOutput) describe(t *TaskInfo, r *HostResult) *line {
 	case (t.Action == "debug" || t.Action == "assert") && r.Status == statusOK:
 		parts = append(parts, ui.Escape(toYAML(debugShown(maskResult(o.Redact, r).Result))))
 	}
-	if r.Result["diff"] != nil {
+	if t.Diff && r.Result["diff"] != nil {
 		parts = append(parts, o.diffText(r.Result))
 	}
 	for _, w := range asList(r.Result["warnings"]) {
