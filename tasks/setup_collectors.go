@@ -127,7 +127,7 @@ echo @@uptime; cat /proc/uptime 2>/dev/null
 echo @@dmi; cd /sys/devices/virtual/dmi/id 2>/dev/null && grep -s -H '' bios_date bios_vendor bios_version board_asset_tag board_name board_serial board_vendor board_version chassis_asset_tag chassis_serial chassis_vendor chassis_version chassis_type product_name product_serial product_uuid product_version sys_vendor; cd /
 `,
 	"mounts": `echo @@uuids; lsblk --list --noheadings --paths --output NAME,UUID --exclude 2 2>/dev/null
-echo @@binds; findmnt -lnur 2>/dev/null | awk '$2 ~ /\]/ {print $1}'
+echo @@binds; findmnt --list --noheadings --notruncate 2>/dev/null | awk '$2 ~ /\]/ {print $1}'
 echo @@mounts; while read -r dev mnt fs opts rest; do
   case "$dev" in /*|\\*|*:/*) ;; *) continue;; esac; [ "$fs" = none ] && continue
   echo "$dev $mnt $fs $opts|$(stat -f -c '%S %s %b %f %a %c %d' "$(printf '%b' "$mnt")" 2>/dev/null)"

@@ -414,3 +414,19 @@ func (h *Host) signal(sig syscall.Signal) {
 		signalTree(h.cmd.Process.Pid, sig)
 	}
 }
+
+// RootIsMountPoint reports whether / is a mount point of this process's
+// mount namespace; it is not inside a chroot, where a host cannot get a
+// private /etc/hostname without its mount reaching the parent namespace.
+func RootIsMountPoint() bool {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(l); len(f) > 4 && f[4] == "/" {
+			return true
+		}
+	}
+	return false
+}
