@@ -31,6 +31,7 @@ func (o *Options) ApplyConfig(cfg *ansiblecfg.Config) error {
 	o.Gathering, o.GatherSubset, o.GatherTimeout = cfg.Gathering, cfg.GatherSubset, cfg.GatherTimeout
 	o.FactsModules = cfg.FactsModules
 	o.TaskTimeout = cfg.TaskTimeout
+	o.ConfigFile = cfg.File
 	if cfg.IsSet("DEFAULT_BECOME_FLAGS") {
 		o.BecomeFlags = cfg.BecomeFlags
 	}

@@ -101,6 +101,9 @@ type Options struct {
 	// TaskTimeout is the timeout, in seconds, of tasks that do not set
 	// timeout: (task_timeout); 0 means none.
 	TaskTimeout int
+	// ConfigFile is the configuration file read (ansible_config_file); ""
+	// when none.
+	ConfigFile string
 	// OutputLimit is the most bytes of each of a command's stdout and
 	// stderr kept per host (--output-limit); 0 is tasks.OutputLimit.
 	OutputLimit int64
