@@ -205,7 +205,7 @@ func (l *Loader) taskKeyword(f *yamlx.File, t *Task, fl *yamlx.Field, tc *taskCt
 	case fl.Key == "register":
 		s, ok := v.(string)
 		if !ok || !validVarName(s) {
-			return f.Errorf(fl.Value, "register needs a variable name (letters, digits, underscores)")
+			return f.Errorf(fl.Value, "Invalid variable name in 'register' specified: '%v' (a name of letters, digits and underscores, not starting with a digit)", v)
 		}
 		t.Register = s
 	case fl.Key == "notify":
