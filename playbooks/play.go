@@ -210,6 +210,9 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 	if v, ok := p.Kw["check_mode"]; ok {
 		check, _ = tasks.ToBool(v)
 	}
+	if len(hosts) > 0 {
+		r.warnReserved(p)
+	}
 	r.out.PlayStart(&PlayInfo{Name: name, Hosts: hosts, Pos: p.Pos, Check: check})
 	if len(hosts) == 0 {
 		return nil
