@@ -11,9 +11,10 @@ var commonKeywords = []string{
 	"remote_user", "run_once", "tags", "throttle", "timeout", "vars", "any_errors_fatal",
 }
 
-// playKeywords are the keys a play accepts.
+// playKeywords are the keys a play accepts ("user" is the old name of
+// remote_user).
 var playKeywords = append([]string{
-	"hosts", "gather_facts", "gather_subset", "gather_timeout", "fact_path",
+	"hosts", "user", "gather_facts", "gather_subset", "gather_timeout", "fact_path",
 	"vars_files", "vars_prompt", "serial", "max_fail_percentage", "strategy",
 	"pre_tasks", "tasks", "post_tasks", "handlers", "roles", "force_handlers", "order",
 }, commonKeywords...)

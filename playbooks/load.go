@@ -344,6 +344,9 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 	if err != nil {
 		return nil, err
 	}
+	if fields, err = userAsRemoteUser(f, n, fields); err != nil {
+		return nil, err
+	}
 	p := &Play{Pos: pos(f, n), Dir: dir, Kw: map[string]any{}, Vars: map[string]any{}}
 	hostsSet := false
 	// collections then roles first: the tasks read with the other fields
@@ -365,6 +368,47 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 	return p, nil
 }
 
+// userAsRemoteUser makes a play's "user" its remote_user, as Ansible does;
+// a play with both is an error.
+func userAsRemoteUser(f *yamlx.File, n *yaml.Node, fields []yamlx.Field) ([]yamlx.Field, error) {
+	user, remote := -1, false
+	for i, fl := range fields {
+		if fl.Key == "user" {
+			user = i
+		}
+		remote = remote || fl.Key == "remote_user"
+	}
+	if user < 0 {
+		return fields, nil
+	}
+	if remote {
+		return nil, f.Errorf(n, "both 'user' and 'remote_user' are set for this play. The use of 'user' is deprecated: keep remote_user")
+	}
+	fields[user].Key = "remote_user"
+	return fields, nil
+}
+
+// hasKey reports whether n is a mapping with the key.
+func hasKey(n *yaml.Node, key string) bool {
+	if n.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeText is a node's text for a message: a scalar's value, else its kind.
+func nodeText(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode {
+		return n.Value
+	}
+	return "a " + yamlx.KindName(n)
+}
+
 // taskLists are the play keys holding tasks.
 var taskLists = map[string]func(p *Play) *[]*Task{
 	"pre_tasks":  func(p *Play) *[]*Task { return &p.PreTasks },
@@ -375,6 +419,9 @@ var taskLists = map[string]func(p *Play) *[]*Task{
 
 func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 	if list, ok := taskLists[fl.Key]; ok {
+		if n := yamlx.Resolve(fl.Value); n.Kind != yaml.SequenceNode && !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+			return f.Errorf(n, "A malformed block was encountered while loading %s: %s should be a list or None", fl.Key, nodeText(n))
+		}
 		ts, err := l.taskList(f, fl.Value, &taskCtx{play: p, dir: p.Dir, handler: fl.Key == "handlers"})
 		*list(p) = ts
 		return err
@@ -525,11 +572,17 @@ var promptKeys = []string{"name", "prompt", "default", "private", "confirm", "en
 
 func (l *Loader) varsPrompt(f *yamlx.File, n *yaml.Node) ([]Prompt, error) {
 	n = yamlx.Resolve(n)
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil, nil
+	}
 	if n.Kind != yaml.SequenceNode {
 		return nil, f.Errorf(n, "vars_prompt must be a list")
 	}
 	var out []Prompt
 	for _, item := range n.Content {
+		if item = yamlx.Resolve(item); !hasKey(item, "name") {
+			return nil, f.Errorf(item, "Invalid vars_prompt data structure, missing 'name' key")
+		}
 		fields, err := f.Fields(item, "vars_prompt entry", promptKeys...)
 		if err != nil {
 			return nil, err

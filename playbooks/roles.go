@@ -50,7 +50,7 @@ func (l *Loader) roles(f *yamlx.File, n *yaml.Node, p *Play) error {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		return f.Errorf(n, "roles must be a list")
+		return f.Errorf(n, "A malformed role declaration was encountered. roles must be a list")
 	}
 	for _, item := range n.Content {
 		e, err := l.parseRoleEntry(f, yamlx.Resolve(item))
@@ -81,6 +81,9 @@ func (l *Loader) parseRoleEntry(f *yamlx.File, n *yaml.Node) (roleEntry, error) 
 	}
 	switch x := v.(type) {
 	case string:
+		if strings.Contains(x, ",") {
+			return e, f.Errorf(n, "Invalid old style role requirement: %s (a role entry is a name, or a mapping with role:)", x)
+		}
 		e.name = x
 	case int:
 		e.name = fmt.Sprint(x)
