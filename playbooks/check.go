@@ -5,15 +5,29 @@ import (
 	"strings"
 
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/yamlx"
 )
 
 // Check finds the problems of a loaded playbook that need no host: a
 // notify naming no handler, a Jinja syntax error in a task's keywords or
 // arguments. Like load errors they name FILE:LINE:COL.
-func Check(pb *Playbook) error {
+func Check(pb *Playbook) error { return CheckWith(pb, CheckOptions{}) }
+
+// CheckOptions relax Check.
+type CheckOptions struct {
+	// MissingHandlerOK lets a task notify a handler the play does not have
+	// (error_on_missing_handler = false): the run warns when it notifies.
+	MissingHandlerOK bool
+}
+
+// CheckWith is Check with options.
+func CheckWith(pb *Playbook, opts CheckOptions) error {
 	env := jinja.New()
 	for _, p := range pb.Plays {
 		handlers := handlerNames(p)
+		if opts.MissingHandlerOK {
+			handlers = nil
+		}
 		var err error
 		walkTasks(p, func(t *Task) bool {
 			if err == nil {
@@ -82,11 +96,17 @@ func handlerNames(p *Play) map[string]bool {
 	return out
 }
 
+// missingHandler says that a notified handler is not in the play, in
+// Ansible's words (scripts grep them).
+func missingHandler(name string) string {
+	return fmt.Sprintf("The requested handler '%s' was not found in either the main handlers list nor in the listening handlers list", name)
+}
+
 func checkTask(env *jinja.Env, t *Task, handlers map[string]bool) error {
 	names, _ := t.notify()
 	for _, n := range names {
-		if !strings.Contains(n, "{{") && !handlers[n] {
-			return fmt.Errorf("%s: the handler %q notified by this task is not defined in the play (handlers: names and listen topics)", t.Pos, n)
+		if handlers != nil && !strings.Contains(n, "{{") && !handlers[n] {
+			return &yamlx.Error{File: t.Pos.File, Line: t.Pos.Line, Column: t.Pos.Col, Msg: missingHandler(n)}
 		}
 	}
 	for _, k := range []string{"when", "changed_when", "failed_when", "until"} {

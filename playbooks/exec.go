@@ -2,7 +2,6 @@ package playbooks
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 
@@ -310,7 +309,7 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 func (ps *playState) notifyAll(t *Task, hr *hostRun, _ *outcome) {
 	for _, n := range ps.notifyNames(t, hr) {
 		if !ps.notify(hr, n) {
-			ps.run.out.Warn(fmt.Sprintf("%s: the handler %q notified by this task was not found", t.Pos, n))
+			ps.run.out.Warn(missingHandler(n))
 		}
 	}
 }

@@ -112,7 +112,7 @@ func TestLoadErrors(t *testing.T) {
 
 func TestCheckErrors(t *testing.T) {
 	cases := []struct{ name, book, want string }{
-		{"unknown handler", "- hosts: all\n  tasks:\n    - command: ls\n      notify: restrat web\n  handlers:\n    - name: restart web\n      command: ls\n", `site.yml:3:7: the handler "restrat web" notified by this task is not defined`},
+		{"unknown handler", "- hosts: all\n  tasks:\n    - command: ls\n      notify: restrat web\n  handlers:\n    - name: restart web\n      command: ls\n", `site.yml:3:7: The requested handler 'restrat web' was not found in either the main handlers list nor in the listening handlers list`},
 		{"jinja syntax in args", "- hosts: all\n  tasks:\n    - debug: msg=\"{{ x + }}\"\n", `site.yml:3:7:`},
 		{"jinja syntax in when", "- hosts: all\n  tasks:\n    - debug: msg=x\n      when: x ==\n", `site.yml:3:7: when:`},
 		{"unknown lookup plugin", "- hosts: all\n  tasks:\n    - debug: msg=\"{{ lookup('fiel', 'a') }}\"\n", `site.yml:3:7: lookup plugin (fiel) not found (did you mean "file"?) (template line 1, column 4)`},

@@ -150,7 +150,7 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 		if err != nil {
 			return exitcode.New(exitcode.BadInput, err)
 		}
-		if err := playbooks.Check(pb); err != nil {
+		if err := playbooks.CheckWith(pb, playbooks.CheckOptions{MissingHandlerOK: !f.conn.cfg.ErrorOnMissingHandler}); err != nil {
 			return exitcode.New(exitcode.BadInput, err)
 		}
 		books = append(books, pb)
