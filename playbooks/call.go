@@ -225,7 +225,7 @@ func (ps *playState) environment(t *Task, s *scope) (map[string]string, error) {
 	var out map[string]string
 	for _, e := range t.chain("environment") {
 		for _, part := range asList(e) {
-			v, err := ps.run.env.TemplateValue(part, s)
+			v, err := ps.templateEnvPart(part, s)
 			if err != nil {
 				return nil, fmt.Errorf("environment: %v", err)
 			}
@@ -240,6 +240,29 @@ func (ps *playState) environment(t *Task, s *scope) (map[string]string, error) {
 				out[k], _ = tasks.ToStr(x)
 			}
 		}
+	}
+	return out, nil
+}
+
+// templateEnvPart templates one part of an environment: a mapping value by
+// value, leaving out, as Ansible does, a variable whose value needs the
+// ansible_env fact not gathered yet (PATH: "{{ ansible_env.PATH }}:/x"
+// before facts exist); anything else as a whole.
+func (ps *playState) templateEnvPart(part any, s *scope) (any, error) {
+	m, ok := part.(map[string]any)
+	if !ok {
+		return ps.run.env.TemplateValue(part, s)
+	}
+	out := make(map[string]any, len(m))
+	for k, raw := range m {
+		v, err := ps.run.env.TemplateValue(raw, s)
+		if err != nil && jinja.IsUndefined(err) && strings.Contains(err.Error(), "ansible_env") {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[k] = v
 	}
 	return out, nil
 }
