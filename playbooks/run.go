@@ -415,7 +415,7 @@ func (r *run) conn(ctx context.Context, host string, varsOf func() (map[string]a
 		cr.Connected(host, vars, time.Since(start), err)
 	}
 	if err != nil {
-		if !transport.IsUnreachable(err) {
+		if !transport.IsUnreachable(err) && !transport.IsUnknownConnection(err) {
 			err = &transport.UnreachableError{Host: host, Err: err}
 		}
 		return nil, err
