@@ -40,6 +40,9 @@ type Options struct {
 	// error, and QuietNoneParsed (inventory_unparsed_warning = false) drops
 	// its warning.
 	AnyUnparsedFails, NoneParsedFails, QuietNoneParsed bool
+	// TransformGroupChars is transform_invalid_group_chars: "always",
+	// "silently", "ignore", or "never" (also "").
+	TransformGroupChars string
 }
 
 // DefaultScriptTimeout bounds a dynamic inventory script when
@@ -251,13 +254,31 @@ func (inv *Inventory) implicitLocalhost(name string) *Host {
 
 var invalidGroupChars = regexp.MustCompile(`^[\d\W]|[^\w]`)
 
+// groupName is the name a group of the source called name gets, following
+// transform_invalid_group_chars: characters that cannot start or be in a
+// variable name become "_" with always and silently; never (the default)
+// and ignore keep them. always and never warn.
+func (inv *Inventory) groupName(name string) string {
+	if !invalidGroupChars.MatchString(name) {
+		return name
+	}
+	switch inv.opts.TransformGroupChars {
+	case "always", "silently":
+		if inv.opts.TransformGroupChars == "always" {
+			inv.warn("Invalid characters were found in group names and automatically replaced, use -vvvv to see details")
+		}
+		return invalidGroupChars.ReplaceAllString(name, "_")
+	case "ignore":
+		return name
+	}
+	inv.warn("Invalid characters were found in group names but not replaced, use -vvvv to see details")
+	return name
+}
+
 // addGroup creates a group if it is new.
 func (inv *Inventory) addGroup(name string) *group {
 	if g, ok := inv.groups[name]; ok {
 		return g
-	}
-	if invalidGroupChars.MatchString(name) {
-		inv.warn("Invalid characters were found in group names but not replaced, use -vvvv to see details")
 	}
 	g := &group{name: name, hostSet: map[*Host]bool{}, vars: map[string]any{}, priority: 1}
 	inv.groups[name] = g

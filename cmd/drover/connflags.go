@@ -71,6 +71,7 @@ func (c *connFlags) unparsedPolicy(o inventory.Options) inventory.Options {
 		o.AnyUnparsedFails = c.cfg.InventoryAnyUnparsedFailed
 		o.NoneParsedFails = c.cfg.InventoryUnparsedFailed
 		o.QuietNoneParsed = !c.cfg.InventoryUnparsedWarning
+		o.TransformGroupChars = c.cfg.TransformInvalidGroupChars
 	}
 	return o
 }
