@@ -181,7 +181,11 @@ func (inv *Inventory) warn(format string, args ...any) {
 
 // Hosts returns every host in inventory order (the order hosts were first
 // met). The implicit localhost is not among them.
-func (inv *Inventory) Hosts() []*Host { return append([]*Host(nil), inv.hostOrder...) }
+func (inv *Inventory) Hosts() []*Host {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	return append([]*Host(nil), inv.hostOrder...)
+}
 
 // Host finds a host by name. The names of localhost (localhost, 127.0.0.1,
 // ::1) give the implicit localhost when the inventory does not list one.

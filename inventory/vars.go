@@ -28,6 +28,12 @@ type varsDir struct {
 func (inv *Inventory) resolveVars() error {
 	inv.preloadVarsFiles(inv.sources)
 	defer func() { inv.preloaded = nil }()
+	return inv.mergeHostVars()
+}
+
+// mergeHostVars computes every host's Vars from the inline vars and the
+// vars files (read once, then cached).
+func (inv *Inventory) mergeHostVars() error {
 	all := inv.groups["all"]
 	allFiles, err := inv.sourcesVars("group_vars", "all")
 	if err != nil {

@@ -23,9 +23,13 @@ func (ps *playState) newCall(ctx context.Context, t *Task, hr *hostRun, s *scope
 	r := ps.run
 	c := &tasks.Call{Module: t.Action, ModuleAs: t.ActionAs, Task: t.DisplayName(), Host: hr.h.name, Args: args, Local: r.opts.Local,
 		Verbosity: r.opts.Verbosity, LoadFile: r.loadFile, Prompt: r.opts.Prompt, Redactor: r.opts.Redactor,
-		Vault: r.opts.Vault, Session: r.session, OutputLimit: r.opts.OutputLimit}
+		Vault: r.opts.Vault, Session: r.session, Jinja2Native: r.opts.Jinja2Native, OutputLimit: r.opts.OutputLimit}
+	if r.opts.Inventory != nil {
+		c.Inventory = inventoryEditor{r}
+	}
 	c.RegisterSecretArgs(t.Spec)
 	c.RunModule, c.FactsModules = ps.moduleRunner(t, c), r.opts.FactsModules
+	c.InterpreterPython = r.opts.InterpreterPython
 	var err error
 	if c.NoLog, err = ps.kwBool(t, s, "no_log", false); err != nil {
 		return nil, "", err
@@ -225,7 +229,7 @@ func (ps *playState) environment(t *Task, s *scope) (map[string]string, error) {
 	var out map[string]string
 	for _, e := range t.chain("environment") {
 		for _, part := range asList(e) {
-			v, err := ps.templateEnvPart(part, s)
+			v, err := ps.templateEnvironment(t, part, s)
 			if err != nil {
 				return nil, fmt.Errorf("environment: %v", err)
 			}
@@ -244,11 +248,10 @@ func (ps *playState) environment(t *Task, s *scope) (map[string]string, error) {
 	return out, nil
 }
 
-// templateEnvPart templates one part of an environment: a mapping value by
-// value, leaving out, as Ansible does, a variable whose value needs the
-// ansible_env fact not gathered yet (PATH: "{{ ansible_env.PATH }}:/x"
-// before facts exist); anything else as a whole.
-func (ps *playState) templateEnvPart(part any, s *scope) (any, error) {
+// templateEnvironment templates one environment mapping entry by entry:
+// as in Ansible, an entry whose value uses ansible_env before it is
+// defined (facts not gathered yet) is left out.
+func (ps *playState) templateEnvironment(t *Task, part any, s *scope) (any, error) {
 	m, ok := part.(map[string]any)
 	if !ok {
 		return ps.run.env.TemplateValue(part, s)
@@ -256,10 +259,12 @@ func (ps *playState) templateEnvPart(part any, s *scope) (any, error) {
 	out := make(map[string]any, len(m))
 	for k, raw := range m {
 		v, err := ps.run.env.TemplateValue(raw, s)
-		if err != nil && jinja.IsUndefined(err) && strings.Contains(err.Error(), "ansible_env") {
-			continue
-		}
 		if err != nil {
+			msg := err.Error()
+			if jinja.IsUndefined(err) && (strings.Contains(msg, "ansible_env") ||
+				t.Action == "setup" && strings.Contains(msg, "ansible_facts.env")) {
+				continue
+			}
 			return nil, err
 		}
 		out[k] = v

@@ -5,33 +5,20 @@ import (
 	"strings"
 
 	"github.com/drover/drover/internal/jinja"
-	"github.com/drover/drover/internal/yamlx"
 )
 
 // Check finds the problems of a loaded playbook that need no host: a
-// notify naming no handler, a Jinja syntax error in a task's keywords or
-// arguments. Like load errors they name FILE:LINE:COL.
-func Check(pb *Playbook) error { return CheckWith(pb, CheckOptions{}) }
-
-// CheckOptions relax Check.
-type CheckOptions struct {
-	// MissingHandlerOK lets a task notify a handler the play does not have
-	// (error_on_missing_handler = false): the run warns when it notifies.
-	MissingHandlerOK bool
-}
-
-// CheckWith is Check with options.
-func CheckWith(pb *Playbook, opts CheckOptions) error {
+// Jinja syntax error in a task's keywords or arguments. Like load errors
+// they name FILE:LINE:COL. A notify naming no handler is found when it
+// fires, as Ansible finds it (handlers may come from roles included later).
+func Check(pb *Playbook) error {
 	env := jinja.New()
+	usePlugins(env, pb.plugins)
 	for _, p := range pb.Plays {
-		handlers := handlerNames(p)
-		if opts.MissingHandlerOK {
-			handlers = nil
-		}
 		var err error
 		walkTasks(p, func(t *Task) bool {
 			if err == nil {
-				err = checkTask(env, t, handlers)
+				err = checkTask(env, t)
 			}
 			return err == nil
 		})
@@ -65,50 +52,7 @@ func walkTasks(p *Play, f func(*Task) bool) {
 	}
 }
 
-// handlerNames lists the names and listen topics of a play's handlers.
-func handlerNames(p *Play) map[string]bool {
-	out := map[string]bool{}
-	add := func(list []*Task) {
-		var walk func(list []*Task)
-		walk = func(list []*Task) {
-			for _, t := range list {
-				if t.IsBlock {
-					walk(t.Block)
-					walk(t.Rescue)
-					walk(t.Always)
-					continue
-				}
-				out[t.Name] = true
-				for _, l := range t.Listen {
-					out[l] = true
-				}
-				if t.Role != nil {
-					out[t.Role.Name+" : "+t.Name] = true
-				}
-			}
-		}
-		walk(list)
-	}
-	for _, r := range p.Roles {
-		add(roleHandlerTasks(r))
-	}
-	add(p.Handlers)
-	return out
-}
-
-// missingHandler says that a notified handler is not in the play, in
-// Ansible's words (scripts grep them).
-func missingHandler(name string) string {
-	return fmt.Sprintf("The requested handler '%s' was not found in either the main handlers list nor in the listening handlers list", name)
-}
-
-func checkTask(env *jinja.Env, t *Task, handlers map[string]bool) error {
-	names, _ := t.notify()
-	for _, n := range names {
-		if handlers != nil && !strings.Contains(n, "{{") && !handlers[n] {
-			return &yamlx.Error{File: t.Pos.File, Line: t.Pos.Line, Column: t.Pos.Col, Msg: missingHandler(n)}
-		}
-	}
+func checkTask(env *jinja.Env, t *Task) error {
 	for _, k := range []string{"when", "changed_when", "failed_when", "until"} {
 		for _, c := range asList(t.Kw[k]) {
 			if s, ok := c.(string); ok {
@@ -136,7 +80,7 @@ func checkLookupNames(env *jinja.Env, src string, bare bool) error {
 		return err
 	}
 	for _, c := range calls {
-		if _, ok := canonicalLookup(c.Arg); !ok {
+		if !knownLookup(env, c.Arg) {
 			return fmt.Errorf("%v (template line %d, column %d)", unknownLookup(c.Arg), c.Line, c.Col)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/drover/drover/internal/ansiblecfg"
 	"github.com/drover/drover/internal/factcache"
+	"github.com/drover/drover/internal/pyplugin"
 )
 
 // ApplyConfig sets the load options that come from Ansible's
@@ -15,13 +16,16 @@ func (o *LoadOptions) ApplyConfig(cfg *ansiblecfg.Config) {
 	o.RolesPath, o.Library, o.ModuleUtils = cfg.RolesPath, cfg.Library, cfg.ModuleUtils
 	o.CollectionsPaths, o.DuplicateDictKey = cfg.CollectionsPaths, cfg.DuplicateDictKey
 	o.InterpreterPython, o.RemoteTmp = cfg.InterpreterPython, cfg.RemoteTmp
+	o.PluginDirs = map[string][]string{pyplugin.Filter: cfg.FilterPlugins, pyplugin.Test: cfg.TestPlugins,
+		pyplugin.Lookup: cfg.LookupPlugins}
 }
 
 // ApplyConfig sets the run options that only Ansible's configuration sets
 // (command-line flags are the caller's): hash_behaviour,
 // error_on_undefined_vars, jinja2_native, any_errors_fatal,
 // host_pattern_mismatch, gathering, gather_subset, gather_timeout,
-// facts_modules, task_timeout, become_flags, become_exe and the fact cache.
+// facts_modules, interpreter_python, task_timeout, error_on_missing_handler,
+// become_flags, become_exe and the fact cache.
 func (o *Options) ApplyConfig(cfg *ansiblecfg.Config) error {
 	o.HashBehaviour = cfg.HashBehaviour
 	o.AllowUndefinedVars = !cfg.ErrorOnUndefinedVars
@@ -29,9 +33,10 @@ func (o *Options) ApplyConfig(cfg *ansiblecfg.Config) error {
 	o.AnyErrorsFatal = cfg.AnyErrorsFatal
 	o.HostPatternMismatch = cfg.HostPatternMismatch
 	o.Gathering, o.GatherSubset, o.GatherTimeout = cfg.Gathering, cfg.GatherSubset, cfg.GatherTimeout
-	o.FactsModules = cfg.FactsModules
+	o.FactsModules, o.InterpreterPython = cfg.FactsModules, cfg.InterpreterPython
 	o.TaskTimeout = cfg.TaskTimeout
 	o.ConfigFile = cfg.File
+	o.WarnMissingHandler = !cfg.ErrorOnMissingHandler
 	if cfg.IsSet("DEFAULT_BECOME_FLAGS") {
 		o.BecomeFlags = cfg.BecomeFlags
 	}

@@ -401,6 +401,7 @@ func configure(t *testing.T, opts *Options, d directives) {
 	}
 	var lo LoadOptions
 	lo.ApplyConfig(cfg)
+	lo.ExtraVars = opts.ExtraVars
 	opts.Loader = NewLoader(lo)
 	if err := opts.ApplyConfig(cfg); err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@
 // cache). include_tasks and include_role files are read when they run
 // (include.go). Every problem is reported with FILE:LINE:COL, the
 // offending lines and a "did you mean". Check then finds what needs no
-// host: notify naming no handler, Jinja syntax errors.
+// host: Jinja syntax errors.
 //
 // Run runs the plays on an inventory: hosts by pattern and --limit, serial
 // batches, forks hosts at a time, the linear strategy (task by task across
@@ -23,8 +23,11 @@
 // modes, delegate_to, run_once, no_log, environment, become (through
 // Options.WrapBecome), any_errors_fatal and max_fail_percentage, the order
 // play keyword, throttle, module_defaults, async/poll (async.go; poll: 0
-// with the async_status module), --step (Options.Step) and ad-hoc tasks
-// (Loader.AdHoc, for drover run -m). Variables follow Ansible's precedence
+// with the async_status module), the timeout keyword, --step (Options.Step)
+// and ad-hoc tasks (Loader.AdHoc, for drover run -m). add_host and group_by
+// change the run's inventory (inventory_edit.go): later plays' patterns,
+// groups, group_names and hostvars see the change. A module named by a
+// template (action: {module: "{{ m }}"}) is resolved per host. Variables follow Ansible's precedence
 // (see vars.go; group_vars/ and host_vars/ beside the playbook too) and are
 // templated lazily by package jinja; mappings read from YAML keep their
 // order (*jinja.Dict), as Python's dicts do. Each host gets one connection
@@ -33,9 +36,10 @@
 // Lookup plugins (lookup.go and lookup_*.go) run on the controller, as
 // Ansible's do: lookup(), query() and q() in templates and the with_X loops
 // share one plugin table (file, unvault, template, fileglob, first_found,
-// csvfile, ini, env, pipe, lines, vars, inventory_hostnames, password, url,
-// items, list, dict, indexed_items, together, nested, cartesian, flattened,
-// subelements, sequence, random_choice). Files are found in the task's
+// csvfile, ini, env, pipe, lines, vars, varnames, inventory_hostnames,
+// password, url, items, list, dict, indexed_items, together, nested,
+// cartesian, flattened, subelements, sequence, random_choice). As in
+// Ansible, their results are unsafe: never templated again. Files are found in the task's
 // search path (its roles, its file's directory, the playbook's directory),
 // and vault-encrypted ones are decrypted in memory.
 //

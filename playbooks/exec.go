@@ -2,9 +2,12 @@ package playbooks
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
+	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/jinja"
 	"github.com/drover/drover/internal/trace"
 	"github.com/drover/drover/tasks"
@@ -18,12 +21,12 @@ func (ps *playState) runTasks(ctx context.Context, list []*Task) {
 // runList runs tasks and blocks in order on hosts, lock-step (linear) or
 // each host on its own (free).
 func (ps *playState) runList(ctx context.Context, list []*Task, hosts []*hostRun) {
-	if ps.play.Strategy == "free" && len(hosts) > 1 {
+	if ps.strategy == "free" && len(hosts) > 1 {
 		ps.runFree(ctx, list, hosts)
 		return
 	}
 	for _, t := range list {
-		if ctx.Err() != nil || ps.ended || ps.run.stopAll || len(ps.active(hosts)) == 0 {
+		if ctx.Err() != nil || ps.ended || ps.run.stopAll || len(ps.runnable(t, hosts)) == 0 {
 			return
 		}
 		if t.IsBlock {
@@ -64,7 +67,7 @@ func (ps *playState) runBlockLinear(ctx context.Context, b *Task, hosts []*hostR
 // runBlock runs a block's tasks, then its rescue section on the hosts that
 // failed in it, then its always section on every host that entered it.
 func (ps *playState) runBlock(ctx context.Context, b *Task, hosts []*hostRun) {
-	entered := ps.active(hosts)
+	entered := ps.runnable(b, hosts)
 	if len(entered) == 0 {
 		return
 	}
@@ -88,20 +91,39 @@ func (ps *playState) runBlock(ctx context.Context, b *Task, hosts []*hostRun) {
 		return
 	}
 	var stillFailed, always []*hostRun
+	cleared := map[*hostRun]int{}
 	for _, hr := range entered {
 		if hr.unreachable || hr.ended {
 			continue
 		}
 		if hr.failed {
 			stillFailed = append(stillFailed, hr)
+			cleared[hr] = hr.cleared
 			hr.failed = false
 		}
 		always = append(always, hr)
 	}
 	ps.runList(ctx, b.Always, always)
 	for _, hr := range stillFailed {
-		hr.failed = true
+		// a meta: clear_host_errors in the always section forgives the block
+		hr.failed = hr.failed || hr.cleared == cleared[hr]
 	}
+}
+
+// runnable are the hosts t may run on: the active ones, and for a
+// handler (or a task a handler included) under force_handlers also the
+// failed ones.
+func (ps *playState) runnable(t *Task, hosts []*hostRun) []*hostRun {
+	if !t.Handler || !ps.forceHandlers() {
+		return ps.active(hosts)
+	}
+	var out []*hostRun
+	for _, hr := range hosts {
+		if !hr.unreachable {
+			out = append(out, hr)
+		}
+	}
+	return out
 }
 
 // runTask runs one task on the active hosts among hosts.
@@ -116,6 +138,12 @@ func (ps *playState) runTask(ctx context.Context, t *Task, hosts []*hostRun) {
 	if len(hosts) == 0 {
 		return
 	}
+	bound, err := ps.resolveActions(t, hosts)
+	if err != nil {
+		ps.stopRun(t, err.Error())
+		return
+	}
+	t = bound[0]
 	if t.Action == "meta" {
 		ps.runMeta(ctx, t, hosts)
 		return
@@ -126,14 +154,13 @@ func (ps *playState) runTask(ctx context.Context, t *Task, hosts []*hostRun) {
 	}
 	r.out.TaskStart(info)
 	targets := hosts
-	runOnce := t.Spec != nil && t.Spec.BypassHostLoop
-	if !runOnce {
-		runOnce, _ = ps.kwBool(t, ps.scope(hosts[0], t), "run_once", false)
-	}
-	if runOnce {
+	// run_once runs on the first host for all of them; an action that
+	// bypasses the host loop (add_host, pause) runs there for itself only.
+	runOnce, _ := ps.kwBool(t, ps.scope(hosts[0], t), "run_once", false)
+	if runOnce || t.Spec != nil && t.Spec.BypassHostLoop {
 		targets = hosts[:1]
 	}
-	outcomes := ps.executeAll(ctx, t, targets, info)
+	outcomes := ps.executeAll(ctx, bound[:len(targets)], targets, info)
 	r.out.TaskEnd(info)
 	for i, hr := range targets {
 		apply := []*hostRun{hr}
@@ -184,26 +211,31 @@ func taskRole(t *Task) *Role {
 	return nil
 }
 
-// executeAll runs t on each host, forks at a time, reporting each result as
+// executeAll runs on each host the task bound holds for it (see
+// resolveActions), forks at a time, reporting each result as
 // it arrives.
-func (ps *playState) executeAll(ctx context.Context, t *Task, hosts []*hostRun, info *TaskInfo) []*outcome {
+func (ps *playState) executeAll(ctx context.Context, bound []*Task, hosts []*hostRun, info *TaskInfo) []*outcome {
 	out := make([]*outcome, len(hosts))
-	throttle := ps.throttle(t, hosts)
+	throttle := ps.throttle(bound[0], hosts)
 	var wg sync.WaitGroup
 	for i, hr := range hosts {
+		// slots are taken here, in host order, so hosts start in order as
+		// Ansible queues them (with --forks 1 they run one after another)
+		if throttle != nil {
+			throttle <- struct{}{}
+		}
+		ps.run.sem <- struct{}{}
 		wg.Add(1)
 		ps.run.workers.Go(func() {
 			defer wg.Done()
 			if throttle != nil {
-				throttle <- struct{}{}
 				defer func() { <-throttle }()
 			}
-			ps.run.sem <- struct{}{}
 			defer func() { <-ps.run.sem }()
 			o := interruptedOutcome()
 			if ctx.Err() == nil {
 				end := trace.Start(ctx, hr.h.name, "task", info.Name)
-				o = ps.execute(ctx, t, hr, info)
+				o = ps.execute(ctx, bound[i], hr, info)
 				end(nil)
 				markInterrupted(ctx, o)
 			}
@@ -296,22 +328,42 @@ func (ps *playState) apply(t *Task, hr *hostRun, o *outcome, targets []*hostRun)
 			x.h.setVar(&x.h.hostVars, "ansible_failed_task", map[string]any{"name": t.Name, "action": t.Action})
 			x.h.setVar(&x.h.hostVars, "ansible_failed_result", jinja.Unsafe{V: o.result})
 		}
-		if fatal, _ := ps.kwBool(t, ps.scope(hr, t), "any_errors_fatal", r.opts.AnyErrorsFatal); fatal && !protected(t) {
-			ps.ended = true
-			r.stopAll = true
-		}
+		ps.fatalFailure(t, hr)
 	case o.status == statusChanged:
 		ps.notifyAll(t, hr, o)
 	}
 }
 
-// notifyAll records the task's notifications for a changed host.
+// notifyAll records the task's notifications for a changed host. A name
+// that reaches no handler stops the run, or is a warning when
+// Options.WarnMissingHandler says so, as Ansible's error_on_missing_handler.
 func (ps *playState) notifyAll(t *Task, hr *hostRun, _ *outcome) {
 	for _, n := range ps.notifyNames(t, hr) {
-		if !ps.notify(hr, n) {
-			ps.run.out.Warn(missingHandler(n))
+		if ps.notify(hr, n) {
+			continue
 		}
+		msg := fmt.Sprintf("The requested handler '%s' was not found in either the main handlers list nor in the listening handlers list", n)
+		if s, ok := closest(n, ps.handlerWords(hr)); ok {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		if ps.run.opts.WarnMissingHandler {
+			ps.run.out.Warn(msg)
+			continue
+		}
+		ps.stopRun(t, msg)
+		return
 	}
+}
+
+// stopRun ends the run with an error Ansible raises while running (status
+// 1, no recap), naming t's place.
+func (ps *playState) stopRun(t *Task, msg string) {
+	l := ps.run.loader
+	l.mu.Lock()
+	err := l.taskFile(t).Errorf(taskNode(t), "%s", msg)
+	l.mu.Unlock()
+	ps.run.abort(exitcode.New(exitcode.RunError, err))
+	ps.ended = true
 }
 
 // notifyNames are the handler names and topics a task notifies, templated
@@ -353,6 +405,30 @@ func protected(t *Task) bool {
 	return false
 }
 
+// fatalFailure ends the play and the run after t failed on hr when t is
+// any_errors_fatal, unless a rescue or always section of an enclosing block
+// is still to run, as in Ansible.
+func (ps *playState) fatalFailure(t *Task, hr *hostRun) {
+	fatal, _ := ps.kwBool(t, ps.scope(hr, t), "any_errors_fatal", ps.run.opts.AnyErrorsFatal)
+	if fatal && !protected(t) && !alwaysAhead(t) {
+		ps.ended = true
+		ps.run.stopAll = true
+	}
+}
+
+// alwaysAhead reports whether an enclosing block's always section is still
+// to run after a failure of t (t is in its block or rescue section): as in
+// Ansible, any_errors_fatal then does not end the play.
+func alwaysAhead(t *Task) bool {
+	for x := t; x.Parent != nil; x = x.Parent {
+		p := x.Parent
+		if len(p.Always) > 0 && (inList(p.Block, x) || inList(p.Rescue, x)) {
+			return true
+		}
+	}
+	return false
+}
+
 func inList(list []*Task, t *Task) bool {
 	for _, x := range list {
 		if x == t {
@@ -375,7 +451,11 @@ func (ps *playState) storeFacts(hr *hostRun, f factSet) {
 		h.setFacts(f.facts)
 		ps.run.cacheFacts(h)
 	case tasks.SetFacts:
-		for k, v := range f.facts {
+		for _, k := range orderedKeys(f.facts, f.order) {
+			v := f.facts[k]
+			if f.unsafe[k] {
+				v = jinja.Unsafe{V: v}
+			}
 			h.setVar(&h.hostVars, k, v)
 		}
 		if f.cacheable {
@@ -389,45 +469,23 @@ func (ps *playState) storeFacts(hr *hostRun, f factSet) {
 	}
 }
 
-// runMeta carries out a meta: task.
-func (ps *playState) runMeta(ctx context.Context, t *Task, hosts []*hostRun) {
-	action := strings.TrimSpace(includeFile(t.Args))
-	switch action {
-	case "flush_handlers":
-		ps.flushHandlers(ctx, hosts)
-		return
-	case "end_play", "end_batch":
-		if ps.metaWhen(t, hosts[0]) {
-			ps.ended = true
-			if action == "end_play" {
-				ps.run.endPlay(ps.play)
-			}
-		}
-		return
-	}
-	for _, hr := range hosts {
-		if !ps.metaWhen(t, hr) {
-			continue
-		}
-		switch action {
-		case "end_host":
-			hr.ended = true
-		case "clear_host_errors":
-			for _, x := range ps.batch {
-				x.failed = false
-			}
-		case "clear_facts":
-			hr.h.mu.Lock()
-			hr.h.facts, hr.h.cleanFacts = map[string]any{}, nil
-			hr.h.mu.Unlock()
-			ps.run.cacheFacts(hr.h)
+// orderedKeys lists m's keys: those of order first, in that order, then
+// the others sorted.
+func orderedKeys(m map[string]any, order []string) []string {
+	out := make([]string, 0, len(m))
+	for _, k := range order {
+		if _, ok := m[k]; ok && !contains(out, k) {
+			out = append(out, k)
 		}
 	}
-}
-
-func (ps *playState) metaWhen(t *Task, hr *hostRun) bool {
-	ok, _, err := ps.evalWhen(t, ps.scope(hr, t))
-	return err == nil && ok
+	rest := make([]string, 0, len(m)-len(out))
+	for k := range m {
+		if !contains(out, k) {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
 }
 
 // tagsMatch applies -t/--skip-tags to a task with its inherited tags, as

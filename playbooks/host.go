@@ -56,6 +56,8 @@ type factSet struct {
 	facts     map[string]any
 	host      string // delegate_facts: the delegated host
 	cacheable bool
+	order     []string        // names in the order the task wrote them (set_fact)
+	unsafe    map[string]bool // names whose values are unsafe (set_fact)
 }
 
 // count adds the outcome to a host's recap counters.
@@ -165,10 +167,13 @@ func (ps *playState) once(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 	if t.Action == "include_tasks" || t.Action == "include_role" {
 		return ps.includeOnce(t, s, o)
 	}
+	if t.actionErr != "" {
+		return failItem(t.actionErr)
+	}
 	if t.Spec.Run == nil {
 		return failItem(fmt.Sprintf("%s is not supported here", t.Action))
 	}
-	args, err := ps.taskArgs(t, s)
+	args, unsafe, err := ps.taskArgs(t, s)
 	if err != nil {
 		return failItem(err.Error())
 	}
@@ -191,7 +196,7 @@ func (ps *playState) once(ctx context.Context, t *Task, hr *hostRun, s *scope, o
 	if bad != nil {
 		return *bad
 	}
-	ps.collectFacts(t, s, o, res, target)
+	ps.collectFacts(t, s, o, res, target, unsafe)
 	return itemOutcome{status: statusOf(res), result: res}
 }
 
@@ -208,18 +213,10 @@ func unreachableItem(err error) itemOutcome {
 // changed_when and failed_when to each attempt.
 func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *tasks.Call) (map[string]any, *itemOutcome) {
 	until, hasUntil := t.Kw["until"]
-	retries, delay := 1, 0
-	if hasUntil {
-		n, err := ps.kwInt(t, s, "retries", 3)
-		if err != nil {
-			f := failItem(err.Error())
-			return nil, &f
-		}
-		retries = max(n, 1) // ansible-core 2.14: retries counts every attempt
-		if delay, err = ps.kwInt(t, s, "delay", 5); err != nil {
-			f := failItem(err.Error())
-			return nil, &f
-		}
+	retries, delay, err := ps.untilSettings(t, s, hasUntil)
+	if err != nil {
+		f := failItem(err.Error())
+		return nil, &f
 	}
 	var res map[string]any
 	for attempt := 1; attempt <= retries; attempt++ {
@@ -229,14 +226,13 @@ func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *task
 			return nil, &it
 		}
 		res = r.Registered()
-		if err := ps.resultConditions(t, s, res); err != nil {
-			f := failItem(err.Error())
-			return nil, &f
+		if retries > 1 {
+			res["attempts"] = attempt
 		}
-		if !hasUntil {
+		ps.resultConditions(t, s, res)
+		if retries == 1 {
 			return res, nil
 		}
-		res["attempts"] = attempt
 		ok, err := ps.truthAll(asList(until), ps.withRegister(t, s, res))
 		if err != nil {
 			f := failItem(err.Error())
@@ -253,8 +249,35 @@ func (ps *playState) attempts(ctx context.Context, t *Task, s *scope, call *task
 			}
 		}
 	}
+	res["attempts"] = retries - 1 // as ansible-core 2.14 reports an exhausted until loop
 	res["failed"] = true
 	return res, nil
+}
+
+// untilSettings are how many times a task runs and the seconds between
+// runs, as ansible-core 2.14 counts them: with until, retries (3 by
+// default) after the first attempt, and a single attempt (until not
+// evaluated) when retries is 0 or less; without until, once. A negative
+// delay waits 1 second.
+func (ps *playState) untilSettings(t *Task, s *scope, hasUntil bool) (retries, delay int, err error) {
+	if !hasUntil {
+		return 1, 0, nil
+	}
+	if retries, err = ps.kwInt(t, s, "retries", 3); err != nil {
+		return 0, 0, err
+	}
+	if retries <= 0 {
+		retries = 1
+	} else {
+		retries++
+	}
+	if delay, err = ps.kwInt(t, s, "delay", 5); err != nil {
+		return 0, 0, err
+	}
+	if delay < 0 {
+		delay = 1
+	}
+	return retries, delay, nil
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
@@ -291,35 +314,42 @@ func (ps *playState) withRegister(t *Task, s *scope, res map[string]any) *scope 
 	return s.withOver(map[string]any{t.Register: jinja.Unsafe{V: res}})
 }
 
-// resultConditions applies changed_when and failed_when to a result.
-func (ps *playState) resultConditions(t *Task, s *scope, res map[string]any) error {
+// resultConditions applies changed_when and failed_when to a result that
+// was not skipped. A condition that cannot be evaluated fails the result,
+// its error kept under changed_when_result or failed_when_result, as
+// Ansible does.
+func (ps *playState) resultConditions(t *Task, s *scope, res map[string]any) {
+	if res["skipped"] == true {
+		return
+	}
 	cs := ps.withRegister(t, s, res)
 	if cw, ok := t.Kw["changed_when"]; ok {
 		v, err := ps.truthAll(asList(cw), cs)
 		if err != nil {
-			return err
+			res["failed"], res["changed_when_result"] = true, err.Error()
+			return
 		}
 		res["changed"] = v
 	}
 	if fw, ok := t.Kw["failed_when"]; ok {
 		v, err := ps.truthAll(asList(fw), cs)
 		if err != nil {
-			return err
+			res["failed"], res["failed_when_result"] = true, err.Error()
+			return
 		}
 		res["failed_when_result"] = v
 		res["failed"] = v
 	}
-	return nil
 }
 
 // collectFacts keeps the facts a module returned, to be stored once the task
 // ends.
-func (ps *playState) collectFacts(t *Task, s *scope, o *outcome, res map[string]any, target string) {
+func (ps *playState) collectFacts(t *Task, s *scope, o *outcome, res map[string]any, target string, unsafe map[string]bool) {
 	facts, ok := res["ansible_facts"].(map[string]any)
 	if !ok || res["failed"] == true {
 		return
 	}
-	fs := factSet{scope: t.Spec.Facts, facts: facts}
+	fs := factSet{scope: t.Spec.Facts, facts: facts, order: t.ArgOrder, unsafe: unsafe}
 	res["ansible_facts"] = withoutInternal(facts)
 	if t.Spec.Facts == tasks.SetFacts {
 		fs.cacheable, _ = tasks.ToBool(res[tasks.CacheableKey])
@@ -334,16 +364,18 @@ func (ps *playState) collectFacts(t *Task, s *scope, o *outcome, res map[string]
 }
 
 // taskArgs templates the task's arguments and drops those equal to omit.
-func (ps *playState) taskArgs(t *Task, s *scope) (map[string]any, error) {
+// unsafe names the arguments whose templates read unsafe values (see
+// jinja.Env.Template): a set_fact stores those as unsafe.
+func (ps *playState) taskArgs(t *Task, s *scope) (args map[string]any, unsafe map[string]bool, err error) {
 	given := t.Args
 	if t.ArgsTemplate != "" {
 		v, err := ps.run.env.Template(t.ArgsTemplate, s)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		m, ok := jinja.ToPlain(v).(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("args must be a mapping, the template gave %v", tasks.PyRepr(jinja.ToPlain(v)))
+			return nil, nil, fmt.Errorf("args must be a mapping, the template gave %v", tasks.PyRepr(jinja.ToPlain(v)))
 		}
 		maps.Copy(m, t.Args)
 		given = m
@@ -355,12 +387,34 @@ func (ps *playState) taskArgs(t *Task, s *scope) (map[string]any, error) {
 	}
 	v, err := ps.run.env.TemplateValue(given, s)
 	if err != nil {
-		return nil, undefinedOption(t, s, err)
+		return nil, nil, undefinedOption(t, s, err)
 	}
-	args, _ := jinja.ToPlain(v).(map[string]any)
+	args, _ = jinja.ToPlain(v).(map[string]any)
 	keepOrder(t.Action, v, args)
 	omitValue(args, ps.run.omit)
-	return args, nil
+	if t.Spec.Facts == tasks.SetFacts {
+		unsafe = unsafeEntries(v)
+	}
+	return args, unsafe, nil
+}
+
+// unsafeEntries names the entries of a templated mapping that are unsafe.
+func unsafeEntries(v any) map[string]bool {
+	d, ok := v.(*jinja.Dict)
+	if !ok {
+		return nil
+	}
+	var out map[string]bool
+	for i, k := range d.Keys() {
+		if _, isU := d.Values()[i].(jinja.Unsafe); isU {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			ks, _ := tasks.ToStr(jinja.ToPlain(k))
+			out[ks] = true
+		}
+	}
+	return out
 }
 
 // omitValue removes every mapping entry whose value is the omit
@@ -424,7 +478,9 @@ func (ps *playState) truth(cond any, s jinja.Vars) (bool, error) {
 	return tasks.ToBool(cond)
 }
 
-// kwValue templates the nearest value of an inherited keyword.
+// kwValue templates the nearest value of an inherited keyword; a value
+// templated to omit gives way to the enclosing block's, role's or play's,
+// as in Ansible.
 func (ps *playState) kwValue(t *Task, s *scope, name string) (any, bool, error) {
 	v, ok := t.kw(name)
 	if !ok {
@@ -434,7 +490,21 @@ func (ps *playState) kwValue(t *Task, s *scope, name string) (any, bool, error) 
 	if err != nil {
 		return nil, true, fmt.Errorf("%s: %v", name, err)
 	}
-	return jinja.ToPlain(tv), true, nil
+	plain := jinja.ToPlain(tv)
+	if str, isStr := plain.(string); isStr && str == ps.run.omit {
+		chain := t.chain(name)
+		for i := len(chain) - 2; i >= 0; i-- { // the last is the one just omitted
+			x, err := ps.run.env.TemplateValue(chain[i], s)
+			if err != nil {
+				return nil, true, fmt.Errorf("%s: %v", name, err)
+			}
+			if p := jinja.ToPlain(x); p != ps.run.omit {
+				return p, true, nil
+			}
+		}
+		return nil, false, nil
+	}
+	return plain, true, nil
 }
 
 func (ps *playState) kwBool(t *Task, s *scope, name string, def bool) (bool, error) {
@@ -445,12 +515,22 @@ func (ps *playState) kwBool(t *Task, s *scope, name string, def bool) (bool, err
 	return tasks.ToBool(v)
 }
 
+// kwInt reads an integer keyword with Python's int(): a float is
+// truncated, a string must hold an integer.
 func (ps *playState) kwInt(t *Task, s *scope, name string, def int) (int, error) {
 	v, ok, err := ps.kwValue(t, s, name)
 	if err != nil || !ok || v == nil {
 		return def, err
 	}
-	return tasks.ToInt(v)
+	if f, isFloat := v.(float64); isFloat {
+		return int(f), nil
+	}
+	n, err := tasks.ToInt(v)
+	if err != nil {
+		str, _ := tasks.ToStr(v)
+		return 0, fmt.Errorf("the field '%s' has an invalid value (%s), and could not be converted to an int.The error was: invalid literal for int() with base 10: '%s'", name, str, str)
+	}
+	return n, nil
 }
 
 func (ps *playState) kwString(t *Task, s *scope, name string) (string, bool, error) {

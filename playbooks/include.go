@@ -36,7 +36,7 @@ func isInclude(t *Task) bool { return t.Action == "include_tasks" || t.Action ==
 func (ps *playState) includeOnce(t *Task, s *scope, o *outcome) itemOutcome {
 	vars := maps.Clone(s.loop)
 	if t.Action == "include_role" {
-		args, err := ps.taskArgs(t, s)
+		args, _, err := ps.taskArgs(t, s)
 		if err != nil {
 			return failItem(err.Error())
 		}
@@ -127,6 +127,7 @@ func (ps *playState) includeFailed(t *Task, hosts []*hostRun, reason string) {
 		ps.run.out.HostDone(info, (&outcome{status: statusFailed, result: res}).hostResult(hr.h.name))
 		ps.run.stats.add(hr.h.name, func(s *HostStats) { s.Failed++ })
 		hr.failed = true
+		ps.fatalFailure(t, hr)
 	}
 	ps.run.out.TaskEnd(info)
 }
@@ -139,6 +140,8 @@ func (ps *playState) loadInclude(t *Task, inc include) (*Task, error) {
 	l := ps.run.loader
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	imported := len(t.Play.roleImports)
+	defer func() { ps.addImportedRoles(t.Play.roleImports[imported:]) }()
 	wrapper, err := l.includeWrapper(t, inc)
 	if err != nil {
 		return nil, err
@@ -241,6 +244,7 @@ func (ps *playState) loadIncludedRole(t *Task, wrapper *Task, inc include) (*Tas
 		return nil, err
 	}
 	wrapper.Block = []*Task{b}
+	t.Play.linkHandlers(r, wrapper)
 	ps.addRuntimeRole(r, roleOption(inc.args, "public", false))
 	return wrapper, nil
 }
@@ -258,6 +262,16 @@ func (ps *playState) addRuntimeRole(r *Role, public bool) {
 		if !inList(ps.handlers, h) {
 			ps.handlers = append(ps.handlers, h)
 		}
+	}
+}
+
+// addImportedRoles makes the handlers of the roles that import_role
+// tasks of an included file or role brought into the play callable, under
+// their import task when the play did not have them yet.
+func (ps *playState) addImportedRoles(imports []roleImport) {
+	for _, ri := range imports {
+		ps.play.linkHandlers(ri.role, ri.task)
+		ps.addRuntimeRole(ri.role, false)
 	}
 }
 

@@ -11,12 +11,12 @@ var commonKeywords = []string{
 	"remote_user", "run_once", "tags", "throttle", "timeout", "vars", "any_errors_fatal",
 }
 
-// playKeywords are the keys a play accepts ("user" is the old name of
-// remote_user).
+// playKeywords are the keys a play accepts.
 var playKeywords = append([]string{
-	"hosts", "user", "gather_facts", "gather_subset", "gather_timeout", "fact_path",
+	"hosts", "gather_facts", "gather_subset", "gather_timeout", "fact_path",
 	"vars_files", "vars_prompt", "serial", "max_fail_percentage", "strategy",
 	"pre_tasks", "tasks", "post_tasks", "handlers", "roles", "force_handlers", "order",
+	"user", // the old name of remote_user
 }, commonKeywords...)
 
 // blockKeywords are the keys a block accepts.
@@ -59,4 +59,22 @@ func allTaskWords() []string {
 		out = append(out, "with_"+w)
 	}
 	return append(out, "block", "rescue", "always", "include_tasks", "import_tasks")
+}
+
+// reservedNames are the names a variable should not take (Ansible warns):
+// the attributes of plays, roles, blocks and tasks, and the globals of
+// Ansible's Jinja environment.
+var reservedNames = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`action always any_errors_fatal args async async_val become become_exe
+		become_flags become_method become_user block changed_when check_mode collections connection debugger
+		delay delegate_facts delegate_to diff environment fact_path failed_when force_handlers gather_facts
+		gather_subset gather_timeout handlers hosts ignore_errors ignore_unreachable local_action loop
+		loop_control loop_with max_fail_percentage module_defaults name no_log notify order poll port
+		post_tasks pre_tasks register remote_user rescue retries roles run_once serial strategy tags tasks
+		throttle timeout until vars_files vars_prompt when with_
+		cycler dict joiner lipsum lookup namespace now q query range undef`) {
+		reservedNames[n] = true
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/internal/pyplugin"
 	"github.com/drover/drover/internal/suggest"
 	"github.com/drover/drover/internal/yamlx"
 	"github.com/drover/drover/tasks"
@@ -57,6 +58,9 @@ type LoadOptions struct {
 	// the host's Python (see package tasks/pymodule); empty means Ansible's
 	// defaults.
 	InterpreterPython, RemoteTmp string
+	// PluginDirs are the configured directories of Python filter, test and
+	// lookup plugins by kind (filter_plugins, ANSIBLE_FILTER_PLUGINS…).
+	PluginDirs map[string][]string
 }
 
 // Loader reads playbooks and task files, caching parsed files so that a
@@ -76,6 +80,7 @@ type Loader struct {
 	// the deprecations it met.
 	modules *pymodule.Finder
 	notes   []string
+	plugins *pyplugin.Plugins // Python filter, test and lookup plugins
 }
 
 // moduleConfig is where the loader's module finder looks.
@@ -86,7 +91,9 @@ func (o LoadOptions) moduleConfig() pymodule.Config {
 
 // NewLoader returns a loader.
 func NewLoader(opts LoadOptions) *Loader {
-	return &Loader{opts: opts, files: map[string]*yamlx.File{}, modules: pymodule.NewFinder(opts.moduleConfig())}
+	l := &Loader{opts: opts, files: map[string]*yamlx.File{}, modules: pymodule.NewFinder(opts.moduleConfig())}
+	l.plugins = newPlugins(opts, l.modules)
+	return l
 }
 
 // Load reads the playbook at path with its imports, checking every task's
@@ -101,7 +108,7 @@ func (l *Loader) Playbook(path string) (*Playbook, error) {
 	if err != nil {
 		return nil, err
 	}
-	pb := &Playbook{Path: path, Dir: filepath.Dir(abs)}
+	pb := &Playbook{Path: path, Dir: filepath.Dir(abs), plugins: l.plugins}
 	plays, err := l.playbookFile(filepath.Clean(path), nil)
 	if err != nil {
 		return nil, err
@@ -147,7 +154,18 @@ func (l *Loader) Warnings() []string {
 
 // value converts a node to plain values, marking !unsafe strings.
 func (l *Loader) value(f *yamlx.File, n *yaml.Node) (any, error) {
-	return f.Value(n, yamlx.Options{Vault: l.opts.Vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+	return f.Value(n, yamlx.Options{Vault: l.opts.Vault, VaultValue: keepVaulted(l.opts.Vault),
+		Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+}
+
+// keepVaulted keeps inline !vault values encrypted (jinja.Vaulted) when the
+// run has no vault password: as in Ansible, only using one fails (the
+// unvault filter can still open it).
+func keepVaulted(vault yamlx.VaultFunc) func([]byte, string) (any, error) {
+	if vault != nil {
+		return nil
+	}
+	return func(ct []byte, _ string) (any, error) { return jinja.Vaulted{Ciphertext: string(ct)}, nil }
 }
 
 // ordered converts a node as value does, but mappings become *jinja.Dict
@@ -159,7 +177,8 @@ func (l *Loader) ordered(f *yamlx.File, n *yaml.Node) (any, error) {
 }
 
 func orderedOptions(vault yamlx.VaultFunc) yamlx.Options {
-	return yamlx.Options{Vault: vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }, Ordered: newDict}
+	return yamlx.Options{Vault: vault, VaultValue: keepVaulted(vault), Unsafe: func(s string) any { return jinja.Unsafe{V: s} },
+		Ordered: newDict}
 }
 
 // newDict builds a *jinja.Dict for yamlx.Options.Ordered.
@@ -216,6 +235,7 @@ func (l *Loader) playbookFile(path string, from *importEntry) ([]*Play, error) {
 	defer l.leave()
 	abs, _ := filepath.Abs(path)
 	l.modules.AddPlaybookDir(filepath.Dir(abs))
+	l.plugins.AddDir(filepath.Dir(abs))
 	if len(f.Docs) == 0 || yamlx.Resolve(f.Docs[0]).Tag == "!!null" {
 		return nil, fmt.Errorf("Empty playbook, nothing to do: %s", abs)
 	}
@@ -299,11 +319,12 @@ func (l *Loader) importPlaybook(f *yamlx.File, n *yaml.Node) ([]*Play, error) {
 			name = s
 		}
 	}
-	if strings.Contains(name, "{{") {
-		return nil, f.Errorf(n, "import_playbook takes a static file name, not a template: %s", name)
+	l.importVars = append(l.importVars, vars)
+	if name, err = l.staticName(name, &taskCtx{}); err != nil {
+		l.importVars = l.importVars[:len(l.importVars)-1]
+		return nil, f.Errorf(n, "import_playbook file name: %v (only extra vars and the vars of import_playbook are known here)", err)
 	}
 	path := resolveRelative(filepath.Dir(f.Name), name)
-	l.importVars = append(l.importVars, vars)
 	plays, err := l.playbookFile(path, &importEntry{f: f, node: n})
 	l.importVars = l.importVars[:len(l.importVars)-1]
 	if err != nil {
@@ -344,11 +365,8 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fields, err = userAsRemoteUser(f, n, fields); err != nil {
-		return nil, err
-	}
 	p := &Play{Pos: pos(f, n), Dir: dir, Kw: map[string]any{}, Vars: map[string]any{}}
-	hostsSet := false
+	hostsSet, userSet := false, false
 	// collections then roles first: the tasks read with the other fields
 	// depend on them, as Ansible loads them first.
 	first := map[string]int{"collections": 1, "roles": 2}
@@ -357,6 +375,12 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 		return ri > 0 && (rj == 0 || ri < rj)
 	})
 	for _, fl := range fields {
+		if fl.Key == "user" || fl.Key == "remote_user" {
+			if userSet {
+				return nil, f.Errorf(fl.KeyNode, "both 'user' and 'remote_user' are set for this play. The use of 'user' is deprecated, and should be removed")
+			}
+			userSet, fl.Key = true, "remote_user"
+		}
 		if err := l.playField(f, p, fl); err != nil {
 			return nil, err
 		}
@@ -365,48 +389,8 @@ func (l *Loader) play(f *yamlx.File, n *yaml.Node) (*Play, error) {
 	if !hostsSet {
 		return nil, f.Errorf(n, "the field 'hosts' is required but was not set")
 	}
+	linkRoleHandlers(p)
 	return p, nil
-}
-
-// userAsRemoteUser makes a play's "user" its remote_user, as Ansible does;
-// a play with both is an error.
-func userAsRemoteUser(f *yamlx.File, n *yaml.Node, fields []yamlx.Field) ([]yamlx.Field, error) {
-	user, remote := -1, false
-	for i, fl := range fields {
-		if fl.Key == "user" {
-			user = i
-		}
-		remote = remote || fl.Key == "remote_user"
-	}
-	if user < 0 {
-		return fields, nil
-	}
-	if remote {
-		return nil, f.Errorf(n, "both 'user' and 'remote_user' are set for this play. The use of 'user' is deprecated: keep remote_user")
-	}
-	fields[user].Key = "remote_user"
-	return fields, nil
-}
-
-// hasKey reports whether n is a mapping with the key.
-func hasKey(n *yaml.Node, key string) bool {
-	if n.Kind != yaml.MappingNode {
-		return false
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return true
-		}
-	}
-	return false
-}
-
-// nodeText is a node's text for a message: a scalar's value, else its kind.
-func nodeText(n *yaml.Node) string {
-	if n.Kind == yaml.ScalarNode {
-		return n.Value
-	}
-	return "a " + yamlx.KindName(n)
 }
 
 // taskLists are the play keys holding tasks.
@@ -419,12 +403,15 @@ var taskLists = map[string]func(p *Play) *[]*Task{
 
 func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 	if list, ok := taskLists[fl.Key]; ok {
-		if n := yamlx.Resolve(fl.Value); n.Kind != yaml.SequenceNode && !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
-			return f.Errorf(n, "A malformed block was encountered while loading %s: %s should be a list or None", fl.Key, nodeText(n))
+		if n := yamlx.Resolve(fl.Value); n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+			return f.Errorf(n, "A malformed block was encountered while loading %s: %s should be a list or None but is a %s", fl.Key, n.Value, yamlx.KindName(n))
 		}
 		ts, err := l.taskList(f, fl.Value, &taskCtx{play: p, dir: p.Dir, handler: fl.Key == "handlers"})
 		*list(p) = ts
 		return err
+	}
+	if n := yamlx.Resolve(fl.Value); n.Tag == "!!null" && (fl.Key == "roles" || fl.Key == "vars_prompt") {
+		return nil // roles: null and vars_prompt: null are empty
 	}
 	switch fl.Key {
 	case "roles":
@@ -457,7 +444,7 @@ func (l *Loader) playField(f *yamlx.File, p *Play, fl yamlx.Field) error {
 		p.MaxFailPercentage = v
 	case "strategy":
 		p.Strategy, _ = tasks.ToStr(v)
-		if p.Strategy != "linear" && p.Strategy != "free" && p.Strategy != "host_pinned" && p.Strategy != "debug" {
+		if !knownStrategy(p.Strategy) && !strings.Contains(p.Strategy, "{{") {
 			return f.Errorf(fl.Value, "unknown strategy %q (linear, free)", p.Strategy)
 		}
 	case "force_handlers":
@@ -572,15 +559,12 @@ var promptKeys = []string{"name", "prompt", "default", "private", "confirm", "en
 
 func (l *Loader) varsPrompt(f *yamlx.File, n *yaml.Node) ([]Prompt, error) {
 	n = yamlx.Resolve(n)
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return nil, nil
-	}
 	if n.Kind != yaml.SequenceNode {
 		return nil, f.Errorf(n, "vars_prompt must be a list")
 	}
 	var out []Prompt
 	for _, item := range n.Content {
-		if item = yamlx.Resolve(item); !hasKey(item, "name") {
+		if yamlx.Resolve(item).Kind == yaml.MappingNode && childNode(item, "name") == nil {
 			return nil, f.Errorf(item, "Invalid vars_prompt data structure, missing 'name' key")
 		}
 		fields, err := f.Fields(item, "vars_prompt entry", promptKeys...)

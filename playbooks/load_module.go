@@ -1,9 +1,7 @@
 package playbooks
 
 import (
-	"context"
 	"errors"
-	"fmt"
 
 	"github.com/drover/drover/tasks"
 	"github.com/drover/drover/tasks/pymodule"
@@ -61,31 +59,4 @@ func taskCollections(t *Task) []string {
 		}
 	}
 	return out
-}
-
-// templatedAction is the spec of a task whose action: (or local_action:)
-// names its module with a template: as Ansible does, the name is templated
-// when the task runs and the module found then.
-func (l *Loader) templatedAction(name string, collections []string) *tasks.Spec {
-	return &tasks.Spec{Name: name, AnyArgs: true, FreeForm: tasks.FreeFormOptional,
-		Run: func(ctx context.Context, c *tasks.Call) (*tasks.Result, error) {
-			v, err := c.Template(name)
-			if err != nil {
-				return nil, err
-			}
-			module, _ := tasks.ToStr(v)
-			spec, _, err := l.modules.Choose(module, collections)
-			switch {
-			case err != nil:
-				return nil, err
-			case spec.Run == nil || spec.Controller:
-				return nil, fmt.Errorf("drover cannot run %s from a templated action", module)
-			}
-			args, err := spec.Prepare(c.Args)
-			if err != nil {
-				return nil, err
-			}
-			c.Module, c.ModuleAs, c.Args = spec.Name, module, args
-			return spec.Run(ctx, c)
-		}}
 }

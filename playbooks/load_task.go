@@ -21,6 +21,9 @@ type taskCtx struct {
 	parent  *Task
 	dir     string // directory for relative task files
 	handler bool
+	// inBlock is set inside a block of handlers, where a nested block
+	// is refused as Ansible refuses it.
+	inBlock bool
 	// dynamic is set inside a file an include loads when it runs: a legacy
 	// include there is dynamic too.
 	dynamic bool
@@ -84,6 +87,9 @@ func (l *Loader) task(f *yamlx.File, n *yaml.Node, tc *taskCtx) (*Task, error) {
 	t := &Task{Pos: pos(f, n), Kw: map[string]any{}, Parent: tc.parent, Play: tc.play, Role: tc.role,
 		Dir: tc.dir, Handler: tc.handler, ID: l.nextID}
 	if isBlock(fields) {
+		if tc.handler && tc.inBlock {
+			return nil, f.Errorf(n, "Using a block as a handler is not supported.")
+		}
 		return t, l.block(f, n, fields, t, tc)
 	}
 	var action *yamlx.Field
@@ -157,7 +163,7 @@ func (l *Loader) checkActionKey(f *yamlx.File, fl *yamlx.Field, prev *yamlx.Fiel
 func (l *Loader) block(f *yamlx.File, n *yaml.Node, fields []yamlx.Field, t *Task, tc *taskCtx) error {
 	t.IsBlock = true
 	sub := *tc
-	sub.parent = t
+	sub.parent, sub.inBlock = t, true
 	for _, fl := range fields {
 		var err error
 		switch fl.Key {
@@ -205,7 +211,7 @@ func (l *Loader) taskKeyword(f *yamlx.File, t *Task, fl *yamlx.Field, tc *taskCt
 	case fl.Key == "register":
 		s, ok := v.(string)
 		if !ok || !validVarName(s) {
-			return f.Errorf(fl.Value, "Invalid variable name in 'register' specified: '%v' (a name of letters, digits and underscores, not starting with a digit)", v)
+			return f.Errorf(fl.Value, "Invalid variable name in 'register' specified: '%v' (a name of letters, digits and underscores is expected)", v)
 		}
 		t.Register = s
 	case fl.Key == "notify":
@@ -236,7 +242,7 @@ func (l *Loader) taskKeyword(f *yamlx.File, t *Task, fl *yamlx.Field, tc *taskCt
 
 func (l *Loader) withLoop(f *yamlx.File, t *Task, fl *yamlx.Field, v any) error {
 	name := strings.TrimPrefix(fl.Key, "with_")
-	if _, ok := canonicalLookup(name); !ok {
+	if _, ok := canonicalLookup(name); !ok && !l.pythonLookup(name) {
 		hint := ""
 		if s, ok := closest(name, withLookups); ok {
 			hint = fmt.Sprintf(" (did you mean \"with_%s\"?)", s)
@@ -319,13 +325,19 @@ func (l *Loader) setAction(f *yamlx.File, n *yaml.Node, t *Task, action *yamlx.F
 			return err
 		}
 		raw = v
+	} else if strings.Contains(name, "{{") {
+		t.ActionAs, t.actionTemplate = name, &actionTemplate{name: name, raw: raw, node: argsNode}
+		return nil
 	}
+	return l.bindAction(f, n, t, name, raw, argsNode, direct)
+}
+
+// bindAction sets the task's module by name with its arguments (raw, as
+// written after the name), checked against the module.
+func (l *Loader) bindAction(f *yamlx.File, n *yaml.Node, t *Task, name string, raw any, argsNode *yaml.Node, direct bool) error {
 	spec, err := l.moduleFor(name, taskCollections(t))
-	if !direct && strings.Contains(name, "{{") {
-		spec, err = l.templatedAction(name, taskCollections(t)), nil
-	}
 	if err != nil {
-		return f.Errorf(action.Value, "%v", err)
+		return f.Errorf(argsNode, "%v", err)
 	}
 	t.Action, t.ActionAs, t.Spec = spec.Name, name, spec
 	args, err := moduleArgs(f, argsNode, spec, raw)
@@ -351,12 +363,14 @@ func (l *Loader) actionForm(f *yamlx.File, fl *yamlx.Field) (string, any, *yaml.
 	switch x := v.(type) {
 	case string:
 		x = strings.TrimSpace(x)
+		if strings.HasPrefix(x, "{{") { // a templated module name
+			if end := strings.Index(x, "}}"); end > 0 {
+				return x[:end+2], strings.TrimSpace(x[end+2:]), fl.Value, nil
+			}
+		}
 		name, rest, _ := strings.Cut(x, " ")
 		if j := strings.IndexAny(name, "\n\t"); j >= 0 {
 			name, rest = name[:j], x[j+1:]
-		}
-		if end := strings.Index(x, "}}"); strings.HasPrefix(x, "{{") && end > 0 {
-			name, rest = x[:end+2], x[end+2:] // a templated module name
 		}
 		return name, strings.TrimSpace(rest), fl.Value, nil
 	case map[string]any:
@@ -415,6 +429,11 @@ func finishArgs(f *yamlx.File, n *yaml.Node, t *Task, args map[string]any, argsN
 		delete(t.Kw, "_argsnode")
 	}
 	t.Args = args
+	if argsNode != nil && argsNode.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(argsNode.Content); i += 2 {
+			t.ArgOrder = append(t.ArgOrder, argsNode.Content[i].Value)
+		}
+	}
 	names := make([]string, 0, len(args))
 	for k := range args {
 		names = append(names, k)
@@ -516,7 +535,9 @@ func (l *Loader) expandImport(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx)
 	if t.HasLoop {
 		return nil, f.Errorf(n, "You cannot use loops on 'import_tasks' statements. You should use 'include_tasks' instead.")
 	}
-	name, err := l.staticName(name, tc)
+	own := *tc // the import's own vars are known to its file name
+	own.parent = t
+	name, err := l.staticName(name, &own)
 	if err != nil {
 		return nil, f.Errorf(n, "Error when evaluating variable in import path: %s.\n\nWhen using static imports, ensure that any variables used in their names are defined in vars/vars_files\nor extra-vars passed in from the command line. Static imports cannot use variables from facts or inventory\nsources like group or host vars. (%v)", includeFile(t.Args), err)
 	}
@@ -566,7 +587,11 @@ func checkIncludeOptions(t *Task) error {
 			}
 		default:
 			if t.Action != "include" {
-				return fmt.Errorf("Invalid options for %s: %s", t.ActionAs, k)
+				hint := ""
+				if s, ok := closest(k, []string{"file", "apply"}); ok {
+					hint = fmt.Sprintf(" (did you mean %q?)", s)
+				}
+				return fmt.Errorf("Invalid options for %s: %s%s", t.ActionAs, k, hint)
 			}
 		}
 	}
@@ -584,14 +609,15 @@ func includeFile(args map[string]any) string {
 }
 
 // findTaskFile resolves a task file name: relative to the including file,
-// then the role's tasks directory, then the playbook's directory.
+// then the role's tasks directory and the role's own, then the playbook's
+// directory.
 func findTaskFile(tc *taskCtx, name string) string {
 	if filepath.IsAbs(name) {
 		return name
 	}
 	candidates := []string{filepath.Join(tc.dir, name)}
 	if tc.role != nil {
-		candidates = append(candidates, filepath.Join(tc.role.Path, "tasks", name))
+		candidates = append(candidates, filepath.Join(tc.role.Path, "tasks", name), filepath.Join(tc.role.Path, name))
 	}
 	if tc.play != nil {
 		candidates = append(candidates, filepath.Join(tc.play.Dir, name))

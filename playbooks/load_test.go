@@ -48,11 +48,6 @@ func TestLoadErrors(t *testing.T) {
 		{"import cycle", "- hosts: all\n  tasks:\n    - import_tasks: a.yml\n", map[string]string{"a.yml": "- import_tasks: a.yml\n"}, `imports itself`},
 		{"bad block key", "- hosts: all\n  tasks:\n    - block: []\n      rescu: []\n", nil, `site.yml:4:7: "rescu" is not a valid attribute for a block (did you mean "rescue"?)`},
 		{"bad register", "- hosts: all\n  tasks:\n    - command: ls\n      register: 1x\n", nil, `site.yml:4:17: Invalid variable name in 'register' specified: '1x'`},
-		{"user and remote_user", "- hosts: all\n  user: a\n  remote_user: b\n", nil, `site.yml:1:3: both 'user' and 'remote_user' are set for this play.`},
-		{"malformed tasks", "- hosts: all\n  tasks: 123\n", nil, `site.yml:2:10: A malformed block was encountered while loading tasks: 123 should be a list or None`},
-		{"malformed roles", "- hosts: all\n  roles: 123\n", nil, `site.yml:2:10: A malformed role declaration was encountered.`},
-		{"old style role", "- hosts: all\n  roles: [\"a,b\"]\n", nil, `site.yml:2:11: Invalid old style role requirement: a,b`},
-		{"vars_prompt without name", "- hosts: all\n  vars_prompt:\n    - foo: bar\n", nil, `site.yml:3:7: Invalid vars_prompt data structure, missing 'name' key`},
 		{"listen outside handlers", "- hosts: all\n  tasks:\n    - command: ls\n      listen: x\n", nil, `site.yml:4:7: listen is only valid in handlers`},
 		{"bad var name", "- hosts: all\n  vars:\n    bad-name: 1\n", nil, `site.yml:3:5: invalid variable name "bad-name"`},
 		{"bad strategy", "- hosts: all\n  strategy: linaer\n", nil, `site.yml:2:13: unknown strategy "linaer"`},
@@ -75,7 +70,8 @@ func TestLoadErrors(t *testing.T) {
 		{"include_role bad option", "- hosts: all\n  tasks:\n    - include_role: {name: r, public: true, bogus: 1}\n", nil, `site.yml:3:45: unsupported argument "bogus"`},
 		{"import_role public", "- hosts: all\n  tasks:\n    - import_role: {name: r, public: true}\n", map[string]string{"roles/r/tasks/main.yml": "- debug: msg=x\n"},
 			"site.yml:3:7: Invalid options for import_role: public"},
-		{"include_tasks bad option", "- hosts: all\n  tasks:\n    - include_tasks: {file: a.yml, bogus: 1}\n", nil, `site.yml:3:36: unsupported argument "bogus"`},
+		{"import_tasks apply", "- hosts: all\n  tasks:\n    - import_tasks: {file: a.yml, apply: {tags: [x]}}\n", map[string]string{"a.yml": "- debug: msg=x\n"}, `site.yml:3:7: Invalid options for import_tasks: apply`},
+		{"include_tasks bad option", "- hosts: all\n  tasks:\n    - include_tasks: {file: a.yml, bogus: 1}\n", nil, `site.yml:3:7: Invalid options for include_tasks: bogus`},
 		{"role in handlers", "- hosts: all\n  handlers:\n    - import_role: name=r\n", map[string]string{"roles/r/tasks/main.yml": "- debug: msg=x\n"},
 			"site.yml:3:7: Using 'import_role' as a handler is not supported."},
 		{"empty file", "", nil, `Empty playbook, nothing to do: `},
@@ -112,7 +108,6 @@ func TestLoadErrors(t *testing.T) {
 
 func TestCheckErrors(t *testing.T) {
 	cases := []struct{ name, book, want string }{
-		{"unknown handler", "- hosts: all\n  tasks:\n    - command: ls\n      notify: restrat web\n  handlers:\n    - name: restart web\n      command: ls\n", `site.yml:3:7: The requested handler 'restrat web' was not found in either the main handlers list nor in the listening handlers list`},
 		{"jinja syntax in args", "- hosts: all\n  tasks:\n    - debug: msg=\"{{ x + }}\"\n", `site.yml:3:7:`},
 		{"jinja syntax in when", "- hosts: all\n  tasks:\n    - debug: msg=x\n      when: x ==\n", `site.yml:3:7: when:`},
 		{"unknown lookup plugin", "- hosts: all\n  tasks:\n    - debug: msg=\"{{ lookup('fiel', 'a') }}\"\n", `site.yml:3:7: lookup plugin (fiel) not found (did you mean "file"?) (template line 1, column 4)`},

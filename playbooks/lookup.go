@@ -56,6 +56,7 @@ var lookupPlugins = map[string]lookupPlugin{
 	"ini":                 {lookupIni, iniOptions},
 	"flattened":           {lookupFlattened, nil},
 	"cartesian":           {lookupCartesian, nil},
+	"varnames":            {lookupVarnames, nil},
 }
 
 // lookupAliases are the fully qualified names of the plugins.
@@ -163,6 +164,8 @@ func lookupContext(v jinja.Vars) (*playState, *scope) {
 	switch x := v.(type) {
 	case *scope:
 		return x.ps, x
+	case hostView:
+		return x.s.ps, x.s
 	case lookupMarker:
 		return x.ps, nil
 	case jinja.ChainVars:
@@ -200,10 +203,13 @@ func callLookup(c *jinja.Call, args []any, kw map[string]any, query bool) (any, 
 		return nil, fmt.Errorf("the lookup plugin name must be a string, got %s", tasks.PyRepr(jinja.ToPlain(args[0])))
 	}
 	name, ok := canonicalLookup(raw)
+	ps, s := lookupContext(c.Vars())
+	if !ok && ps != nil && ps.run.loader.pythonLookup(raw) {
+		name, ok = raw, true
+	}
 	if !ok {
 		return nil, unknownLookup(raw)
 	}
-	ps, s := lookupContext(c.Vars())
 	if ps == nil {
 		return nil, fmt.Errorf("lookup('%s') is not available in this template", raw)
 	}
@@ -237,6 +243,9 @@ func callLookup(c *jinja.Call, args []any, kw map[string]any, query bool) (any, 
 		}
 		return lookupFailed(lc, err, mode, wantlist)
 	}
+	if len(ran) > 0 && !allowUnsafe {
+		c.MarkUnsafe() // as Ansible wraps a lookup's result: never templated again
+	}
 	return shapeLookup(ran, wantlist, allowUnsafe), nil
 }
 
@@ -259,7 +268,7 @@ func literalTerms(c *jinja.Call, lc *lookupCtx, terms []any) ([]any, error) {
 		if out == nil {
 			out = append([]any(nil), terms...)
 		}
-		out[i] = v
+		out[i] = jinja.ToPlain(v)
 	}
 	if out == nil {
 		return terms, nil
@@ -270,7 +279,10 @@ func literalTerms(c *jinja.Call, lc *lookupCtx, terms []any) ([]any, error) {
 // runLookup runs the named plugin, after warning about options it does not
 // read.
 func runLookup(lc *lookupCtx, terms []any, opts lookupOpts) ([]any, error) {
-	p := lookupPlugins[lc.name]
+	p, ok := lookupPlugins[lc.name]
+	if !ok {
+		return lookupPython(lc, terms, opts)
+	}
 	for k := range opts {
 		if !contains(p.options, k) {
 			lc.warn(fmt.Sprintf("lookup('%s'): unknown option %q ignored%s", lc.name, k, suggest.Hint(k, p.options)))

@@ -143,7 +143,8 @@ func (lc *lookupCtx) variable(name string) (any, error) {
 	if !ok {
 		return nil, jinja.UndefinedError("No variable found with this name: " + name)
 	}
-	return lc.env().TemplateValue(raw, lc.vars)
+	v, err := lc.env().TemplateValue(raw, lc.vars)
+	return jinja.ToPlain(v), err
 }
 
 // lookupInventoryHostnames is the inventory_hostnames plugin: the

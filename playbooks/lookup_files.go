@@ -200,6 +200,18 @@ func pySplitPath(p string) (dir, base string) {
 	return dir, base
 }
 
+// registerControllerFilters adds the filters that read the controller's
+// files: fileglob (the regular files a pattern matches, as glob.glob).
+func registerControllerFilters(env *jinja.Env) {
+	env.AddFilter("fileglob", func(v any, _ []any, _ map[string]any) (any, error) {
+		out := globFiles(pyStr(v))
+		if out == nil {
+			out = []any{}
+		}
+		return out, nil
+	})
+}
+
 // globFiles is glob.glob keeping regular files: matches of the last path
 // element in the directory's own order (as Python lists it), hidden files
 // only for a pattern starting with a dot.
@@ -214,7 +226,11 @@ func globFiles(pattern string) []any {
 	if strings.ContainsAny(dir, "*?[") {
 		return globSorted(pattern)
 	}
-	f, err := os.Open(dir)
+	open := dir
+	if open == "" {
+		open = "."
+	}
+	f, err := os.Open(open)
 	if err != nil {
 		return nil
 	}

@@ -15,11 +15,9 @@ func (lc *lookupCtx) searchPath() []string {
 	if t == nil {
 		return []string{lc.basedir()}
 	}
-	out := taskSearchPath(t)
-	if t.Dir == "" {
-		out = appendNew(out, lc.basedir())
-	}
-	return out
+	// the play's directory last, as ansible_search_path has it (a role
+	// imported by a play finds the play's files)
+	return appendNew(taskSearchPath(t), lc.basedir())
 }
 
 // taskSearchPath is where a task's files are looked for: the directories

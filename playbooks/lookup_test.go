@@ -239,7 +239,7 @@ func TestWithLoops(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || len(items) != 1 || items[0] != c.want {
+		if err != nil || len(items) != 1 || jinja.ToPlain(items[0]) != c.want {
 			t.Errorf("%s: items %v, %v; want [%s]", c.task.Pos, items, err, c.want)
 		}
 	}

@@ -18,10 +18,11 @@ type loopControl struct {
 	label             any
 	pause             float64
 	extended          bool
+	allItems          bool // extended_allitems: ansible_loop.allitems is set
 }
 
 func (ps *playState) loopControl(t *Task, s *scope) (loopControl, error) {
-	lc := loopControl{loopVar: "item"}
+	lc := loopControl{loopVar: "item", allItems: true}
 	raw, ok := t.Kw["loop_control"].(map[string]any)
 	if !ok {
 		return lc, nil
@@ -30,7 +31,7 @@ func (ps *playState) loopControl(t *Task, s *scope) (loopControl, error) {
 		v, err := ps.run.env.TemplateValue(raw[k], s)
 		return jinja.ToPlain(v), err
 	}
-	for _, k := range []string{"loop_var", "index_var", "pause", "extended"} {
+	for _, k := range []string{"loop_var", "index_var", "pause", "extended", "extended_allitems"} {
 		if raw[k] == nil {
 			continue
 		}
@@ -47,6 +48,8 @@ func (ps *playState) loopControl(t *Task, s *scope) (loopControl, error) {
 			lc.pause, _ = tasks.ToFloat(v)
 		case "extended":
 			lc.extended, _ = tasks.ToBool(v)
+		case "extended_allitems":
+			lc.allItems, _ = tasks.ToBool(v)
 		}
 	}
 	lc.label = raw["label"]
@@ -153,8 +156,11 @@ func loopVars(lc loopControl, items []any, i int) map[string]any {
 	}
 	if lc.extended {
 		n := len(items)
-		l := map[string]any{"allitems": items, "index": i + 1, "index0": i, "revindex": n - i, "revindex0": n - i - 1,
+		l := map[string]any{"index": i + 1, "index0": i, "revindex": n - i, "revindex0": n - i - 1,
 			"first": i == 0, "last": i == n-1, "length": n}
+		if lc.allItems {
+			l["allitems"] = items
+		}
 		if i > 0 {
 			l["previtem"] = items[i-1]
 		}
@@ -191,19 +197,35 @@ func aggregate(items []itemOutcome, results []any) itemOutcome {
 }
 
 // loopItems evaluates the task's loop (loop: or with_X:) to its items.
+// As in Ansible, the items of a with_X loop (a lookup's result) and of a
+// loop whose template read unsafe data are unsafe: never templated again.
 func (ps *playState) loopItems(t *Task, s *scope) ([]any, error) {
 	if t.LoopWith != "" {
-		return ps.withItems(t, s)
+		items, err := ps.withItems(t, s)
+		return unsafeItems(items), err
 	}
 	v, err := ps.run.env.TemplateValue(t.Loop, s)
 	if err != nil {
 		return nil, err
 	}
 	l, ok := jinja.ToPlain(v).([]any)
+	if _, tainted := v.(jinja.Unsafe); tainted && ok {
+		l = unsafeItems(l)
+	}
 	if !ok {
 		return nil, fmt.Errorf("Invalid data passed to 'loop', it requires a list, got this instead: %s. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.", tasks.PyRepr(jinja.ToPlain(v)))
 	}
 	return l, nil
+}
+
+// unsafeItems marks every item unsafe.
+func unsafeItems(items []any) []any {
+	for i, it := range items {
+		if _, done := it.(jinja.Unsafe); !done {
+			items[i] = jinja.Unsafe{V: it}
+		}
+	}
+	return items
 }
 
 // withItems runs a with_X loop's lookup plugin over the templated loop
@@ -212,6 +234,9 @@ func (ps *playState) loopItems(t *Task, s *scope) ([]any, error) {
 // include_vars) and drops candidates left undefined.
 func (ps *playState) withItems(t *Task, s *scope) ([]any, error) {
 	name, ok := canonicalLookup(t.LoopWith)
+	if !ok && ps.run.loader.pythonLookup(t.LoopWith) {
+		name, ok = t.LoopWith, true
+	}
 	if !ok {
 		return nil, unknownLookup(t.LoopWith)
 	}
@@ -245,7 +270,7 @@ func (ps *playState) loopTerms(t *Task, s *scope, lenient bool) ([]any, error) {
 				}
 				return nil, err
 			}
-			out = append(out, v)
+			out = append(out, jinja.ToPlain(v))
 		}
 		return out, nil
 	}

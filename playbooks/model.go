@@ -3,6 +3,7 @@ package playbooks
 import (
 	"fmt"
 
+	"github.com/drover/drover/internal/pyplugin"
 	"github.com/drover/drover/tasks"
 )
 
@@ -24,6 +25,8 @@ type Playbook struct {
 	Path  string // as given
 	Dir   string // absolute directory of Path
 	Plays []*Play
+	// plugins are the Python plugins of the loader that read it.
+	plugins *pyplugin.Plugins
 }
 
 // Play is one play. Keyword values are kept as written (templated at run
@@ -58,6 +61,11 @@ type Play struct {
 	RoleBlocks []*Task
 
 	roleCache map[string]*Role // roles loaded for this play, by roleKey
+	// roleImports are the import_role tasks in load order, with their
+	// roles; handlersLinked the roles whose handler blocks have their
+	// parent (see linkRoleHandlers).
+	roleImports    []roleImport
+	handlersLinked map[*Role]bool
 
 	// Kw are the keywords inherited by tasks: become*, remote_user,
 	// connection, environment, tags, when (from import_playbook),
@@ -95,6 +103,14 @@ type Task struct {
 	// that yields the whole mapping.
 	Args         map[string]any
 	ArgsTemplate string
+	// actionTemplate is set when action: or local_action: names the
+	// module with a template: the module is found when the task runs.
+	actionTemplate *actionTemplate
+	// actionErr fails the task on every host: its templated module name
+	// did not give a module.
+	actionErr string
+	// ArgOrder are the argument names in the order a mapping wrote them.
+	ArgOrder []string
 
 	IsBlock               bool
 	Block, Rescue, Always []*Task

@@ -61,6 +61,7 @@ const (
 	ansUnreachable = "1;31"
 	ansWarn        = "1;35"
 	ansDebug       = "1;30"
+	ansVerbose     = "0;34"
 	ansDiffLines   = "0;36"
 )
 
@@ -205,6 +206,20 @@ func (a *AnsibleOutput) HostDone(t *TaskInfo, r *HostResult) {
 		a.skipped(t, r)
 	default:
 		a.ok(t, r)
+	}
+}
+
+// Meta shows a meta task on a host: its banner, what it did at -vv, and
+// its skipped result when its condition was false.
+func (a *AnsibleOutput) Meta(t *TaskInfo, host, msg string, skipped *HostResult) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ensureBanner(t)
+	if a.opts.Verbosity >= 2 {
+		a.display("META: "+msg, ansVerbose, false)
+	}
+	if skipped != nil {
+		a.skipped(t, skipped)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 
@@ -25,7 +26,10 @@ type playState struct {
 	varsFiles map[string][]map[string]any // per host: the vars_files loaded
 	ended     bool                        // end_play, any_errors_fatal
 	handlers  []*Task
+	unusable  map[*Task]bool          // handlers whose name did not template, warned about
+	actions   map[actionKey]*Task     // tasks bound to the module their templated name gave
 	throttles map[*Task]chan struct{} // per-task limits (throttle keyword)
+	strategy  string                  // the play's strategy, templated
 }
 
 // hostRun is one host's state within a play.
@@ -34,6 +38,7 @@ type hostRun struct {
 	failed      bool
 	unreachable bool
 	ended       bool // meta: end_host
+	cleared     int  // meta: clear_host_errors runs that reached this host
 	notified    map[*Task]bool
 	mu          sync.Mutex
 }
@@ -46,9 +51,9 @@ func (ps *playState) magic(name string) (any, bool) {
 	switch name {
 	case "groups":
 		g := r.opts.Inventory.Groups()
-		out := make(map[string]any, len(g))
-		for k, v := range g {
-			out[k] = stringsToAny(v)
+		out := jinja.NewDict(len(g))
+		for _, name := range r.opts.Inventory.GroupOrder() {
+			out.Set(name, stringsToAny(g[name]))
 		}
 		return out, true
 	case "play_hosts", "ansible_play_batch":
@@ -183,6 +188,10 @@ func (ps *playState) inBatch(h string) bool {
 // runPlay runs one play on its hosts, batch by batch.
 func (r *run) runPlay(ctx context.Context, p *Play) error {
 	ps0 := &playState{run: r, play: p, varsFiles: map[string][]map[string]any{}}
+	strategy, err := ps0.templateStrategy()
+	if err != nil {
+		return err
+	}
 	name := p.Name
 	if name != "" {
 		if v, err := r.env.Template(name, ps0.playScope()); err == nil {
@@ -210,9 +219,6 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 	if v, ok := p.Kw["check_mode"]; ok {
 		check, _ = tasks.ToBool(v)
 	}
-	if len(hosts) > 0 {
-		r.warnReserved(p)
-	}
 	r.out.PlayStart(&PlayInfo{Name: name, Hosts: hosts, Pos: p.Pos, Check: check})
 	if len(hosts) == 0 {
 		return nil
@@ -223,6 +229,7 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 	if err := ps0.readVarsFiles(hosts); err != nil {
 		return err
 	}
+	r.warnReserved(p)
 	if err := r.prompt(ctx, ps0); err != nil {
 		return err
 	}
@@ -236,7 +243,8 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 		if ctx.Err() != nil || r.stopAll || r.playEnded {
 			break
 		}
-		ps := &playState{run: r, play: p, allHosts: hosts, prompted: ps0.prompted, varsFiles: ps0.varsFiles}
+		ps := &playState{run: r, play: p, allHosts: hosts, prompted: ps0.prompted, varsFiles: ps0.varsFiles,
+			strategy: strategy}
 		for _, name := range b {
 			ps.batch = append(ps.batch, &hostRun{h: r.host(name), notified: map[*Task]bool{}})
 		}
@@ -246,6 +254,56 @@ func (r *run) runPlay(ctx context.Context, p *Play) error {
 		}
 	}
 	return nil
+}
+
+// warnReserved warns, as Ansible does when a play starts, about play
+// variables (extra vars, play vars, role defaults and vars) that take a
+// reserved name.
+func (r *run) warnReserved(p *Play) {
+	seen := map[string]bool{}
+	layers := []map[string]any{r.extraVars, p.Vars}
+	for _, role := range p.Roles {
+		layers = append(layers, role.Defaults, role.Vars)
+	}
+	var names []string
+	for _, m := range layers {
+		for k := range m {
+			if reservedNames[k] && !seen[k] {
+				seen[k] = true
+				names = append(names, k)
+			}
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		r.out.Warn("Found variable using reserved name: " + n)
+	}
+}
+
+// knownStrategy tells the strategies drover runs: linear (and debug,
+// host_pinned, which run as linear and free) and free.
+func knownStrategy(s string) bool {
+	return s == "" || s == "linear" || s == "free" || s == "host_pinned" || s == "debug"
+}
+
+// templateStrategy templates the play's strategy keyword with the play's
+// variables; host_pinned runs as free.
+func (ps *playState) templateStrategy() (string, error) {
+	s := ps.play.Strategy
+	if strings.Contains(s, "{{") {
+		v, err := ps.run.env.Template(s, ps.playScope())
+		if err != nil {
+			return "", fmt.Errorf("%s: strategy: %v", ps.play.Pos, err)
+		}
+		s, _ = tasks.ToStr(jinja.ToPlain(v))
+		if !knownStrategy(s) {
+			return "", fmt.Errorf("%s: Invalid play strategy specified: %s", ps.play.Pos, s)
+		}
+	}
+	if s == "host_pinned" {
+		s = "free"
+	}
+	return s, nil
 }
 
 // playbookVars reads the group_vars/ and host_vars/ beside the play's
@@ -261,14 +319,23 @@ func (r *run) playbookVars(p *Play, hosts []string) error {
 	return nil
 }
 
+// templatePatterns templates the play's host patterns; a template that
+// gives a list gives one pattern per element.
 func (r *run) templatePatterns(ps *playState, pats []string) ([]string, error) {
-	out := make([]string, len(pats))
-	for i, p := range pats {
+	out := make([]string, 0, len(pats))
+	for _, p := range pats {
 		v, err := r.env.Template(p, ps.playScope())
 		if err != nil {
 			return nil, fmt.Errorf("%s: hosts: %v", ps.play.Pos, err)
 		}
-		out[i], _ = tasks.ToStr(jinja.ToPlain(v))
+		l, isList := jinja.ToPlain(v).([]any)
+		if !isList {
+			l = []any{jinja.ToPlain(v)}
+		}
+		for _, e := range l {
+			s, _ := tasks.ToStr(e)
+			out = append(out, s)
+		}
 	}
 	return out, nil
 }
@@ -598,18 +665,52 @@ func (ps *playState) handlerByName(hr *hostRun, handlers []*Task, name string) *
 	return nil
 }
 
-// handlerName is a handler's name, templated; a name whose variables are
-// undefined matches nothing.
+// handlerName is a handler's name, templated; a name that does not
+// template matches nothing, with a warning (once) when the handler has no
+// listen topics either, as in Ansible.
 func (ps *playState) handlerName(hr *hostRun, h *Task) string {
 	if !strings.Contains(h.Name, "{{") {
 		return h.Name
 	}
 	v, err := ps.run.env.Template(h.Name, ps.scope(hr, h))
 	if err != nil {
+		if len(h.Listen) == 0 && ps.firstUnusable(h) {
+			ps.run.out.Warn(fmt.Sprintf("Handler '%s' is unusable because it has no listen topics and the name could not be templated (host-specific variables are not supported in handler names). The error: %v", h.Name, err))
+		}
 		return ""
 	}
 	s, _ := tasks.ToStr(jinja.ToPlain(v))
 	return s
+}
+
+// firstUnusable reports whether h is found unusable for the first time.
+func (ps *playState) firstUnusable(h *Task) bool {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.unusable[h] {
+		return false
+	}
+	if ps.unusable == nil {
+		ps.unusable = map[*Task]bool{}
+	}
+	ps.unusable[h] = true
+	return true
+}
+
+// handlerWords are the names and listen topics a notify on hr may name,
+// for a "did you mean".
+func (ps *playState) handlerWords(hr *hostRun) []string {
+	ps.mu.Lock()
+	handlers := ps.handlers
+	ps.mu.Unlock()
+	var out []string
+	for _, h := range handlers {
+		if n := ps.handlerName(hr, h); n != "" {
+			out = append(out, n)
+		}
+		out = append(out, h.Listen...)
+	}
+	return out
 }
 
 // handlerGroup is the block of handlers h was loaded in: its role's
@@ -697,7 +798,7 @@ func (ps *playState) varsFileEntry(entry any, vars jinja.Vars) (map[string]any, 
 			ps.run.out.Warn(fmt.Sprintf("vars_files %v: %v", cand, err))
 			return nil, nil
 		}
-		p := resolveRelative(ps.play.Dir, fmt.Sprint(name))
+		p := resolveRelative(ps.play.Dir, fmt.Sprint(jinja.ToPlain(name)))
 		if !fileExists(p) {
 			tried = append(tried, p)
 			continue
@@ -727,7 +828,8 @@ func (r *run) readVars(path string) (map[string]any, error) {
 
 // loadFile reads a YAML or JSON file into plain values, !unsafe marked.
 func (r *run) loadFile(path string) (any, error) {
-	return r.loadFileWith(path, yamlx.Options{Vault: r.loader.opts.Vault, Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+	return r.loadFileWith(path, yamlx.Options{Vault: r.loader.opts.Vault, VaultValue: keepVaulted(r.loader.opts.Vault),
+		Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
 }
 
 func (r *run) loadFileWith(path string, opts yamlx.Options) (any, error) {

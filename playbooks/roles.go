@@ -50,7 +50,7 @@ func (l *Loader) roles(f *yamlx.File, n *yaml.Node, p *Play) error {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		return f.Errorf(n, "A malformed role declaration was encountered. roles must be a list")
+		return f.Errorf(n, "A malformed role declaration was encountered (roles must be a list)")
 	}
 	for _, item := range n.Content {
 		e, err := l.parseRoleEntry(f, yamlx.Resolve(item))
@@ -82,7 +82,7 @@ func (l *Loader) parseRoleEntry(f *yamlx.File, n *yaml.Node) (roleEntry, error) 
 	switch x := v.(type) {
 	case string:
 		if strings.Contains(x, ",") {
-			return e, f.Errorf(n, "Invalid old style role requirement: %s (a role entry is a name, or a mapping with role:)", x)
+			return e, f.Errorf(n, "Invalid old style role requirement: %s", x)
 		}
 		e.name = x
 	case int:
@@ -264,6 +264,7 @@ func (l *Loader) loadRole(f *yamlx.File, n *yaml.Node, p *Play, e roleEntry, loa
 // readRole reads a role's variables, meta/main.yml and handlers.
 func (l *Loader) readRole(f *yamlx.File, n *yaml.Node, p *Play, r *Role, loading []*Role) error {
 	l.modules.AddRoleDir(r.Path)
+	l.plugins.AddDir(r.Path)
 	var err error
 	if r.Defaults, err = l.roleVars(f, n, r, "defaults", r.files.defaults); err != nil {
 		return err
@@ -281,9 +282,8 @@ func (l *Loader) readRole(f *yamlx.File, n *yaml.Node, p *Play, r *Role, loading
 }
 
 // roleHandlers loads the role's handlers into its handler block, which
-// carries the role's keywords (and, for a dependency, sits in the block of
-// the role that first depended on it, as Ansible's handler dependency
-// chain).
+// carries the role's keywords (linkRoleHandlers gives the block its
+// parent).
 func (l *Loader) roleHandlers(f *yamlx.File, n *yaml.Node, p *Play, r *Role) error {
 	file := roleFile(r.Path, "handlers", r.files.handlers)
 	if file == "" {
@@ -382,9 +382,6 @@ func (l *Loader) roleDeps(f *yamlx.File, n *yaml.Node, p *Play, r *Role, loading
 		dep, err := l.loadRole(f, item, p, e, loading)
 		if err != nil {
 			return err
-		}
-		if hw := dep.Handlers[0]; hw.Parent == nil && dep != r {
-			hw.Parent = r.Handlers[0]
 		}
 		r.Deps = append(r.Deps, dep)
 	}
@@ -617,11 +614,18 @@ func (l *Loader) expandRole(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx) (
 	if t.HasLoop {
 		return nil, f.Errorf(n, "You cannot use loops on 'import_role' statements. You should use 'include_role' instead.")
 	}
+	own := *tc // the import's own vars are known to its options
+	own.parent = t
+	for k, v := range t.Args {
+		if s, ok := v.(string); ok && k != "apply" {
+			var err error
+			if t.Args[k], err = l.staticName(s, &own); err != nil {
+				return nil, f.Errorf(n, "%s: %v", k, err)
+			}
+		}
+	}
 	e, err := roleInclude(t, t.Args, true)
 	if err != nil {
-		return nil, f.Errorf(n, "%v", err)
-	}
-	if e.name, err = l.staticName(e.name, tc); err != nil {
 		return nil, f.Errorf(n, "%v", err)
 	}
 	if tc.role != nil {
@@ -641,6 +645,7 @@ func (l *Loader) expandRole(f *yamlx.File, n *yaml.Node, t *Task, tc *taskCtx) (
 	}
 	t.Block = []*Task{b}
 	tc.play.Roles = append(tc.play.Roles, r)
+	tc.play.roleImports = append(tc.play.roleImports, roleImport{r, t})
 	return t, nil
 }
 

@@ -95,9 +95,14 @@ type Options struct {
 	// FactsModules are the modules gather_facts runs (facts_modules); nil
 	// means smart (setup).
 	FactsModules []string
+	// InterpreterPython is interpreter_python, for the modules' Calls.
+	InterpreterPython string
 	// FactCache keeps facts between runs (fact_caching = jsonfile); nil
 	// keeps them in memory for the run only.
 	FactCache FactCache
+	// WarnMissingHandler makes a notify naming no handler a warning; by
+	// default it stops the run (error_on_missing_handler).
+	WarnMissingHandler bool
 	// TaskTimeout is the timeout, in seconds, of tasks that do not set
 	// timeout: (task_timeout); 0 means none.
 	TaskTimeout int
@@ -126,6 +131,9 @@ type Stats struct {
 	mu    sync.Mutex
 	hosts map[string]*HostStats
 	order []string
+	// forgiven are the failures meta: clear_host_errors cleared, per
+	// host: they stay in the recap but no longer make the exit status.
+	forgiven map[string]int
 	// custom are set_stats' statistics per host ("" for the run).
 	custom map[string]map[string]any
 	// Interrupted is set when the run was cancelled.
@@ -177,14 +185,27 @@ func (s *Stats) Host(name string) HostStats {
 	return HostStats{}
 }
 
-// ExitCode is the exit status Ansible's counters give: 2 when a host failed,
-// 3 when one was unreachable and none failed, else 0.
+// forgive records that a host's failures so far were cleared.
+func (s *Stats) forgive(host string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h, ok := s.hosts[host]; ok && h.Failed > 0 {
+		if s.forgiven == nil {
+			s.forgiven = map[string]int{}
+		}
+		s.forgiven[host] = h.Failed
+	}
+}
+
+// ExitCode is the exit status Ansible's counters give: 2 when a host failed
+// (and meta: clear_host_errors did not clear it since), 3 when one was
+// unreachable and none failed, else 0.
 func (s *Stats) ExitCode() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	unreachable := false
-	for _, h := range s.hosts {
-		if h.Failed > 0 {
+	for name, h := range s.hosts {
+		if h.Failed > s.forgiven[name] {
 			return 2
 		}
 		unreachable = unreachable || h.Unreachable > 0
@@ -262,9 +283,9 @@ func Run(ctx context.Context, pb *Playbook, opts Options) (*Stats, error) {
 	return r.stats, nil
 }
 
-// abort stops the run for an error in a file loaded while it runs (a task
-// file or role an include loads): Run returns it, as ansible-playbook stops
-// with ERROR! and status 4.
+// abort stops the run for an error found while it runs: a bad file an
+// include loads (ansible-playbook stops with ERROR! and status 4) or an
+// error carrying its exit status (exitcode.RunError). Run returns it.
 func (r *run) abort(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -286,12 +307,15 @@ func newRun(opts Options) *run {
 	}
 	if opts.Env == nil {
 		opts.Env = jinja.New()
+		opts.Env.Native = opts.Jinja2Native
 	}
 	registerLookups(opts.Env)
+	registerControllerFilters(opts.Env)
 	maskDerivedSecrets(opts.Env, opts.Redactor)
 	if opts.Loader == nil {
 		opts.Loader = NewLoader(LoadOptions{})
 	}
+	usePlugins(opts.Env, opts.Loader.plugins)
 	if opts.Output == nil {
 		opts.Output = nopOutput{}
 	}
@@ -304,6 +328,7 @@ func newRun(opts Options) *run {
 	if r.extraVars == nil {
 		r.extraVars = map[string]any{}
 	}
+	opts.Loader.plugins.SetWarn(r.out.Warn)
 	return r
 }
 
@@ -322,7 +347,8 @@ func (r *run) host(name string) *hostState {
 	if !ok {
 		return nil
 	}
-	h := newHostState(ih.Name, ih.Vars, ih.Groups)
+	vars, groups, _ := r.opts.Inventory.HostView(name)
+	h := newHostState(ih.Name, vars, groups)
 	r.loadCachedFacts(h)
 	inv := r.opts.Inventory
 	h.playInv = func(dir string) (map[string]any, error) { return inv.VarsWithPlaybookDir(ih, dir) }

@@ -37,7 +37,7 @@ func (r *run) takeStep(ctx context.Context, name, host string) bool {
 // stepHost names the host in the --step question under the free strategy,
 // where each host runs its tasks on its own.
 func (ps *playState) stepHost(hosts []*hostRun) string {
-	if ps.play.Strategy == "free" && len(hosts) == 1 {
+	if ps.strategy == "free" && len(hosts) == 1 {
 		return hosts[0].h.name
 	}
 	return ""

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/drover/drover/internal/jinja"
+	"github.com/drover/drover/tasks"
 )
 
 // Variable precedence, from Ansible's "Understanding variable precedence",
@@ -61,6 +62,7 @@ type hostState struct {
 	cleanFacts  map[string]any // facts without the ansible_ prefix (ansible_facts)
 	includeVars map[string]any
 	hostVars    map[string]any // set_fact and register
+	hostOrder   []string       // hostVars' names in the order first set
 }
 
 func newHostState(name string, inv map[string]any, groups []string) *hostState {
@@ -71,12 +73,13 @@ func newHostState(name string, inv map[string]any, groups []string) *hostState {
 // invVars are the host's inventory variables as a play from dir sees them:
 // with the group_vars/ and host_vars/ beside the playbook.
 func (h *hostState) invVars(dir string) (map[string]any, error) {
-	if h.playInv == nil {
-		return h.inv, nil
-	}
 	h.mu.RLock()
 	m, ok := h.invDirs[dir]
+	inv := h.inv
 	h.mu.RUnlock()
+	if h.playInv == nil {
+		return inv, nil
+	}
 	if ok {
 		return m, nil
 	}
@@ -98,6 +101,8 @@ func (h *hostState) invVars(dir string) (map[string]any, error) {
 func (s *scope) inv() map[string]any {
 	m, err := s.h.invVars(s.ps.play.Dir)
 	if err != nil {
+		s.h.mu.RLock()
+		defer s.h.mu.RUnlock()
 		return s.h.inv
 	}
 	return m
@@ -151,6 +156,9 @@ func (h *hostState) ansibleFacts() map[string]any {
 func (h *hostState) setVar(layer *map[string]any, name string, v any) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if _, known := (*layer)[name]; !known && layer == &h.hostVars {
+		h.hostOrder = append(h.hostOrder, name)
+	}
 	(*layer)[name] = v
 }
 
@@ -296,6 +304,8 @@ func (s *scope) magicVar(name string) (any, bool) {
 		short, _, _ := strings.Cut(s.h.name, ".")
 		return short, true
 	case "group_names":
+		s.h.mu.RLock()
+		defer s.h.mu.RUnlock()
 		return stringsToAny(s.h.groups), true
 	case "hostvars":
 		return &hostvarsMapping{ps: s.ps}, true
@@ -317,8 +327,35 @@ func (s *scope) magicVar(name string) (any, bool) {
 		if s.task != nil {
 			return stringsToAny(appendNew(taskSearchPath(s.task), s.ps.play.Dir)), true
 		}
+	case "ansible_delegated_vars":
+		return s.delegatedVars()
 	}
 	return s.ps.magic(name)
+}
+
+// delegatedVars is ansible_delegated_vars, defined for a task with
+// delegate_to: the delegated host's name and its variables.
+func (s *scope) delegatedVars() (any, bool) {
+	if s.task == nil {
+		return nil, false
+	}
+	v, ok := s.task.kw("delegate_to")
+	if !ok || v == nil {
+		return nil, false
+	}
+	tv, err := s.ps.run.env.TemplateValue(v, s)
+	if err != nil {
+		return nil, false
+	}
+	target, _ := tasks.ToStr(jinja.ToPlain(tv))
+	if target == "" {
+		return nil, false
+	}
+	vars, ok := (&hostvarsMapping{ps: s.ps}).Get(target)
+	if !ok {
+		vars = map[string]any{"inventory_hostname": target, "ansible_host": target}
+	}
+	return map[string]any{target: vars}, true
 }
 
 func stringsToAny(l []string) []any {
@@ -345,20 +382,56 @@ func (m *hostvarsMapping) Get(key string) (any, bool) {
 // Keys lists every inventory host.
 func (m *hostvarsMapping) Keys() []string { return m.ps.run.hostNames() }
 
-// hostVarsOf is hostvars[h]: each value templated with h's own scope.
+// hostVarsOf is hostvars[h]: each value templated with h's own variables.
 type hostVarsOf struct{ s *scope }
 
-// Get returns one variable of the host, templated.
+// Get returns one variable of the host, templated with the host's own
+// variables only; as Ansible's (fail_on_undefined off), a value using an
+// undefined variable comes back as written.
 func (v *hostVarsOf) Get(key string) (any, bool) {
-	raw, ok := v.s.Lookup(key)
+	view := hostView{v.s}
+	raw, ok := view.Lookup(key)
 	if !ok {
 		return nil, false
 	}
-	out, err := v.s.ps.run.env.TemplateValue(raw, v.s)
+	out, err := v.s.ps.run.env.TemplateValue(raw, view)
 	if err != nil {
+		if jinja.IsUndefined(err) {
+			return raw, true
+		}
 		return nil, false
 	}
 	return out, true
+}
+
+// hostView is a host's variables as hostvars[host] shows them: its
+// inventory variables, facts, include_vars, set_fact and registered
+// values, extra vars and the magic variables, but not the play's vars,
+// vars_files or roles' vars, as Ansible's hostvars have no play.
+type hostView struct{ s *scope }
+
+// Lookup finds name among the host's own variables, by precedence.
+func (v hostView) Lookup(name string) (any, bool) {
+	s := v.s
+	if x, ok := s.magicVar(name); ok {
+		return x, true
+	}
+	if x, ok := s.ps.run.extraVars[name]; ok {
+		return x, true
+	}
+	if x, ok := s.h.get(s.h.hostVars, name); ok {
+		return x, true
+	}
+	if x, ok := s.h.get(s.h.includeVars, name); ok {
+		return x, true
+	}
+	if x, ok := s.fact(name); ok {
+		return x, true
+	}
+	if x, ok := s.inv()[name]; ok {
+		return x, true
+	}
+	return s.fallback(name)
 }
 
 // Keys lists the host's variables (not the magic ones).
@@ -376,7 +449,6 @@ func (v *hostVarsOf) Keys() []string {
 	add(s.h.includeVars)
 	add(s.h.hostVars)
 	s.h.mu.RUnlock()
-	add(s.ps.play.Vars)
 	add(s.ps.run.extraVars)
 	out := make([]string, 0, len(seen))
 	for k := range seen {

@@ -3,13 +3,14 @@ package tasks
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 func init() {
 	Register(&Spec{
 		Name: "assert",
 		Args: []Arg{
-			{Name: "that", Type: List, Required: true},
+			{Name: "that", Type: Raw, Required: true},
 			{Name: "fail_msg", Aliases: []string{"msg"}, Type: Raw},
 			{Name: "success_msg", Type: Raw},
 			{Name: "quiet", Type: Bool, Default: false},
@@ -22,9 +23,16 @@ func init() {
 // runAssert evaluates each condition of `that` in turn and fails on the
 // first false one.
 func runAssert(_ context.Context, c *Call) (*Result, error) {
-	for _, cond := range c.Args.List("that") {
+	that, isList := c.Args["that"].([]any)
+	if !isList {
+		that = []any{c.Args["that"]} // one condition, never split at commas
+	}
+	for _, cond := range that {
 		ok, err := truthOf(c, cond)
 		if err != nil {
+			if msg := err.Error(); strings.HasPrefix(msg, "The conditional check ") {
+				return Failf("%s", msg), nil
+			}
 			return Failf("The conditional check '%v' failed. The error was: %v", cond, err), nil
 		}
 		if !ok {

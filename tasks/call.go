@@ -96,6 +96,10 @@ type Call struct {
 	// variable ansible_facts_modules does not say (facts_modules); nil
 	// means smart.
 	FactsModules []string
+	// InterpreterPython is interpreter_python as configured ("" is auto):
+	// the native modules that stand in for Python ones report discovery
+	// (see PythonInterpreter) as those do.
+	InterpreterPython string
 
 	// Redactor holds the run's secrets (vault values, passwords); a module
 	// that learns more secrets (expect's secret answers) adds them so that
@@ -105,6 +109,27 @@ type Call struct {
 	NoLog bool
 	// Session is the run's shared state (see Session); nil outside a run.
 	Session *Session
+	// Inventory changes the run's inventory (add_host, group_by); nil
+	// when the run has none to change.
+	Inventory InventoryEditor
+	// Jinja2Native is set when the run templates with jinja2_native (the
+	// arguments then keep the types templates gave them).
+	Jinja2Native bool
+}
+
+// InventoryEditor changes the inventory of a running playbook: later plays'
+// host patterns, groups, group_names and hostvars see the change at once.
+// Each method reports whether anything changed.
+type InventoryEditor interface {
+	// AddHost adds a host (or updates one): vars merged over its own
+	// inventory variables, and membership of groups (created when missing).
+	AddHost(name string, groups []string, vars map[string]any) (bool, error)
+	// AddToGroup puts the host in group, created under parents (all when
+	// none are given) when missing.
+	AddToGroup(host, group string, parents []string) (bool, error)
+	// SplitAddress splits "host:port" and "[addr]:port" with the
+	// inventory's address grammar; ok is false when address is not one.
+	SplitAddress(address string) (host string, port int, ok bool)
 }
 
 // TemplateOptions are the Jinja settings of the template module.

@@ -140,8 +140,8 @@ func commandLine(c *Call, shell bool) (transport.Command, any, error) {
 		return tc, nil, fmt.Errorf("no command given")
 	}
 	tc.Argv = argv
-	if c.Args.Bool("expand_argument_vars") {
-		tc.Argv = expandArgv(argv)
+	if c.Args.Bool("expand_argument_vars") && needsExpansion(argv) {
+		tc.Argv = expandingArgv(argv)
 	}
 	display := make([]any, len(argv))
 	for i, a := range argv {

@@ -117,6 +117,9 @@
 //
 // # Helpers
 //
+// Inventory (an InventoryEditor) lets add_host and group_by change the
+// run's inventory.
+//
 // ParseKV splits Ansible's k=v free form (command lines split as Python's
 // shlex.split with internal/shlex.Python);
 // ToStr, ToBool, ToInt, ToList, toDict convert values with Ansible's rules;
@@ -125,5 +128,8 @@
 // hostPath makes ~/ paths relative to the login directory; exists checks a
 // path or glob on the host. StartAsync starts a command or shell task
 // detached on the host (async with poll: 0); the async_status module reads
-// its job file.
+// its job file. PythonInterpreter resolves the host's Python as Ansible
+// does (ansible_python_interpreter, interpreter_python, discovery), and
+// Result.ReportDiscovery reports a discovery as Ansible's Python modules
+// do (the discovered_interpreter_python fact).
 package tasks

@@ -4,10 +4,11 @@ package tasks
 // let the loader check their arguments.
 func init() {
 	includeArgs := []Arg{{Name: "file", Type: Str}, {Name: "apply", Type: Dict}}
-	Register(&Spec{Name: "include_tasks", Args: includeArgs, FreeForm: FreeFormOptional, Engine: true, Controller: true})
-	// A legacy include's other arguments are variables for the included tasks.
+	// The loader checks their options itself, with Ansible's messages; a
+	// legacy include's other arguments are variables for the included tasks.
+	Register(&Spec{Name: "include_tasks", Args: includeArgs, FreeForm: FreeFormOptional, AnyArgs: true, Engine: true, Controller: true})
 	Register(&Spec{Name: "include", Args: includeArgs[:1], FreeForm: FreeFormOptional, AnyArgs: true, Engine: true, Controller: true})
-	Register(&Spec{Name: "import_tasks", Args: includeArgs[:1], FreeForm: FreeFormOptional, Engine: true, Controller: true})
+	Register(&Spec{Name: "import_tasks", Args: includeArgs, FreeForm: FreeFormOptional, AnyArgs: true, Engine: true, Controller: true})
 	roleArgs := []Arg{{Name: "name", Type: Str}, {Name: "role", Type: Str}, {Name: "tasks_from", Type: Str},
 		{Name: "vars_from", Type: Str}, {Name: "defaults_from", Type: Str}, {Name: "handlers_from", Type: Str},
 		{Name: "allow_duplicates", Type: Bool}, {Name: "public", Type: Bool}, {Name: "apply", Type: Dict},

@@ -59,7 +59,7 @@ func splitKV(w string) (k, v string, ok bool) {
 	for pos := 1; pos < len(w); pos++ {
 		if w[pos] == '=' && w[pos-1] != '\\' {
 			k, v = w[:pos], w[pos+1:]
-			if strings.ContainsAny(k, " \t\"'{") {
+			if strings.ContainsAny(k, " \t\"'{") && !strings.Contains(k, "{{") {
 				return "", "", false
 			}
 			return k, v, true

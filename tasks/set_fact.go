@@ -3,6 +3,7 @@ package tasks
 import (
 	"context"
 	"regexp"
+	"strings"
 )
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -36,6 +37,9 @@ func runSetFact(_ context.Context, c *Call) (*Result, error) {
 		if !identifier.MatchString(k) {
 			return badVarName(k), nil
 		}
+		if !c.Jinja2Native {
+			v = boolWord(v)
+		}
 		facts[k] = v
 	}
 	if len(facts) == 0 {
@@ -47,4 +51,20 @@ func runSetFact(_ context.Context, c *Call) (*Result, error) {
 		r.Set(CacheableKey, cacheable)
 	}
 	return r, nil
+}
+
+// boolWord converts the strings yes, no, true and false (any case) to
+// booleans, as set_fact does when jinja2_native is off (Ansible's default).
+func boolWord(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	switch strings.ToLower(s) {
+	case "yes", "true":
+		return true
+	case "no", "false":
+		return false
+	}
+	return v
 }

@@ -1,48 +1,143 @@
 package tasks
 
 import (
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
 
-// factSubsets are the gather_subset names Ansible's setup knows on Linux.
-var factSubsets = strings.Fields(`all_ipv4_addresses all_ipv6_addresses apparmor architecture caps chroot
-cmdline date_time default_ipv4 default_ipv6 devices distribution distribution_major_version
-distribution_release distribution_version dns effective_group_ids effective_user_id env facter
-fibre_channel_wwn fips hardware interfaces is_chroot iscsi kernel kernel_version loadavg local lsb
-machine machine_id mounts network nvme ohai os_family pkg_mgr platform processor processor_cores
-processor_count python python_version real_user_id selinux service_mgr ssh_host_key_dsa_public
-ssh_host_key_ecdsa_public ssh_host_key_ed25519_public ssh_host_key_rsa_public ssh_host_pub_keys
-ssh_pub_keys system system_capabilities system_capabilities_enforced user user_dir user_gecos
-user_gid user_id user_shell user_uid virtual virtualization_role virtualization_tech_guest
-virtualization_tech_host virtualization_type`)
+// minimalSubset is what setup always gathers unless !min excludes it, as
+// in Ansible's setup module.
+var minimalSubset = strings.Fields(`apparmor caps cmdline date_time distribution dns env fips local lsb
+pkg_mgr platform python selinux service_mgr ssh_pub_keys user`)
 
-// badSubset is the failure for a gather_subset entry setup does not know
-// (an unknown exclusion is ignored), or nil.
-func badSubset(subsets []string) *Result {
-	for _, s := range subsets {
-		if s == "all" || s == "min" || strings.HasPrefix(s, "!") {
+// validSubsets are the names gather_subset accepts: the collectors' names
+// and the fact names they answer for.
+func validSubsets() []string {
+	var out []string
+	for _, c := range factCollectors {
+		out = append(out, c.name)
+		out = append(out, c.ids...)
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// selectedCollectors are the collectors a gather_subset asks for, with the
+// ones they require, in the order their facts are gathered; an unknown
+// subset (not an unknown exclusion) is an error with Ansible's message.
+func selectedCollectors(subsets []string) ([]*factCollector, error) {
+	names, err := collectorNames(subsets)
+	if err != nil {
+		return nil, err
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, c := range factCollectors {
+			if !names[c.name] {
+				continue
+			}
+			for _, r := range c.requires {
+				if !names[r] {
+					names[r], changed = true, true
+				}
+			}
+		}
+	}
+	var out []*factCollector
+	for _, c := range factCollectors {
+		if names[c.name] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// collectorNames follows Ansible's get_collector_names: min is always
+// added first, all adds everything, !all removes everything but min, !min
+// removes min, !X removes X and the facts it answers for; a subset named
+// explicitly stays even when excluded. Fact names map to their collector.
+func collectorNames(subsets []string) (map[string]bool, error) {
+	if len(subsets) == 0 {
+		subsets = []string{"all"}
+	}
+	valid := validSubsets()
+	add, exclude, explicit := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, s := range append([]string{"min"}, subsets...) {
+		switch s {
+		case "min":
+			setAll(add, minimalSubset)
+			continue
+		case "all":
+			setAll(add, valid)
+			continue
+		case "!min":
+			setAll(exclude, minimalSubset)
+			continue
+		case "!all":
+			for _, v := range valid {
+				exclude[v] = exclude[v] || !slices.Contains(minimalSubset, v)
+			}
 			continue
 		}
-		if i := sort.SearchStrings(factSubsets, s); i == len(factSubsets) || factSubsets[i] != s {
-			return Failf("Bad subset '%s' given to Ansible. gather_subset options allowed: all, %s", s, strings.Join(factSubsets, ", "))
+		if name, ok := strings.CutPrefix(s, "!"); ok {
+			exclude[name] = true
+			setAll(exclude, collectorByName(name).idsOrNil())
+			continue
+		}
+		if _, found := slices.BinarySearch(valid, s); !found {
+			return nil, fmt.Errorf("Bad subset '%s' given to Ansible. gather_subset options allowed: all, %s", s, strings.Join(valid, ", "))
+		}
+		explicit[s], add[s] = true, true
+	}
+	if len(add) == 0 {
+		setAll(add, valid)
+	}
+	names := map[string]bool{}
+	for s := range add {
+		if exclude[s] && !explicit[s] {
+			continue
+		}
+		for _, c := range collectorsFor(s) {
+			names[c.name] = true
+		}
+	}
+	return names, nil
+}
+
+func setAll(m map[string]bool, keys []string) {
+	for _, k := range keys {
+		m[k] = true
+	}
+}
+
+// collectorsFor are the collectors a subset name stands for: the one of
+// that name, or those answering for that fact.
+func collectorsFor(s string) []*factCollector {
+	var out []*factCollector
+	for _, c := range factCollectors {
+		if c.name == s || slices.Contains(c.ids, s) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// collectorByName is the collector of that name, or nil.
+func collectorByName(name string) *factCollector {
+	for _, c := range factCollectors {
+		if c.name == name {
+			return c
 		}
 	}
 	return nil
 }
 
-// gathersLocal tells whether a gather_subset includes the local facts:
-// they are part of min, so only !local or !min leaves them out, unless
-// local is also asked for.
-func gathersLocal(subsets []string) bool {
-	excluded := false
-	for _, s := range subsets {
-		switch s {
-		case "local":
-			return true
-		case "!local", "!min":
-			excluded = true
-		}
+// idsOrNil is the facts a collector answers for (nil for no collector).
+func (c *factCollector) idsOrNil() []string {
+	if c == nil {
+		return nil
 	}
-	return !excluded
+	return c.ids
 }

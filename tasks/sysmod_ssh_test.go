@@ -1,7 +1,6 @@
 package tasks
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -9,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/drover/drover/internal/testlab"
-	sshtr "github.com/drover/drover/transport/ssh"
 )
 
 // TestNetworkModulesViaSSH runs get_url, uri, wait_for, script and cron on
@@ -19,15 +17,7 @@ import (
 func TestNetworkModulesViaSSH(t *testing.T) {
 	lab := testlab.Start(t, testlab.Options{Hosts: 1, LogLevel: "DEBUG1"})
 	h := lab.Hosts[0]
-	conn, err := sshtr.Dial(context.Background(), sshtr.Config{
-		Host: h.Name, HostName: h.Addr, Port: h.Port, User: h.User,
-		IdentityFiles: []string{lab.Key}, KnownHostsFiles: []string{lab.KnownHosts},
-		GlobalKnownHostsFiles: []string{"/dev/null"}, ConfigFile: "none", IdentityAgent: "none",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := dialLab(t, lab, h)
 	web := newTestWeb(t)
 	port := web.URL[strings.LastIndexByte(web.URL, ':')+1:]
 	o := sysOpts{conn: conn, files: scriptFiles(t)}

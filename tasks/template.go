@@ -232,6 +232,9 @@ func render(c *Call, name, text string, vars map[string]any, opts TemplateOption
 // ("AnsibleError: ...").
 func templateErr(err error) string {
 	msg := err.Error()
+	if _, name, ok := strings.Cut(msg, `: Could not load "`); ok {
+		return "TemplateSyntaxError: Could not load \"" + name + "\n  line 0"
+	}
 	if strings.Contains(msg, "undefined") {
 		return "AnsibleUndefinedVariable: " + msg
 	}

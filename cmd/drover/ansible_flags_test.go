@@ -72,28 +72,6 @@ func TestAnsiblePlaybookName(t *testing.T) {
 	}
 }
 
-// TestAnsiblePlaybookError: called as ansible-playbook, drover's error
-// line starts "ERROR! " as ansible-playbook's does; as drover, "drover: ".
-func TestAnsiblePlaybookError(t *testing.T) {
-	dir := t.TempDir()
-	bin := filepath.Join(dir, ansiblePlaybook)
-	if err := os.Symlink(os.Args[0], bin); err != nil {
-		t.Fatal(err)
-	}
-	book := filepath.Join(dir, "empty.yml")
-	if err := os.WriteFile(book, []byte("[]\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, code := runNamed(t, dir, bin, true, []string{"-i", "h,", book})
-	if code == 0 || !strings.HasPrefix(out, "ERROR! ") {
-		t.Errorf("ansible-playbook: exit %d, want non-zero and a line starting ERROR!:\n%s", code, out)
-	}
-	r := execDrover(t, nil, "play", "-i", "h,", book)
-	if r.code == 0 || !strings.HasPrefix(r.stderr, "drover: ") {
-		t.Errorf("drover play: exit %d, want non-zero and a line starting drover:\n%s", r.code, r.stderr)
-	}
-}
-
 // runNamed runs bin (drover under another name) with args, by its path or,
 // as runme.sh scripts do, by name from a shell with its directory first on
 // PATH.

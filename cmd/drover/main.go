@@ -3,16 +3,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/drover/drover/internal/exitcode"
-	"github.com/drover/drover/internal/yamlx"
 )
 
 func main() { os.Exit(mainArgs(dispatchArgs(os.Args))) }
@@ -44,39 +41,7 @@ func mainArgs(args []string) int {
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err != nil && !exitcode.Silent(err) {
-		fmt.Fprintln(os.Stderr, errorLine(args, err))
+		fmt.Fprintln(os.Stderr, "drover: "+err.Error())
 	}
 	return exitcode.Code(err)
-}
-
-// errorLine is how a run's error prints: "drover: " and the error; when
-// drover play prints ansible-playbook's output (scripts read that), as
-// ansible-playbook starts it: "ERROR! " and the message, with the place in
-// a file after it.
-func errorLine(args []string, err error) string {
-	if !ansibleOutput(args) {
-		return "drover: " + err.Error()
-	}
-	var ye *yamlx.Error
-	if errors.As(err, &ye) && ye.Error() == err.Error() && ye.File != "" {
-		where := ye.File
-		if ye.Line > 0 {
-			where = fmt.Sprintf("%s:%d:%d", ye.File, ye.Line, ye.Column)
-		}
-		return "ERROR! " + ye.Msg + "\n\nin " + where + "\n" + strings.TrimRight(ye.Snippet, "\n")
-	}
-	return "ERROR! " + err.Error()
-}
-
-// ansibleOutput reports whether args ask for ansible-playbook's output.
-func ansibleOutput(args []string) bool {
-	for _, a := range args {
-		if a == "--" {
-			break
-		}
-		if a == "--ansible-output" {
-			return true
-		}
-	}
-	return false
 }

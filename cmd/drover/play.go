@@ -130,7 +130,7 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 		return exitcode.Errorf(exitcode.Usage, "--step asks before each task and needs a terminal on standard input")
 	}
 	red := f.conn.secrets()
-	defer func() { err = maskError(red, err) }()
+	defer func() { err = maskError(red, ansibleError(f, red, err)) }()
 	keyring, err := openVault(ctx, &f.conn.vault, red)
 	if err != nil {
 		return err
@@ -150,7 +150,7 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 		if err != nil {
 			return exitcode.New(exitcode.BadInput, err)
 		}
-		if err := playbooks.CheckWith(pb, playbooks.CheckOptions{MissingHandlerOK: !f.conn.cfg.ErrorOnMissingHandler}); err != nil {
+		if err := playbooks.Check(pb); err != nil {
 			return exitcode.New(exitcode.BadInput, err)
 		}
 		books = append(books, pb)
@@ -195,6 +195,16 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 		return listPlaybooks(w, books, opts, f)
 	}
 	return runBooks(ctx, f, books, opts, red)
+}
+
+// runError is the error of a run that stopped: its own exit status when it
+// carries one, else bad input (a file an include loaded is wrong).
+func runError(err error) error {
+	var e *exitcode.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return exitcode.New(exitcode.BadInput, err)
 }
 
 // applyConfig gives the flags not given on the command line their values
@@ -265,7 +275,7 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	for _, pb := range books {
 		stats, err := playbooks.Run(ctx, pb, opts)
 		if err != nil {
-			return exitcode.New(exitcode.BadInput, err)
+			return runError(err)
 		}
 		if c := stats.ExitCode(); c > code {
 			code = c

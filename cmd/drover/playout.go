@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,8 +10,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/drover/drover/internal/ansiblecfg"
+	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/redact"
 	"github.com/drover/drover/internal/ui"
+	"github.com/drover/drover/internal/yamlx"
 	"github.com/drover/drover/playbooks"
 )
 
@@ -33,6 +36,24 @@ func playOutput(f *playFlags, cfg *ansiblecfg.Config, red *redact.Redactor) play
 	text.PerHostRecap = f.perHostRecap
 	text.ShowCustomStats = cfg != nil && cfg.ShowCustomStats
 	return text
+}
+
+// ansibleError prints the error that stopped drover play as ansible-playbook
+// prints its errors ("ERROR! " and the message, then where it is) when
+// Ansible's output is asked for, masked, and returns the exit status
+// alone; otherwise it returns err for main to print.
+func ansibleError(f *playFlags, red *redact.Redactor, err error) error {
+	if err == nil || exitcode.Silent(err) || !(f.ansibleOutput || ansibleCallbackAsked(f.conn.cfg)) {
+		return err
+	}
+	text := "ERROR! " + err.Error()
+	var ye *yamlx.Error
+	if errors.As(err, &ye) && ye.Line > 0 {
+		text = fmt.Sprintf("ERROR! %s\n\nThe error is in '%s': line %d, column %d:\n\n%s", ye.Msg, ye.File, ye.Line, ye.Column,
+			strings.TrimRight(ye.Snippet, "\n"))
+	}
+	fmt.Fprintln(os.Stderr, red.String(text))
+	return exitcode.New(exitcode.Code(err), nil)
 }
 
 // ansibleCallbackAsked reports whether the configuration sets Ansible's

@@ -67,3 +67,37 @@ func TestPlayOutputFormats(t *testing.T) {
 		})
 	}
 }
+
+// TestPlayAnsibleErrors: with Ansible's output asked for, an error that
+// stops drover play prints as ansible-playbook prints it (ERROR! and the
+// message, then where it is) with Ansible's exit status; drover's own
+// output keeps drover's "drover: FILE:LINE:COL: message".
+func TestPlayAnsibleErrors(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.yml")
+	must(t, os.WriteFile(missing, []byte("- hosts: localhost\n  gather_facts: no\n  tasks:\n    - command: /bin/true\n      notify: nosuch\n"), 0o644))
+	block := filepath.Join(dir, "block.yml")
+	must(t, os.WriteFile(block, []byte("- hosts: localhost\n  gather_facts: no\n  handlers:\n    - block:\n        - block: [{debug: {}}]\n  tasks: []\n"), 0o644))
+	const notFound = "The requested handler 'nosuch' was not found in either the main handlers list nor in the listening handlers list"
+	const blockMsg = "Using a block as a handler is not supported."
+	cases := []struct {
+		name       string
+		env        []string
+		book       string
+		code       int
+		wantStderr string
+	}{
+		{"run time, Ansible's output", []string{"ANSIBLE_STDOUT_CALLBACK=default"}, missing, 1, "ERROR! " + notFound + "\n\nThe error is in '" + missing + "': line 4, column 7:"},
+		{"load time, Ansible's output", []string{"ANSIBLE_STDOUT_CALLBACK=default"}, block, 4, "ERROR! " + blockMsg + "\n\nThe error is in '" + block + "': line 5, column 11:"},
+		{"run time, drover's output", nil, missing, 1, "drover: " + missing + ":4:7: " + notFound},
+		{"load time, drover's output", nil, block, 4, "drover: " + block + ":5:11: " + blockMsg},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := execDrover(t, c.env, "play", c.book)
+			if r.code != c.code || !strings.Contains(r.stderr, c.wantStderr) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q", r.code, r.stderr, c.code, c.wantStderr)
+			}
+		})
+	}
+}

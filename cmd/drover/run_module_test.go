@@ -121,7 +121,7 @@ func droverAdHoc(t *testing.T, inv, module, args string) map[string]string {
 	if args != "" {
 		argv = append(argv, "-a", args)
 	}
-	r := execDrover(t, nil, argv...)
+	r := execDrover(t, []string{"ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3"}, argv...) // as ansibleAdHoc: no discovery
 	got := map[string]string{}
 	sc := bufio.NewScanner(strings.NewReader(r.stdout))
 	sc.Buffer(nil, 1<<20)
@@ -143,7 +143,7 @@ func droverAdHoc(t *testing.T, inv, module, args string) map[string]string {
 // usage errors with a suggestion; -b and friends need -m.
 func TestRunModuleOutput(t *testing.T) {
 	lab := testlab.Shared(t, testlab.Options{Hosts: 2})
-	r := execDrover(t, nil, "run", "-i", lab.Inventory, "lab", "-m", "ping")
+	r := execDrover(t, []string{"ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3"}, "run", "-i", lab.Inventory, "lab", "-m", "ping")
 	want := "── " + foldNames(lab.Hosts) + " (2) ──\n{\n    \"changed\": false,\n    \"ping\": \"pong\"\n}\n2 ok · "
 	if r.code != 0 || !strings.HasPrefix(r.stdout, want) {
 		t.Errorf("exit %d, stdout:\n%s\nwant prefix:\n%s", r.code, r.stdout, want)

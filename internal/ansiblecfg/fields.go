@@ -10,11 +10,14 @@ import (
 // is the field's zero value.
 type Settings struct {
 	// Paths.
-	RolesPath        []string `cfg:"DEFAULT_ROLES_PATH"`        // roles_path, ANSIBLE_ROLES_PATH
-	Library          []string `cfg:"DEFAULT_MODULE_PATH"`       // library, ANSIBLE_LIBRARY
-	ModuleUtils      []string `cfg:"DEFAULT_MODULE_UTILS_PATH"` // module_utils, ANSIBLE_MODULE_UTILS
-	CollectionsPaths []string `cfg:"COLLECTIONS_PATHS"`         // collections_path(s), ANSIBLE_COLLECTIONS_PATH(S)
-	Inventory        []string `cfg:"DEFAULT_HOST_LIST"`         // inventory, ANSIBLE_INVENTORY
+	RolesPath        []string `cfg:"DEFAULT_ROLES_PATH"`         // roles_path, ANSIBLE_ROLES_PATH
+	Library          []string `cfg:"DEFAULT_MODULE_PATH"`        // library, ANSIBLE_LIBRARY
+	ModuleUtils      []string `cfg:"DEFAULT_MODULE_UTILS_PATH"`  // module_utils, ANSIBLE_MODULE_UTILS
+	CollectionsPaths []string `cfg:"COLLECTIONS_PATHS"`          // collections_path(s), ANSIBLE_COLLECTIONS_PATH(S)
+	FilterPlugins    []string `cfg:"DEFAULT_FILTER_PLUGIN_PATH"` // filter_plugins, ANSIBLE_FILTER_PLUGINS
+	TestPlugins      []string `cfg:"DEFAULT_TEST_PLUGIN_PATH"`   // test_plugins, ANSIBLE_TEST_PLUGINS
+	LookupPlugins    []string `cfg:"DEFAULT_LOOKUP_PLUGIN_PATH"` // lookup_plugins, ANSIBLE_LOOKUP_PLUGINS
+	Inventory        []string `cfg:"DEFAULT_HOST_LIST"`          // inventory, ANSIBLE_INVENTORY
 	PlaybookDir      string   `cfg:"PLAYBOOK_DIR"`
 	LocalTmp         string   `cfg:"DEFAULT_LOCAL_TMP"`
 	RemoteTmp        string   `cfg:"shell.sh.remote_tmp"`

@@ -11,6 +11,7 @@ const (
 	OK          = 0
 	Warning     = 1 // drover certs and probe tls: some certificate in its warning window
 	NoHosts     = 1 // the inventory, pattern and --limit leave no host (Ansible's status)
+	RunError    = 1 // a playbook run stopped by an error Ansible raises while running (a notify naming no handler)
 	Failed      = 2 // a command or task failed on some host
 	Unreachable = 3 // some host could not be reached (and none failed)
 	BadInput    = 4 // inventory, playbook, template or pattern is wrong

@@ -3,6 +3,7 @@ package jinja
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -104,7 +105,7 @@ func TestTruth(t *testing.T) {
 		}
 	}
 	_, err := e.Truth("nope == 1", vars)
-	want := "The conditional check 'nope == 1' failed. The error was: error while evaluating conditional (nope == 1): 'nope' is undefined"
+	want := "The conditional check 'nope == 1' failed. The error was: error while evaluating conditional (nope == 1): 'nope' is undefined. 'nope' is undefined"
 	if err == nil || err.Error() != want {
 		t.Errorf("Truth error = %v, want %q", err, want)
 	}
@@ -128,7 +129,7 @@ func TestLazyVars(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != "C-a C-a ['c', {'k': 'C-a'}] {{ c }}" {
+	if got != (Unsafe{"C-a C-a ['c', {'k': 'C-a'}] {{ c }}"}) { // it read an Unsafe value
 		t.Errorf("got %q", got)
 	}
 	if calls > 8 {
@@ -512,5 +513,39 @@ func TestToPlainUnwraps(t *testing.T) {
 	}
 	if got := fmt.Sprint(ToPlain(hostvars{"h": {"ip": "1"}})); got != "map[h:map[ip:1]]" {
 		t.Errorf("ToPlain(Mapping) = %s", got)
+	}
+}
+
+// TestUnsafeTaint checks that a template reading an Unsafe value gives an
+// Unsafe result (lazily templated variables included), and only then; and
+// that a conditional templated to unsafe text is refused, as in Ansible.
+func TestUnsafeTaint(t *testing.T) {
+	e := New()
+	vars := MapVars{"r": Unsafe{map[string]any{"stdout": "{{ secret }}", "rc": 0}}, "secret": "S",
+		"via": "{{ r.stdout }}", "plain": "{{ secret }}", "lst": []any{"{{ r.stdout }}", "x"}}
+	cases := []struct {
+		src  string
+		want any
+	}{
+		{"{{ r.stdout }}", Unsafe{"{{ secret }}"}},
+		{"pre {{ r.stdout }}", Unsafe{"pre {{ secret }}"}},
+		{"{{ via }}", Unsafe{"{{ secret }}"}},
+		{"{{ plain }} {{ via }}", Unsafe{"S {{ secret }}"}},
+		{"{{ plain }}", "S"},
+		{"{{ lst[1] }}", Unsafe{"x"}},
+		{"{{ r.rc }}", Unsafe{"0"}},
+		{"no template", "no template"},
+	}
+	for _, c := range cases {
+		got, err := e.Template(c.src, vars)
+		if err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Template(%q) = %#v, %v; want %#v", c.src, got, err, c.want)
+		}
+	}
+	if _, err := e.Truth("{{ r.stdout }}", vars); err == nil || !strings.Contains(err.Error(), "Conditional is marked as unsafe") {
+		t.Errorf("unsafe conditional: %v", err)
+	}
+	if ok, err := e.Truth("r.rc == 0", vars); err != nil || !ok {
+		t.Errorf("r.rc == 0: %v, %v", ok, err)
 	}
 }

@@ -210,9 +210,9 @@ func fPasswordHash(s *state, v any, a *argList) (any, error) {
 			return nil, runtimeErrorf("invalid characters in %s salt", hashtype)
 		}
 	}
-	saltSize := 16
-	if n, ok := b[2].(int); ok && n > 0 {
-		saltSize = n
+	saltSize, err := saltSizeArg(b[2])
+	if err != nil {
+		return nil, err
 	}
 	pw := []byte(str(v))
 	if !utf8.Valid(pw) {
@@ -250,7 +250,23 @@ func fPasswordHash(s *state, v any, a *argList) (any, error) {
 		}
 		return md5Crypt(pw, []byte(salt)), nil
 	}
-	return nil, runtimeErrorf("%s is not in the list of supported passlib algorithms: md5, sha256, sha512", hashtype)
+	return nil, runtimeErrorf("passlib does not support '%s' algorithm", hashtype)
+}
+
+// saltSizeArg is password_hash's salt_size: an integer or a numeric
+// string (16 when not given).
+func saltSizeArg(v any) (int, error) {
+	switch x := v.(type) {
+	case missingT, nil:
+		return 16, nil
+	case int:
+		return max(x, 1), nil
+	case string:
+		if n, err := strconv.Atoi(strings.TrimSpace(x)); err == nil {
+			return max(n, 1), nil
+		}
+	}
+	return 0, runtimeErrorf("'<' not supported between instances of '%s' and 'int'", typeName(v))
 }
 
 // ansibleUUIDNamespace is Ansible's UUID_NAMESPACE_ANSIBLE.

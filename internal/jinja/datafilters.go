@@ -186,7 +186,23 @@ func fFromYAML(all bool) filterFn {
 }
 
 func fB64Encode(s *state, v any, a *argList) (any, error) {
-	return base64.StdEncoding.EncodeToString([]byte(str(v))), nil
+	b, err := a.bind("b64encode", "encoding")
+	if err != nil {
+		return nil, err
+	}
+	raw, err := encodeText(str(v), encodingArg(b[0]))
+	if err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.EncodeToString(raw), nil
+}
+
+// encodingArg is an encoding= argument, utf-8 when not given.
+func encodingArg(v any) string {
+	if v == missing || v == nil {
+		return "utf-8"
+	}
+	return str(v)
 }
 
 // fB64Decode is Python's base64.b64decode (binascii's lenient rules:
@@ -195,6 +211,10 @@ func fB64Encode(s *state, v any, a *argList) (any, error) {
 // UTF-8 are kept as they are, as Ansible keeps them (surrogateescape), so
 // that copy content writes them back.
 func fB64Decode(s *state, v any, a *argList) (any, error) {
+	b, err := a.bind("b64decode", "encoding")
+	if err != nil {
+		return nil, err
+	}
 	var out []byte
 	quad, pads, data := 0, 0, 0
 	var left byte
@@ -203,7 +223,7 @@ func fB64Decode(s *state, v any, a *argList) (any, error) {
 			if quad >= 2 {
 				pads++
 				if quad+pads >= 4 {
-					return string(out), nil
+					return decodeText(out, encodingArg(b[0]))
 				}
 			}
 			continue
@@ -228,7 +248,7 @@ func fB64Decode(s *state, v any, a *argList) (any, error) {
 	}
 	switch quad {
 	case 0:
-		return string(out), nil
+		return decodeText(out, encodingArg(b[0]))
 	case 1:
 		return nil, runtimeErrorf("Invalid base64-encoded string: number of data characters (%d) cannot be 1 more than a multiple of 4", data)
 	}

@@ -72,7 +72,8 @@
 //     the very end, not also before a final newline as Python's does.
 //   - Integers are 64-bit (Python's are unbounded).
 //   - type_debug reports plain Python type names (str, dict, …), never
-//     AnsibleUnicode or AnsibleUnsafeText.
+//     AnsibleUnicode, AnsibleUnsafeText or NativeJinjaText (an inline
+//     vault value kept encrypted is AnsibleVaultEncryptedUnicode).
 //   - The pep440 version type compares like loose versions.
 //   - {% extends %}/{% block %} are not implemented ({% include %},
 //     {% import %} and {% from %} are, through Options.Loader).
@@ -81,7 +82,8 @@
 //   - Loops, macro calls and recursion are bounded (maxSteps, maxDepth,
 //     maxNesting) and string/list repetition is capped at 16 MiB, so a
 //     template cannot hang or exhaust memory.
-//   - Results of templating are not tracked as unsafe: a caller storing a
-//     rendered value as a variable (set_fact, register) should wrap it in
-//     Unsafe when it must not be templated again.
+//   - Unsafe data is tracked as a whole template's property, as Ansible
+//     does: a template that read an Unsafe variable (or a function marked
+//     it, Call.MarkUnsafe) gives an Unsafe result; values inside lists and
+//     dicts are not tracked one by one.
 package jinja

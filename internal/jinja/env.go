@@ -127,6 +127,14 @@ func (c *Call) Var(name string) (any, error) {
 // Vars returns the variable source of the render.
 func (c *Call) Vars() Vars { return c.s.vars }
 
+// MarkUnsafe marks the template being rendered as having read unsafe data
+// (a lookup's result): its result is Unsafe (see Env.Template).
+func (c *Call) MarkUnsafe() {
+	if c.s.res != nil {
+		c.s.res.tainted = true
+	}
+}
+
 // Filter implements `value | name(args)`.
 type Filter func(value any, args []any, kwargs map[string]any) (any, error)
 
@@ -162,6 +170,11 @@ type Env struct {
 	// every filter with its name (without an ansible.builtin. prefix), its
 	// input and its result.
 	FilterHook func(name string, in, out any)
+	// Native, when set before the Env is first used, makes Template and
+	// TemplateValue keep native types as Ansible's jinja2_native does (see
+	// nativeResult); template files still render to text.
+	Native  bool
+	plugins Plugins // see SetPlugins
 }
 
 // maxCached bounds the compiled-template cache; it is emptied when full.
@@ -213,6 +226,9 @@ func (e *Env) lookupFilter(name string) *filterDef {
 	if f == nil {
 		f = e.filters[fqcn.Short(name)]
 	}
+	if f == nil {
+		f = e.pluginFilter(name)
+	}
 	e.mu.RUnlock()
 	return f
 }
@@ -222,6 +238,9 @@ func (e *Env) lookupTest(name string) *testDef {
 	t := e.tests[name]
 	if t == nil {
 		t = e.tests[fqcn.Short(name)]
+	}
+	if t == nil {
+		t = e.pluginTest(name)
 	}
 	e.mu.RUnlock()
 	return t
@@ -506,6 +525,10 @@ var singleVarRe = regexp.MustCompile(`^\{\{\s*(\w*)\s*\}\}\n?$`)
 // when the text looks like a Python list, dict or bool literal (as
 // "{{ [1, 2] }}" renders), the native value is returned. "{{ var }}" of a
 // number, bool or None variable returns that value unchanged.
+//
+// A template that read an Unsafe value (a registered result, a fact set
+// from one) gives an Unsafe result, as Ansible marks it, so that what it
+// rendered is never templated again.
 func (e *Env) Template(src string, vars Vars) (any, error) {
 	return e.templateString(src, vars, nil)
 }
@@ -514,6 +537,21 @@ func (e *Env) templateString(src string, vars Vars, res *resolver) (any, error) 
 	if !isPossiblyTemplate(src) {
 		return src, nil
 	}
+	if res == nil {
+		res = &resolver{}
+	}
+	outer := res.tainted
+	res.tainted = false
+	v, err := e.templateStringTainted(src, vars, res)
+	inner := res.tainted
+	res.tainted = outer || inner
+	if inner && err == nil {
+		return Unsafe{V: v}, nil
+	}
+	return v, err
+}
+
+func (e *Env) templateStringTainted(src string, vars Vars, res *resolver) (any, error) {
 	if vars != nil && strings.HasPrefix(src, "{{") {
 		if m := singleVarRe.FindStringSubmatch(src); m != nil {
 			if raw, ok := vars.Lookup(m[1]); ok {
@@ -535,6 +573,9 @@ func (e *Env) templateString(src string, vars Vars, res *resolver) (any, error) 
 	if err != nil {
 		return nil, err
 	}
+	if e.Native {
+		return nativeResult(w), nil
+	}
 	if w.n == 1 && w.single != nil {
 		switch w.single.(type) {
 		case []any, *Dict, map[string]any, bool:
@@ -551,6 +592,35 @@ func (e *Env) templateString(src string, vars Vars, res *resolver) (any, error) 
 		return v, nil
 	}
 	return preserveNewlines(src, out), nil
+}
+
+// nativeResult is a rendered template's value as Ansible's
+// ansible_native_concat gives it: nothing is None; one value that is not
+// text is itself; text (one string, or several parts joined) is read as a
+// Python literal when it is one (a string literal keeps its quotes), else
+// stays text. The output of a string filter (| string) stays text.
+func nativeResult(w *output) any {
+	if w.n == 0 {
+		return nil
+	}
+	out := w.b.String()
+	if w.n == 1 && w.fromValue {
+		if w.nativeText {
+			return out
+		}
+		if _, isStr := w.single.(string); !isStr {
+			return plainCopy(w.single)
+		}
+	}
+	v, ok := pyLiteralEval(out)
+	if !ok {
+		return out
+	}
+	if s, isStr := v.(string); isStr {
+		q := out[:1]
+		return q + s + q
+	}
+	return v
 }
 
 // TemplateValue templates every string in v, walking lists and dicts (keys
@@ -603,6 +673,9 @@ func (e *Env) templateValue(v any, vars Vars, res *resolver) (any, error) {
 			if err != nil {
 				return nil, err
 			}
+			if u, ok := tk.(Unsafe); ok {
+				tk = u.V // a key is a name, not data to protect
+			}
 			tv, err := e.templateValue(val, vars, res)
 			if err != nil {
 				return nil, err
@@ -644,7 +717,7 @@ func (e *Env) Truth(cond string, vars Vars) (bool, error) {
 			c := *te
 			switch te.Kind {
 			case KindUndefined:
-				c.Msg = "error while evaluating conditional (" + cond + "): " + te.Msg
+				c.Msg = "error while evaluating conditional (" + cond + "): " + te.Msg + ". " + te.Msg
 			case KindSyntax:
 				c.Msg = "template error while templating string: " + te.Msg
 			}
@@ -672,6 +745,12 @@ func (e *Env) truth(cond string, vars Vars) (bool, error) {
 		v, err := e.Template(cond, vars)
 		if err != nil {
 			return false, err
+		}
+		if u, ok := v.(Unsafe); ok {
+			if s, isStr := u.V.(string); isStr && s != "" {
+				return false, &Error{Kind: KindRuntime, Msg: "Conditional is marked as unsafe, and cannot be evaluated."}
+			}
+			v = u.V
 		}
 		s, isStr := v.(string)
 		if !isStr || s == "" {

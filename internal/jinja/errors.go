@@ -3,6 +3,7 @@ package jinja
 import (
 	"errors"
 	"fmt"
+	"regexp"
 )
 
 // Kind classifies template errors.
@@ -67,6 +68,21 @@ func typeErrorf(format string, args ...any) error {
 
 func runtimeErrorf(format string, args ...any) error {
 	return &evalError{kind: KindRuntime, msg: fmt.Sprintf(format, args...), pos: -1}
+}
+
+// pluginName matches the names Ansible accepts for filters and tests:
+// dotted Python identifiers.
+var pluginName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+
+// unknownPlugin is the error for a filter or test named by a string at run
+// time (map, select, selectattr, ...) that does not exist, worded as
+// Ansible's plugin loader words it.
+func unknownPlugin(name string) error {
+	reason := "'" + name + "'"
+	if !pluginName.MatchString(name) {
+		reason = "'invalid plugin name: ansible.builtin." + name + "'"
+	}
+	return &evalError{kind: KindSyntax, msg: fmt.Sprintf("Could not load \"%s\": %s", name, reason), pos: -1}
 }
 
 // withPos sets the position of an evalError that has none yet.

@@ -81,7 +81,7 @@ func registerFilters(e *Env) {
 	reg(fStriptags, "striptags")
 	reg(fURLEncode, "urlencode")
 	reg(fURLDecode, "urldecode")
-	reg(fExtract, "extract")
+	e.addFilter("extract", &filterDef{fn: fExtract, undefinedOK: true})
 	reg(fSubelements, "subelements")
 	reg(fRekey, "rekey_on_member")
 	reg(fComment, "comment")
@@ -103,6 +103,8 @@ func registerFilters(e *Env) {
 	reg(fStrftime, "strftime")
 	registerDataFilters(e)
 	registerStringFilters(e)
+	registerVaultFilters(e)
+	registerWinPathFilters(e)
 }
 
 func fDefault(s *state, v any, a *argList) (any, error) {
@@ -721,7 +723,7 @@ func fMap(s *state, v any, a *argList) (any, error) {
 	}
 	fd := s.env.lookupFilter(name)
 	if fd == nil {
-		return nil, runtimeErrorf("No filter named '%s'.", name)
+		return nil, unknownPlugin(name)
 	}
 	sub := &argList{pos: a.pos[1:], kw: a.kw}
 	out := make([]any, len(items))
@@ -762,7 +764,7 @@ func fSelect(reject, byAttr bool) filterFn {
 			}
 			td := s.env.lookupTest(name)
 			if td == nil {
-				return nil, runtimeErrorf("No test named '%s'.", name)
+				return nil, unknownPlugin(name)
 			}
 			sub := &argList{pos: args[1:], kw: a.kw}
 			test = func(x any) (bool, error) {
@@ -955,7 +957,7 @@ func fCombine(s *state, v any, a *argList) (any, error) {
 	default:
 		return nil, runtimeErrorf("merge_hash: 'list_merge' argument can only be equal to 'replace', 'keep', 'append', 'prepend', 'append_rp' or 'prepend_rp'")
 	}
-	terms := flattenValues(append([]any{v}, a.pos...), 1, false)
+	terms := flattenValues(append([]any{v}, a.pos...), 1, true)
 	if len(terms) == 0 {
 		return NewDict(0), nil
 	}
@@ -1493,6 +1495,9 @@ func fExtract(s *state, v any, a *argList) (any, error) {
 	}
 	val := norm(b[0])
 	for _, k := range keys {
+		if _, undef := val.(*Undefined); undef {
+			return val, nil // Ansible's undefined yields itself for any item
+		}
 		val = getitem(s, val, k, -1)
 	}
 	return val, nil
@@ -1596,9 +1601,14 @@ func fRekey(s *state, v any, a *argList) (any, error) {
 }
 
 func fComment(s *state, v any, a *argList) (any, error) {
-	b, err := a.bind("comment", "style")
-	if err != nil {
-		return nil, err
+	if len(a.pos) > 1 {
+		return nil, typeErrorf("comment() takes from 1 to 2 positional arguments but %d were given", len(a.pos)+1)
+	}
+	b := []any{missing}
+	if len(a.pos) == 1 {
+		b[0] = a.pos[0]
+	} else if st, ok := a.kwarg("style"); ok {
+		b[0] = st
 	}
 	styles := map[string][3]string{
 		"plain": {"", "# ", ""}, "erlang": {"", "% ", ""}, "c": {"", "// ", ""},
@@ -1622,7 +1632,9 @@ func fComment(s *state, v any, a *argList) (any, error) {
 	p["postfix"] = strings.TrimRight(prepost, " \t\n")
 	p["decoration"] = sp[1]
 	for _, kv := range a.kw {
-		p[kv.name] = kv.val
+		if kv.name != "style" {
+			p[kv.name] = kv.val
+		}
 	}
 	nl, deco := str(p["newline"]), str(p["decoration"])
 	var out strings.Builder

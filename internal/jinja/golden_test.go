@@ -104,11 +104,16 @@ func loadGolden(t testing.TB) []oracleResult {
 	return res
 }
 
+// nativeEnv runs the cases of kind native (jinja2_native on).
+var nativeEnv = func() *Env { e := New(); e.Native = true; return e }()
+
 // runOracleCase evaluates a case the way oracle.py does with Ansible.
 func runOracleCase(e *Env, c oracleCase, vars Vars) (any, error) {
 	switch c.K {
 	case "truth":
 		return e.Truth(c.T, vars)
+	case "native":
+		return nativeEnv.Template(c.T, vars)
 	case "file":
 		opts := FileOptions
 		opts.LstripBlocks = c.Lstrip

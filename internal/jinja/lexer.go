@@ -329,6 +329,13 @@ func (lx *lexer) lexExpr(p int, closer string, endKind tokKind) (bool, error) {
 			}
 		}
 		c := src[p]
+		if c >= 0x80 {
+			// Jinja's whitespace is Python's \s: also non-ASCII spaces (NBSP)
+			if r, size := utf8.DecodeRuneInString(src[p:]); unicode.IsSpace(r) {
+				p += size
+				continue
+			}
+		}
 		switch {
 		case c == '\'' || c == '"':
 			n, err := lx.lexString(p, endKind == tVarEnd)

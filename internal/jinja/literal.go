@@ -35,6 +35,31 @@ type litParser struct {
 	s     string
 	i     int
 	depth int
+	// python accepts only Python's words (True, False, None), as
+	// ast.literal_eval does, not also JSON's (true, false, null).
+	python bool
+}
+
+// pyLiteralEval is Python's ast.literal_eval of a whole string (no leading
+// blank, as ast.parse refuses an indented expression); ok is false when s
+// is not a literal.
+func pyLiteralEval(s string) (any, bool) {
+	if s == "" || s[0] == ' ' || s[0] == '\t' {
+		return nil, false
+	}
+	p := &litParser{s: s, python: true}
+	v, ok := p.value()
+	if !ok {
+		return nil, false
+	}
+	p.space()
+	for p.i < len(p.s) && strings.ContainsRune(" \t\r\n", rune(p.s[p.i])) {
+		p.i++
+	}
+	if p.i != len(p.s) {
+		return nil, false
+	}
+	return v, true
 }
 
 // space skips whitespace, comments and (inside brackets) newlines.
@@ -106,6 +131,9 @@ func (p *litParser) value() (any, bool) {
 			return p.stringsRaw(word == "r" || word == "R")
 		}
 		p.i = j
+		if p.python && word != "True" && word != "False" && word != "None" {
+			return nil, false
+		}
 		switch word {
 		case "True", "true":
 			return true, true

@@ -29,6 +29,11 @@ type resolver struct {
 	memo  map[string]any
 	stack []string
 	steps int // loop iterations and macro calls so far
+	// tainted is set when the template being rendered read an Unsafe
+	// value (a registered result, a fact set from one): as in Ansible, its
+	// result is unsafe too. memoTaint keeps it per memoized variable.
+	tainted   bool
+	memoTaint map[string]bool
 }
 
 // maxSteps bounds loop iterations plus macro calls in one call, so a
@@ -57,6 +62,7 @@ func (s *state) lookup(name string, pos int) (any, error) {
 	}
 	if s.vars != nil {
 		if v, ok := s.res.memo[name]; ok {
+			s.res.tainted = s.res.tainted || s.res.memoTaint[name]
 			return v, nil
 		}
 		if raw, ok := s.vars.Lookup(name); ok {
@@ -79,6 +85,7 @@ func (s *state) lookup(name string, pos int) (any, error) {
 // fails only when used.
 func (s *state) resolveVar(name string, raw any) (any, error) {
 	if u, ok := raw.(Unsafe); ok {
+		s.res.tainted = true
 		return norm(u.V), nil
 	}
 	if !needsTemplating(raw) {
@@ -95,8 +102,15 @@ func (s *state) resolveVar(name string, raw any) (any, error) {
 		return nil, &evalError{kind: KindRecursion, pos: -1, msg: "template recursion limit reached while templating variable '" + name + "'"}
 	}
 	s.res.stack = append(s.res.stack, name)
+	outer := s.res.tainted
+	s.res.tainted = false
 	v, err := s.env.templateValue(raw, s.vars, s.res)
+	inner := s.res.tainted
+	s.res.tainted = outer || inner
 	s.res.stack = s.res.stack[:len(s.res.stack)-1]
+	if u, ok := v.(Unsafe); ok {
+		v = norm(u.V)
+	}
 	if err != nil {
 		if IsUndefined(err) {
 			v = &Undefined{obj: noObj, name: name, pos: -1, hint: undefinedMessage(err)}
@@ -109,8 +123,10 @@ func (s *state) resolveVar(name string, raw any) (any, error) {
 	}
 	if s.res.memo == nil {
 		s.res.memo = make(map[string]any)
+		s.res.memoTaint = make(map[string]bool)
 	}
 	s.res.memo[name] = v
+	s.res.memoTaint[name] = inner
 	return v, nil
 }
 
@@ -211,6 +227,7 @@ type output struct {
 	b          strings.Builder
 	n          int
 	single     any
+	fromValue  bool // single was set: the first part is a value, not text
 	nativeText bool // the last value came from a string-type filter
 }
 
@@ -222,7 +239,7 @@ func (o *output) writeData(t string) {
 func (o *output) writeValue(v any) {
 	o.n++
 	if o.n == 1 {
-		o.single = v
+		o.single, o.fromValue = v, true
 	}
 	switch x := v.(type) {
 	case string:
@@ -277,6 +294,12 @@ func (n *outputNode) exec(s *state, w *output) error {
 func finalize(v any) (any, error) {
 	if err := failOnUndefined(v); err != nil {
 		return nil, err
+	}
+	if vt, ok := v.(Vaulted); ok {
+		if vt.Plain == nil {
+			return nil, errNoVaultSecrets()
+		}
+		return *vt.Plain, nil
 	}
 	return norm(v), nil
 }

@@ -481,6 +481,13 @@ func fHumanReadable(s *state, v any, a *argList) (any, error) {
 		base = "bits"
 	}
 	unit, hasUnit := b[1].(string)
+	return HumanBytes(size, base, unit, hasUnit), nil
+}
+
+// HumanBytes is Ansible's bytes_to_human: size in the largest unit it
+// reaches (or the given one), two decimals, base ("Bytes" or "bits") naming
+// the unit.
+func HumanBytes(size float64, base, unit string, hasUnit bool) string {
 	var sr = sizeRanges[len(sizeRanges)-1]
 	for _, r := range sizeRanges {
 		if (!hasUnit && size >= r.limit) || (hasUnit && strings.ToUpper(unit) != "" && strings.ToUpper(unit)[:1] == r.suffix) {
@@ -494,7 +501,7 @@ func fHumanReadable(s *state, v any, a *argList) (any, error) {
 	} else {
 		suffix = base
 	}
-	return strconv.FormatFloat(size/sr.limit, 'f', 2, 64) + " " + suffix, nil
+	return strconv.FormatFloat(size/sr.limit, 'f', 2, 64) + " " + suffix
 }
 
 var humanRe = regexp.MustCompile(`^\s*(\d*\.?\d*)\s*([A-Za-z]+)?\s*$`)

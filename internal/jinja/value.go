@@ -201,9 +201,9 @@ func ToPlain(v any) any {
 	case *Dict:
 		m := make(map[string]any, x.Len())
 		for i, k := range x.keys {
-			ks, ok := k.(string)
+			ks, ok := ToPlain(k).(string)
 			if !ok {
-				ks = str(k)
+				ks = str(ToPlain(k))
 			}
 			m[ks] = ToPlain(x.vals[i])
 		}
@@ -239,7 +239,7 @@ func ToPlain(v any) any {
 // engine's types. It is cheap for the common types.
 func norm(v any) any {
 	switch x := v.(type) {
-	case nil, bool, int, float64, string, []any, Tuple, *Dict, map[string]any, *Undefined, Mapping, *Namespace, *callable, *loopObj, dateTime, timeDelta:
+	case nil, bool, int, float64, string, []any, Tuple, *Dict, map[string]any, *Undefined, Mapping, *Namespace, *callable, *loopObj, dateTime, timeDelta, Vaulted:
 		return v
 	case Unsafe:
 		return norm(x.V)
@@ -496,6 +496,8 @@ func typeName(v any) string {
 		return "missing"
 	case dateTime:
 		return "datetime"
+	case Vaulted:
+		return "AnsibleVaultEncryptedUnicode"
 	case timeDelta:
 		return "timedelta"
 	}

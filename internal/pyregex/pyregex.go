@@ -81,7 +81,7 @@ func compile(pattern string, flags Flags) (*Regexp, error) {
 	}
 	re, err := regexp2.Compile(tr, opts, regexp2.OptionMaxBacktrackingStackSize(-1))
 	if err != nil {
-		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		return nil, pyError(pattern, err.Error())
 	}
 	return &Regexp{re: re, pattern: pattern, names: names, groups: groups}, nil
 }

@@ -287,3 +287,29 @@ func BenchmarkMatchString(b *testing.B) {
 		}
 	}
 }
+
+// TestCompileErrorsAgainstPython compares the wording of compile errors
+// with Python's re module, for the errors it words as Python does.
+func TestCompileErrorsAgainstPython(t *testing.T) {
+	patterns := []string{"*", "+a", "a|*b", "a(b", "x(a(b)", "a)b", "[ab", "a**", `\`, `[*]+`, `\(*`}
+	var want []string
+	pythonJSON(t, `
+import json, re, sys
+out = []
+for p in json.load(sys.stdin):
+    try:
+        re.compile(p); out.append("")
+    except re.error as e:
+        out.append(str(e))
+print(json.dumps(out))`, patterns, &want)
+	for i, p := range patterns {
+		_, err := Compile(p, Flags{})
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != want[i] {
+			t.Errorf("Compile(%q) error = %q, Python says %q", p, got, want[i])
+		}
+	}
+}

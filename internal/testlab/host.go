@@ -54,6 +54,11 @@ type HostOptions struct {
 	// host name (uname -n) is this, as on a machine whose own name does
 	// not resolve. Needs root and unshare(1).
 	Hostname string
+	// PrivateEtcHostname, with Hostname, also gives sshd a mount namespace
+	// of its own in which /etc/hostname is the file EtcHostname (holding
+	// Hostname), so that a test may change the host's name, current and
+	// permanent, without touching the machine's.
+	PrivateEtcHostname bool
 }
 
 // Host is one running sshd.
@@ -287,6 +292,9 @@ func freePort(addr string) (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
+// EtcHostname is the file a PrivateEtcHostname host sees as /etc/hostname.
+func (h *Host) EtcHostname() string { return filepath.Join(h.Root, "etc-hostname") }
+
 // launch starts sshd in the foreground and waits until it greets.
 func (h *Host) launch(level string) error {
 	cfg := h.sshdConfig(level)
@@ -302,6 +310,14 @@ func (h *Host) launch(level string) error {
 	if h.opts.Hostname != "" {
 		cmd = exec.Command("unshare", "--uts", "/bin/sh", "-c", `hostname "$1" && shift && exec "$@"`, "sh",
 			h.opts.Hostname, SSHD, "-D", "-e", "-f", h.ConfigPath())
+	}
+	if h.opts.Hostname != "" && h.opts.PrivateEtcHostname {
+		if err := os.WriteFile(h.EtcHostname(), []byte(h.opts.Hostname+"\n"), 0o644); err != nil {
+			return err
+		}
+		cmd = exec.Command("unshare", "--uts", "--mount", "--propagation", "private", "/bin/sh", "-c",
+			`hostname "$1" && mount --bind "$2" /etc/hostname && shift 2 && exec "$@"`, "sh",
+			h.opts.Hostname, h.EtcHostname(), SSHD, "-D", "-e", "-f", h.ConfigPath())
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

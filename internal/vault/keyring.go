@@ -291,3 +291,17 @@ func (k *Keyring) DecryptText(name string, data []byte) ([]byte, error) {
 	}
 	return plain, nil
 }
+
+// EncryptSalted is EncryptWith with a given salt (a fresh random one when
+// salt is empty), as Ansible's vault filter takes one; the same salt and
+// password give the same vault text.
+func EncryptSalted(plain []byte, s Secret, salt []byte) ([]byte, error) {
+	if len(salt) == 0 {
+		return EncryptWith(plain, s)
+	}
+	sl, err := sealWithSalt(plain, s.Password, salt)
+	if err != nil {
+		return nil, err
+	}
+	return formatEnvelope(sl.formatPayload(), s.ID), nil
+}

@@ -83,6 +83,9 @@ type converter struct {
 	opts   Options
 	budget int
 	active map[*yaml.Node]bool // collections being converted, to catch recursive aliases
+	// unsafe counts the !unsafe collections being converted: every string
+	// value inside one is unsafe, as Ansible wraps the whole value.
+	unsafe int
 }
 
 // enter marks collection node n as being converted; a node met again while
@@ -115,7 +118,32 @@ func (c *converter) value(n *yaml.Node) (any, error) {
 	case yaml.AliasNode:
 		return c.value(n.Alias)
 	case yaml.ScalarNode:
-		return c.scalar(n)
+		v, err := c.scalar(n)
+		if str, isStr := v.(string); isStr && err == nil && c.unsafe > 0 && c.opts.Unsafe != nil {
+			return c.opts.Unsafe(str), nil
+		}
+		return v, err
+	case yaml.SequenceNode, yaml.MappingNode:
+		if n.Tag == "!unsafe" {
+			c.unsafe++
+			defer func() { c.unsafe-- }()
+		}
+		return c.collection(n)
+	}
+	return nil, c.f.Errorf(n, "unexpected YAML node")
+}
+
+// keyValue converts a mapping key: never unsafe (a key is a name).
+func (c *converter) keyValue(n *yaml.Node) (any, error) {
+	saved := c.unsafe
+	c.unsafe = 0
+	defer func() { c.unsafe = saved }()
+	return c.value(n)
+}
+
+// collection converts a sequence or mapping node.
+func (c *converter) collection(n *yaml.Node) (any, error) {
+	switch n.Kind {
 	case yaml.SequenceNode:
 		if err := c.checkTag(n, "!!seq"); err != nil {
 			return nil, err
@@ -270,7 +298,7 @@ func (c *converter) mapping(n *yaml.Node) (map[string]any, error) {
 	}
 	out := make(map[string]any, len(pairs))
 	for _, p := range pairs {
-		kv, err := c.value(p.Key)
+		kv, err := c.keyValue(p.Key)
 		if err != nil {
 			return nil, err
 		}
@@ -300,7 +328,7 @@ func (c *converter) orderedMapping(n *yaml.Node) (any, error) {
 	vals := make([]any, 0, len(pairs))
 	index := make(map[string]int, len(pairs))
 	for _, p := range pairs {
-		kv, err := c.value(p.Key)
+		kv, err := c.keyValue(p.Key)
 		if err != nil {
 			return nil, err
 		}

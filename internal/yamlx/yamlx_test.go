@@ -89,6 +89,13 @@ func TestHooks(t *testing.T) {
 	if v["s"] != "plain@t.yml:1:4" || v["u"] != "U:{{ x }}" {
 		t.Errorf("hooks gave %v", v)
 	}
+	coll := value(t, "l: !unsafe ['{{ a }}', 1, {k: '{{ b }}'}]\nm: !unsafe {x: '{{ c }}'}\n", Options{
+		Unsafe: func(s string) any { return "U:" + s },
+	}).(map[string]any)
+	if !reflect.DeepEqual(coll["l"], []any{"U:{{ a }}", 1, map[string]any{"k": "U:{{ b }}"}}) ||
+		!reflect.DeepEqual(coll["m"], map[string]any{"x": "U:{{ c }}"}) {
+		t.Errorf("!unsafe collections gave %#v", coll)
+	}
 	plain := value(t, "u: !unsafe '{{ x }}'\n", Options{}).(map[string]any)
 	if plain["u"] != "{{ x }}" {
 		t.Errorf("!unsafe without a hook = %#v, want the plain string", plain["u"])

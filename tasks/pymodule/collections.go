@@ -51,6 +51,10 @@ func (f *Finder) collectionRoots() []string {
 	return out
 }
 
+// CollectionRoots are the directories searched for collections, nearest
+// first, each holding ansible_collections/.
+func (f *Finder) CollectionRoots() []string { return f.collectionRoots() }
+
 // collectionDir is where collection NS.COLL is installed ("" when
 // nowhere): the first root that has it.
 func (f *Finder) collectionDir(coll string) string {

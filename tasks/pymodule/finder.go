@@ -162,6 +162,10 @@ func findAnsibleRoot() string {
 	return ""
 }
 
+// SysPaths are the Python package directories of the installed ansible
+// package.
+func (f *Finder) SysPaths() []string { return f.cfg.SysPaths }
+
 // AddPlaybookDir adds what Ansible adds for each playbook file read: its
 // library/ and module_utils/ directories and its collections/ directory.
 func (f *Finder) AddPlaybookDir(dir string) {

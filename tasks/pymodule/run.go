@@ -75,14 +75,7 @@ func (f *Finder) run(ctx context.Context, m *Module, c *tasks.Call) (*tasks.Resu
 // annotate adds what discovery learnt to a result: the discovered
 // interpreter fact and its warnings.
 func (f *Finder) annotate(r *tasks.Result, ip *interpreterSpec) *tasks.Result {
-	if ip.discovered != "" {
-		if r.Facts == nil {
-			r.Facts = map[string]any{}
-		}
-		r.Facts["discovered_interpreter_python"] = ip.discovered
-	}
-	r.Warnings = append(r.Warnings, ip.warnings...)
-	return r
+	return r.ReportDiscovery(ip.discovery)
 }
 
 // noPython is the failure of a host where the interpreter did not run:
@@ -101,7 +94,9 @@ func noPython(se *startError, ip *interpreterSpec) *tasks.Result {
 		rc = ee.code
 	}
 	r.Set("module_stdout", "").Set("module_stderr", stderr).Set("rc", rc)
-	r.Warnings = append(r.Warnings, ip.warnings...)
+	if ip.discovery != nil {
+		r.Warnings = append(r.Warnings, ip.discovery.Warnings...)
+	}
 	return r
 }
 

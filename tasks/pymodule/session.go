@@ -35,8 +35,6 @@ type agentSlot struct {
 
 type poolKey struct{}
 
-type discoveryCacheKey struct{}
-
 // pool returns the session's agents, registering their stop at the end of
 // the session.
 func pool(s *tasks.Session) *agentPool {
@@ -49,16 +47,6 @@ func pool(s *tasks.Session) *agentPool {
 		s.OnEnd(p.stopAll)
 	}
 	return p
-}
-
-// discoveries returns the session's interpreter discoveries (a fresh
-// cache outside a run).
-func discoveries(s *tasks.Session) *discoveryCache {
-	init := func() any { return &discoveryCache{m: map[discoveryKey]discovery{}} }
-	if s == nil {
-		return init().(*discoveryCache)
-	}
-	return s.Value(discoveryCacheKey{}, init).(*discoveryCache)
 }
 
 // get returns the running agent for conn and interp, starting it when

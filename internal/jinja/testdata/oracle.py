@@ -67,6 +67,13 @@ def run(case, varsets, loader):
         cond = Conditional(loader=loader)
         cond.when = [src]
         return cond.evaluate_conditional(templar, variables)
+    if kind == "native":
+        import ansible.constants as C
+        C.DEFAULT_JINJA2_NATIVE = True
+        try:
+            return Templar(loader=loader, variables=variables).template(src)
+        finally:
+            C.DEFAULT_JINJA2_NATIVE = False
     if kind == "file":
         here = os.path.dirname(os.path.abspath(__file__))
         t = templar.copy_with_new_env(environment_class=AnsibleEnvironment, trim_blocks=True,
