@@ -18,6 +18,7 @@ func (o *LoadOptions) ApplyConfig(cfg *ansiblecfg.Config) {
 	o.InterpreterPython, o.RemoteTmp = cfg.InterpreterPython, cfg.RemoteTmp
 	o.PluginDirs = map[string][]string{pyplugin.Filter: cfg.FilterPlugins, pyplugin.Test: cfg.TestPlugins,
 		pyplugin.Lookup: cfg.LookupPlugins}
+	o.PluginFilters = cfg.PluginFilters
 }
 
 // ApplyConfig sets the run options that only Ansible's configuration sets
