@@ -108,6 +108,7 @@ func (p *iniParser) parse(src string) error {
 }
 
 func (p *iniParser) section(name, state string) (string, string, error) {
+	name = p.inv.groupName(name)
 	if state == "" {
 		state = "hosts"
 	}
@@ -247,7 +248,7 @@ func (p *iniParser) childLine(group, line string) error {
 	if m == nil {
 		return p.errAt(p.indentCol(), "expected group name, got: %s", line)
 	}
-	child := m[1]
+	child := p.inv.groupName(m[1])
 	if _, ok := p.inv.groups[child]; !ok {
 		if d, pend := p.pending[child]; pend {
 			d.parents = append(d.parents, group)

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +34,15 @@ type Options struct {
 	// KeepTypes keeps YAML timestamps as yamlx.Timestamp and !unsafe text as
 	// yamlx.Unsafe (when Unsafe is nil) instead of plain strings.
 	KeepTypes bool
+	// A source that does not exist is a warning, as in Ansible, unless
+	// AnyUnparsedFails (inventory_any_unparsed_is_failed); when no source
+	// exists, NoneParsedFails (inventory_unparsed_is_failed) makes that an
+	// error, and QuietNoneParsed (inventory_unparsed_warning = false) drops
+	// its warning.
+	AnyUnparsedFails, NoneParsedFails, QuietNoneParsed bool
+	// TransformGroupChars is transform_invalid_group_chars: "always",
+	// "silently", "ignore", or "never" (also "").
+	TransformGroupChars string
 }
 
 // DefaultScriptTimeout bounds a dynamic inventory script when
@@ -72,6 +82,7 @@ type Inventory struct {
 	preloaded      map[string]varsFile // vars files read ahead, by path
 	playDirsRead   map[string]bool     // playbook directories preloaded
 	sourceDirValue []any               // inventory_dir of the source being read, once computed
+	unparsed       int                 // sources that do not exist
 }
 
 // Host is one inventory host.
@@ -132,11 +143,29 @@ func Load(ctx context.Context, sources []string, opts Options) (*Inventory, erro
 			return nil, err
 		}
 	}
+	if len(inv.sources) > 0 && inv.unparsed == len(inv.sources) {
+		if opts.NoneParsedFails {
+			return nil, fmt.Errorf("no inventory was parsed: none of the sources %s exists", strings.Join(inv.sources, ", "))
+		}
+		if !opts.QuietNoneParsed {
+			inv.warn("No inventory was parsed, only implicit localhost is available")
+		}
+	}
 	inv.reconcile()
 	if err := inv.resolveVars(); err != nil {
 		return nil, err
 	}
 	return inv, nil
+}
+
+// Sources are the inventory sources as Ansible's ansible_inventory_sources
+// lists them: paths absolute, host lists as given.
+func (inv *Inventory) Sources() []string {
+	out := make([]string, len(inv.sources))
+	for i, src := range inv.sources {
+		out[i] = absSource(src)
+	}
+	return out
 }
 
 // Warnings are the warnings met while loading, Ansible's wording, each once.
@@ -229,13 +258,31 @@ func (inv *Inventory) implicitLocalhost(name string) *Host {
 
 var invalidGroupChars = regexp.MustCompile(`^[\d\W]|[^\w]`)
 
+// groupName is the name a group of the source called name gets, following
+// transform_invalid_group_chars: characters that cannot start or be in a
+// variable name become "_" with always and silently; never (the default)
+// and ignore keep them. always and never warn.
+func (inv *Inventory) groupName(name string) string {
+	if !invalidGroupChars.MatchString(name) {
+		return name
+	}
+	switch inv.opts.TransformGroupChars {
+	case "always", "silently":
+		if inv.opts.TransformGroupChars == "always" {
+			inv.warn("Invalid characters were found in group names and automatically replaced, use -vvvv to see details")
+		}
+		return invalidGroupChars.ReplaceAllString(name, "_")
+	case "ignore":
+		return name
+	}
+	inv.warn("Invalid characters were found in group names but not replaced, use -vvvv to see details")
+	return name
+}
+
 // addGroup creates a group if it is new.
 func (inv *Inventory) addGroup(name string) *group {
 	if g, ok := inv.groups[name]; ok {
 		return g
-	}
-	if invalidGroupChars.MatchString(name) {
-		inv.warn("Invalid characters were found in group names but not replaced, use -vvvv to see details")
 	}
 	g := &group{name: name, hostSet: map[*Host]bool{}, vars: map[string]any{}, priority: 1}
 	inv.groups[name] = g

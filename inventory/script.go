@@ -83,6 +83,7 @@ func (inv *Inventory) parseScript(ctx context.Context, path string) error {
 }
 
 func (inv *Inventory) scriptGroup(f *yamlx.File, name string, data *yaml.Node) ([]*Host, error) {
+	name = inv.groupName(name)
 	inv.addGroup(name)
 	fields := map[string]*yaml.Node{}
 	if data.Kind == yaml.MappingNode {
@@ -151,8 +152,9 @@ func (inv *Inventory) scriptChildren(f *yamlx.File, parent string, cn *yaml.Node
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
 			return f.Errorf(n, "group %q: child group names must be strings", parent)
 		}
-		inv.addGroup(n.Value)
-		if err := inv.addChild(parent, n.Value); err != nil {
+		child := inv.groupName(n.Value)
+		inv.addGroup(child)
+		if err := inv.addChild(parent, child); err != nil {
 			return f.Errorf(n, "%v", err)
 		}
 	}

@@ -35,8 +35,13 @@ func (inv *Inventory) parseSource(ctx context.Context, src string) error {
 	}
 	path := expandHome(src)
 	info, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) && inv.opts.AnyUnparsedFails {
 		return fmt.Errorf("inventory source %s: no such file or directory (a list of hosts needs a comma: %q)", src, src+",")
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		inv.warn("Unable to parse %s as an inventory source", absSource(src))
+		inv.unparsed++
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("inventory source %s: %w", src, err)
@@ -45,6 +50,18 @@ func (inv *Inventory) parseSource(ctx context.Context, src string) error {
 		return inv.parseDir(ctx, path)
 	}
 	return inv.parseFile(ctx, path)
+}
+
+// absSource is a source as Ansible names it: a path made absolute, a host
+// list (it has a comma) as given.
+func absSource(src string) string {
+	if strings.Contains(src, ",") {
+		return src
+	}
+	if abs, err := filepath.Abs(expandHome(src)); err == nil {
+		return abs
+	}
+	return src
 }
 
 func expandHome(p string) string {

@@ -58,6 +58,7 @@ func (inv *Inventory) yamlGroup(f *yamlx.File, keyNode, data *yaml.Node) (string
 	if err != nil {
 		return "", err
 	}
+	name = inv.groupName(name)
 	data = yamlx.Resolve(data)
 	if isNull(data) {
 		inv.addGroup(name)

@@ -18,6 +18,7 @@ func (o *LoadOptions) ApplyConfig(cfg *ansiblecfg.Config) {
 	o.InterpreterPython, o.RemoteTmp = cfg.InterpreterPython, cfg.RemoteTmp
 	o.PluginDirs = map[string][]string{pyplugin.Filter: cfg.FilterPlugins, pyplugin.Test: cfg.TestPlugins,
 		pyplugin.Lookup: cfg.LookupPlugins}
+	o.PluginFilters = cfg.PluginFilters
 }
 
 // ApplyConfig sets the run options that only Ansible's configuration sets
@@ -35,6 +36,7 @@ func (o *Options) ApplyConfig(cfg *ansiblecfg.Config) error {
 	o.Gathering, o.GatherSubset, o.GatherTimeout = cfg.Gathering, cfg.GatherSubset, cfg.GatherTimeout
 	o.FactsModules, o.InterpreterPython = cfg.FactsModules, cfg.InterpreterPython
 	o.TaskTimeout = cfg.TaskTimeout
+	o.ConfigFile = cfg.File
 	o.WarnMissingHandler = !cfg.ErrorOnMissingHandler
 	if cfg.IsSet("DEFAULT_BECOME_FLAGS") {
 		o.BecomeFlags = cfg.BecomeFlags

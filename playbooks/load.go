@@ -61,6 +61,9 @@ type LoadOptions struct {
 	// PluginDirs are the configured directories of Python filter, test and
 	// lookup plugins by kind (filter_plugins, ANSIBLE_FILTER_PLUGINS…).
 	PluginDirs map[string][]string
+	// PluginFilters is the plugin filter file (plugin_filters_cfg), whose
+	// module_blacklist makes modules unknown; "" is Ansible's default file.
+	PluginFilters string
 }
 
 // Loader reads playbooks and task files, caching parsed files so that a
@@ -81,6 +84,9 @@ type Loader struct {
 	modules *pymodule.Finder
 	notes   []string
 	plugins *pyplugin.Plugins // Python filter, test and lookup plugins
+	// filter is the plugin filter file's, read on first use.
+	filter     moduleFilter
+	filterOnce sync.Once
 }
 
 // moduleConfig is where the loader's module finder looks.

@@ -14,6 +14,9 @@ import (
 // Deprecations met on the way (a collection's routing) become the
 // loader's warnings, each once.
 func (l *Loader) moduleFor(name string, collections []string) (*tasks.Spec, error) {
+	if err := l.blockedModule(name); err != nil {
+		return nil, err
+	}
 	spec, m, err := l.modules.Choose(name, collections)
 	if m != nil {
 		for _, w := range m.Warnings {

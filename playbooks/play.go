@@ -99,6 +99,15 @@ func (ps *playState) magic(name string) (any, bool) {
 		return map[string]any{"full": "2.14.0", "major": 2, "minor": 14, "revision": 0, "string": "2.14.0"}, true
 	case "ansible_playbook_python":
 		return "/usr/bin/python3", true
+	case "ansible_inventory_sources":
+		return stringsToAny(r.opts.Inventory.Sources()), true
+	case "ansible_config_file":
+		if r.opts.ConfigFile == "" {
+			return nil, true
+		}
+		return r.opts.ConfigFile, true
+	case "ansible_limit":
+		return r.opts.Limit, r.opts.Limit != ""
 	}
 	return nil, false
 }

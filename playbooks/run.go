@@ -106,6 +106,9 @@ type Options struct {
 	// TaskTimeout is the timeout, in seconds, of tasks that do not set
 	// timeout: (task_timeout); 0 means none.
 	TaskTimeout int
+	// ConfigFile is the configuration file read (ansible_config_file); ""
+	// when none.
+	ConfigFile string
 	// OutputLimit is the most bytes of each of a command's stdout and
 	// stderr kept per host (--output-limit); 0 is tasks.OutputLimit.
 	OutputLimit int64
@@ -438,7 +441,7 @@ func (r *run) conn(ctx context.Context, host string, varsOf func() (map[string]a
 		cr.Connected(host, vars, time.Since(start), err)
 	}
 	if err != nil {
-		if !transport.IsUnreachable(err) {
+		if !transport.IsUnreachable(err) && !transport.IsUnknownConnection(err) {
 			err = &transport.UnreachableError{Host: host, Err: err}
 		}
 		return nil, err

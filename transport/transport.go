@@ -143,6 +143,18 @@ func (e *UnreachableError) Error() string { return e.Host + ": " + e.Err.Error()
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
+// UnknownConnectionError means a host asks for a connection there is no
+// plugin for: the task fails, as in Ansible; the host is not unreachable.
+type UnknownConnectionError struct{ Msg string }
+
+func (e *UnknownConnectionError) Error() string { return e.Msg }
+
+// IsUnknownConnection reports whether err is an *UnknownConnectionError.
+func IsUnknownConnection(err error) bool {
+	var u *UnknownConnectionError
+	return errors.As(err, &u)
+}
+
 // IsUnreachable reports whether err means the host could not be reached.
 func IsUnreachable(err error) bool {
 	var u *UnreachableError

@@ -63,6 +63,19 @@ func (c *connFlags) patternMismatch() string {
 	return c.cfg.HostPatternMismatch
 }
 
+// unparsedPolicy sets what a missing inventory source does from the
+// configuration (inventory_any_unparsed_is_failed,
+// inventory_unparsed_is_failed, inventory_unparsed_warning).
+func (c *connFlags) unparsedPolicy(o inventory.Options) inventory.Options {
+	if c.cfg != nil {
+		o.AnyUnparsedFails = c.cfg.InventoryAnyUnparsedFailed
+		o.NoneParsedFails = c.cfg.InventoryUnparsedFailed
+		o.QuietNoneParsed = !c.cfg.InventoryUnparsedWarning
+		o.TransformGroupChars = c.cfg.TransformInvalidGroupChars
+	}
+	return o
+}
+
 // selectHosts loads the inventories, decrypting vault data with the vault
 // flags' passwords, and returns the hosts pattern selects (narrowed by
 // limit); the hosts' passwords and the vault values are registered as
@@ -72,7 +85,7 @@ func (c *connFlags) selectHosts(ctx context.Context, pattern, limit string) ([]*
 	if err != nil {
 		return nil, err
 	}
-	hosts, err := selectHosts(ctx, c.inventories, pattern, limit, c.patternMismatch(), inventory.Options{Decrypt: vaultFunc(kr)})
+	hosts, err := selectHosts(ctx, c.inventories, pattern, limit, c.patternMismatch(), c.unparsedPolicy(inventory.Options{Decrypt: vaultFunc(kr)}))
 	if err != nil {
 		return nil, err
 	}

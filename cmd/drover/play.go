@@ -164,8 +164,8 @@ func runPlay(ctx context.Context, fs *pflag.FlagSet, f *playFlags, paths []strin
 		}
 		return nil
 	}
-	inv, err := inventory.Load(ctx, f.conn.inventories, inventory.Options{Decrypt: vaultFn,
-		Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+	inv, err := inventory.Load(ctx, f.conn.inventories, f.conn.unparsedPolicy(inventory.Options{Decrypt: vaultFn,
+		Unsafe: func(s string) any { return jinja.Unsafe{V: s} }}))
 	if err != nil {
 		return exitcode.New(exitcode.BadInput, err)
 	}
@@ -257,7 +257,11 @@ func runBooks(ctx context.Context, f *playFlags, books []*playbooks.Playbook, op
 	}
 	defer closeConns()
 	opts.Output = playOutput(f, f.conn.cfg, red)
-	for _, w := range append(opts.Inventory.Warnings(), opts.Loader.Warnings()...) {
+	warnings := opts.Inventory.Warnings()
+	if len(opts.Inventory.Hosts()) == 0 && f.conn.cfg.LocalhostWarning {
+		warnings = append(warnings, "provided hosts list is empty, only localhost is available. Note that the implicit localhost does not match 'all'")
+	}
+	for _, w := range append(warnings, opts.Loader.Warnings()...) {
 		opts.Output.Warn(w)
 	}
 	if f.flushCache && opts.FactCache != nil {

@@ -87,8 +87,8 @@ func (o *runOptions) runModule(ctx context.Context, pattern string) (err error) 
 	if err != nil {
 		return exitcode.Errorf(exitcode.Usage, "-m %s -a %q: %v", o.module, o.args, err)
 	}
-	inv, err := inventory.Load(ctx, o.conn.inventories, inventory.Options{Decrypt: vaultFn,
-		Unsafe: func(s string) any { return jinja.Unsafe{V: s} }})
+	inv, err := inventory.Load(ctx, o.conn.inventories, o.conn.unparsedPolicy(inventory.Options{Decrypt: vaultFn,
+		Unsafe: func(s string) any { return jinja.Unsafe{V: s} }}))
 	if err != nil {
 		return exitcode.New(exitcode.BadInput, err)
 	}

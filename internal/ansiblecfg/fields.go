@@ -103,6 +103,9 @@ type Settings struct {
 	InventoryUnparsedWarning   bool   `cfg:"INVENTORY_UNPARSED_WARNING"`
 	TransformInvalidGroupChars string `cfg:"TRANSFORM_INVALID_GROUP_CHARS"`
 
+	// Plugins.
+	PluginFilters string `cfg:"PLUGIN_FILTERS_CFG"` // the plugin filter file; "" when not set
+
 	// Output.
 	StdoutCallback        string   `cfg:"DEFAULT_STDOUT_CALLBACK"`
 	CallbacksEnabled      []string `cfg:"CALLBACKS_ENABLED"`

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // Python text codecs that filters taking an encoding= (b64encode,
@@ -68,13 +67,13 @@ func encodeText(s, enc string) ([]byte, error) {
 	return nil, runtimeErrorf("unknown encoding: %s", enc)
 }
 
-// decodeText is bytes.decode(enc), strict.
+// decodeText is bytes.decode(enc): strict, but for UTF-8, which keeps
+// bytes it cannot decode (surrogateescape).
 func decodeText(b []byte, enc string) (string, error) {
 	switch name := codecName(enc); name {
 	case "utf-8":
-		if !utf8.Valid(b) {
-			return "", runtimeErrorf("'utf-8' codec can't decode the base64 data")
-		}
+		// Bytes that are not UTF-8 are kept as they are, as Ansible keeps
+		// them (surrogateescape), so that copy content writes them back.
 		return string(b), nil
 	case "utf-16", "utf-16-le", "utf-16-be":
 		var order binary.ByteOrder = binary.LittleEndian

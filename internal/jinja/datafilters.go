@@ -205,28 +205,71 @@ func encodingArg(v any) string {
 	return str(v)
 }
 
-// fB64Decode is Python's base64.b64decode (non-alphabet characters are
-// dropped) followed by strict UTF-8 decoding.
+// fB64Decode is Python's base64.b64decode (binascii's lenient rules:
+// characters outside the alphabet are dropped, decoding stops at the first
+// complete padding, a quad left incomplete is an error); bytes that are not
+// UTF-8 are kept as they are, as Ansible keeps them (surrogateescape), so
+// that copy content writes them back.
 func fB64Decode(s *state, v any, a *argList) (any, error) {
 	b, err := a.bind("b64decode", "encoding")
 	if err != nil {
 		return nil, err
 	}
-	var clean strings.Builder
+	var out []byte
+	quad, pads, data := 0, 0, 0
+	var left byte
 	for _, c := range []byte(str(v)) {
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' {
-			clean.WriteByte(c)
+		if c == '=' {
+			if quad >= 2 {
+				pads++
+				if quad+pads >= 4 {
+					return decodeText(out, encodingArg(b[0]))
+				}
+			}
+			continue
 		}
+		x, ok := b64Value(c)
+		if !ok {
+			continue
+		}
+		pads = 0
+		data++
+		switch quad {
+		case 1:
+			out = append(out, left<<2|x>>4)
+			x &= 0x0f
+		case 2:
+			out = append(out, left<<4|x>>2)
+			x &= 0x03
+		case 3:
+			out = append(out, left<<6|x)
+		}
+		left, quad = x, (quad+1)%4
 	}
-	raw := strings.TrimRight(clean.String(), "=")
-	if len(raw)%4 == 1 {
-		return nil, runtimeErrorf("Invalid base64-encoded string: number of data characters (%d) cannot be 1 more than a multiple of 4", len(raw))
+	switch quad {
+	case 0:
+		return decodeText(out, encodingArg(b[0]))
+	case 1:
+		return nil, runtimeErrorf("Invalid base64-encoded string: number of data characters (%d) cannot be 1 more than a multiple of 4", data)
 	}
-	out, err := base64.RawStdEncoding.DecodeString(raw)
-	if err != nil {
-		return nil, runtimeErrorf("Incorrect padding")
+	return nil, runtimeErrorf("Incorrect padding")
+}
+
+// b64Value is the value of a base64 alphabet character.
+func b64Value(c byte) (byte, bool) {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return c - 'A', true
+	case c >= 'a' && c <= 'z':
+		return c - 'a' + 26, true
+	case c >= '0' && c <= '9':
+		return c - '0' + 52, true
+	case c == '+':
+		return 62, true
+	case c == '/':
+		return 63, true
 	}
-	return decodeText(out, encodingArg(b[0]))
+	return 0, false
 }
 
 func newHash(name string) (hash.Hash, bool) {

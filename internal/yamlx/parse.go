@@ -6,6 +6,7 @@ package yamlx
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -123,7 +124,27 @@ func Load(name string, src []byte, vault VaultFunc) (*File, error) {
 		}
 		return f, nil
 	}
-	return Parse(name, src)
+	f, err := Parse(name, src)
+	var ye *Error
+	if err != nil && errors.As(err, &ye) && looksJSON(src) {
+		ye.Msg += "; nor is it JSON (JSON: " + jsonError(src) + ")"
+	}
+	return f, err
+}
+
+// looksJSON reports whether src starts as a JSON object or array does.
+func looksJSON(src []byte) bool {
+	t := bytes.TrimLeft(src, " \t\r\n")
+	return len(t) > 0 && (t[0] == '{' || t[0] == '[')
+}
+
+// jsonError is why src is not one JSON document.
+func jsonError(src []byte) string {
+	var v any
+	if err := json.Unmarshal(src, &v); err != nil {
+		return err.Error()
+	}
+	return "not a JSON document"
 }
 
 // LoadFile reads the file at path with Load.

@@ -117,6 +117,29 @@ func TestSyntaxErrors(t *testing.T) {
 	}
 }
 
+// TestLoadErrorNamesJSON: content that starts like JSON but is neither
+// YAML nor JSON says why it is not JSON either, as Ansible's loader does
+// ("JSON: ..."); other YAML errors do not mention JSON.
+func TestLoadErrorNamesJSON(t *testing.T) {
+	tests := []struct {
+		src      string
+		wantJSON bool
+	}{
+		{"{ }}\n", true},
+		{"[1, 2]]\n", true},
+		{"a: b: c\n", false},
+	}
+	for _, tt := range tests {
+		_, err := Load("v.json", []byte(tt.src), nil)
+		if err == nil {
+			t.Fatalf("%q: no error", tt.src)
+		}
+		if got := strings.Contains(err.Error(), "JSON: "); got != tt.wantJSON {
+			t.Errorf("%q: error %v; mentions JSON = %v, want %v", tt.src, err, got, tt.wantJSON)
+		}
+	}
+}
+
 func TestFields(t *testing.T) {
 	f, err := Parse("p.yml", []byte("name: x\nhsots: all\n"))
 	if err != nil {

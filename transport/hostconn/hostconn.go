@@ -79,9 +79,22 @@ func (o *Opener) Open(ctx context.Context, name string, vars map[string]any) (tr
 	case "telnet":
 		return o.telnet.get(ctx, name, vars)
 	default:
-		return nil, &transport.UnreachableError{Host: name,
-			Err: fmt.Errorf("ansible_connection %q is not supported (ssh, local, telnet)", kind)}
+		return nil, unknownKind(kind)
 	}
+}
+
+// ansibleKinds are the connection plugins of ansible-core that drover does
+// not have.
+var ansibleKinds = map[string]bool{"winrm": true, "psrp": true}
+
+// unknownKind is the error of a connection drover does not open: a task
+// failure, as in Ansible, not an unreachable host. A name that is no
+// plugin of Ansible's either gets Ansible's words.
+func unknownKind(kind string) error {
+	if ansibleKinds[strings.TrimPrefix(kind, "ansible.builtin.")] || strings.Contains(kind, ".") {
+		return &transport.UnknownConnectionError{Msg: fmt.Sprintf("ansible_connection %q is not supported by drover (ssh, local, telnet)", kind)}
+	}
+	return &transport.UnknownConnectionError{Msg: fmt.Sprintf("the connection plugin '%s' was not found", kind)}
 }
 
 // kinds maps each connection name drover knows to the connection it opens.
