@@ -7,6 +7,8 @@ package hostconn
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -79,7 +81,7 @@ func (o *Opener) Open(ctx context.Context, name string, vars map[string]any) (tr
 	case "telnet":
 		return o.telnet.get(ctx, name, vars)
 	default:
-		return nil, unknownKind(kind)
+		return nil, unknownKind(name, kind)
 	}
 }
 
@@ -90,7 +92,10 @@ var ansibleKinds = map[string]bool{"winrm": true, "psrp": true}
 // unknownKind is the error of a connection drover does not open: a task
 // failure, as in Ansible, not an unreachable host. A name that is no
 // plugin of Ansible's either gets Ansible's words.
-func unknownKind(kind string) error {
+func unknownKind(name, kind string) error {
+	if path := pythonPlugin(kind); path != "" {
+		return &transport.UnreachableError{Host: name, Err: fmt.Errorf("the connection plugin '%s' is Python (%s), which drover cannot run", kind, path)}
+	}
 	if ansibleKinds[strings.TrimPrefix(kind, "ansible.builtin.")] || strings.Contains(kind, ".") {
 		return &transport.UnknownConnectionError{Msg: fmt.Sprintf("ansible_connection %q is not supported by drover (ssh, local, telnet)", kind)}
 	}
@@ -214,4 +219,23 @@ func first(values ...string) string {
 func (o *Opener) Close() error {
 	o.telnet.close()
 	return o.pool.Close()
+}
+
+// pythonPlugin is the file of the user's Python connection plugin named
+// kind, found where Ansible looks by default (ANSIBLE_CONNECTION_PLUGINS,
+// else ~/.ansible/plugins/connection and /usr/share/ansible/plugins/connection);
+// "" when there is none.
+func pythonPlugin(kind string) string {
+	dirs := os.Getenv("ANSIBLE_CONNECTION_PLUGINS")
+	if dirs == "" {
+		home, _ := os.UserHomeDir()
+		dirs = filepath.Join(home, ".ansible/plugins/connection") + ":/usr/share/ansible/plugins/connection"
+	}
+	for _, d := range filepath.SplitList(dirs) {
+		p := filepath.Join(d, kind+".py")
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
 }
