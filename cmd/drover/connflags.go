@@ -65,10 +65,16 @@ func (c *connFlags) patternMismatch() string {
 
 // unparsedPolicy sets what a missing inventory source does from the
 // configuration (inventory_any_unparsed_is_failed,
-// inventory_unparsed_is_failed, inventory_unparsed_warning).
+// inventory_unparsed_is_failed, inventory_unparsed_warning). drover fails
+// closed on a source it cannot read unless the configuration says
+// otherwise; called as ansible-playbook it keeps Ansible's default (a
+// warning, then the implicit localhost).
 func (c *connFlags) unparsedPolicy(o inventory.Options) inventory.Options {
+	o.AnyUnparsedFails = !calledAsAnsible()
 	if c.cfg != nil {
-		o.AnyUnparsedFails = c.cfg.InventoryAnyUnparsedFailed
+		if c.cfg.IsSet("INVENTORY_ANY_UNPARSED_IS_FAILED") || calledAsAnsible() {
+			o.AnyUnparsedFails = c.cfg.InventoryAnyUnparsedFailed
+		}
 		o.NoneParsedFails = c.cfg.InventoryUnparsedFailed
 		o.QuietNoneParsed = !c.cfg.InventoryUnparsedWarning
 		o.TransformGroupChars = c.cfg.TransformInvalidGroupChars

@@ -139,6 +139,7 @@ func (o *inventoryOpts) run(ctx context.Context, stdout, stderr io.Writer, args 
 // ansible-inventory shows them (inventory.ExportOptions), never decrypted.
 func (o *inventoryOpts) loadOptions(ctx context.Context) (inventory.Options, error) {
 	opts := inventory.ExportOptions()
+	opts.AnyUnparsedFails = true // fail closed: a source named and not read is an error
 	kr, err := o.vault.Keyring(ctx)
 	if err != nil {
 		return opts, exitcode.New(exitcode.Usage, err)

@@ -17,6 +17,9 @@ func main() { os.Exit(mainArgs(dispatchArgs(os.Args))) }
 // ansiblePlaybook is the name under which drover answers as ansible-playbook.
 const ansiblePlaybook = "ansible-playbook"
 
+// calledAsAnsible reports whether this process answers as ansible-playbook.
+func calledAsAnsible() bool { return filepath.Base(os.Args[0]) == ansiblePlaybook }
+
 // dispatchArgs returns drover's arguments for the command line argv: called
 // as ansible-playbook (through a link or copy of that name), drover is
 // drover play with ansible-playbook's output (the scripts written for it
