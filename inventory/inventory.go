@@ -327,10 +327,7 @@ func (inv *Inventory) addHost(name, groupName string, port int) (*Host, error) {
 		if !ok {
 			return nil, fmt.Errorf("could not find group %s in inventory", groupName)
 		}
-		if !g.hostSet[h] {
-			g.hostSet[h] = true
-			g.hosts = append(g.hosts, h)
-		}
+		g.addHost(h)
 	}
 	return h, nil
 }
@@ -459,8 +456,7 @@ func (inv *Inventory) reconcile() {
 			ungrouped.removeHost(h)
 			h.groups = ancestorsOf(removeGroup(direct[h], ungrouped))
 		case !inUngrouped && others == 0:
-			ungrouped.hostSet[h] = true
-			ungrouped.hosts = append(ungrouped.hosts, h)
+			ungrouped.addHost(h)
 			h.groups = ancestorsOf(append(direct[h], ungrouped))
 		}
 		h.Groups = groupNames(h.groups)
@@ -480,6 +476,17 @@ func removeGroup(gs []*group, g *group) []*group {
 		}
 	}
 	return out
+}
+
+// addHost lists h in g unless it is there already; it reports whether it
+// was added.
+func (g *group) addHost(h *Host) bool {
+	if g.hostSet[h] {
+		return false
+	}
+	g.hostSet[h] = true
+	g.hosts = append(g.hosts, h)
+	return true
 }
 
 func (g *group) removeHost(h *Host) {

@@ -39,9 +39,7 @@ func (inv *Inventory) AddHost(name string, groups []string, vars map[string]any)
 			g = inv.addGroup(gname)
 			changed = true
 		}
-		if !g.hostSet[h] {
-			g.hostSet[h] = true
-			g.hosts = append(g.hosts, h)
+		if g.addHost(h) {
 			changed = true
 		}
 	}
@@ -82,9 +80,7 @@ func (inv *Inventory) AddToGroup(host, group string, parents []string) (bool, er
 			changed = true
 		}
 	}
-	if !g.hostSet[h] {
-		g.hostSet[h] = true
-		g.hosts = append(g.hosts, h)
+	if g.addHost(h) {
 		changed = true
 	}
 	if changed {

@@ -1,8 +1,7 @@
 package playbooks
 
 import (
-	"sort"
-
+	"github.com/drover/drover/internal/pyfmt"
 	"github.com/drover/drover/internal/pyregex"
 )
 
@@ -43,7 +42,7 @@ func lookupVarnames(lc *lookupCtx, terms []any, _ lookupOpts) ([]any, error) {
 func (lc *lookupCtx) variableNames() []string {
 	s := lc.s
 	if s == nil {
-		return sortedKeys(lc.ps.run.extraVars)
+		return pyfmt.SortedKeys(lc.ps.run.extraVars)
 	}
 	var out []string
 	seen := map[string]bool{}
@@ -56,38 +55,29 @@ func (lc *lookupCtx) variableNames() []string {
 		}
 	}
 	for _, r := range s.ps.play.Roles {
-		add(sortedKeys(r.Defaults)...)
+		add(pyfmt.SortedKeys(r.Defaults)...)
 	}
-	add(sortedKeys(s.inv())...)
+	add(pyfmt.SortedKeys(s.inv())...)
 	s.h.mu.RLock()
-	facts := sortedKeys(s.h.facts)
-	includeVars := sortedKeys(s.h.includeVars)
+	facts := pyfmt.SortedKeys(s.h.facts)
+	includeVars := pyfmt.SortedKeys(s.h.includeVars)
 	hostOrder := append([]string(nil), s.h.hostOrder...)
 	s.h.mu.RUnlock()
 	add(facts...)
-	add(sortedKeys(s.ps.play.Vars)...)
+	add(pyfmt.SortedKeys(s.ps.play.Vars)...)
 	for _, r := range s.ps.play.Roles {
-		add(sortedKeys(r.Vars)...)
+		add(pyfmt.SortedKeys(r.Vars)...)
 	}
 	for t := s.task; t != nil; t = t.Parent {
 		if m, ok := t.Kw["vars"].(map[string]any); ok {
-			add(sortedKeys(m)...)
+			add(pyfmt.SortedKeys(m)...)
 		}
 	}
 	add(includeVars...)
 	add(hostOrder...)
-	add(sortedKeys(s.extra)...)
-	add(sortedKeys(s.ps.run.extraVars)...)
+	add(pyfmt.SortedKeys(s.extra)...)
+	add(pyfmt.SortedKeys(s.ps.run.extraVars)...)
 	add(magicNames...)
-	add(sortedKeys(s.loop)...)
-	return out
-}
-
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
+	add(pyfmt.SortedKeys(s.loop)...)
 	return out
 }

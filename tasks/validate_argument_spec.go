@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/drover/drover/internal/pyfmt"
 )
 
 func init() {
@@ -103,7 +105,7 @@ func (v *specValidation) level(spec, params map[string]any, context []string, to
 	v.types(spec, params, context)
 	v.values(spec, params, context)
 	setDefaults(spec, params, true)
-	for _, name := range sortedKeys(spec) {
+	for _, name := range pyfmt.SortedKeys(spec) {
 		v.subSpec(name, optSpec(spec[name]), params, context)
 	}
 }
@@ -122,20 +124,11 @@ func optSpec(v any) map[string]any {
 	return m
 }
 
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // aliases copies aliased values to their option and returns the legal
 // parameter names.
 func (v *specValidation) aliases(spec, params map[string]any) []string {
-	legal := sortedKeys(spec)
-	for _, name := range sortedKeys(spec) {
+	legal := pyfmt.SortedKeys(spec)
+	for _, name := range pyfmt.SortedKeys(spec) {
 		o := optSpec(spec[name])
 		if o["default"] != nil && isTrue(o["required"]) {
 			v.errs = append(v.errs, "internal error: required and default are mutually exclusive for "+name)
@@ -153,7 +146,7 @@ func (v *specValidation) aliases(spec, params map[string]any) []string {
 // subOptionStrings reports sub-option values given as strings that are no
 // dictionary, as Ansible's no_log scan does before validating.
 func (v *specValidation) subOptionStrings(spec, params map[string]any) {
-	for _, name := range sortedKeys(spec) {
+	for _, name := range pyfmt.SortedKeys(spec) {
 		o := optSpec(spec[name])
 		if o["options"] == nil || params[name] == nil || !isDictOption(o) {
 			continue
@@ -182,7 +175,7 @@ func listOrOne(v any) []any {
 }
 
 func (v *specValidation) unsupportedAt(spec, params map[string]any, legal, context []string) {
-	for _, k := range sortedKeys(params) {
+	for _, k := range pyfmt.SortedKeys(params) {
 		if containsStr(legal, k) {
 			continue
 		}
@@ -241,7 +234,7 @@ func requiredMissing(spec, params map[string]any, context []string) string {
 
 // types converts each given option to its type, and its elements.
 func (v *specValidation) types(spec, params map[string]any, context []string) {
-	for _, name := range sortedKeys(spec) {
+	for _, name := range pyfmt.SortedKeys(spec) {
 		val, ok := params[name]
 		if !ok || val == nil {
 			continue
@@ -295,7 +288,7 @@ func (v *specValidation) elements(name, el, wanted string, val any, context []st
 
 // values checks choices.
 func (v *specValidation) values(spec, params map[string]any, context []string) {
-	for _, name := range sortedKeys(spec) {
+	for _, name := range pyfmt.SortedKeys(spec) {
 		choices, ok := optSpec(spec[name])["choices"].([]any)
 		val, given := params[name]
 		if !ok || !given {
@@ -448,7 +441,7 @@ func requiredIf(spec any, m map[string]any, ctx []string) string {
 
 func requiredBy(spec any, m map[string]any, ctx []string) string {
 	deps, _ := spec.(map[string]any)
-	for _, key := range sortedKeys(deps) {
+	for _, key := range pyfmt.SortedKeys(deps) {
 		if !given(m, key) {
 			continue
 		}
