@@ -72,7 +72,7 @@ func (c *connFlags) patternMismatch() string {
 func (c *connFlags) unparsedPolicy(o inventory.Options) inventory.Options {
 	o.AnyUnparsedFails = !calledAsAnsible()
 	if c.cfg != nil {
-		if c.cfg.IsSet("INVENTORY_ANY_UNPARSED_IS_FAILED") || calledAsAnsible() {
+		if c.cfg.IsSet("INVENTORY_ANY_UNPARSED_IS_FAILED") {
 			o.AnyUnparsedFails = c.cfg.InventoryAnyUnparsedFailed
 		}
 		o.NoneParsedFails = c.cfg.InventoryUnparsedFailed

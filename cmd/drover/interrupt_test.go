@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -48,11 +47,7 @@ func TestPlayInterrupted(t *testing.T) {
 			cmd := drover([]string{"NO_COLOR=1"}, append(append([]string{"play", "-i", lab.Inventory}, c.args...), book)...)
 			if c.code == 99 { // ansible-playbook's arguments, through a link of that name
 				cmd = drover([]string{"NO_COLOR=1"}, "-i", lab.Inventory, book)
-				cmd.Path = filepath.Join(t.TempDir(), ansiblePlaybook)
-				if err := os.Symlink(os.Args[0], cmd.Path); err != nil {
-					t.Fatal(err)
-				}
-				cmd.Args[0] = cmd.Path
+				asAnsiblePlaybook(t, cmd)
 			}
 			tty, screen, copied := startOnPTY(t, cmd)
 			waitScreen(t, screen, c.wait[0])

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -49,7 +50,23 @@ type result struct {
 // execDrover runs drover with args and returns its output and exit status.
 func execDrover(t testing.TB, env []string, args ...string) result {
 	t.Helper()
-	cmd := drover(env, args...)
+	return waitDrover(t, drover(env, args...), args)
+}
+
+// asAnsiblePlaybook makes cmd run drover through a link named
+// ansible-playbook, the name under which it answers as Ansible's command.
+func asAnsiblePlaybook(t testing.TB, cmd *exec.Cmd) {
+	t.Helper()
+	link := filepath.Join(t.TempDir(), ansiblePlaybook)
+	if err := os.Symlink(os.Args[0], link); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Path, cmd.Args[0] = link, link
+}
+
+// waitDrover runs cmd, a drover process given args, to its end.
+func waitDrover(t testing.TB, cmd *exec.Cmd, args []string) result {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {

@@ -73,18 +73,7 @@ func TestPlayMissingInventory(t *testing.T) {
 // ansible-playbook's arguments.
 func execAsAnsible(t *testing.T, env []string, args ...string) result {
 	t.Helper()
-	link := filepath.Join(t.TempDir(), ansiblePlaybook)
-	if err := os.Symlink(os.Args[0], link); err != nil {
-		t.Fatal(err)
-	}
 	cmd := drover(env, args...)
-	cmd.Path, cmd.Args[0] = link, link
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if err != nil {
-		code = cmd.ProcessState.ExitCode()
-	}
-	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+	asAnsiblePlaybook(t, cmd)
+	return waitDrover(t, cmd, args)
 }
